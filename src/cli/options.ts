@@ -1,0 +1,17 @@
+/** Options every command shares, as PRODUCT.md lists them. */
+import { Option, type Command } from 'commander';
+
+export interface CommonOptions {
+  file: string;
+  env?: string;
+  endpoint?: string;
+  debug?: boolean;
+}
+
+export function addCommonOptions(command: Command): Command {
+  return command
+    .option('-f, --file <path>', 'manifest file', 'assistants.yaml')
+    .option('--env <name>', 'environment from the manifest\'s environments: section')
+    .addOption(new Option('--endpoint <url|local>', 'API base URL, or "local" for the built-in local server (default: OPENAI_BASE_URL, else https://api.openai.com/v1)'))
+    .option('--debug', 'print stack traces for unexpected errors');
+}

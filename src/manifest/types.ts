@@ -1,0 +1,63 @@
+/**
+ * The loader's output: the desired state, as plain data. Nothing downstream reads the
+ * manifest file again; the planner and the applier work from this alone.
+ */
+import type { AssistantTool, Metadata } from '../api/models.js';
+
+/** Where something came from, for error messages: 1-based line and column. */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface DesiredFile {
+  /** The name under `files:` in the manifest. */
+  name: string;
+  /** Absolute path on disk. */
+  path: string;
+  /** The file name the API is given on upload (the path's basename). */
+  filename: string;
+  bytes: number;
+  /** Hex sha256 of the content. */
+  sha256: string;
+}
+
+/** Every assistant field the API stores and the manifest can set. */
+export interface AssistantSpec {
+  model: string;
+  name: string | null;
+  description: string | null;
+  instructions: string | null;
+  tools: AssistantTool[];
+  /** User metadata only: the ownership entry is added by the planner, never here. */
+  metadata: Metadata;
+}
+
+export type AssistantField = keyof AssistantSpec | 'files';
+
+export interface Lifecycle {
+  preventDestroy: boolean;
+  ignoreChanges: AssistantField[];
+}
+
+export interface DesiredAssistant {
+  key: string;
+  spec: AssistantSpec;
+  /** Names from `files:`, in manifest order. */
+  files: string[];
+  lifecycle: Lifecycle;
+  source: SourcePosition;
+}
+
+export interface DesiredState {
+  /** Scopes ownership: the tag on every managed assistant names it. */
+  project: string;
+  environment: string;
+  /** Absolute path of the manifest file. */
+  manifestPath: string;
+  /** sha256 over the manifest and every file it reads, for stale-plan checks. */
+  manifestHash: string;
+  files: Record<string, DesiredFile>;
+  assistants: Record<string, DesiredAssistant>;
+}

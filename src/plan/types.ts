@@ -1,0 +1,126 @@
+/**
+ * A Plan: everything `apply` will do, as plain data. Renderers read only this (in its
+ * JSON form); the applier runs only this. Schema: `schemas/plan.schema.json`.
+ */
+import type { JsonValue } from '../api/models.js';
+import type { AssistantField } from '../manifest/types.js';
+
+export const PLAN_FORMAT_VERSION = 1;
+
+export type AssistantAction = 'create' | 'update' | 'delete' | 'no-op';
+export type FileAction = 'upload' | 'delete' | 'no-op';
+
+/**
+ * Why an action is planned.
+ * - new: in the manifest, not yet created (or recorded but gone from the server).
+ * - changed-in-manifest: the manifest differs from what was last applied.
+ * - drift: the server differs from what was last applied (changed by hand).
+ * - removed-from-manifest: recorded or tagged as ours, no longer in the manifest.
+ * - orphan: tagged as ours under a key the state already maps to another object
+ *   (a duplicate left by a retried create), or under a key no longer in the manifest.
+ * - adopt: tagged as ours under a manifest key, but missing from the state.
+ * - unchanged: nothing to do.
+ * - gone: recorded in state but deleted outside; the record is dropped.
+ */
+export type ActionReason =
+  | 'new'
+  | 'changed-in-manifest'
+  | 'drift'
+  | 'removed-from-manifest'
+  | 'orphan'
+  | 'adopt'
+  | 'unchanged'
+  | 'gone';
+
+/** An assistant as the plan shows it: file attachments by manifest file name where known. */
+export interface AssistantView {
+  model: string;
+  name: string | null;
+  description: string | null;
+  instructions: string | null;
+  tools: JsonValue[];
+  /** Manifest file names for files we manage, raw `file-...` ids for any other. */
+  files: string[];
+  /** User metadata (the ownership entry is not shown here). */
+  metadata: Record<string, string>;
+}
+
+export interface FieldChange {
+  field: AssistantField;
+  before: JsonValue;
+  after: JsonValue;
+  /** manifest: the manifest changed; drift: the server changed outside the tool. */
+  cause: 'manifest' | 'drift';
+}
+
+export interface AssistantChange {
+  key: string;
+  action: AssistantAction;
+  reason: ActionReason;
+  /** The remote id when the object exists (update, delete, no-op, adopt). */
+  id: string | null;
+  before: AssistantView | null;
+  after: AssistantView | null;
+  /** For update: each changed field. Empty otherwise. */
+  changes: FieldChange[];
+  /** Fields that differ but are listed in lifecycle.ignore_changes. */
+  ignored: AssistantField[];
+}
+
+export interface FileChange {
+  name: string;
+  action: FileAction;
+  reason: ActionReason;
+  /** The current remote id (delete, no-op, or the one an upload replaces). */
+  id: string | null;
+  path: string | null;
+  filename: string;
+  bytes: number;
+  sha256: string;
+  /** For an upload that replaces a file: the content hash it replaces. */
+  previousSha256: string | null;
+}
+
+/** Something the planner saw and the reader should know, that is not an action. */
+export interface PlanNote {
+  level: 'warning' | 'info';
+  key: string | null;
+  message: string;
+}
+
+export interface PlanSummary {
+  add: number;
+  change: number;
+  destroy: number;
+  filesUpload: number;
+  filesDelete: number;
+}
+
+export type PlanMode = 'normal' | 'refresh-only' | 'destroy';
+
+export interface Plan {
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  toolVersion: string;
+  /** ISO time the plan was made. */
+  createdAt: string;
+  mode: PlanMode;
+  project: string;
+  environment: string;
+  /** API base URL the plan was made against (never a key). */
+  endpoint: string;
+  /** Keys given with --target; empty means all. */
+  targets: string[];
+  files: FileChange[];
+  assistants: AssistantChange[];
+  notes: PlanNote[];
+  summary: PlanSummary;
+  /** What the plan was made against, so apply can refuse a stale one. */
+  prior: {
+    manifestHash: string;
+    /** null when there was no state file. */
+    lineage: string | null;
+    serial: number | null;
+    /** id -> sha256 of the canonical JSON of each live object read. */
+    liveFingerprints: Record<string, string>;
+  };
+}
