@@ -20,7 +20,9 @@ export type FileAction = 'upload' | 'delete' | 'no-op';
  *   (a duplicate left by a retried create), or under a key no longer in the manifest.
  * - adopt: tagged as ours under a manifest key, but missing from the state.
  * - unchanged: nothing to do.
- * - gone: recorded in state but deleted outside; the record is dropped.
+ * - gone: recorded in state but deleted outside; the record is dropped (and, when the
+ *   key is still in the manifest, the assistant is created again).
+ * - destroy: `assistants destroy` deletes everything this project and environment own.
  */
 export type ActionReason =
   | 'new'
@@ -30,7 +32,8 @@ export type ActionReason =
   | 'orphan'
   | 'adopt'
   | 'unchanged'
-  | 'gone';
+  | 'gone'
+  | 'destroy';
 
 /** An assistant as the plan shows it: file attachments by manifest file name where known. */
 export interface AssistantView {
