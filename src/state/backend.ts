@@ -1,0 +1,68 @@
+/**
+ * The state backend contract. The applier and the commands talk only to this, so a
+ * shared backend (PostgreSQL) can replace the local file without touching them. Every
+ * backend runs `test/state/backend-conformance.ts`.
+ *
+ * Serial: `write(state)` takes the state as read (and changed) by the caller and persists
+ * it with `serial + 1`, returning what it wrote. It refuses a state of another lineage, or
+ * one whose serial is behind the stored one (the caller worked from an outdated read).
+ *
+ * Journal: `appendJournal` is durable when its promise resolves, costs O(1) whatever the
+ * state's size, and never rewrites the state. Write the state once (serial >= 1) before
+ * the first append, so a replay always has a state to fold into. After folding the
+ * journal into a written state, `clearJournal()`; replaying an already-folded journal is
+ * harmless (`applyJournal` is idempotent). Any command that takes the lock replays a
+ * leftover journal first (`replayJournal` in `recover.ts`).
+ */
+import type { JournalEntry } from './journal.js';
+import type { StateFile } from './types.js';
+
+/** Who holds a lock, as recorded in it. */
+export interface LockInfo {
+  id: string;
+  pid: number;
+  host: string;
+  /** The command that took it, e.g. "apply". */
+  command: string;
+  /** ISO time. */
+  createdAt: string;
+  /** The user name of the holding process. */
+  who: string;
+}
+
+export interface LockRequest {
+  /** The command taking the lock, shown to whoever finds it held. */
+  command: string;
+  /** How long to wait for a held lock (polling with backoff); 0 (default) fails at once. */
+  timeoutMs?: number;
+}
+
+export interface StateLock {
+  readonly info: LockInfo;
+  /** Set when a lock left by a dead process was taken over: one line for stderr. */
+  readonly notice: string | null;
+  /** Gives the lock up; calling it again does nothing. */
+  release(): Promise<void>;
+}
+
+export interface JournalRead {
+  entries: JournalEntry[];
+  /** A last line cut short (a process killed mid-append) was ignored. */
+  tornTail: boolean;
+}
+
+export interface StateBackend {
+  /** Where the state lives, for messages (a path, a URL without credentials). */
+  readonly location: string;
+  /** The stored state, or null when none was ever written. */
+  read(): Promise<StateFile | null>;
+  /** Persists `state` with serial + 1 (see above) and returns what was written. */
+  write(state: StateFile): Promise<StateFile>;
+  /** Takes the lock, or throws UserError('LOCK_HELD') naming the holder. */
+  lock(request: LockRequest): Promise<StateLock>;
+  /** Removes the lock if its id is `id` and returns who held it; throws UserError('STATE') otherwise. */
+  forceUnlock(id: string): Promise<LockInfo>;
+  appendJournal(entry: JournalEntry): Promise<void>;
+  readJournal(): Promise<JournalRead>;
+  clearJournal(): Promise<void>;
+}

@@ -1,0 +1,92 @@
+/**
+ * The state file format: create, read (parse, upgrade, validate) and write (sorted JSON).
+ * Reading refuses a version newer than this tool knows, and upgrades an older one step
+ * by step through `UPGRADES` before validating against the current schema.
+ */
+import { randomUUID } from 'node:crypto';
+import { UserError } from '../errors.js';
+import { stringifySorted } from './canonical-json.js';
+import { stateProblem } from './schema.js';
+import { STATE_FORMAT_VERSION, type StateFile } from './types.js';
+
+export interface NewStateInput {
+  project: string;
+  environment: string;
+  /** The API base URL (never a key). */
+  endpoint: string;
+  toolVersion: string;
+}
+
+/** An empty state with a fresh lineage and serial 0 (the first write makes it 1). */
+export function newState(input: NewStateInput): StateFile {
+  return {
+    version: STATE_FORMAT_VERSION,
+    lineage: randomUUID(),
+    serial: 0,
+    toolVersion: input.toolVersion,
+    project: input.project,
+    environment: input.environment,
+    endpoint: input.endpoint,
+    assistants: {},
+    files: {},
+  };
+}
+
+type Document = Record<string, unknown>;
+
+/**
+ * `UPGRADES[n]` turns a version-n document into a version-(n+1) one. Version 1 is the
+ * only version so far; a v2 format adds `1: (v1) => ({ ...v1, version: 2, ... })` here.
+ */
+const UPGRADES: Readonly<Record<number, (document: Document) => Document>> = {};
+
+function stateError(source: string, problem: string): UserError {
+  return new UserError('STATE', `${source}: ${problem}`);
+}
+
+function upgrade(document: Document, source: string): Document {
+  const version = document['version'];
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    throw stateError(source, `not a state file: "version" must be a positive integer (found ${JSON.stringify(version) ?? 'none'})`);
+  }
+  if (version > STATE_FORMAT_VERSION) {
+    throw stateError(
+      source,
+      `state format version ${version} is newer than this tool supports (${STATE_FORMAT_VERSION}); upgrade assistants to read it`,
+    );
+  }
+  let current = document;
+  for (let from = version; from < STATE_FORMAT_VERSION; from += 1) {
+    const step = UPGRADES[from];
+    if (step === undefined) throw stateError(source, `no upgrade from state format version ${from}`);
+    current = step(current);
+  }
+  return current;
+}
+
+/**
+ * The state in `text`, upgraded to the current version and validated. `source` (a path
+ * or a backend's location) starts every error message, which is one line.
+ */
+export function parseState(text: string, source: string): StateFile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw stateError(source, `not valid JSON (${(error as Error).message}); restore it from ${source}.backup or run "assistants state rebuild"`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw stateError(source, 'not a state file: expected a JSON object');
+  }
+  const document = upgrade(parsed as Document, source);
+  const problem = stateProblem(document);
+  if (problem !== null) {
+    throw stateError(source, `invalid state: ${problem}; fix it, restore ${source}.backup, or run "assistants state rebuild"`);
+  }
+  return document as unknown as StateFile;
+}
+
+/** The file's text: pretty JSON with sorted keys and a final newline. */
+export function serializeState(state: StateFile): string {
+  return stringifySorted(state);
+}

@@ -1,0 +1,120 @@
+/**
+ * The journal as an append-only JSON-lines file. Each append is one write of whole lines
+ * and one fsync (appends that arrive while a flush runs share the next one), so its cost
+ * does not grow with the state. A last line cut short by a kill is ignored on read and
+ * cut off before the next append.
+ */
+import { open, readFile, rm, truncate } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { UserError } from '../errors.js';
+import { ensurePrivateDir, fsyncDir, PRIVATE_FILE_MODE } from './atomic-file.js';
+import type { JournalRead } from './backend.js';
+import { stringifySortedLine } from './canonical-json.js';
+import type { JournalEntry } from './journal.js';
+import { journalEntryProblem } from './schema.js';
+
+interface Pending {
+  line: string;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+async function readIfExists(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** The entries in a journal's text. Throws on a bad line that is not the (torn) last one. */
+export function parseJournal(text: string, source: string): JournalRead {
+  const lines = text.split('\n');
+  // Text ending in "\n" splits into a last empty string; anything else there was cut short.
+  const tail = lines.pop() ?? '';
+  const entries: JournalEntry[] = [];
+  lines.forEach((line, index) => {
+    if (line.trim() === '') return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      throw new UserError('STATE', `${source}:${index + 1}: journal line is not valid JSON`);
+    }
+    const problem = journalEntryProblem(parsed);
+    if (problem !== null) throw new UserError('STATE', `${source}:${index + 1}: invalid journal entry: ${problem}`);
+    entries.push(parsed as JournalEntry);
+  });
+  return { entries, tornTail: tail.length > 0 };
+}
+
+export class JournalFile {
+  private pending: Pending[] = [];
+  private flushing = false;
+  /** The torn-tail check runs once, before this object's first append. */
+  private repaired = false;
+
+  constructor(readonly path: string) {}
+
+  append(entry: JournalEntry): Promise<void> {
+    const problem = journalEntryProblem(entry);
+    if (problem !== null) return Promise.reject(new Error(`invalid journal entry: ${problem}`));
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ line: `${stringifySortedLine(entry)}\n`, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  async read(): Promise<JournalRead> {
+    const text = await readIfExists(this.path);
+    return text === null ? { entries: [], tornTail: false } : parseJournal(text, this.path);
+  }
+
+  async clear(): Promise<void> {
+    await rm(this.path, { force: true });
+    await fsyncDir(dirname(this.path));
+    this.repaired = false;
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        await this.writeLines(batch.map((p) => p.line).join(''));
+        for (const p of batch) p.resolve();
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+      }
+    }
+    this.flushing = false;
+  }
+
+  private async writeLines(data: string): Promise<void> {
+    if (!this.repaired) await this.cutTornTail();
+    const handle = await open(this.path, 'a', PRIVATE_FILE_MODE);
+    try {
+      await handle.appendFile(data, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Drops a partial last line so the next line starts on a line of its own. */
+  private async cutTornTail(): Promise<void> {
+    await ensurePrivateDir(dirname(this.path));
+    const text = await readIfExists(this.path);
+    if (text === null) {
+      this.repaired = true;
+      return;
+    }
+    if (text.length > 0 && !text.endsWith('\n')) {
+      const keep = Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1), 'utf8');
+      await truncate(this.path, keep);
+    }
+    this.repaired = true;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The default backend: one JSON file per environment, with beside it `<path>.backup`
+ * (the previous version), `<path>.lock` and `<path>.journal` (JSON lines). All 0600.
+ */
+import { readFile } from 'node:fs/promises';
+import { UserError } from '../errors.js';
+import { writeFileAtomic } from './atomic-file.js';
+import type { JournalRead, LockInfo, LockRequest, StateBackend, StateLock } from './backend.js';
+import { parseState, serializeState } from './format.js';
+import { JournalFile } from './journal-file.js';
+import type { JournalEntry } from './journal.js';
+import { acquireLockFile, forceUnlockFile } from './lock-file.js';
+import { stateProblem } from './schema.js';
+import type { StateFile } from './types.js';
+
+export interface LocalBackendPaths {
+  state: string;
+  backup: string;
+  lock: string;
+  journal: string;
+}
+
+/** The files a local backend at `statePath` uses. */
+export function localBackendPaths(statePath: string): LocalBackendPaths {
+  return {
+    state: statePath,
+    backup: `${statePath}.backup`,
+    lock: `${statePath}.lock`,
+    journal: `${statePath}.journal`,
+  };
+}
+
+export class LocalStateBackend implements StateBackend {
+  readonly paths: LocalBackendPaths;
+  private readonly journal: JournalFile;
+
+  /** `statePath` should be absolute (see `resolveStatePath`). */
+  constructor(statePath: string) {
+    this.paths = localBackendPaths(statePath);
+    this.journal = new JournalFile(this.paths.journal);
+  }
+
+  get location(): string {
+    return this.paths.state;
+  }
+
+  async read(): Promise<StateFile | null> {
+    let text: string;
+    try {
+      text = await readFile(this.paths.state, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    return parseState(text, this.paths.state);
+  }
+
+  async write(state: StateFile): Promise<StateFile> {
+    const stored = await this.read();
+    if (stored !== null && stored.lineage !== state.lineage) {
+      throw new UserError(
+        'STATE',
+        `${this.paths.state}: refusing to overwrite a state of lineage ${stored.lineage} with one of lineage ${state.lineage}`,
+      );
+    }
+    if (stored !== null && state.serial < stored.serial) {
+      throw new UserError(
+        'STATE',
+        `${this.paths.state}: the state changed since it was read (serial ${state.serial}, now ${stored.serial}); run the command again`,
+      );
+    }
+    const next: StateFile = { ...state, serial: state.serial + 1 };
+    const problem = stateProblem(next);
+    if (problem !== null) throw new Error(`refusing to write an invalid state to ${this.paths.state}: ${problem}`);
+    await writeFileAtomic(this.paths.state, serializeState(next), { backupPath: this.paths.backup });
+    return next;
+  }
+
+  lock(request: LockRequest): Promise<StateLock> {
+    return acquireLockFile(this.paths.lock, request);
+  }
+
+  forceUnlock(id: string): Promise<LockInfo> {
+    return forceUnlockFile(this.paths.lock, id);
+  }
+
+  appendJournal(entry: JournalEntry): Promise<void> {
+    return this.journal.append(entry);
+  }
+
+  readJournal(): Promise<JournalRead> {
+    return this.journal.read();
+  }
+
+  clearJournal(): Promise<void> {
+    return this.journal.clear();
+  }
+}

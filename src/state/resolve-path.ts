@@ -1,0 +1,29 @@
+/** Where an environment's state file is, without loading the manifest. */
+import { dirname, resolve } from 'node:path';
+import { UserError } from '../errors.js';
+
+export const DEFAULT_ENVIRONMENT = 'default';
+
+/** An environment name that is safe as a file name. */
+const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export interface StatePathInput {
+  /** Relative paths are resolved against this. */
+  cwd: string;
+  /** The manifest file (`-f`), relative to `cwd` or absolute. */
+  manifestFile: string;
+  /** `--env`; `default` when absent. */
+  env?: string | undefined;
+  /** `--state`: used as is (relative to `cwd`) when given. */
+  statePath?: string | undefined;
+}
+
+/** The absolute state path: `--state`, else `.assistants/state/<ENV>.json` beside the manifest. */
+export function resolveStatePath(input: StatePathInput): string {
+  if (input.statePath !== undefined) return resolve(input.cwd, input.statePath);
+  const env = input.env ?? DEFAULT_ENVIRONMENT;
+  if (!ENVIRONMENT_NAME.test(env)) {
+    throw new UserError('USAGE', `--env ${JSON.stringify(env)}: an environment name is letters, digits, "_", "." and "-", starting with a letter or digit`);
+  }
+  return resolve(input.cwd, dirname(input.manifestFile), '.assistants', 'state', `${env}.json`);
+}
