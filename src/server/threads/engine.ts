@@ -1,0 +1,568 @@
+/**
+ * The run engine: advances each active run one phase per timer tick
+ * (queued -> in_progress -> requires_action | completed | failed, cancelling -> cancelled,
+ * requires_action past `expires_at` -> expired), persisting every change through the
+ * store and publishing the matching stream events on the bus. Its state lives in the
+ * `run_progress` collection, so a restarted server resumes where it stopped, and nothing
+ * depends on a listener: a stream that disconnects leaves its run running.
+ */
+import { invalidRequest } from '../errors.js';
+import { ID_PREFIX, newId, nowSeconds } from '../ids.js';
+import { buildConversation } from './conversation.js';
+import type { RunProgress, ThreadData } from './data.js';
+import type { AssistantStreamEvent, RunEventBus, RunEventName, RunStepEventName } from './events.js';
+import { runModel } from './model.js';
+import type { PlannedToolCall, ToolResult } from './model.js';
+import type {
+  MessageIncompleteReason,
+  RunObject,
+  RunStepObject,
+  RunStepStatus,
+  StepDetails,
+  StepToolCall,
+  StepToolCallDelta,
+  Usage,
+} from './objects.js';
+import type { ToolOutput } from './validation.js';
+
+export interface RunEngineOptions {
+  /** Delay between two phases of a run, in milliseconds. */
+  stepMs: number;
+  /** How long a run may wait for tool outputs, in seconds. */
+  expiresAfterSeconds: number;
+}
+
+/** Resolves the name the stand-in model uses for an assistant; undefined when it is gone. */
+export type AssistantNamer = (assistantId: string) => string | undefined;
+
+type EndStatus = 'completed' | 'failed' | 'cancelled' | 'expired';
+
+interface RunEnding {
+  status: EndStatus;
+  lastError?: RunObject['last_error'];
+  incompleteDetails?: RunObject['incomplete_details'];
+}
+
+/** How a step and a message still in progress end when their run ends early. */
+const EARLY_END: Record<
+  Exclude<EndStatus, 'completed'>,
+  { step: RunStepStatus; timestamp: 'failed_at' | 'cancelled_at' | 'expired_at'; event: RunStepEventName; message: MessageIncompleteReason }
+> = {
+  failed: { step: 'failed', timestamp: 'failed_at', event: 'thread.run.step.failed', message: 'run_failed' },
+  cancelled: { step: 'cancelled', timestamp: 'cancelled_at', event: 'thread.run.step.cancelled', message: 'run_cancelled' },
+  expired: { step: 'expired', timestamp: 'expired_at', event: 'thread.run.step.expired', message: 'run_expired' },
+};
+
+const CANCELLABLE: ReadonlySet<string> = new Set(['queued', 'in_progress', 'requires_action']);
+
+function usageOf(prompt: number, completion: number): Usage {
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+/** A reply cut into about eight deltas, each a run of whole words with their leading spaces. */
+export function replyChunks(text: string): string[] {
+  const words = text.match(/\s*\S+(\s+$)?/g) ?? [];
+  const size = Math.max(1, Math.ceil(words.length / 8));
+  const chunks: string[] = [];
+  for (let index = 0; index < words.length; index += size) chunks.push(words.slice(index, index + size).join(''));
+  return chunks;
+}
+
+export class RunEngine {
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly data: ThreadData,
+    private readonly bus: RunEventBus,
+    private readonly assistantName: AssistantNamer,
+    private readonly options: RunEngineOptions,
+  ) {}
+
+  /** Picks up every run left active in the store (after a restart). */
+  resume(): void {
+    for (const progress of this.data.progress.all()) {
+      const run = this.data.runs.get(progress.id);
+      if (run === undefined) {
+        this.data.progress.delete(progress.id);
+      } else if (run.status === 'requires_action') {
+        this.#scheduleExpiry(run);
+      } else {
+        this.#schedule(run.id, this.options.stepMs);
+      }
+    }
+  }
+
+  /** Stops every timer (server close or reset); the store keeps the state. */
+  stop(): void {
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  /** Forgets runs whose records were deleted with their thread. */
+  forget(runIds: readonly string[]): void {
+    for (const id of runIds) {
+      clearTimeout(this.#timers.get(id));
+      this.#timers.delete(id);
+    }
+  }
+
+  /** Starts a run already inserted with status `queued`. */
+  start(run: RunObject): void {
+    this.data.progress.insert({
+      id: run.id,
+      phase: 'start',
+      tool_results: [],
+      pending_results: [],
+      prompt_tokens: 0,
+      completion_tokens: 0,
+      step_id: null,
+      step_usage: null,
+      message_id: null,
+      chunks: [],
+      incomplete: false,
+    });
+    this.#emit(run.thread_id, { event: 'thread.run.created', data: run });
+    this.#emit(run.thread_id, { event: 'thread.run.queued', data: run });
+    this.#schedule(run.id, this.options.stepMs);
+  }
+
+  cancel(run: RunObject): RunObject {
+    if (!CANCELLABLE.has(run.status)) throw invalidRequest(`Cannot cancel run with status '${run.status}'.`);
+    const updated = this.#updateRun(run.id, { status: 'cancelling' });
+    this.#setProgress(run.id, { phase: 'cancel' });
+    this.#emit(run.thread_id, { event: 'thread.run.cancelling', data: updated });
+    this.#schedule(run.id, this.options.stepMs);
+    return updated;
+  }
+
+  submitToolOutputs(run: RunObject, outputs: readonly ToolOutput[]): RunObject {
+    if (run.status === 'requires_action' && run.expires_at !== null && nowSeconds() >= run.expires_at) {
+      this.#tick(run.id);
+    }
+    const current = this.data.runs.get(run.id) ?? run;
+    const progress = this.data.progress.get(run.id);
+    if (current.status !== 'requires_action' || current.required_action === null || progress === undefined) {
+      throw invalidRequest(`Runs in status "${current.status}" do not accept tool outputs.`);
+    }
+    const pending = current.required_action.submit_tool_outputs.tool_calls;
+    const byId = new Map<string, string>();
+    outputs.forEach((output, index) => {
+      const param = `tool_outputs[${index}].tool_call_id`;
+      if (!pending.some((call) => call.id === output.tool_call_id)) {
+        throw invalidRequest(`Invalid '${param}': no pending tool call has the id '${output.tool_call_id}'.`, param, 'invalid_value');
+      }
+      if (byId.has(output.tool_call_id)) {
+        throw invalidRequest(`Invalid '${param}': duplicate output for tool call '${output.tool_call_id}'.`, param, 'invalid_value');
+      }
+      byId.set(output.tool_call_id, output.output);
+    });
+    const missing = pending.filter((call) => !byId.has(call.id));
+    if (missing.length > 0) {
+      const list = (ids: string[]): string => `[${ids.map((id) => `'${id}'`).join(', ')}]`;
+      throw invalidRequest(
+        `Expected tool outputs for call_ids ${list(pending.map((call) => call.id))}, got ${list([...byId.keys()])}`,
+        'tool_outputs',
+      );
+    }
+
+    const now = nowSeconds();
+    const results: ToolResult[] = pending.map((call) => ({
+      type: 'function',
+      name: call.function.name,
+      output: byId.get(call.id) ?? '',
+    }));
+    if (progress.step_id !== null) {
+      const step = this.#updateStep(progress.step_id, (current) => ({
+        status: 'completed',
+        completed_at: now,
+        usage: progress.step_usage,
+        step_details:
+          current.step_details.type === 'tool_calls'
+            ? {
+                type: 'tool_calls',
+                tool_calls: current.step_details.tool_calls.map((call) =>
+                  call.type === 'function' ? { ...call, function: { ...call.function, output: byId.get(call.id) ?? null } } : call,
+                ),
+              }
+            : current.step_details,
+      }));
+      this.#emit(run.thread_id, { event: 'thread.run.step.completed', data: step });
+    }
+    const updated = this.#updateRun(run.id, { status: 'queued', required_action: null });
+    this.#setProgress(run.id, {
+      phase: 'start',
+      tool_results: [...progress.tool_results, ...results],
+      step_id: null,
+      step_usage: null,
+    });
+    this.#emit(run.thread_id, { event: 'thread.run.queued', data: updated });
+    this.#schedule(run.id, this.options.stepMs);
+    return updated;
+  }
+
+  #schedule(runId: string, delayMs: number): void {
+    clearTimeout(this.#timers.get(runId));
+    const timer = setTimeout(() => this.#tick(runId), Math.max(0, delayMs));
+    timer.unref();
+    this.#timers.set(runId, timer);
+  }
+
+  #scheduleExpiry(run: RunObject): void {
+    const at = (run.expires_at ?? nowSeconds()) * 1000;
+    this.#schedule(run.id, at - Date.now());
+  }
+
+  #tick(runId: string): void {
+    clearTimeout(this.#timers.get(runId));
+    this.#timers.delete(runId);
+    const run = this.data.runs.get(runId);
+    const progress = this.data.progress.get(runId);
+    if (run === undefined || progress === undefined) return;
+    try {
+      this.#advance(run, progress);
+    } catch (error) {
+      process.stderr.write(`assistants serve: run ${runId} failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+      this.#end(run, progress, {
+        status: 'failed',
+        lastError: { code: 'server_error', message: 'The server had an error while processing your request. Sorry about that!' },
+      });
+    }
+  }
+
+  #advance(run: RunObject, progress: RunProgress): void {
+    switch (progress.phase) {
+      case 'start':
+        return this.#begin(run);
+      case 'think':
+        return this.#think(run, progress);
+      case 'tool':
+        return this.#finishTools(run, progress);
+      case 'write':
+        return this.#write(run, progress);
+      case 'await_outputs':
+        if (run.expires_at !== null && nowSeconds() >= run.expires_at) return this.#end(run, progress, { status: 'expired' });
+        return this.#scheduleExpiry(run);
+      case 'cancel':
+        return this.#end(run, progress, { status: 'cancelled' });
+    }
+  }
+
+  #begin(run: RunObject): void {
+    const updated = this.#updateRun(run.id, { status: 'in_progress', started_at: nowSeconds() });
+    this.#setProgress(run.id, { phase: 'think' });
+    this.#emit(run.thread_id, { event: 'thread.run.in_progress', data: updated });
+    this.#schedule(run.id, this.options.stepMs);
+  }
+
+  #think(run: RunObject, progress: RunProgress): void {
+    const name = this.assistantName(run.assistant_id);
+    if (name === undefined) {
+      return this.#end(run, progress, {
+        status: 'failed',
+        lastError: { code: 'server_error', message: `No assistant found with id '${run.assistant_id}'.` },
+      });
+    }
+    const unavailable = unavailableToolChoice(run);
+    if (unavailable !== null) {
+      return this.#end(run, progress, { status: 'failed', lastError: { code: 'invalid_prompt', message: unavailable } });
+    }
+    const conversation = buildConversation(run, name, this.data.threadMessages(run.thread_id), {
+      toolResults: progress.tool_results,
+      completionTokensUsed: progress.completion_tokens,
+    });
+    if (!conversation.ok) {
+      return this.#end(run, progress, { status: 'completed', incompleteDetails: { reason: conversation.reason } });
+    }
+    const turn = runModel(conversation.input);
+    const turnUsage = usageOf(turn.promptTokens, turn.completionTokens);
+    const totals = {
+      prompt_tokens: progress.prompt_tokens + turn.promptTokens,
+      completion_tokens: progress.completion_tokens + turn.completionTokens,
+    };
+    if (turn.type === 'tool_calls') return this.#callTools(run, turn.calls, turnUsage, totals);
+
+    const now = nowSeconds();
+    const message = this.data.messages.insert({
+      id: newId(ID_PREFIX.message),
+      object: 'thread.message',
+      created_at: now,
+      thread_id: run.thread_id,
+      status: 'in_progress',
+      incomplete_details: null,
+      completed_at: null,
+      incomplete_at: null,
+      role: 'assistant',
+      content: [],
+      assistant_id: run.assistant_id,
+      run_id: run.id,
+      file_ids: [],
+      metadata: {},
+    });
+    const step = this.#insertStep(run, { type: 'message_creation', message_creation: { message_id: message.id } });
+    this.#setProgress(run.id, {
+      ...totals,
+      phase: 'write',
+      step_id: step.id,
+      step_usage: turnUsage,
+      message_id: message.id,
+      chunks: replyChunks(turn.text),
+      incomplete: turn.incomplete,
+    });
+    this.#emit(run.thread_id, { event: 'thread.run.step.created', data: step });
+    this.#emit(run.thread_id, { event: 'thread.run.step.in_progress', data: step });
+    this.#emit(run.thread_id, { event: 'thread.message.created', data: message });
+    this.#emit(run.thread_id, { event: 'thread.message.in_progress', data: message });
+    this.#schedule(run.id, this.options.stepMs);
+  }
+
+  #callTools(
+    run: RunObject,
+    calls: readonly PlannedToolCall[],
+    turnUsage: Usage,
+    totals: Pick<RunProgress, 'prompt_tokens' | 'completion_tokens'>,
+  ): void {
+    const created = this.#insertStep(run, { type: 'tool_calls', tool_calls: [] });
+    this.#emit(run.thread_id, { event: 'thread.run.step.created', data: created });
+    this.#emit(run.thread_id, { event: 'thread.run.step.in_progress', data: created });
+    const toolCalls = calls.map((call) => stepToolCall(call));
+    this.#updateStep(created.id, () => ({ step_details: { type: 'tool_calls', tool_calls: toolCalls } }));
+    toolCalls.forEach((call, index) => {
+      for (const delta of toolCallDeltas(call, index)) {
+        this.#emit(run.thread_id, {
+          event: 'thread.run.step.delta',
+          data: { id: created.id, object: 'thread.run.step.delta', delta: { step_details: { type: 'tool_calls', tool_calls: [delta] } } },
+        });
+      }
+    });
+
+    const functions = toolCalls.flatMap((call) =>
+      call.type === 'function'
+        ? [{ id: call.id, type: 'function' as const, function: { name: call.function.name, arguments: call.function.arguments } }]
+        : [],
+    );
+    if (functions.length > 0) {
+      const updated = this.#updateRun(run.id, {
+        status: 'requires_action',
+        required_action: { type: 'submit_tool_outputs', submit_tool_outputs: { tool_calls: functions } },
+      });
+      this.#setProgress(run.id, { ...totals, phase: 'await_outputs', step_id: created.id, step_usage: turnUsage });
+      this.#emit(run.thread_id, { event: 'thread.run.requires_action', data: updated });
+      this.#scheduleExpiry(updated);
+      return;
+    }
+    const results = calls.map((call): ToolResult =>
+      call.type === 'code_interpreter'
+        ? { type: 'code_interpreter', name: 'code_interpreter', output: call.logs }
+        : { type: 'retrieval', name: 'retrieval', output: `searched ${run.file_ids.length} files` },
+    );
+    this.#setProgress(run.id, { ...totals, phase: 'tool', step_id: created.id, step_usage: turnUsage, pending_results: results });
+    this.#schedule(run.id, this.options.stepMs);
+  }
+
+  /** Records the outputs of code_interpreter / retrieval calls and lets the model think again. */
+  #finishTools(run: RunObject, progress: RunProgress): void {
+    if (progress.step_id !== null) {
+      const logs = progress.pending_results.map((result) => result.output);
+      const step = this.#updateStep(progress.step_id, (current) => ({
+        status: 'completed',
+        completed_at: nowSeconds(),
+        usage: progress.step_usage,
+        step_details:
+          current.step_details.type === 'tool_calls'
+            ? {
+                type: 'tool_calls',
+                tool_calls: current.step_details.tool_calls.map((call, index): StepToolCall =>
+                  call.type === 'code_interpreter'
+                    ? { ...call, code_interpreter: { ...call.code_interpreter, outputs: [{ type: 'logs', logs: logs[index] ?? '' }] } }
+                    : call,
+                ),
+              }
+            : current.step_details,
+      }));
+      this.#emit(run.thread_id, { event: 'thread.run.step.completed', data: step });
+    }
+    this.#setProgress(run.id, {
+      phase: 'think',
+      tool_results: [...progress.tool_results, ...progress.pending_results],
+      pending_results: [],
+      step_id: null,
+      step_usage: null,
+    });
+    this.#schedule(run.id, this.options.stepMs);
+  }
+
+  #write(run: RunObject, progress: RunProgress): void {
+    const [chunk, ...rest] = progress.chunks;
+    const messageId = progress.message_id;
+    if (messageId === null) throw new Error(`run ${run.id} is writing without a message`);
+    if (chunk !== undefined) {
+      this.data.messages.update(messageId, (message) => ({
+        ...message,
+        content: [{ type: 'text', text: { value: (message.content[0]?.text.value ?? '') + chunk, annotations: [] } }],
+      }));
+      this.#setProgress(run.id, { chunks: rest });
+      this.#emit(run.thread_id, {
+        event: 'thread.message.delta',
+        data: {
+          id: messageId,
+          object: 'thread.message.delta',
+          delta: { content: [{ index: 0, type: 'text', text: { value: chunk, annotations: [] } }] },
+        },
+      });
+    }
+    if (rest.length > 0) return this.#schedule(run.id, this.options.stepMs);
+
+    const now = nowSeconds();
+    const message = this.data.messages.update(messageId, (current) =>
+      progress.incomplete
+        ? { ...current, status: 'incomplete', incomplete_at: now, incomplete_details: { reason: 'max_tokens' } }
+        : { ...current, status: 'completed', completed_at: now },
+    );
+    if (message !== undefined) {
+      this.#emit(run.thread_id, {
+        event: message.status === 'incomplete' ? 'thread.message.incomplete' : 'thread.message.completed',
+        data: message,
+      });
+    }
+    if (progress.step_id !== null) {
+      const step = this.#updateStep(progress.step_id, () => ({ status: 'completed', completed_at: now, usage: progress.step_usage }));
+      this.#emit(run.thread_id, { event: 'thread.run.step.completed', data: step });
+    }
+    this.#end(run, this.data.progress.get(run.id) ?? progress, {
+      status: 'completed',
+      incompleteDetails: progress.incomplete ? { reason: 'max_completion_tokens' } : null,
+    });
+  }
+
+  /**
+   * Ends a run: a step or message still in progress ends with it (failed, cancelled or
+   * expired), the run gets its timestamp and usage, and its progress record is dropped.
+   */
+  #end(run: RunObject, progress: RunProgress, ending: RunEnding): void {
+    const now = nowSeconds();
+    if (ending.status !== 'completed') {
+      const early = EARLY_END[ending.status];
+      const reason = early.message;
+      for (const step of this.data.runSteps(run.id).filter((candidate) => candidate.status === 'in_progress')) {
+        const ended = this.#updateStep(step.id, () => ({
+          status: early.step,
+          [early.timestamp]: now,
+          last_error: early.step === 'failed' ? { code: 'server_error', message: ending.lastError?.message ?? '' } : null,
+        }));
+        this.#emit(run.thread_id, { event: early.event, data: ended });
+      }
+      for (const message of this.data.threadMessages(run.thread_id)) {
+        if (message.run_id !== run.id || message.status !== 'in_progress') continue;
+        const ended = this.data.messages.update(message.id, (current) => ({
+          ...current,
+          status: 'incomplete',
+          incomplete_at: now,
+          incomplete_details: { reason },
+        }));
+        if (ended !== undefined) this.#emit(run.thread_id, { event: 'thread.message.incomplete', data: ended });
+      }
+    }
+    const timestamps: Partial<RunObject> = {
+      completed: { completed_at: now, expires_at: null },
+      failed: { failed_at: now, expires_at: null },
+      cancelled: { cancelled_at: now, expires_at: null },
+      expired: {},
+    }[ending.status];
+    const updated = this.#updateRun(run.id, {
+      ...timestamps,
+      status: ending.status,
+      required_action: null,
+      last_error: ending.lastError ?? null,
+      incomplete_details: ending.incompleteDetails ?? null,
+      usage: usageOf(progress.prompt_tokens, progress.completion_tokens),
+    });
+    this.data.progress.delete(run.id);
+    clearTimeout(this.#timers.get(run.id));
+    this.#timers.delete(run.id);
+    this.#emit(run.thread_id, { event: `thread.run.${ending.status}` satisfies RunEventName, data: updated });
+  }
+
+  #insertStep(run: RunObject, details: StepDetails): RunStepObject {
+    return this.data.steps.insert({
+      id: newId(ID_PREFIX.step),
+      object: 'thread.run.step',
+      created_at: nowSeconds(),
+      assistant_id: run.assistant_id,
+      thread_id: run.thread_id,
+      run_id: run.id,
+      type: details.type,
+      status: 'in_progress',
+      step_details: details,
+      last_error: null,
+      expired_at: null,
+      cancelled_at: null,
+      failed_at: null,
+      completed_at: null,
+      metadata: null,
+      usage: null,
+    });
+  }
+
+  #updateStep(id: string, change: (current: RunStepObject) => Partial<RunStepObject>): RunStepObject {
+    const updated = this.data.steps.update(id, (current) => ({ ...current, ...change(current) }));
+    if (updated === undefined) throw new Error(`run step ${id} vanished`);
+    return updated;
+  }
+
+  #updateRun(id: string, patch: Partial<RunObject>): RunObject {
+    const updated = this.data.runs.update(id, (current) => ({ ...current, ...patch }));
+    if (updated === undefined) throw new Error(`run ${id} vanished`);
+    return updated;
+  }
+
+  #setProgress(id: string, patch: Partial<RunProgress>): void {
+    this.data.progress.update(id, (current) => ({ ...current, ...patch }));
+  }
+
+  #emit(threadId: string, event: AssistantStreamEvent): void {
+    this.bus.publish(threadId, event);
+  }
+}
+
+/** Why the run's tool_choice cannot be honoured, or null when it can. */
+function unavailableToolChoice(run: RunObject): string | null {
+  const choice = run.tool_choice;
+  if (choice === null || typeof choice === 'string') return null;
+  if (choice.type === 'function') {
+    const found = run.tools.some((tool) => tool.type === 'function' && tool.function.name === choice.function.name);
+    return found ? null : `tool_choice names the function '${choice.function.name}', which is not among the run's tools.`;
+  }
+  return run.tools.some((tool) => tool.type === choice.type)
+    ? null
+    : `tool_choice asks for the ${choice.type} tool, which is not among the run's tools.`;
+}
+
+function stepToolCall(call: PlannedToolCall): StepToolCall {
+  const id = newId(ID_PREFIX.call);
+  switch (call.type) {
+    case 'function':
+      return { id, type: 'function', function: { name: call.name, arguments: call.arguments, output: null } };
+    case 'code_interpreter':
+      return { id, type: 'code_interpreter', code_interpreter: { input: call.input, outputs: [] } };
+    case 'retrieval':
+      return { id, type: 'retrieval', retrieval: {} };
+  }
+}
+
+/** The step deltas that announce a tool call: its header, then its arguments or input. */
+function toolCallDeltas(call: StepToolCall, index: number): StepToolCallDelta[] {
+  switch (call.type) {
+    case 'function':
+      return [
+        { index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '', output: null } },
+        { index, type: 'function', function: { arguments: call.function.arguments } },
+      ];
+    case 'code_interpreter':
+      return [
+        { index, id: call.id, type: 'code_interpreter', code_interpreter: { input: '', outputs: [] } },
+        { index, type: 'code_interpreter', code_interpreter: { input: call.code_interpreter.input } },
+      ];
+    case 'retrieval':
+      return [{ index, id: call.id, type: 'retrieval', retrieval: {} }];
+  }
+}
