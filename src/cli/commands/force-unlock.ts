@@ -1,0 +1,22 @@
+/** `force-unlock ID`: remove a state lock left by a process that is gone. */
+import type { Command } from 'commander';
+import { LocalStateBackend } from '../../state/local-backend.js';
+import { resolveStatePath } from '../../state/resolve-path.js';
+import type { CliIo } from '../io.js';
+import { addCommonOptions, type CommonOptions } from '../options.js';
+import { addStateOption, type StateOptions } from '../state-options.js';
+
+export function register(program: Command, io: CliIo): void {
+  addStateOption(addCommonOptions(program.command('force-unlock')))
+    .argument('<id>', 'the lock ID, as printed by the command that found the state locked')
+    .description('remove the state lock with this ID (only when the process holding it is gone)')
+    .action(async (id: string, options: CommonOptions & StateOptions) => {
+      const backend = new LocalStateBackend(
+        resolveStatePath({ cwd: io.cwd, manifestFile: options.file, env: options.env, statePath: options.state }),
+      );
+      const holder = await backend.forceUnlock(id);
+      io.stdout.write(
+        `Removed lock ${holder.id} on ${backend.location} (taken by ${holder.command}, pid ${holder.pid} on ${holder.host}, user ${holder.who}, at ${holder.createdAt}).\n`,
+      );
+    });
+}
