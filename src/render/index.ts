@@ -1,0 +1,4 @@
+/** The renderers: a Plan as human text, as JSON (`--json`) and as Markdown (`--markdown`). */
+export { renderJson, planJsonValue } from './json.js';
+export { renderText } from './text.js';
+export type { TextOptions } from './text.js';
