@@ -1,0 +1,20 @@
+/** The public surface of the client. Internal modules (transport, wire, mappers, sse) stay private. */
+export {
+  Configuration,
+  createConfiguration,
+  DEFAULT_BASE_URL,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_TIMEOUT_MS,
+  type ConfigurationOptions,
+} from './configuration.js';
+export type { RequestOptions, RetryEvent } from './transport.js';
+export * from './errors.js';
+export { RETRY_POLICY } from './retry.js';
+export * from './assistants-api.js';
+export * from './files-api.js';
+export { AssistantStream } from './stream.js';
+export { CursorPaginator, PAGE_LIMIT, type CursorParams, type ListPage } from './pagination.js';
+export { pollRun, RunPollTimeoutError, SETTLED_RUN_STATUSES, type PollRunOptions } from './poll.js';
+export type * from './models.js';
+export type * from './thread-models.js';
+export type * from './stream-models.js';

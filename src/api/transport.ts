@@ -1,0 +1,273 @@
+/**
+ * Internal: the one HTTP transport (undici). Auth, headers, timeouts, retries and the
+ * mapping of failures to typed errors live here and nowhere else; the API classes only
+ * name a verb, a path and a body.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool, type Dispatcher, type FormData } from 'undici';
+import {
+  APIError,
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIUserAbortError,
+  MissingApiKeyError,
+  UnexpectedStatusError,
+  errorForStatus,
+  type APIErrorDetails,
+} from './errors.js';
+import type { JsonObject } from './models.js';
+import { isRetryableStatus, retryAfterMs, retryDelayMs, type HeaderLookup } from './retry.js';
+
+export const CLIENT_VERSION = '0.1.0';
+const USER_AGENT = `assistants-client/${CLIENT_VERSION} node/${process.version}`;
+
+/** Called before each retry; `retry` counts from 1. */
+export interface RetryEvent {
+  error: APIError;
+  retry: number;
+  maxRetries: number;
+  delayMs: number;
+}
+
+/** Per-call overrides, accepted as the last argument of every API method. */
+export interface RequestOptions {
+  timeoutMs?: number;
+  maxRetries?: number;
+  signal?: AbortSignal;
+}
+
+export interface TransportSettings {
+  baseUrl: URL;
+  apiKey: string | undefined;
+  organization: string | undefined;
+  project: string | undefined;
+  timeoutMs: number;
+  maxRetries: number;
+  dispatcher: Dispatcher | undefined;
+  onRetry: ((event: RetryEvent) => void) | undefined;
+}
+
+export type QueryValue = string | number | null | undefined;
+
+export interface ApiRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Relative to the base URL, already encoded (see `encodePath`). */
+  path: string;
+  query?: Record<string, QueryValue>;
+  /** A JSON body, or a factory for a multipart body (called once per attempt). */
+  body?: { json: JsonObject } | { form: () => FormData };
+  /** Send `OpenAI-Beta: assistants=v1` (assistants and threads routes). */
+  beta?: boolean;
+}
+
+/** Builds a path with every interpolated id percent-encoded. */
+export function encodePath(strings: TemplateStringsArray, ...ids: string[]): string {
+  return strings.reduce((out, part, i) => out + part + (i < ids.length ? encodeURIComponent(ids[i] ?? '') : ''), '');
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: APIError; retryable: boolean };
+
+const TIMED_OUT = Symbol('timed out');
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+const MIN_REDACTED_KEY_LENGTH = 6;
+
+export class Transport {
+  readonly #settings: TransportSettings;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #basePath: string;
+
+  constructor(settings: TransportSettings) {
+    this.#settings = settings;
+    this.#ownsDispatcher = settings.dispatcher === undefined;
+    this.#dispatcher = settings.dispatcher ?? new Pool(settings.baseUrl.origin, { keepAliveTimeout: 10_000 });
+    this.#basePath = settings.baseUrl.pathname.replace(/\/+$/, '');
+  }
+
+  /** Sends a request and returns its JSON body, typed as the caller's wire shape. */
+  json<W>(request: ApiRequest, options?: RequestOptions): Promise<W> {
+    return this.#send(request, options, 'application/json', async (response, details) => {
+      const text = await response.body.text();
+      try {
+        return JSON.parse(text) as W;
+      } catch (cause) {
+        throw new UnexpectedStatusError({
+          ...details,
+          status: response.statusCode,
+          serverMessage: `the response body is not JSON (${this.#redact(text.slice(0, 80))})`,
+          cause,
+        });
+      }
+    });
+  }
+
+  /** Sends a request and returns its raw body. */
+  bytes(request: ApiRequest, options?: RequestOptions): Promise<Buffer> {
+    return this.#send(request, options, '*/*', async (response) => Buffer.from(await response.body.arrayBuffer()));
+  }
+
+  /**
+   * Sends a request whose answer is `text/event-stream` and returns the body as it
+   * arrives. The timeout covers the wait for headers; the caller's signal (or
+   * `return()` on the iterator) ends the stream early.
+   */
+  eventStream(request: ApiRequest, options?: RequestOptions): Promise<AsyncIterable<Buffer>> {
+    return this.#send(request, options, 'text/event-stream', async (response, details) => {
+      const body = response.body;
+      const timer = { ms: options?.timeoutMs ?? this.#settings.timeoutMs, fired: false };
+      const classify = (error: unknown): APIError => this.#classify(error, details, options?.signal, timer);
+      return (async function* chunks(): AsyncGenerator<Buffer> {
+        try {
+          for await (const chunk of body) yield chunk as Buffer;
+        } catch (error) {
+          throw classify(error);
+        } finally {
+          if (!body.destroyed) body.destroy();
+        }
+      })();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  async #send<T>(
+    request: ApiRequest,
+    options: RequestOptions | undefined,
+    accept: string,
+    consume: (response: Dispatcher.ResponseData, details: APIErrorDetails) => Promise<T>,
+  ): Promise<T> {
+    const details: APIErrorDetails = { method: request.method, path: request.path, baseUrl: this.#settings.baseUrl.href };
+    if (!this.#settings.apiKey) throw new MissingApiKeyError(details);
+    const maxRetries = options?.maxRetries ?? this.#settings.maxRetries;
+    const timeoutMs = options?.timeoutMs ?? this.#settings.timeoutMs;
+    for (let retry = 0; ; retry += 1) {
+      const outcome = await this.#attempt(request, accept, timeoutMs, options?.signal, details, consume);
+      if (outcome.ok) return outcome.value;
+      if (!outcome.retryable || retry >= maxRetries) throw outcome.error;
+      const delayMs = retryDelayMs(retry, outcome.error.retryAfterMs);
+      this.#settings.onRetry?.({ error: outcome.error, retry: retry + 1, maxRetries, delayMs });
+      try {
+        await sleep(delayMs, undefined, options?.signal ? { signal: options.signal } : undefined);
+      } catch (cause) {
+        throw new APIUserAbortError({ ...details, cause });
+      }
+    }
+  }
+
+  async #attempt<T>(
+    request: ApiRequest,
+    accept: string,
+    timeoutMs: number,
+    userSignal: AbortSignal | undefined,
+    details: APIErrorDetails,
+    consume: (response: Dispatcher.ResponseData, details: APIErrorDetails) => Promise<T>,
+  ): Promise<Outcome<T>> {
+    if (userSignal?.aborted) return { ok: false, error: new APIUserAbortError(details), retryable: false };
+    const timer = new AbortController();
+    const timeout = setTimeout(() => timer.abort(TIMED_OUT), timeoutMs);
+    const signal = userSignal ? AbortSignal.any([userSignal, timer.signal]) : timer.signal;
+    try {
+      const response = await this.#dispatcher.request({
+        origin: this.#settings.baseUrl.origin,
+        path: this.#pathWithQuery(request),
+        method: request.method,
+        headers: this.#headers(request, accept),
+        body: request.body === undefined ? null : 'json' in request.body ? JSON.stringify(request.body.json) : request.body.form(),
+        signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      if (response.statusCode >= 200 && response.statusCode < 300) {
+        return { ok: true, value: await consume(response, details) };
+      }
+      const header = headerLookup(response.headers);
+      const error = errorForStatus({
+        ...details,
+        status: response.statusCode,
+        ...(await this.#readErrorBody(response)),
+        requestId: header('x-request-id') ?? null,
+        retryAfterMs: retryAfterMs(header),
+      });
+      return { ok: false, error, retryable: isRetryableStatus(response.statusCode, header) };
+    } catch (cause) {
+      const error = this.#classify(cause, details, userSignal, { ms: timeoutMs, fired: timer.signal.aborted });
+      return { ok: false, error, retryable: error instanceof APIConnectionError };
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+
+  #classify(
+    cause: unknown,
+    details: APIErrorDetails,
+    userSignal: AbortSignal | undefined,
+    timer: { ms: number; fired: boolean },
+  ): APIError {
+    if (cause instanceof APIError) return cause;
+    if (timer.fired) return new APIConnectionTimeoutError({ ...details, timeoutMs: timer.ms, cause });
+    if (userSignal?.aborted) return new APIUserAbortError({ ...details, cause });
+    const code = errorCode(cause);
+    if (code !== undefined && TIMEOUT_CODES.has(code)) return new APIConnectionTimeoutError({ ...details, timeoutMs: timer.ms, cause });
+    const reason = code ?? (cause instanceof Error ? this.#redact(cause.message) : 'unknown error');
+    return new APIConnectionError({ ...details, reason, cause });
+  }
+
+  async #readErrorBody(response: Dispatcher.ResponseData): Promise<Pick<APIErrorDetails, 'type' | 'code' | 'param' | 'serverMessage'>> {
+    const text = await response.body.text().catch(() => '');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return { serverMessage: text ? this.#redact(text.slice(0, 200)) : null };
+    }
+    const error = typeof parsed === 'object' && parsed !== null ? (parsed as { error?: unknown }).error : undefined;
+    if (typeof error !== 'object' || error === null) return { serverMessage: this.#redact(text.slice(0, 200)) };
+    const field = (name: string): string | null => {
+      const value = (error as Record<string, unknown>)[name];
+      return typeof value === 'string' ? this.#redact(value) : null;
+    };
+    return { type: field('type'), code: field('code'), param: field('param'), serverMessage: field('message') };
+  }
+
+  #redact(text: string): string {
+    const key = this.#settings.apiKey;
+    return key && key.length >= MIN_REDACTED_KEY_LENGTH ? text.split(key).join('[redacted]') : text;
+  }
+
+  #pathWithQuery(request: ApiRequest): string {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(request.query ?? {})) {
+      if (value !== undefined && value !== null) params.append(name, String(value));
+    }
+    const query = params.toString();
+    return `${this.#basePath}${request.path}${query ? `?${query}` : ''}`;
+  }
+
+  #headers(request: ApiRequest, accept: string): Record<string, string> {
+    const { apiKey, organization, project } = this.#settings;
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${apiKey ?? ''}`,
+      accept,
+      'user-agent': USER_AGENT,
+    };
+    if (request.beta) headers['openai-beta'] = 'assistants=v1';
+    if (organization) headers['openai-organization'] = organization;
+    if (project) headers['openai-project'] = project;
+    if (request.body && 'json' in request.body) headers['content-type'] = 'application/json';
+    return headers;
+  }
+}
+
+function headerLookup(headers: Dispatcher.ResponseData['headers']): HeaderLookup {
+  return (name) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
