@@ -1,0 +1,91 @@
+/** `serve`: run the local Assistants-API-compatible server until SIGINT or SIGTERM. */
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+import { startServer, type ServerOptions } from '../../server/index.js';
+import type { CliIo } from '../io.js';
+
+interface ServeFlags {
+  port: string;
+  host: string;
+  data?: string;
+  apiKey?: string;
+  latencyMs?: string;
+  rateLimit?: string;
+  faultRate?: string;
+  faultSeed?: string;
+}
+
+function parseNumber(flag: string, value: string, check: (n: number) => boolean, rule: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) {
+    throw new UserError('USAGE', `${flag} must be ${rule}, got '${value}'.`);
+  }
+  return n;
+}
+
+/** The flags as startServer options; a bad value is a USAGE error naming the flag. */
+export function serveOptions(flags: ServeFlags): ServerOptions {
+  const options: ServerOptions = {
+    port: parseNumber('--port', flags.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'an integer from 0 to 65535'),
+    host: flags.host,
+  };
+  if (flags.data !== undefined) options.dataFile = flags.data;
+  if (flags.apiKey !== undefined) {
+    if (flags.apiKey === '') throw new UserError('USAGE', '--api-key must not be empty.');
+    options.apiKey = flags.apiKey;
+  }
+  if (flags.latencyMs !== undefined) {
+    options.latencyMs = parseNumber('--latency-ms', flags.latencyMs, (n) => n >= 0, 'a number >= 0');
+  }
+  if (flags.rateLimit !== undefined) {
+    options.rateLimit = parseNumber('--rate-limit', flags.rateLimit, (n) => n > 0, 'a number of requests per second > 0');
+  }
+  if (flags.faultRate !== undefined) {
+    options.faultRate = parseNumber('--fault-rate', flags.faultRate, (n) => n >= 0 && n <= 1, 'a probability from 0 to 1');
+  }
+  if (flags.faultSeed !== undefined) {
+    options.faultSeed = parseNumber('--fault-seed', flags.faultSeed, Number.isInteger, 'an integer');
+  }
+  return options;
+}
+
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('serve')
+    .description('run the local Assistants API (v1) server')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', '8787')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--data <file>', 'persist to this file (default: in memory only)')
+    .option('--api-key <key>', 'accept only this bearer key (default: any non-empty key)')
+    .option('--latency-ms <n>', 'add this many milliseconds to every response')
+    .option('--rate-limit <rps>', 'allow this many requests per second, then answer 429')
+    .option('--fault-rate <p>', 'inject faults (500/502/503, dropped connections, stalls) into this share of requests')
+    .option('--fault-seed <s>', 'seed for the fault sequence')
+    .action(async (flags: ServeFlags) => {
+      const options = serveOptions(flags);
+      let server;
+      try {
+        server = await startServer(options);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new UserError('CONFIG', `Port ${options.port} is already in use; pick another with --port.`);
+        if (code === 'EACCES') throw new UserError('CONFIG', `Not allowed to listen on ${options.host}:${options.port}.`);
+        throw error;
+      }
+      io.stdout.write(`listening on ${server.url}\n`);
+      const running = server;
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          running.close().then(resolve, (error: unknown) => {
+            io.stderr.write(`assistants serve: error while closing: ${String(error)}\n`);
+            resolve();
+          });
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      io.exitCode = 0;
+    });
+}

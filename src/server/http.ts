@@ -1,0 +1,60 @@
+/**
+ * Low-level request/response helpers: reading a body under a size limit (413 beyond it),
+ * parsing JSON (400 with the real API's message), and writing JSON or an ApiError.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError } from './errors.js';
+
+/** The real API's answer to a body that is not JSON. */
+export const INVALID_JSON_MESSAGE =
+  "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)";
+
+export function payloadTooLarge(limit: number): ApiError {
+  return new ApiError(413, `Request body too large: the maximum is ${limit} bytes.`, {
+    code: 'request_too_large',
+  });
+}
+
+/** Throws 413 now when Content-Length already says the body is too big. */
+export function checkContentLength(req: IncomingMessage, limit: number): void {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw payloadTooLarge(limit);
+}
+
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  checkContentLength(req, limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > limit) throw payloadTooLarge(limit);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Parses a JSON body; an empty body is undefined. */
+export function parseJsonBody(raw: Buffer): unknown {
+  const text = raw.toString('utf8');
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ApiError(400, INVALID_JSON_MESSAGE);
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': String(payload.length),
+  });
+  res.end(payload);
+}
+
+export function sendError(res: ServerResponse, error: ApiError, headers: Record<string, string> = {}): void {
+  sendJson(res, error.status, error.toBody(), { ...headers, ...error.headers });
+}

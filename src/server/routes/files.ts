@@ -1,0 +1,176 @@
+/**
+ * The Files API (`/v1/files`): multipart upload, list, retrieve, delete, download.
+ * No beta header. Contents go to the store's blob store; records to the `files` collection.
+ * Deleting a File also detaches it from every assistant.
+ */
+import type { ServerContext } from '../context.js';
+import { ApiError, invalidRequest, notFound } from '../errors.js';
+import { checkContentLength, payloadTooLarge } from '../http.js';
+import { ID_PREFIX, newId, nowSeconds } from '../ids.js';
+import { multipartBoundary, readMultipart } from '../multipart.js';
+import { RESPONDED, type Router } from '../router.js';
+import type { BlobWriter, Collection, Store } from '../store.js';
+import { checkEnum, missingParameter } from '../validate.js';
+import { assistantCollections } from './assistants.js';
+
+export type FilePurpose = 'fine-tune' | 'fine-tune-results' | 'assistants' | 'assistants_output';
+
+export interface OpenAIFile {
+  id: string;
+  object: 'file';
+  bytes: number;
+  created_at: number;
+  filename: string;
+  purpose: FilePurpose;
+  status: 'uploaded' | 'processed' | 'error';
+  status_details: string | null;
+}
+
+const UPLOAD_PURPOSES = ['fine-tune', 'assistants'] as const;
+
+export function fileCollection(store: Store): Collection<OpenAIFile> {
+  return store.collection<OpenAIFile>('files');
+}
+
+/**
+ * Stores a File made by the server itself (for example a run's output) and returns it.
+ * Uploads go through `POST /v1/files`.
+ */
+export async function createFile(
+  store: Store,
+  input: { filename: string; purpose: FilePurpose; content: Buffer },
+): Promise<OpenAIFile> {
+  const id = newId(ID_PREFIX.file);
+  const writer = store.blobs.create(id);
+  await writer.write(input.content);
+  const bytes = await writer.commit();
+  return fileCollection(store).insert({
+    id,
+    object: 'file',
+    bytes,
+    created_at: nowSeconds(),
+    filename: input.filename,
+    purpose: input.purpose,
+    status: 'processed',
+    status_details: null,
+  });
+}
+
+export function registerFileRoutes(router: Router, ctx: ServerContext): void {
+  const files = fileCollection(ctx.store);
+  const { links } = assistantCollections(ctx.store);
+
+  const requireFile = (id: string): OpenAIFile => {
+    const file = files.get(id);
+    if (!file) throw notFound('file', id);
+    return file;
+  };
+
+  router.add(
+    'POST',
+    '/v1/files',
+    async (req) => {
+      const boundary = multipartBoundary(req.headers['content-type']);
+      if (!boundary) {
+        throw invalidRequest(
+          `Invalid Content-Type header (${req.headers['content-type'] ?? 'none'}), expected multipart/form-data with a boundary.`,
+        );
+      }
+      const limit = ctx.options.maxUploadBytes;
+      checkContentLength(req.req, limit);
+      const id = newId(ID_PREFIX.file);
+      let writer: BlobWriter | undefined;
+      let filename = '';
+      let purpose: string | undefined;
+      let received = 0;
+      const source = async function* (): AsyncGenerator<Buffer> {
+        for await (const chunk of req.req) {
+          received += (chunk as Buffer).length;
+          if (received > limit) throw payloadTooLarge(limit);
+          yield chunk as Buffer;
+        }
+      };
+      try {
+        await readMultipart(source(), boundary, {
+          file(part) {
+            if (part.name !== 'file') throw invalidRequest(`Unrecognized request argument supplied: ${part.name}`, part.name);
+            if (writer) throw invalidRequest(`Only one 'file' may be uploaded per request.`, 'file');
+            filename = part.filename ?? '';
+            writer = ctx.store.blobs.create(id);
+            return writer;
+          },
+          field(name, value) {
+            if (name === 'purpose') purpose = value;
+            else if (name === 'file') throw invalidRequest(`Invalid type for 'file': expected a file, but got a string instead.`, 'file', 'invalid_type');
+            else throw invalidRequest(`Unrecognized request argument supplied: ${name}`, name, 'unknown_parameter');
+          },
+        });
+        if (!writer) missingParameter('file');
+        if (purpose === undefined) missingParameter('purpose');
+        const checkedPurpose = checkEnum(purpose, 'purpose', UPLOAD_PURPOSES);
+        const bytes = await writer.commit();
+        return files.insert({
+          id,
+          object: 'file',
+          bytes,
+          created_at: nowSeconds(),
+          filename,
+          purpose: checkedPurpose,
+          status: 'processed',
+          status_details: null,
+        });
+      } catch (error) {
+        await writer?.abort();
+        throw error;
+      }
+    },
+    { beta: false, rawBody: true },
+  );
+
+  router.add(
+    'GET',
+    '/v1/files',
+    (req) => {
+      const purpose = req.query.get('purpose');
+      const data = files.filter((f) => !purpose || f.purpose === purpose).reverse();
+      return { object: 'list', data };
+    },
+    { beta: false },
+  );
+
+  router.add('GET', '/v1/files/:file_id', (req) => requireFile(req.params.file_id), { beta: false });
+
+  router.add(
+    'DELETE',
+    '/v1/files/:file_id',
+    async (req) => {
+      const id = req.params.file_id;
+      requireFile(id);
+      links.deleteWhere((l) => l.file_id === id);
+      files.delete(id);
+      // The record goes first: a crash in between leaves an orphan blob, pruned on start.
+      await ctx.store.flush();
+      await ctx.store.blobs.remove(id);
+      return { id, object: 'file', deleted: true };
+    },
+    { beta: false },
+  );
+
+  router.add(
+    'GET',
+    '/v1/files/:file_id/content',
+    async (req) => {
+      const file = requireFile(req.params.file_id);
+      const content = await ctx.store.blobs.read(file.id);
+      if (!content) throw new ApiError(500, `The content of file '${file.id}' is missing.`, { type: 'server_error' });
+      req.res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(content.length),
+        'content-disposition': `attachment; filename="${encodeURIComponent(file.filename)}"`,
+      });
+      req.res.end(content);
+      return RESPONDED;
+    },
+    { beta: false },
+  );
+}

@@ -1,0 +1,423 @@
+/**
+ * The server's data: named collections of JSON records, in memory, optionally persisted.
+ *
+ *   const threads = ctx.store.collection<ThreadObject>('threads');
+ *   threads.insert({ id, object: 'thread', created_at, metadata });   // journaled
+ *   threads.update(id, (t) => ({ ...t, metadata }));                  // replace, same position
+ *   threads.all();   // oldest first: insertion order, which is creation order
+ *
+ * Records are frozen when stored: change them only through insert/put/update/delete, so
+ * every change reaches the journal. The server awaits `store.flush()` before it answers
+ * a request, so an acknowledged change is on disk; code that changes data outside a
+ * request (a run engine's timers) is flushed on the next tick automatically, and may
+ * await `flush()` itself before streaming an event that reports the change.
+ *
+ * Persistence (with `dataFile`): an append-only JSON-lines journal, one fdatasync per
+ * flush (concurrent requests share it). On open the journal is replayed (a torn last
+ * line, from a crash mid-write, is dropped) and compacted: the live records are written
+ * to a temp file, fsynced and renamed over the journal. It is compacted again when it
+ * grows past its live size, and on close.
+ * File contents live beside it in `<dataFile>.blobs/`, one file per blob (see BlobStore).
+ */
+import { mkdir, open, readFile, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+export interface StoredRecord {
+  id: string;
+}
+
+type JournalEntry =
+  | { op: 'put'; c: string; v: StoredRecord }
+  | { op: 'del'; c: string; id: string };
+
+const JOURNAL_HEADER = { format: 'assistants-serve-journal', version: 1 } as const;
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+export class Collection<T extends StoredRecord> {
+  private readonly items = new Map<string, T>();
+
+  /** @internal Created by Store.collection(). */
+  constructor(
+    readonly name: string,
+    private readonly record: (entry: JournalEntry) => void,
+  ) {}
+
+  get size(): number {
+    return this.items.size;
+  }
+
+  get(id: string): T | undefined {
+    return this.items.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.items.has(id);
+  }
+
+  /** Every record, oldest first. */
+  all(): T[] {
+    return [...this.items.values()];
+  }
+
+  /** Records matching `predicate`, oldest first. */
+  filter(predicate: (item: T) => boolean): T[] {
+    const out: T[] = [];
+    for (const item of this.items.values()) if (predicate(item)) out.push(item);
+    return out;
+  }
+
+  /** Adds a new record (at the end: the newest). Throws if the id exists. */
+  insert(item: T): T {
+    if (this.items.has(item.id)) throw new Error(`${this.name}: duplicate id ${item.id}`);
+    return this.put(item);
+  }
+
+  /** Inserts or replaces; a replaced record keeps its position. */
+  put(item: T): T {
+    const frozen = deepFreeze(structuredClone(item));
+    this.items.set(frozen.id, frozen);
+    this.record({ op: 'put', c: this.name, v: frozen });
+    return frozen;
+  }
+
+  /** Replaces the record `id` with `change(current)`; undefined if there is none. */
+  update(id: string, change: (current: T) => T): T | undefined {
+    const current = this.items.get(id);
+    if (current === undefined) return undefined;
+    const next = change(current);
+    if (next.id !== id) throw new Error(`${this.name}: update may not change the id of ${id}`);
+    return this.put(next);
+  }
+
+  delete(id: string): boolean {
+    if (!this.items.delete(id)) return false;
+    this.record({ op: 'del', c: this.name, id });
+    return true;
+  }
+
+  /** Deletes every record matching `predicate`; returns how many. */
+  deleteWhere(predicate: (item: T) => boolean): number {
+    let count = 0;
+    for (const item of this.filter(predicate)) if (this.delete(item.id)) count++;
+    return count;
+  }
+
+  /** @internal Replay and reset: change the map without journaling. */
+  load(item: T): void {
+    this.items.set(item.id, deepFreeze(item));
+  }
+  /** @internal */
+  unload(id: string): void {
+    this.items.delete(id);
+  }
+  /** @internal */
+  clear(): void {
+    this.items.clear();
+  }
+}
+
+/** Where uploaded file contents go: memory, or one file each beside the journal. */
+export interface BlobStore {
+  /** Starts a blob; nothing is visible until `commit()` (which makes it durable). */
+  create(id: string): BlobWriter;
+  read(id: string): Promise<Buffer | undefined>;
+  remove(id: string): Promise<void>;
+  clear(): Promise<void>;
+}
+
+export interface BlobWriter {
+  write(chunk: Buffer): Promise<void>;
+  /** Finishes the blob and returns its size in bytes. */
+  commit(): Promise<number>;
+  abort(): Promise<void>;
+}
+
+class MemoryBlobStore implements BlobStore {
+  private readonly blobs = new Map<string, Buffer>();
+
+  create(id: string): BlobWriter {
+    const chunks: Buffer[] = [];
+    return {
+      write: async (chunk) => {
+        chunks.push(chunk);
+      },
+      commit: async () => {
+        const data = Buffer.concat(chunks);
+        this.blobs.set(id, data);
+        return data.length;
+      },
+      abort: async () => {
+        chunks.length = 0;
+      },
+    };
+  }
+
+  async read(id: string): Promise<Buffer | undefined> {
+    return this.blobs.get(id);
+  }
+
+  async remove(id: string): Promise<void> {
+    this.blobs.delete(id);
+  }
+
+  async clear(): Promise<void> {
+    this.blobs.clear();
+  }
+}
+
+class DirectoryBlobStore implements BlobStore {
+  constructor(private readonly dir: string) {}
+
+  private path(id: string): string {
+    // Ids are server-made (`file-` + alphanumerics); encode anyway so no id can escape the dir.
+    return join(this.dir, encodeURIComponent(id));
+  }
+
+  create(id: string): BlobWriter {
+    const temp = `${this.path(id)}.tmp`;
+    let handle: Promise<FileHandle> | undefined;
+    let size = 0;
+    const file = (): Promise<FileHandle> => (handle ??= mkdir(this.dir, { recursive: true }).then(() => open(temp, 'w')));
+    return {
+      write: async (chunk) => {
+        const fh = await file();
+        await fh.write(chunk);
+        size += chunk.length;
+      },
+      commit: async () => {
+        const fh = await file();
+        await fh.sync();
+        await fh.close();
+        await rename(temp, this.path(id));
+        await syncDirectory(this.dir);
+        return size;
+      },
+      abort: async () => {
+        if (handle) await (await handle).close().catch(() => undefined);
+        await rm(temp, { force: true });
+      },
+    };
+  }
+
+  async read(id: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.path(id));
+    } catch (error) {
+      if (isErrnoCode(error, 'ENOENT')) return undefined;
+      throw error;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    await rm(this.path(id), { force: true });
+  }
+
+  async clear(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** Removes blobs no record refers to (left by a crash between a blob and its record). */
+  async prune(keep: (id: string) => boolean): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      if (isErrnoCode(error, 'ENOENT')) return;
+      throw error;
+    }
+    for (const name of names) {
+      const id = decodeURIComponent(name);
+      if (name.endsWith('.tmp') || !keep(id)) await rm(join(this.dir, name), { force: true });
+    }
+  }
+}
+
+function isErrnoCode(error: unknown, code: string): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export interface StoreOptions {
+  /** Persist to this JSON-lines journal; in memory only when absent. */
+  dataFile?: string;
+  /** Compact once this many entries were appended and they outnumber the live records. Default 10,000. */
+  compactAfterEntries?: number;
+}
+
+export class Store {
+  private readonly collections = new Map<string, Collection<StoredRecord>>();
+  private pending: string[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private flushScheduled = false;
+  private appended = 0;
+  private handle: FileHandle | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly options: StoreOptions,
+    readonly blobs: BlobStore,
+  ) {}
+
+  static async open(options: StoreOptions = {}): Promise<Store> {
+    const dataFile = options.dataFile;
+    if (dataFile === undefined) return new Store(options, new MemoryBlobStore());
+    const blobs = new DirectoryBlobStore(`${dataFile}.blobs`);
+    const store = new Store(options, blobs);
+    await mkdir(dirname(dataFile), { recursive: true });
+    await store.replay(dataFile);
+    await store.compact();
+    return store;
+  }
+
+  /** The collection `name`, created empty on first use. */
+  collection<T extends StoredRecord>(name: string): Collection<T> {
+    let collection = this.collections.get(name);
+    if (!collection) {
+      collection = new Collection<StoredRecord>(name, (entry) => this.record(entry));
+      this.collections.set(name, collection);
+    }
+    // Records are JSON of the caller's shape: the store never writes other shapes.
+    return collection as unknown as Collection<T>;
+  }
+
+  /** Removes blobs that `keep` does not claim (call once the owners are known). */
+  async pruneBlobs(keep: (id: string) => boolean): Promise<void> {
+    if (this.blobs instanceof DirectoryBlobStore) await this.blobs.prune(keep);
+  }
+
+  /** Resolves once every change made so far is durable (a no-op in memory). */
+  flush(): Promise<void> {
+    const run = this.chain.catch(() => undefined).then(() => this.writePending());
+    this.chain = run;
+    return run;
+  }
+
+  /** Deletes every record and blob. */
+  async reset(): Promise<void> {
+    for (const collection of this.collections.values()) collection.clear();
+    this.pending = [];
+    await this.blobs.clear();
+    const run = this.chain.catch(() => undefined).then(() => this.compact());
+    this.chain = run;
+    await run;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    await this.compact();
+    this.closed = true;
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+
+  private record(entry: JournalEntry): void {
+    if (this.options.dataFile === undefined) return;
+    if (this.closed) throw new Error('store is closed');
+    this.pending.push(`${JSON.stringify(entry)}\n`);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush().catch((error: unknown) => {
+          process.stderr.write(`assistants serve: could not persist changes: ${String(error)}\n`);
+        });
+      });
+    }
+  }
+
+  private async writePending(): Promise<void> {
+    if (this.pending.length === 0 || !this.handle) return;
+    const lines = this.pending;
+    this.pending = [];
+    await this.handle.write(lines.join(''));
+    await this.handle.datasync();
+    this.appended += lines.length;
+    let live = 0;
+    for (const collection of this.collections.values()) live += collection.size;
+    if (this.appended > Math.max(this.options.compactAfterEntries ?? 10_000, live)) await this.compact();
+  }
+
+  private async replay(dataFile: string): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(dataFile, 'utf8');
+    } catch (error) {
+      if (isErrnoCode(error, 'ENOENT')) return;
+      throw error;
+    }
+    const lines = text.split('\n');
+    // Only the last line can be torn (a crash mid-append); anything else is corruption.
+    const lastIndex = text.endsWith('\n') ? lines.length - 2 : lines.length - 1;
+    for (let i = 0; i <= lastIndex; i++) {
+      const line = lines[i] ?? '';
+      if (line.trim() === '') continue;
+      let entry: unknown;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        if (i === lastIndex) break;
+        throw new Error(`${dataFile}:${i + 1}: corrupt journal line; restore a backup or delete the file`);
+      }
+      this.apply(entry, `${dataFile}:${i + 1}`);
+    }
+  }
+
+  private apply(entry: unknown, where: string): void {
+    if (typeof entry !== 'object' || entry === null) throw new Error(`${where}: not a journal entry`);
+    const e = entry as Record<string, unknown>;
+    if (e.format === JOURNAL_HEADER.format) {
+      if (e.version !== JOURNAL_HEADER.version) {
+        throw new Error(`${where}: journal version ${String(e.version)} is not supported by this version`);
+      }
+      return;
+    }
+    const name = typeof e.c === 'string' ? e.c : undefined;
+    if (e.op === 'put' && name && typeof e.v === 'object' && e.v !== null && typeof (e.v as StoredRecord).id === 'string') {
+      this.collection(name).load(e.v as StoredRecord);
+    } else if (e.op === 'del' && name && typeof e.id === 'string') {
+      this.collection(name).unload(e.id);
+    } else {
+      throw new Error(`${where}: not a journal entry`);
+    }
+  }
+
+  /** Rewrites the journal as a snapshot of the live records: temp file, fsync, rename. */
+  private async compact(): Promise<void> {
+    const dataFile = this.options.dataFile;
+    if (dataFile === undefined || this.closed) return;
+    const temp = `${dataFile}.tmp`;
+    const out = await open(temp, 'w');
+    try {
+      const lines = [`${JSON.stringify(JOURNAL_HEADER)}\n`];
+      for (const collection of this.collections.values()) {
+        for (const item of collection.all()) lines.push(`${JSON.stringify({ op: 'put', c: collection.name, v: item })}\n`);
+      }
+      // Written in slices so a large store does not build one giant string.
+      for (let i = 0; i < lines.length; i += 1000) await out.write(lines.slice(i, i + 1000).join(''));
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    await rename(temp, dataFile);
+    await syncDirectory(dirname(dataFile));
+    await this.handle?.close();
+    this.handle = await open(dataFile, 'a');
+    this.appended = 0;
+  }
+}
