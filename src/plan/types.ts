@@ -44,7 +44,7 @@ export interface AssistantView {
   tools: JsonValue[];
   /** Manifest file names for files we manage, raw `file-...` ids for any other. */
   files: string[];
-  /** User metadata (the ownership entry is not shown here). */
+  /** Metadata, including the ownership entry, so a missing or changed tag shows as a change. */
   metadata: Record<string, string>;
 }
 

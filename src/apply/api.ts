@@ -1,0 +1,35 @@
+/**
+ * The requests the applier makes, over the client. The client's own retries are off
+ * here: the executor retries itself so a 429 pauses the whole pool and a create that
+ * may have reached the server is looked for before it is sent again.
+ */
+import { createHash } from 'node:crypto';
+import type { AssistantsApi, FilesApi } from '../api/index.js';
+import type { AssistantObject, CreateAssistantRequest, ModifyAssistantRequest, OpenAIFile } from '../api/models.js';
+import { listAllAssistants } from '../plan/refresh.js';
+
+export interface ApplyApi {
+  createAssistant(body: CreateAssistantRequest): Promise<AssistantObject>;
+  modifyAssistant(id: string, body: ModifyAssistantRequest): Promise<AssistantObject>;
+  deleteAssistant(id: string): Promise<void>;
+  uploadFile(path: string, filename: string): Promise<OpenAIFile>;
+  deleteFile(id: string): Promise<void>;
+  listAllAssistants(): Promise<AssistantObject[]>;
+  listFiles(): Promise<OpenAIFile[]>;
+  downloadFileSha256(id: string): Promise<string>;
+}
+
+const ONCE = { maxRetries: 0 };
+
+export function createApplyApi(assistants: AssistantsApi, files: FilesApi): ApplyApi {
+  return {
+    createAssistant: (body) => assistants.createAssistant({ createAssistantRequest: body }, ONCE),
+    modifyAssistant: (id, body) => assistants.modifyAssistant({ assistantId: id, modifyAssistantRequest: body }, ONCE),
+    deleteAssistant: async (id) => void (await assistants.deleteAssistant({ assistantId: id }, ONCE)),
+    uploadFile: (path, filename) => files.createFile({ filePath: path, filename, purpose: 'assistants' }, ONCE),
+    deleteFile: async (id) => void (await files.deleteFile({ fileId: id }, ONCE)),
+    listAllAssistants: () => listAllAssistants(assistants),
+    listFiles: async () => (await files.listFiles({})).data,
+    downloadFileSha256: async (id) => createHash('sha256').update(await files.downloadFile({ fileId: id })).digest('hex'),
+  };
+}

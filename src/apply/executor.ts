@@ -1,0 +1,290 @@
+/**
+ * The applier: runs a Plan against the API. Every finished operation is appended to the
+ * journal before anything else happens, so a crash or Ctrl-C at any moment loses no
+ * record of what was created; the caller folds the journal into the state at the end.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { AssistantObject, AssistantTool, OpenAIFile } from '../api/models.js';
+import { formatOwner, OWNERSHIP_METADATA_KEY, parseOwner } from '../plan/ownership.js';
+import type { AssistantChange, AssistantView, FileChange, Plan } from '../plan/types.js';
+import { fieldHashes, fileNameOfLabel } from '../plan/view.js';
+import type { JournalEntry } from '../state/journal.js';
+import type { StateFile } from '../state/types.js';
+import { buildGraph, type Operation, type OperationNode } from './graph.js';
+import { runGraph } from './pool.js';
+import { retryDelayMs } from '../api/retry.js';
+import { classifyFailure, RateGate } from './retry.js';
+import type { ApplyApi } from './api.js';
+
+export interface ApplyOptions {
+  parallelism: number;
+  /** Attempts per operation, the first included. */
+  maxAttempts?: number;
+  /** True once the user asked to stop (Ctrl-C): nothing new starts. */
+  shouldStop?: () => boolean;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+export type ProgressEvent =
+  | { type: 'start'; total: number }
+  | { type: 'done'; node: OperationNode; detail: string }
+  | { type: 'failed'; node: OperationNode; message: string }
+  | { type: 'retry'; node: OperationNode; attempt: number; message: string };
+
+export interface ApplyReport {
+  done: OperationNode[];
+  failed: Array<{ node: OperationNode; message: string }>;
+  skipped: OperationNode[];
+  notStarted: OperationNode[];
+}
+
+export interface Journal {
+  append(entry: JournalEntry): Promise<void>;
+}
+
+export async function applyPlan(
+  plan: Plan,
+  state: StateFile,
+  api: ApplyApi,
+  journal: Journal,
+  options: ApplyOptions,
+): Promise<ApplyReport> {
+  const nodes = buildGraph(plan);
+  const run = new PlanRun(plan, state, api, journal, options);
+  options.onProgress?.({ type: 'start', total: nodes.length });
+  const outcome = await runGraph(nodes, Math.max(1, options.parallelism), (node) => run.execute(node), options.shouldStop ?? (() => false));
+  return {
+    done: outcome.succeeded,
+    failed: outcome.failed.map(({ task, error }) => ({ node: task, message: errorMessage(error) })),
+    skipped: outcome.skipped,
+    notStarted: outcome.notStarted,
+  };
+}
+
+class PlanRun {
+  private readonly gate = new RateGate();
+  /** Current file id by manifest name: the state's, then each upload's. */
+  private readonly fileIds = new Map<string, string>();
+  /** Ids this run has recorded, so recovery never claims one twice. */
+  private readonly claimed = new Set<string>();
+  private listing: { startedAt: number; result: Promise<AssistantObject[]> } | null = null;
+  private fileListing: { startedAt: number; result: Promise<OpenAIFile[]> } | null = null;
+
+  constructor(
+    private readonly plan: Plan,
+    state: StateFile,
+    private readonly api: ApplyApi,
+    private readonly journal: Journal,
+    private readonly options: ApplyOptions,
+  ) {
+    for (const [name, record] of Object.entries(state.files)) this.fileIds.set(name, record.id);
+    for (const record of Object.values(state.assistants)) this.claimed.add(record.id);
+    for (const record of Object.values(state.files)) this.claimed.add(record.id);
+  }
+
+  async execute(node: OperationNode): Promise<void> {
+    try {
+      const detail = await this.perform(node, node.op);
+      this.options.onProgress?.({ type: 'done', node, detail });
+    } catch (error) {
+      this.options.onProgress?.({ type: 'failed', node, message: errorMessage(error) });
+      throw error;
+    }
+  }
+
+  private async perform(node: OperationNode, op: Operation): Promise<string> {
+    const at = (): string => new Date().toISOString();
+    switch (op.kind) {
+      case 'upload': {
+        const file = await this.upload(node, op.file);
+        this.fileIds.set(op.file.name, file.id);
+        await this.journal.append({ op: 'file.uploaded', name: op.file.name, id: file.id, sha256: op.file.sha256, bytes: op.file.bytes, filename: op.file.filename, at: at() });
+        return file.id;
+      }
+      case 'create': {
+        const created = await this.create(node, op.change);
+        await this.journal.append({ op: 'assistant.created', key: op.change.key, id: created.id, applied: fieldHashes(this.after(op.change)), at: at() });
+        return created.id;
+      }
+      case 'update': {
+        const id = op.change.id as string;
+        await this.attempt(node, false, () =>
+          this.api.modifyAssistant(id, this.modifyBody(op.change)),
+        );
+        await this.journal.append({ op: 'assistant.updated', key: op.change.key, id, applied: fieldHashes(this.after(op.change)), at: at() });
+        return id;
+      }
+      case 'delete': {
+        const id = op.change.id as string;
+        await this.attempt(node, false, () => this.api.deleteAssistant(id), { notFoundIsDone: true });
+        await this.journal.append({ op: 'assistant.deleted', key: op.change.key, id, at: at() });
+        return id;
+      }
+      case 'delete-file': {
+        await this.attempt(node, false, () => this.api.deleteFile(op.id), { notFoundIsDone: true });
+        await this.journal.append({ op: 'file.deleted', name: op.name, id: op.id, at: at() });
+        return op.id;
+      }
+      case 'record': {
+        const id = op.change.id as string;
+        await this.journal.append({ op: 'assistant.updated', key: op.change.key, id, applied: fieldHashes(this.after(op.change)), at: at() });
+        return id;
+      }
+      case 'forget-assistant':
+        await this.journal.append({ op: 'assistant.deleted', key: op.key, id: op.id, at: at() });
+        return op.id;
+      case 'forget-file':
+        await this.journal.append({ op: 'file.deleted', name: op.name, id: op.id, at: at() });
+        return op.id;
+    }
+  }
+
+  private after(change: AssistantChange): AssistantView {
+    if (!change.after) throw new Error(`plan entry ${change.key} has no "after"`);
+    return change.after;
+  }
+
+  /**
+   * Creates an assistant at most once. After a failure that may have reached the server
+   * (timeout, dropped connection, 5xx), it first looks for an assistant carrying this
+   * key's ownership tag that nobody has claimed, and takes that one instead.
+   */
+  private async create(node: OperationNode, change: AssistantChange): Promise<AssistantObject> {
+    const tag = formatOwner({ project: this.plan.project, environment: this.plan.environment, key: change.key });
+    const body = this.createBody(change);
+    const created = await this.attempt(node, true, () => this.api.createAssistant(body), {
+      recover: async (since) => {
+        const found = (await this.assistantsListedAfter(since)).find(
+          (a) => a.metadata?.[OWNERSHIP_METADATA_KEY] === tag && !this.claimed.has(a.id),
+        );
+        return found ?? null;
+      },
+    });
+    this.claimed.add(created.id);
+    return created;
+  }
+
+  /** Uploads a file at most once; recovery finds an unclaimed upload with the same name and content. */
+  private async upload(node: OperationNode, file: FileChange): Promise<OpenAIFile> {
+    const path = file.path;
+    if (!path) throw new Error(`plan entry for file ${file.name} has no path`);
+    const actual = await sha256OfFile(path);
+    if (actual !== file.sha256) {
+      throw new Error(`${path} changed since the plan was made (sha256 ${actual.slice(0, 12)}, planned ${file.sha256.slice(0, 12)}); run plan again`);
+    }
+    const uploaded = await this.attempt(node, true, () => this.api.uploadFile(path, file.filename), {
+      recover: async (since) => {
+        for (const candidate of await this.filesListedAfter(since)) {
+          if (this.claimed.has(candidate.id) || candidate.filename !== file.filename || candidate.bytes !== file.bytes) continue;
+          if (candidate.createdAt < Math.floor(since / 1000) - 1) continue;
+          if ((await this.api.downloadFileSha256(candidate.id)) === file.sha256) return candidate;
+        }
+        return null;
+      },
+    });
+    this.claimed.add(uploaded.id);
+    return uploaded;
+  }
+
+  private createBody(change: AssistantChange): {
+    model: string; name: string | null; description: string | null; instructions: string | null;
+    tools: AssistantTool[]; fileIds: string[]; metadata: Record<string, string>;
+  } {
+    const after = this.after(change);
+    return {
+      model: after.model,
+      name: after.name,
+      description: after.description,
+      instructions: after.instructions,
+      tools: after.tools as unknown as AssistantTool[],
+      fileIds: this.resolveFiles(after.files),
+      metadata: after.metadata,
+    };
+  }
+
+  /** Only the fields that change; metadata is sent whole, as the API replaces it whole. */
+  private modifyBody(change: AssistantChange): Record<string, unknown> {
+    const full = this.createBody(change);
+    const body: Record<string, unknown> = {};
+    for (const { field } of change.changes) {
+      if (field === 'files') body.fileIds = full.fileIds;
+      else body[field] = full[field];
+    }
+    // A recorded assistant missing its tag gets it back with any other change.
+    if (!parseOwner(change.before?.metadata) && !('metadata' in body)) body.metadata = full.metadata;
+    return body;
+  }
+
+  private resolveFiles(labels: string[]): string[] {
+    return labels.map((label) => {
+      const name = fileNameOfLabel(label);
+      if (name === null) return label;
+      const id = this.fileIds.get(name);
+      if (!id) throw new Error(`file ${name} has no id yet; its upload did not finish`);
+      return id;
+    });
+  }
+
+  /**
+   * One request with the retry policy: backoff with jitter, the whole pool pausing on
+   * 429, and for non-idempotent creates a recovery look-up before each retry.
+   */
+  private async attempt<T>(
+    node: OperationNode,
+    ambiguousOnFailure: boolean,
+    send: () => Promise<T>,
+    extra: { notFoundIsDone?: boolean; recover?: (sinceMs: number) => Promise<T | null> } = {},
+  ): Promise<T> {
+    const maxAttempts = this.options.maxAttempts ?? 6;
+    const startedAt = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      await this.gate.ready();
+      try {
+        return await send();
+      } catch (error) {
+        const failure = classifyFailure(error);
+        if (failure.kind === 'not-found' && extra.notFoundIsDone) return undefined as T;
+        const waitMs = retryDelayMs(attempt - 1, failure.retryAfterMs ?? null);
+        if (failure.kind === 'rate-limited') this.gate.pause(waitMs);
+        const retryable = failure.kind === 'rate-limited' || failure.kind === 'transient';
+        if (!retryable || attempt >= maxAttempts) throw error;
+        this.options.onProgress?.({ type: 'retry', node, attempt, message: errorMessage(error) });
+        await sleep(waitMs);
+        if (ambiguousOnFailure && failure.mayHaveBeenProcessed && extra.recover) {
+          const found = await extra.recover(startedAt);
+          if (found) return found;
+        }
+      }
+    }
+  }
+
+  /** All assistants, listed by a request that started after `sinceMs`; concurrent callers share one listing. */
+  private assistantsListedAfter(sinceMs: number): Promise<AssistantObject[]> {
+    if (!this.listing || this.listing.startedAt <= sinceMs) {
+      this.listing = { startedAt: Date.now(), result: this.api.listAllAssistants() };
+    }
+    return this.listing.result;
+  }
+
+  private filesListedAfter(sinceMs: number): Promise<OpenAIFile[]> {
+    if (!this.fileListing || this.fileListing.startedAt <= sinceMs) {
+      this.fileListing = { startedAt: Date.now(), result: this.api.listFiles() };
+    }
+    return this.fileListing.result;
+  }
+}
+
+async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,94 @@
+/**
+ * A Plan as a graph of operations in dependency order: uploads before the assistants
+ * that attach them; an assistant detaches a file (update or delete) before that file is
+ * deleted. Operations without a path between them may run in parallel.
+ */
+import type { AssistantChange, FileChange, Plan } from '../plan/types.js';
+import { fileNameOfLabel } from '../plan/view.js';
+
+export type Operation =
+  | { kind: 'upload'; file: FileChange }
+  | { kind: 'create'; change: AssistantChange }
+  | { kind: 'update'; change: AssistantChange }
+  | { kind: 'delete'; change: AssistantChange }
+  /** Delete a file: one removed from the manifest, or the old copy of a replaced one. */
+  | { kind: 'delete-file'; name: string; id: string; replaced: boolean }
+  /** State only, no request: adopt a tagged assistant, or record drift (refresh-only). */
+  | { kind: 'record'; change: AssistantChange }
+  /** State only: drop the record of an object deleted outside the tool. */
+  | { kind: 'forget-assistant'; key: string; id: string }
+  | { kind: 'forget-file'; name: string; id: string };
+
+export interface OperationNode {
+  /** Unique within the graph, readable in progress lines: `create support`. */
+  id: string;
+  op: Operation;
+  /** Ids of nodes that must finish first. */
+  deps: string[];
+}
+
+export function buildGraph(plan: Plan): OperationNode[] {
+  const nodes: OperationNode[] = [];
+  const uploadIdByName = new Map<string, string>();
+  const detachersByName = new Map<string, string[]>();
+  const noteDetacher = (change: AssistantChange, nodeId: string): void => {
+    for (const label of change.before?.files ?? []) {
+      const name = fileNameOfLabel(label);
+      if (name !== null) detachersByName.set(name, [...(detachersByName.get(name) ?? []), nodeId]);
+    }
+  };
+
+  for (const file of plan.files) {
+    if (file.action === 'upload') {
+      const id = `upload ${file.name}`;
+      uploadIdByName.set(file.name, id);
+      nodes.push({ id, op: { kind: 'upload', file }, deps: [] });
+    }
+  }
+
+  for (const change of plan.assistants) {
+    if (plan.mode === 'refresh-only' && change.action === 'update') {
+      nodes.push({ id: `record ${change.key}`, op: { kind: 'record', change }, deps: [] });
+      continue;
+    }
+    switch (change.action) {
+      case 'create':
+      case 'update': {
+        const id = `${change.action} ${change.key}`;
+        const deps = (change.after?.files ?? [])
+          .map((label) => uploadIdByName.get(fileNameOfLabel(label) ?? ''))
+          .filter((dep): dep is string => dep !== undefined);
+        nodes.push({ id, op: { kind: change.action, change }, deps });
+        if (change.action === 'update') noteDetacher(change, id);
+        break;
+      }
+      case 'delete': {
+        const id = `delete ${change.key} ${change.id}`;
+        nodes.push({ id, op: { kind: 'delete', change }, deps: [] });
+        noteDetacher(change, id);
+        break;
+      }
+      case 'no-op':
+        if (change.reason === 'adopt') nodes.push({ id: `adopt ${change.key}`, op: { kind: 'record', change }, deps: [] });
+        if (change.reason === 'gone' && change.id) {
+          nodes.push({ id: `forget ${change.key}`, op: { kind: 'forget-assistant', key: change.key, id: change.id }, deps: [] });
+        }
+        break;
+    }
+  }
+
+  for (const file of plan.files) {
+    const replacing = file.action === 'upload' && file.id !== null;
+    if (file.action === 'delete' || replacing) {
+      const upload = uploadIdByName.get(file.name);
+      nodes.push({
+        id: `delete-file ${file.name} ${file.id}`,
+        op: { kind: 'delete-file', name: file.name, id: file.id as string, replaced: replacing },
+        deps: [...(upload ? [upload] : []), ...(detachersByName.get(file.name) ?? [])],
+      });
+    } else if (file.action === 'no-op' && file.reason === 'gone' && file.id) {
+      nodes.push({ id: `forget-file ${file.name}`, op: { kind: 'forget-file', name: file.name, id: file.id }, deps: [] });
+    }
+  }
+  return nodes;
+}

@@ -1,0 +1,89 @@
+/**
+ * What apply and destroy share once they hold the lock: show the plan, get approval, run
+ * it with the journal, fold the journal into the state, and report.
+ */
+import { createApplyApi } from '../apply/api.js';
+import { applyPlan, type ApplyReport } from '../apply/executor.js';
+import { UserError } from '../errors.js';
+import { planHasChanges } from '../plan/planner.js';
+import type { Plan } from '../plan/types.js';
+import type { StateBackend } from '../state/backend.js';
+import { newState } from '../state/format.js';
+import { replayJournal } from '../state/recover.js';
+import type { StateFile } from '../state/types.js';
+import { TOOL_VERSION } from '../version.js';
+import type { CliIo } from './io.js';
+import { renderPlan } from './planning.js';
+import { progressReporter } from './progress.js';
+import { confirm } from './prompt.js';
+import type { ApiSession } from './session.js';
+
+export interface ExecuteOptions {
+  autoApprove: boolean;
+  parallelism: number;
+  /** The plan came from a file the user already reviewed: no prompt. */
+  saved: boolean;
+  verb: 'apply' | 'destroy';
+}
+
+export async function executePlan(
+  plan: Plan,
+  state: StateFile | null,
+  backend: StateBackend,
+  session: ApiSession,
+  io: CliIo,
+  options: ExecuteOptions,
+): Promise<void> {
+  if (!options.saved) io.stdout.write(renderPlan(plan, 'text', io));
+  if (!planHasChanges(plan)) return;
+  if (!options.saved && !options.autoApprove) {
+    if (!io.interactive) {
+      throw new UserError('USAGE', `${options.verb} needs --auto-approve when not run from a terminal (CI); review the plan above first.`);
+    }
+    const question = options.verb === 'destroy'
+      ? 'Do you really want to destroy all assistants and files this project and environment own?'
+      : 'Do you want to perform these actions?';
+    if (!(await confirm(io, question))) throw new UserError('USAGE', `${options.verb} cancelled: nothing was changed.`);
+  }
+
+  // The journal needs a written state to fold into.
+  const base = state ?? (await backend.write(newState({ project: plan.project, environment: plan.environment, endpoint: plan.endpoint, toolVersion: TOOL_VERSION })));
+  let stopping = false;
+  const onSignal = (): void => {
+    if (!stopping) io.stderr.write('\nInterrupted: starting nothing new, finishing and recording what is in flight...\n');
+    stopping = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = progressReporter(io);
+  let report: ApplyReport;
+  try {
+    report = await applyPlan(plan, base, createApplyApi(session.assistants, session.files), { append: (entry) => backend.appendJournal(entry) }, {
+      parallelism: options.parallelism,
+      shouldStop: () => stopping,
+      onProgress: progress.onProgress,
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    progress.finish();
+    await replayJournal(backend);
+  }
+
+  const count = (kinds: string[]): number => report.done.filter((n) => kinds.includes(n.op.kind)).length;
+  const files = `${count(['upload'])} uploaded, ${count(['delete-file'])} deleted`;
+  const verb = options.verb === 'destroy' ? 'Destroy' : 'Apply';
+  const resources = `${count(['create'])} added, ${count(['update'])} changed, ${count(['delete'])} destroyed; files: ${files}`;
+  if (report.failed.length === 0 && report.notStarted.length === 0 && report.skipped.length === 0) {
+    io.stdout.write(`\n${verb} complete! Resources: ${resources}.\n`);
+    return;
+  }
+  const lines = [
+    ...report.failed.map((f) => `  ${f.node.id}: ${f.message}`),
+    ...report.skipped.map((n) => `  ${n.id}: skipped (an operation it depends on failed)`),
+    ...report.notStarted.map((n) => `  ${n.id}: not started`),
+    `Everything that finished is recorded in ${backend.location}; run ${options.verb} again to finish the rest.`,
+  ];
+  if (stopping) throw new UserError('INTERRUPTED', `${verb} interrupted after ${resources}.`, lines);
+  throw new UserError('APPLY_FAILED', `${verb} incomplete: ${report.failed.length} operation(s) failed; done: ${resources}.`, lines);
+}

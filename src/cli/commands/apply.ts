@@ -1,0 +1,71 @@
+/** `assistants apply [PLANFILE]`: make the API match the manifest (or run a saved plan). */
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+import { readLive } from '../../plan/refresh.js';
+import { readPlanFile, stalePlanReason } from '../../plan/planfile.js';
+import { executePlan } from '../apply-flow.js';
+import { collect, parsePositiveInt } from '../option-parsers.js';
+import type { CliIo } from '../io.js';
+import { withStateLock } from '../locking.js';
+import { addCommonOptions, type CommonOptions } from '../options.js';
+import { makePlan } from '../planning.js';
+import { checkStateBelongs, loadDesired, openBackend, openSession } from '../session.js';
+import { addLockTimeoutOption, addStateOption, parseDuration, type LockOptions, type StateOptions } from '../state-options.js';
+
+export interface ApplyCommandOptions extends CommonOptions, StateOptions, LockOptions {
+  autoApprove?: boolean;
+  parallelism: string;
+  target: string[];
+  refreshOnly?: boolean;
+}
+
+export function addApplyOptions(command: Command): Command {
+  return addLockTimeoutOption(addStateOption(addCommonOptions(command)))
+    .option('--auto-approve', 'do not ask for confirmation (required without a terminal)')
+    .option('--parallelism <n>', 'operations in flight at once', '10')
+    .option('--target <key>', 'limit to this assistant key (repeatable)', collect, []);
+}
+
+export function register(program: Command, io: CliIo): void {
+  addApplyOptions(program.command('apply').argument('[planfile]', 'a plan saved with "assistants plan --out"'))
+    .description('make the API match the manifest, recording what was done in the state')
+    .option('--refresh-only', 'record the server\'s current values in the state, changing nothing remotely')
+    .action(async (planfile: string | undefined, options: ApplyCommandOptions) => {
+      const parallelism = parsePositiveInt(options.parallelism, '--parallelism');
+      const lockTimeoutMs = parseDuration(options.lockTimeout ?? '0');
+      if (planfile) {
+        if (options.target.length > 0 || options.refreshOnly) {
+          throw new UserError('USAGE', 'a saved plan is applied as it is: give --target and --refresh-only to "assistants plan" instead.');
+        }
+        await applySaved(planfile, options, parallelism, lockTimeoutMs, io);
+        return;
+      }
+      const desired = await loadDesired(options, io);
+      const session = await openSession(options, io);
+      try {
+        const backend = openBackend(options, desired, io);
+        await withStateLock(backend, 'apply', lockTimeoutMs, io, async (state) => {
+          checkStateBelongs(state, desired, session.endpoint, backend.location);
+          const plan = await makePlan(desired, state, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target);
+          await executePlan(plan, state, backend, session, io, { autoApprove: Boolean(options.autoApprove), parallelism, saved: false, verb: 'apply' });
+        });
+      } finally {
+        await session.close();
+      }
+    });
+}
+
+async function applySaved(planfile: string, options: ApplyCommandOptions, parallelism: number, lockTimeoutMs: number, io: CliIo): Promise<void> {
+  const plan = await readPlanFile(planfile);
+  const session = await openSession(options, io);
+  try {
+    const backend = openBackend({ ...options, env: plan.environment }, null, io);
+    await withStateLock(backend, 'apply', lockTimeoutMs, io, async (state) => {
+      const stale = stalePlanReason(plan, state, session.endpoint, await readLive(session.assistants, session.files));
+      if (stale) throw new UserError('STALE_PLAN', `Refusing to apply ${planfile}: ${stale}. Run "assistants plan --out ${planfile}" again and review it.`);
+      await executePlan(plan, state, backend, session, io, { autoApprove: true, parallelism, saved: true, verb: plan.mode === 'destroy' ? 'destroy' : 'apply' });
+    });
+  } finally {
+    await session.close();
+  }
+}

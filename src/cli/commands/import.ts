@@ -1,0 +1,64 @@
+/** `assistants import KEY ID`: adopt an existing assistant under a manifest key. */
+import type { Command } from 'commander';
+import { NotFoundError } from '../../api/errors.js';
+import { UserError } from '../../errors.js';
+import { formatOwner, OWNERSHIP_METADATA_KEY, parseOwner } from '../../plan/ownership.js';
+import { fieldHashes, liveView } from '../../plan/view.js';
+import { newState } from '../../state/format.js';
+import { applyJournal } from '../../state/journal.js';
+import { TOOL_VERSION } from '../../version.js';
+import type { CliIo } from '../io.js';
+import { withStateLock } from '../locking.js';
+import { addCommonOptions, type CommonOptions } from '../options.js';
+import { checkStateBelongs, loadDesired, openBackend, openSession } from '../session.js';
+import { addLockTimeoutOption, addStateOption, parseDuration, type LockOptions, type StateOptions } from '../state-options.js';
+
+const METADATA_LIMIT = 16;
+
+export function register(program: Command, io: CliIo): void {
+  addLockTimeoutOption(addStateOption(addCommonOptions(program.command('import'))))
+    .argument('<key>', 'the assistant\'s key in the manifest')
+    .argument('<id>', 'the existing assistant\'s id (asst_...)')
+    .description('adopt an existing assistant: tag it as owned and record it in the state')
+    .action(async (key: string, id: string, options: CommonOptions & StateOptions & LockOptions) => {
+      const desired = await loadDesired(options, io);
+      if (!(key in desired.assistants)) {
+        throw new UserError('USAGE', `import ${key}: the manifest has no assistant with that key; add it under assistants: first (keys: ${Object.keys(desired.assistants).sort().join(', ') || 'none'}).`);
+      }
+      const session = await openSession(options, io);
+      try {
+        const backend = openBackend(options, desired, io);
+        await withStateLock(backend, 'import', parseDuration(options.lockTimeout ?? '0'), io, async (state) => {
+          checkStateBelongs(state, desired, session.endpoint, backend.location);
+          const recorded = state?.assistants[key];
+          if (recorded) throw new UserError('STATE', `import ${key}: already managed as ${recorded.id}; run "assistants state rm ${key}" first to replace it.`);
+          const holder = Object.entries(state?.assistants ?? {}).find(([, r]) => r.id === id);
+          if (holder) throw new UserError('STATE', `import ${key}: ${id} is already managed as ${holder[0]}.`);
+
+          let live;
+          try {
+            live = await session.assistants.getAssistant({ assistantId: id });
+          } catch (error) {
+            if (error instanceof NotFoundError) throw new UserError('USAGE', `import ${key}: no assistant ${id} at ${session.endpoint}.`);
+            throw error;
+          }
+          const tag = formatOwner({ project: desired.project, environment: desired.environment, key });
+          const owner = parseOwner(live.metadata);
+          if (owner && live.metadata?.[OWNERSHIP_METADATA_KEY] !== tag) {
+            throw new UserError('STATE', `import ${key}: ${id} is owned by ${formatOwner(owner)}; it will not be taken from its owner.`);
+          }
+          const metadata = { ...(live.metadata ?? {}), [OWNERSHIP_METADATA_KEY]: tag };
+          if (Object.keys(metadata).length > METADATA_LIMIT) {
+            throw new UserError('USAGE', `import ${key}: ${id} already has ${METADATA_LIMIT} metadata keys, so the ownership tag cannot be added; remove one first.`);
+          }
+          const tagged = owner ? live : await session.assistants.modifyAssistant({ assistantId: id, modifyAssistantRequest: { metadata } });
+          const base = state ?? (await backend.write(newState({ project: desired.project, environment: desired.environment, endpoint: session.endpoint, toolVersion: TOOL_VERSION })));
+          const applied = fieldHashes(liveView(tagged, base.files));
+          await backend.write(applyJournal(base, [{ op: 'assistant.updated', key, id, applied, at: new Date().toISOString() }]));
+          io.stdout.write(`Imported ${id} as ${key}. Run "assistants plan" to see how it differs from the manifest.\n`);
+        });
+      } finally {
+        await session.close();
+      }
+    });
+}

@@ -1,0 +1,48 @@
+/** `assistants plan`: show what apply would do; optionally save it for `apply PLANFILE`. */
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+import { planHasChanges } from '../../plan/planner.js';
+import { writePlanFile } from '../../plan/planfile.js';
+import { readWithJournal } from '../../state/recover.js';
+import { collect } from '../option-parsers.js';
+import type { CliIo } from '../io.js';
+import { addCommonOptions, type CommonOptions } from '../options.js';
+import { makePlan, renderPlan } from '../planning.js';
+import { checkStateBelongs, loadDesired, openBackend, openSession } from '../session.js';
+import { addStateOption, type StateOptions } from '../state-options.js';
+
+interface PlanOptions extends CommonOptions, StateOptions {
+  out?: string;
+  json?: boolean;
+  markdown?: boolean;
+  detailedExitcode?: boolean;
+  target: string[];
+  refreshOnly?: boolean;
+}
+
+export function register(program: Command, io: CliIo): void {
+  addStateOption(addCommonOptions(program.command('plan').description('show what apply would change, without changing anything')))
+    .option('--out <file>', 'save the plan for "assistants apply FILE" (mode 0600)')
+    .option('--json', 'print the plan as JSON (schemas/plan.schema.json)')
+    .option('--markdown', 'print the plan as Markdown for a pull-request comment')
+    .option('--detailed-exitcode', 'exit 0 with no changes, 2 with changes (drift included), 1 on error')
+    .option('--target <key>', 'limit the plan to this assistant key (repeatable)', collect, [])
+    .option('--refresh-only', 'show only what changed on the server since the last apply')
+    .action(async (options: PlanOptions) => {
+      if (options.json && options.markdown) throw new UserError('USAGE', '--json and --markdown are exclusive: pick one output format.');
+      const desired = await loadDesired(options, io);
+      const session = await openSession(options, io);
+      try {
+        const backend = openBackend(options, desired, io);
+        const state = await readWithJournal(backend);
+        checkStateBelongs(state, desired, session.endpoint, backend.location);
+        const plan = await makePlan(desired, state, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target);
+        if (options.out) await writePlanFile(options.out, plan);
+        io.stdout.write(renderPlan(plan, options.json ? 'json' : options.markdown ? 'markdown' : 'text', io));
+        if (options.out) io.stderr.write(`Saved the plan to ${options.out}; apply it with: assistants apply ${options.out}\n`);
+        io.exitCode = options.detailedExitcode && planHasChanges(plan) ? 2 : 0;
+      } finally {
+        await session.close();
+      }
+    });
+}

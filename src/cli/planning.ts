@@ -1,0 +1,39 @@
+/**
+ * Making a plan the way plan, apply and destroy all do: read the live state, check the
+ * targets, run the pure planner.
+ */
+import { UserError } from '../errors.js';
+import type { DesiredState } from '../manifest/types.js';
+import { createPlan } from '../plan/planner.js';
+import { readLive } from '../plan/refresh.js';
+import type { Plan, PlanMode } from '../plan/types.js';
+import { renderJson, renderMarkdown, renderText } from '../render/index.js';
+import type { StateFile } from '../state/types.js';
+import { TOOL_VERSION } from '../version.js';
+import type { CliIo } from './io.js';
+import type { ApiSession } from './session.js';
+
+export async function makePlan(
+  desired: DesiredState,
+  state: StateFile | null,
+  session: ApiSession,
+  mode: PlanMode,
+  targets: readonly string[],
+): Promise<Plan> {
+  for (const target of targets) {
+    if (!(target in desired.assistants) && !(state && target in state.assistants)) {
+      const known = Object.keys(desired.assistants).sort().join(', ') || 'none';
+      throw new UserError('USAGE', `--target ${target}: no assistant with that key in the manifest or the state (keys: ${known}).`);
+    }
+  }
+  const live = await readLive(session.assistants, session.files);
+  return createPlan({ desired, state, live, mode, targets, endpoint: session.endpoint, toolVersion: TOOL_VERSION, now: new Date() });
+}
+
+export type PlanFormat = 'text' | 'json' | 'markdown';
+
+export function renderPlan(plan: Plan, format: PlanFormat, io: CliIo): string {
+  if (format === 'json') return renderJson(plan);
+  if (format === 'markdown') return renderMarkdown(plan);
+  return renderText(plan, { color: io.color });
+}

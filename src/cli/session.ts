@@ -1,0 +1,126 @@
+/**
+ * What a command that talks to the API needs: the endpoint (a URL, or `local` for an
+ * in-process server persisted beside the manifest), a configured client, the desired
+ * state from the manifest, and the state backend for the environment.
+ */
+import { dirname, join, resolve } from 'node:path';
+import { AssistantsApi, createConfiguration, FilesApi } from '../api/index.js';
+import { UserError } from '../errors.js';
+import { formatDiagnostic, loadManifest } from '../manifest/index.js';
+import type { DesiredState } from '../manifest/types.js';
+import { startServer } from '../server/index.js';
+import { LocalStateBackend } from '../state/local-backend.js';
+import { resolveStatePath } from '../state/resolve-path.js';
+import type { StateFile } from '../state/types.js';
+import type { CliIo } from './io.js';
+import type { CommonOptions } from './options.js';
+import type { StateOptions } from './state-options.js';
+
+export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+export interface ApiSession {
+  /** What plans and state record: the base URL, or `local`. Never a key. */
+  endpoint: string;
+  assistants: AssistantsApi;
+  files: FilesApi;
+  /** Stops the in-process server of `--endpoint local`, if any. */
+  close(): Promise<void>;
+}
+
+export async function openSession(options: CommonOptions, io: CliIo): Promise<ApiSession> {
+  const requested = options.endpoint ?? io.env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL;
+  if (requested === 'local') {
+    const dataFile = join(dirname(resolve(io.cwd, options.file)), '.assistants', 'local', 'api-data.jsonl');
+    const server = await startServer({ port: 0, dataFile });
+    const configuration = createConfiguration({ apiKey: io.env.OPENAI_API_KEY ?? 'local', baseUrl: server.url });
+    return {
+      endpoint: 'local',
+      assistants: new AssistantsApi(configuration),
+      files: new FilesApi(configuration),
+      close: () => server.close(),
+    };
+  }
+  const baseUrl = normalizeEndpoint(requested);
+  const apiKey = io.env.OPENAI_API_KEY;
+  if (!apiKey) {
+    throw new UserError(
+      'CONFIG',
+      `OPENAI_API_KEY is not set: export it with a key for ${baseUrl}, or use --endpoint local for the built-in local server.`,
+    );
+  }
+  const configuration = createConfiguration({
+    apiKey,
+    baseUrl,
+    organization: io.env.OPENAI_ORG_ID,
+    project: io.env.OPENAI_PROJECT_ID,
+  });
+  return {
+    endpoint: baseUrl,
+    assistants: new AssistantsApi(configuration),
+    files: new FilesApi(configuration),
+    close: async () => {},
+  };
+}
+
+function normalizeEndpoint(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UserError('USAGE', `--endpoint ${JSON.stringify(value)} is not a URL: give one like https://api.example.com/v1, or "local".`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UserError('USAGE', `--endpoint ${value}: only http and https endpoints are supported.`);
+  }
+  if (url.username || url.password) {
+    throw new UserError('USAGE', '--endpoint must not carry credentials; put the key in OPENAI_API_KEY.');
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+export async function loadDesired(options: CommonOptions & { allowOutsidePaths?: boolean }, io: CliIo): Promise<DesiredState> {
+  const result = await loadManifest({
+    file: options.file,
+    env: options.env,
+    cwd: io.cwd,
+    allowOutsidePaths: options.allowOutsidePaths,
+    processEnv: io.env,
+  });
+  if (!result.ok) {
+    throw new UserError(
+      'MANIFEST_INVALID',
+      `${result.errors.length} problem${result.errors.length === 1 ? '' : 's'} in the manifest; nothing was sent.`,
+      result.errors.map((d) => formatDiagnostic(d, io.cwd)),
+    );
+  }
+  for (const warning of result.warnings) io.stderr.write(`Warning: ${formatDiagnostic(warning, io.cwd)}\n`);
+  return result.desired;
+}
+
+export function openBackend(options: CommonOptions & StateOptions, desired: DesiredState | null, io: CliIo): LocalStateBackend {
+  return new LocalStateBackend(
+    resolveStatePath({ cwd: io.cwd, manifestFile: options.file, env: desired?.environment ?? options.env, statePath: options.state }),
+  );
+}
+
+/**
+ * A state must belong to this project, environment and endpoint: applying the dev state
+ * to prod, or one project's state to another's, would touch what is not ours.
+ */
+export function checkStateBelongs(state: StateFile | null, desired: DesiredState, endpoint: string, location: string): void {
+  if (!state) return;
+  const mismatch =
+    state.project !== desired.project
+      ? `project "${state.project}", not "${desired.project}"`
+      : state.environment !== desired.environment
+        ? `environment "${state.environment}", not "${desired.environment}"`
+        : state.endpoint !== endpoint
+          ? `endpoint ${state.endpoint}, not ${endpoint}`
+          : null;
+  if (mismatch) {
+    throw new UserError(
+      'STATE',
+      `${location} belongs to ${mismatch}; use the matching --env/--endpoint, or --state to point at another state file.`,
+    );
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Saved plans (`plan --out FILE`, `apply FILE`): the Plan's JSON form, written atomically
+ * with mode 0600, validated against schemas/plan.schema.json when read back, and checked
+ * against the state and the live objects it was made from before it is applied.
+ */
+import { readFile } from 'node:fs/promises';
+import type { AssistantObject } from '../api/models.js';
+import { UserError } from '../errors.js';
+import { renderJson } from '../render/index.js';
+import { writeFileAtomic } from '../state/atomic-file.js';
+import type { StateFile } from '../state/types.js';
+import { hashValue } from './canonical.js';
+import { formatOwner, OWNERSHIP_METADATA_KEY } from './ownership.js';
+import type { LiveState } from './planner.js';
+import { planProblem } from './plan-schema.js';
+import { PLAN_FORMAT_VERSION, type Plan } from './types.js';
+
+export async function writePlanFile(path: string, plan: Plan): Promise<void> {
+  await writeFileAtomic(path, renderJson(plan));
+}
+
+export async function readPlanFile(path: string): Promise<Plan> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError('USAGE', `${path}: cannot read the saved plan (${code ?? 'error'}); make one with: assistants plan --out ${path}`);
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    throw new UserError('STALE_PLAN', `${path} is not a saved plan (not JSON); make one with: assistants plan --out ${path}`);
+  }
+  const version = (document as { formatVersion?: unknown } | null)?.formatVersion;
+  if (typeof version === 'number' && version > PLAN_FORMAT_VERSION) {
+    throw new UserError('STALE_PLAN', `${path} was written by a newer version of assistants (plan format ${version}); upgrade to apply it.`);
+  }
+  const problem = planProblem(document);
+  if (problem) throw new UserError('STALE_PLAN', `${path} is not a valid saved plan: ${problem}`);
+  return document as Plan;
+}
+
+/**
+ * Why a saved plan may no longer be applied, or null when it still holds: the state moved
+ * on (lineage or serial), the endpoint differs, an object it read changed or vanished, or
+ * an assistant it would create has appeared since.
+ */
+export function stalePlanReason(plan: Plan, state: StateFile | null, endpoint: string, live: LiveState): string | null {
+  if (plan.endpoint !== endpoint) return `it was made against ${plan.endpoint}, not ${endpoint}`;
+  const lineage = state?.lineage ?? null;
+  const serial = state?.serial ?? null;
+  if (lineage !== plan.prior.lineage) return `the state is another one (lineage ${lineage ?? 'none'}, the plan's ${plan.prior.lineage ?? 'none'})`;
+  if (serial !== plan.prior.serial) return `the state changed since (serial ${plan.prior.serial ?? 'none'} -> ${serial ?? 'none'})`;
+  const liveById = new Map<string, unknown>([...live.assistants, ...live.files].map((o) => [o.id, o]));
+  for (const [id, fingerprint] of Object.entries(plan.prior.liveFingerprints)) {
+    const object = liveById.get(id);
+    if (!object) return `${id} was deleted since`;
+    if (hashValue(object) !== fingerprint) return `${id} was changed since`;
+  }
+  for (const change of plan.assistants) {
+    if (change.action !== 'create') continue;
+    const tag = formatOwner({ project: plan.project, environment: plan.environment, key: change.key });
+    const appeared = live.assistants.find((a: AssistantObject) => a.metadata?.[OWNERSHIP_METADATA_KEY] === tag);
+    if (appeared) return `${appeared.id} was created for ${change.key} since`;
+  }
+  return null;
+}

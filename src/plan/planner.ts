@@ -1,0 +1,362 @@
+/**
+ * The planner: (desired, recorded state, live) -> Plan. Pure: no I/O, no clock (the time
+ * is an input), so every case can be tested as a table.
+ */
+import type { AssistantObject, OpenAIFile } from '../api/models.js';
+import { UserError } from '../errors.js';
+import type { AssistantField, DesiredAssistant, DesiredState } from '../manifest/types.js';
+import type { AssistantRecord, StateFile } from '../state/types.js';
+import { canonicalJson, hashValue } from './canonical.js';
+import { parseOwner, type Owner } from './ownership.js';
+import {
+  PLAN_FORMAT_VERSION,
+  type ActionReason,
+  type AssistantChange,
+  type AssistantView,
+  type FieldChange,
+  type FileChange,
+  type Plan,
+  type PlanMode,
+  type PlanNote,
+} from './types.js';
+import { ASSISTANT_FIELDS, desiredView, fieldValue, liveView } from './view.js';
+
+/** What the server holds, as read by refresh. */
+export interface LiveState {
+  /** Every assistant in the account (ours are picked out by state record or tag). */
+  assistants: AssistantObject[];
+  /** Every file in the account. */
+  files: OpenAIFile[];
+}
+
+export interface PlanInput {
+  desired: DesiredState;
+  state: StateFile | null;
+  live: LiveState;
+  mode: PlanMode;
+  /** Manifest keys to limit the plan to; empty for all. */
+  targets: readonly string[];
+  endpoint: string;
+  toolVersion: string;
+  now: Date;
+}
+
+const KNOWN_TOOL_TYPES = new Set(['code_interpreter', 'retrieval', 'function']);
+
+export function createPlan(input: PlanInput): Plan {
+  const { desired, state, live, mode } = input;
+  const inScope = (key: string): boolean => input.targets.length === 0 || input.targets.includes(key);
+  const records = state?.assistants ?? {};
+  const recordedFiles = state?.files ?? {};
+  const liveById = new Map(live.assistants.map((a) => [a.id, a]));
+  const liveFileById = new Map(live.files.map((f) => [f.id, f]));
+  const ownerOf = (key: string): Owner => ({ project: desired.project, environment: desired.environment, key });
+  const taggedByKey = groupTagged(live.assistants, desired.project, desired.environment);
+
+  const assistants: AssistantChange[] = [];
+  const notes: PlanNote[] = [];
+  const claimed = new Set<string>();
+
+  if (mode === 'normal') {
+    for (const key of Object.keys(desired.assistants).sort()) {
+      if (!inScope(key)) continue;
+      const spec = desired.assistants[key] as DesiredAssistant;
+      const record = records[key];
+      let current = record ? liveById.get(record.id) : undefined;
+      let adopted = false;
+      if (record) claimed.add(record.id);
+      if (!record) {
+        current = taggedByKey.get(key)?.[0];
+        adopted = current !== undefined;
+      }
+      if (current) claimed.add(current.id);
+      const after = desiredView(spec, ownerOf(key), desired.files);
+      if (!current) {
+        assistants.push(change(key, 'create', record ? 'gone' : 'new', null, null, after));
+        const namesake = live.assistants.find((a) => a.name !== null && a.name === after.name && parseOwner(a.metadata) === null);
+        if (namesake) {
+          notes.push({
+            level: 'info',
+            key,
+            message: `an assistant named "${namesake.name}" (${namesake.id}) already exists and is not managed; to manage it instead of creating a new one, run: assistants import ${key} ${namesake.id}`,
+          });
+        }
+        continue;
+      }
+      assistants.push(diffAssistant(key, current, after, adopted ? undefined : record, spec, recordedFiles));
+    }
+  } else if (mode === 'refresh-only') {
+    for (const key of Object.keys(records).sort()) {
+      if (!inScope(key)) continue;
+      const record = records[key] as AssistantRecord;
+      const current = liveById.get(record.id);
+      claimed.add(record.id);
+      const spec = desired.assistants[key];
+      assistants.push(
+        current
+          ? refreshAssistant(key, current, record, spec ? desiredView(spec, ownerOf(key), desired.files) : null, recordedFiles)
+          : change(key, 'no-op', 'gone', record.id, null, null),
+      );
+    }
+  }
+
+  if (mode !== 'refresh-only') {
+    const removalReason: ActionReason = mode === 'destroy' ? 'destroy' : 'removed-from-manifest';
+    const keep = (key: string): boolean => mode === 'normal' && key in desired.assistants;
+    for (const key of Object.keys(records).sort()) {
+      if (!inScope(key) || keep(key)) continue;
+      const record = records[key] as AssistantRecord;
+      claimed.add(record.id);
+      const current = liveById.get(record.id);
+      assistants.push(
+        current
+          ? change(key, 'delete', removalReason, current.id, liveView(current, recordedFiles), null)
+          : change(key, 'no-op', 'gone', record.id, null, null),
+      );
+    }
+    // Tagged as ours but not claimed: duplicates of a recorded key, or left without a record.
+    for (const [key, tagged] of [...taggedByKey.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      if (!inScope(key)) continue;
+      for (const assistant of tagged) {
+        if (claimed.has(assistant.id)) continue;
+        claimed.add(assistant.id);
+        const reason: ActionReason = mode === 'destroy' ? 'destroy' : 'orphan';
+        assistants.push(change(key, 'delete', reason, assistant.id, liveView(assistant, recordedFiles), null));
+      }
+    }
+  }
+
+  if (mode === 'destroy') refusePreventedDestroys(assistants, desired);
+
+  for (const entry of assistants) {
+    for (const tool of entry.before?.tools ?? []) {
+      const type = tool !== null && typeof tool === 'object' && !Array.isArray(tool) ? tool.type : undefined;
+      if (typeof type !== 'string' || !KNOWN_TOOL_TYPES.has(type)) {
+        notes.push({
+          level: 'warning',
+          key: entry.key,
+          message: `${entry.id} has a tool of a type this version does not know (${canonicalJson(tool)}); it is shown as is${entry.action === 'update' ? ' and apply replaces the tools with the manifest\'s' : ''}`,
+        });
+      }
+    }
+  }
+
+  const files = planFiles(input, inScope, liveFileById);
+  return {
+    formatVersion: PLAN_FORMAT_VERSION,
+    toolVersion: input.toolVersion,
+    createdAt: input.now.toISOString(),
+    mode,
+    project: desired.project,
+    environment: desired.environment,
+    endpoint: input.endpoint,
+    targets: [...input.targets].sort(),
+    files,
+    assistants,
+    notes,
+    summary: {
+      add: assistants.filter((a) => a.action === 'create').length,
+      change: assistants.filter((a) => a.action === 'update').length,
+      destroy: assistants.filter((a) => a.action === 'delete').length,
+      filesUpload: files.filter((f) => f.action === 'upload').length,
+      filesDelete: files.filter((f) => f.action === 'delete').length,
+    },
+    prior: {
+      manifestHash: desired.manifestHash,
+      lineage: state?.lineage ?? null,
+      serial: state?.serial ?? null,
+      liveFingerprints: fingerprints(assistants, files, liveById, liveFileById),
+    },
+  };
+}
+
+/** True when applying the plan would change anything (assistants, files or state records). */
+export function planHasChanges(plan: Plan): boolean {
+  return (
+    plan.assistants.some((a) => a.action !== 'no-op' || a.reason === 'adopt' || a.reason === 'gone') ||
+    plan.files.some((f) => f.action !== 'no-op' || f.reason === 'gone')
+  );
+}
+
+function diffAssistant(
+  key: string,
+  current: AssistantObject,
+  desiredAfter: AssistantView,
+  record: AssistantRecord | undefined,
+  spec: DesiredAssistant,
+  recordedFiles: StateFile['files'],
+): AssistantChange {
+  const before = liveView(current, recordedFiles);
+  const after: AssistantView = { ...desiredAfter };
+  const changes: FieldChange[] = [];
+  const ignored: AssistantField[] = [];
+  for (const field of ASSISTANT_FIELDS) {
+    const beforeValue = fieldValue(before, field);
+    if (canonicalJson(beforeValue) === canonicalJson(fieldValue(after, field))) continue;
+    if (spec.lifecycle.ignoreChanges.includes(field)) {
+      ignored.push(field);
+      // Apply must leave an ignored field as the server has it.
+      (after as unknown as Record<string, unknown>)[field] = beforeValue;
+      continue;
+    }
+    const drifted = record !== undefined && record.applied[field] !== hashValue(beforeValue);
+    changes.push({ field, before: beforeValue, after: fieldValue(after, field), cause: drifted ? 'drift' : 'manifest' });
+  }
+  const reason: ActionReason =
+    record === undefined
+      ? 'adopt'
+      : changes.length === 0
+        ? 'unchanged'
+        : changes.every((c) => c.cause === 'drift')
+          ? 'drift'
+          : 'changed-in-manifest';
+  return { key, action: changes.length > 0 ? 'update' : 'no-op', reason, id: current.id, before, after, changes, ignored };
+}
+
+/**
+ * Refresh-only: what changed on the server since the last apply. The "before" of a field
+ * is the manifest's value when it still equals what was applied, else null (unknown:
+ * the state keeps hashes, not values).
+ */
+function refreshAssistant(
+  key: string,
+  current: AssistantObject,
+  record: AssistantRecord,
+  desiredNow: AssistantView | null,
+  recordedFiles: StateFile['files'],
+): AssistantChange {
+  const live = liveView(current, recordedFiles);
+  const changes: FieldChange[] = [];
+  for (const field of ASSISTANT_FIELDS) {
+    const liveValue = fieldValue(live, field);
+    if (record.applied[field] === hashValue(liveValue)) continue;
+    const desiredValue = desiredNow ? fieldValue(desiredNow, field) : null;
+    const known = desiredNow !== null && record.applied[field] === hashValue(desiredValue);
+    changes.push({ field, before: known ? desiredValue : null, after: liveValue, cause: 'drift' });
+  }
+  return {
+    key,
+    action: changes.length > 0 ? 'update' : 'no-op',
+    reason: changes.length > 0 ? 'drift' : 'unchanged',
+    id: current.id,
+    before: live,
+    after: live,
+    changes,
+    ignored: [],
+  };
+}
+
+function planFiles(
+  input: PlanInput,
+  inScope: (key: string) => boolean,
+  liveFileById: Map<string, OpenAIFile>,
+): FileChange[] {
+  const { desired, state, mode } = input;
+  const recorded = state?.files ?? {};
+  const files: FileChange[] = [];
+  if (mode === 'refresh-only') {
+    for (const name of Object.keys(recorded).sort()) {
+      const record = recorded[name]!;
+      if (!liveFileById.has(record.id)) files.push(fileChange(name, 'no-op', 'gone', record.id, null, record, null));
+    }
+    return files;
+  }
+  const wanted = new Set<string>();
+  if (mode === 'normal') {
+    if (input.targets.length === 0) for (const name of Object.keys(desired.files)) wanted.add(name);
+    else for (const [key, a] of Object.entries(desired.assistants)) if (inScope(key)) for (const f of a.files) wanted.add(f);
+  }
+  for (const name of [...wanted].sort()) {
+    const file = desired.files[name]!;
+    const record = recorded[name];
+    const exists = record !== undefined && liveFileById.has(record.id);
+    const base = { path: file.path, filename: file.filename, bytes: file.bytes, sha256: file.sha256 };
+    if (record && exists && record.sha256 === file.sha256) {
+      files.push({ name, action: 'no-op', reason: 'unchanged', id: record.id, ...base, previousSha256: null });
+    } else if (record && exists) {
+      files.push({ name, action: 'upload', reason: 'changed-in-manifest', id: record.id, ...base, previousSha256: record.sha256 });
+    } else {
+      files.push({ name, action: 'upload', reason: record ? 'gone' : 'new', id: null, ...base, previousSha256: null });
+    }
+  }
+  // Deleting files is skipped under --target: an assistant outside the targets may still use them.
+  if (input.targets.length === 0) {
+    for (const name of Object.keys(recorded).sort()) {
+      if (wanted.has(name)) continue;
+      const record = recorded[name]!;
+      const exists = liveFileById.has(record.id);
+      const reason: ActionReason = !exists ? 'gone' : mode === 'destroy' ? 'destroy' : 'removed-from-manifest';
+      files.push(fileChange(name, exists ? 'delete' : 'no-op', reason, record.id, null, record, null));
+    }
+  }
+  return files;
+}
+
+function fileChange(
+  name: string,
+  action: FileChange['action'],
+  reason: ActionReason,
+  id: string | null,
+  path: string | null,
+  record: { filename: string; bytes: number; sha256: string },
+  previousSha256: string | null,
+): FileChange {
+  return { name, action, reason, id, path, filename: record.filename, bytes: record.bytes, sha256: record.sha256, previousSha256 };
+}
+
+function change(
+  key: string,
+  action: AssistantChange['action'],
+  reason: ActionReason,
+  id: string | null,
+  before: AssistantView | null,
+  after: AssistantView | null,
+): AssistantChange {
+  return { key, action, reason, id, before, after, changes: [], ignored: [] };
+}
+
+/** Live assistants tagged for this project and environment, by key, oldest first. */
+function groupTagged(assistants: AssistantObject[], project: string, environment: string): Map<string, AssistantObject[]> {
+  const byKey = new Map<string, AssistantObject[]>();
+  for (const assistant of assistants) {
+    const owner = parseOwner(assistant.metadata);
+    if (!owner || owner.project !== project || owner.environment !== environment) continue;
+    const list = byKey.get(owner.key) ?? [];
+    list.push(assistant);
+    byKey.set(owner.key, list);
+  }
+  for (const list of byKey.values()) list.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  return byKey;
+}
+
+function refusePreventedDestroys(assistants: AssistantChange[], desired: DesiredState): void {
+  const blocked = assistants.filter((a) => a.action === 'delete' && desired.assistants[a.key]?.lifecycle.preventDestroy);
+  if (blocked.length === 0) return;
+  const lines = blocked.map((a) => {
+    const source = desired.assistants[a.key]!.source;
+    return `${source.file}:${source.line}:${source.column}: assistants.${a.key} has lifecycle.prevent_destroy: true; remove it to allow destroying ${a.id}, or leave the key out with --target`;
+  });
+  throw new UserError(
+    'PREVENT_DESTROY',
+    `Refusing to destroy ${blocked.length} assistant${blocked.length === 1 ? '' : 's'} protected by lifecycle.prevent_destroy.`,
+    lines,
+  );
+}
+
+function fingerprints(
+  assistants: AssistantChange[],
+  files: FileChange[],
+  liveById: Map<string, AssistantObject>,
+  liveFileById: Map<string, OpenAIFile>,
+): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const a of assistants) {
+    const live = a.id ? liveById.get(a.id) : undefined;
+    if (live) result[live.id] = hashValue(live);
+  }
+  for (const f of files) {
+    const live = f.id ? liveFileById.get(f.id) : undefined;
+    if (live) result[live.id] = hashValue(live);
+  }
+  return result;
+}

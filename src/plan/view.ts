@@ -1,0 +1,89 @@
+/**
+ * One comparable form for an assistant, whether it comes from the manifest or the API:
+ * the plan's AssistantView. Field hashes of a view are what the state records as "last
+ * applied", so planner and applier must both build views here and nowhere else.
+ */
+import type { AssistantObject, JsonValue } from '../api/models.js';
+import type { AssistantField, DesiredAssistant, DesiredFile } from '../manifest/types.js';
+import type { FileRecord, FieldHashes } from '../state/types.js';
+import { hashValue } from './canonical.js';
+import { OWNERSHIP_METADATA_KEY, formatOwner, type Owner } from './ownership.js';
+import type { AssistantView } from './types.js';
+
+export const ASSISTANT_FIELDS: readonly AssistantField[] = [
+  'name',
+  'model',
+  'description',
+  'instructions',
+  'tools',
+  'files',
+  'metadata',
+];
+
+/** How a managed file appears in a view: its manifest name and the start of its content hash. */
+export function fileLabel(name: string, sha256: string): string {
+  return `${name}@${sha256.slice(0, 12)}`;
+}
+
+/** The manifest name inside a label made by fileLabel, or null for a raw `file-...` id. */
+export function fileNameOfLabel(label: string): string | null {
+  const at = label.lastIndexOf('@');
+  return at > 0 ? label.slice(0, at) : null;
+}
+
+export function desiredView(
+  assistant: DesiredAssistant,
+  owner: Owner,
+  files: Record<string, DesiredFile>,
+): AssistantView {
+  const spec = assistant.spec;
+  return {
+    model: spec.model,
+    name: spec.name,
+    description: spec.description,
+    instructions: spec.instructions,
+    tools: spec.tools as unknown as JsonValue[],
+    files: assistant.files
+      .map((name) => {
+        const file = files[name];
+        if (!file) throw new Error(`desired file ${name} is missing; the manifest loader checks this`);
+        return fileLabel(name, file.sha256);
+      })
+      .sort(),
+    metadata: sortedRecord({ ...spec.metadata, [OWNERSHIP_METADATA_KEY]: formatOwner(owner) }),
+  };
+}
+
+/**
+ * A live assistant as a view. File ids we recorded become labels; any other id stays raw,
+ * so an attachment made by hand shows up as drift under its id.
+ */
+export function liveView(assistant: AssistantObject, recordedFiles: Record<string, FileRecord>): AssistantView {
+  const labelById = new Map<string, string>();
+  for (const [name, record] of Object.entries(recordedFiles)) labelById.set(record.id, fileLabel(name, record.sha256));
+  return {
+    model: assistant.model,
+    name: assistant.name ?? null,
+    description: assistant.description ?? null,
+    instructions: assistant.instructions ?? null,
+    tools: assistant.tools as unknown as JsonValue[],
+    files: (assistant.fileIds ?? []).map((id) => labelById.get(id) ?? id).sort(),
+    metadata: sortedRecord(assistant.metadata ?? {}),
+  };
+}
+
+export function fieldValue(view: AssistantView, field: AssistantField): JsonValue {
+  return view[field] as JsonValue;
+}
+
+export function fieldHashes(view: AssistantView): FieldHashes {
+  const hashes = {} as FieldHashes;
+  for (const field of ASSISTANT_FIELDS) hashes[field] = hashValue(fieldValue(view, field));
+  return hashes;
+}
+
+function sortedRecord(record: Record<string, string>): Record<string, string> {
+  const sorted: Record<string, string> = {};
+  for (const key of Object.keys(record).sort()) sorted[key] = record[key] as string;
+  return sorted;
+}
