@@ -2,3 +2,4 @@
 export { renderJson, planJsonValue } from './json.js';
 export { renderText } from './text.js';
 export type { TextOptions } from './text.js';
+export { renderMarkdown, MARKDOWN_COMMENT_LIMIT } from './markdown.js';
