@@ -3,21 +3,13 @@
  * thread, message, run and run-step objects the local server stores and returns.
  */
 
-export type Metadata = Record<string, string>;
+import type { AssistantTool } from '../routes/assistants.js';
+import type { Metadata } from '../validate.js';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+export type { Metadata };
 
-export interface FunctionDefinition {
-  name: string;
-  description?: string;
-  parameters?: JsonObject;
-}
-
-export type Tool =
-  | { type: 'code_interpreter' }
-  | { type: 'retrieval' }
-  | { type: 'function'; function: FunctionDefinition };
+/** A tool as assistants and runs carry it. */
+export type Tool = AssistantTool;
 
 export interface TruncationStrategy {
   type: 'auto' | 'last_messages';
@@ -42,7 +34,7 @@ export interface ThreadObject {
 
 export interface TextContent {
   type: 'text';
-  text: { value: string; annotations: JsonObject[] };
+  text: { value: string; annotations: never[] };
 }
 
 export type MessageStatus = 'in_progress' | 'incomplete' | 'completed';
@@ -161,7 +153,7 @@ export interface RunStepObject {
 export interface MessageDeltaObject {
   id: string;
   object: 'thread.message.delta';
-  delta: { content: Array<{ index: number; type: 'text'; text: { value: string; annotations: JsonObject[] } }> };
+  delta: { content: Array<{ index: number; type: 'text'; text: { value: string; annotations: never[] } }> };
 }
 
 /** A piece of a tool call in a step delta: string fields are appended to what came before. */

@@ -1,5 +1,31 @@
+/**
+ * The thread, message, run and run-step routes (the 19 operations of the seed beyond
+ * assistants), backed by the store and driven by the run engine.
+ */
 import type { ServerContext } from '../context.js';
 import type { Router } from '../router.js';
+import { ThreadData } from './data.js';
+import { RunEngine } from './engine.js';
+import { RunEventBus } from './events.js';
+import { registerRunRoutes } from './run-routes.js';
+import { registerThreadAndMessageRoutes } from './thread-routes.js';
 
-/** Placeholder until the threads/runs routes land; that engineer replaces this file. */
-export function registerThreadRoutes(_router: Router, _ctx: ServerContext): void {}
+export function registerThreadRoutes(router: Router, ctx: ServerContext): void {
+  const data = new ThreadData(ctx.store);
+  const bus = new RunEventBus();
+  const engine = new RunEngine(
+    data,
+    bus,
+    (assistantId) => {
+      const assistant = ctx.getAssistant(assistantId);
+      return assistant === undefined ? undefined : (assistant.name ?? assistant.id);
+    },
+    { stepMs: ctx.options.runStepMs, expiresAfterSeconds: ctx.options.runExpiresAfterSeconds },
+  );
+  const services = { ctx, data, engine, bus };
+  registerThreadAndMessageRoutes(router, services);
+  registerRunRoutes(router, services);
+  ctx.onReset(() => engine.stop());
+  ctx.onClose(() => engine.stop());
+  engine.resume();
+}

@@ -1,4 +1,4 @@
-import type { JsonObject, JsonValue } from './objects.js';
+import { isPlainObject, type JsonObject } from '../validate.js';
 
 /**
  * The smallest value that satisfies a JSON Schema, as the stand-in model's function
@@ -7,8 +7,8 @@ import type { JsonObject, JsonValue } from './objects.js';
  * numbers their lower bound, strings `minLength` letters or a sample for a known `format`).
  * `anyOf`/`oneOf` take their first branch; `allOf` branches are merged.
  */
-export function sampleFromSchema(schema: JsonValue | undefined, depth = 0): JsonValue {
-  if (!isObject(schema) || depth > 16) return {};
+export function sampleFromSchema(schema: unknown, depth = 0): unknown {
+  if (!isPlainObject(schema) || depth > 16) return {};
   if ('const' in schema) return schema['const'] ?? null;
   const choices = schema['enum'];
   if (Array.isArray(choices) && choices.length > 0) return choices[0] ?? null;
@@ -40,10 +40,6 @@ export function sampleFromSchema(schema: JsonValue | undefined, depth = 0): Json
   }
 }
 
-function isObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function schemaType(schema: JsonObject): string | undefined {
   const type = schema['type'];
   if (typeof type === 'string') return type;
@@ -56,15 +52,15 @@ function schemaType(schema: JsonObject): string | undefined {
   return undefined;
 }
 
-function mergeAllOf(schema: JsonObject, branches: JsonValue[]): JsonObject {
+function mergeAllOf(schema: JsonObject, branches: unknown[]): JsonObject {
   const properties: JsonObject = {};
-  const required: JsonValue[] = [];
-  let type: JsonValue | undefined = schema['type'];
+  const required: unknown[] = [];
+  let type: unknown = schema['type'];
   for (const branch of branches) {
-    if (!isObject(branch)) continue;
+    if (!isPlainObject(branch)) continue;
     type ??= branch['type'];
     const branchProperties = branch['properties'];
-    if (isObject(branchProperties)) Object.assign(properties, branchProperties);
+    if (isPlainObject(branchProperties)) Object.assign(properties, branchProperties);
     const branchRequired = branch['required'];
     if (Array.isArray(branchRequired)) required.push(...branchRequired);
   }
@@ -74,7 +70,7 @@ function mergeAllOf(schema: JsonObject, branches: JsonValue[]): JsonObject {
 }
 
 function sampleObject(schema: JsonObject, depth: number): JsonObject {
-  const properties = isObject(schema['properties']) ? schema['properties'] : {};
+  const properties = isPlainObject(schema['properties']) ? schema['properties'] : {};
   const required = Array.isArray(schema['required']) ? schema['required'] : [];
   const result: JsonObject = {};
   for (const name of required) {
@@ -84,10 +80,10 @@ function sampleObject(schema: JsonObject, depth: number): JsonObject {
   return result;
 }
 
-function sampleArray(schema: JsonObject, depth: number): JsonValue[] {
+function sampleArray(schema: JsonObject, depth: number): unknown[] {
   const minItems = typeof schema['minItems'] === 'number' ? schema['minItems'] : 0;
   const items = schema['items'];
-  return Array.from({ length: minItems }, () => sampleFromSchema(isObject(items) ? items : {}, depth + 1));
+  return Array.from({ length: minItems }, () => sampleFromSchema(isPlainObject(items) ? items : {}, depth + 1));
 }
 
 const FORMAT_SAMPLES: Record<string, string> = {

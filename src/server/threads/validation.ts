@@ -18,8 +18,10 @@ import {
   rejectUnknownFields,
   requireObjectBody,
 } from '../validate.js';
-import type { JsonObject as ServerJsonObject, Metadata } from '../validate.js';
-import type { JsonObject, ResponseFormat, Tool, ToolChoice, TruncationStrategy } from './objects.js';
+import type { JsonObject, Metadata } from '../validate.js';
+import type { ServerContext } from '../context.js';
+import { checkFileIds, checkTools } from '../routes/assistants.js';
+import type { ResponseFormat, Tool, ToolChoice, TruncationStrategy } from './objects.js';
 
 export const MAX_MESSAGE_FILES = 10;
 export const MAX_RUN_TOOLS = 20;
@@ -74,11 +76,12 @@ export interface ToolOutputsInput {
   stream: boolean;
 }
 
-function present(body: ServerJsonObject, key: string): boolean {
+function present(body: JsonObject, key: string): boolean {
   return body[key] !== undefined && body[key] !== null;
 }
 
-export function parseMessage(value: unknown, prefix = ''): MessageInput {
+/** A message body; its `file_ids` must name existing files (purpose `assistants`). */
+export function parseMessage(ctx: ServerContext, value: unknown, prefix = ''): MessageInput {
   const param = (name: string): string => (prefix === '' ? name : `${prefix}.${name}`);
   const body = prefix === '' ? requireObjectBody(value) : checkObject(value, prefix);
   rejectUnknownFields(body, ['role', 'content', 'file_ids', 'metadata'], prefix);
@@ -86,32 +89,28 @@ export function parseMessage(value: unknown, prefix = ''): MessageInput {
   if (body['content'] === undefined) missingParameter(param('content'));
   const role = checkEnum(body['role'], param('role'), ['user', 'assistant'] as const);
   const content = checkString(body['content'], param('content'), { minLength: 1, maxLength: MAX_MESSAGE_CONTENT });
-  const fileIds = present(body, 'file_ids')
-    ? checkArray(body['file_ids'], param('file_ids'), { maxItems: MAX_MESSAGE_FILES }).map((id, index) =>
-        checkString(id, `${param('file_ids')}[${index}]`),
-      )
-    : [];
+  const fileIds = present(body, 'file_ids') ? checkFileIds(ctx, body['file_ids'], param('file_ids'), MAX_MESSAGE_FILES) : [];
   const metadata = checkMetadata(body['metadata'], param('metadata')) ?? {};
   return { role, content, file_ids: fileIds, metadata };
 }
 
-function parseMessages(value: unknown, param: string): MessageInput[] {
+function parseMessages(ctx: ServerContext, value: unknown, param: string): MessageInput[] {
   if (value === undefined || value === null) return [];
-  return checkArray(value, param).map((message, index) => parseMessage(message, `${param}[${index}]`));
+  return checkArray(value, param).map((message, index) => parseMessage(ctx, message, `${param}[${index}]`));
 }
 
-function parseThread(value: unknown, prefix: string): ThreadInput {
+function parseThread(ctx: ServerContext, value: unknown, prefix: string): ThreadInput {
   const body = prefix === '' ? requireObjectBody(value) : checkObject(value, prefix);
   rejectUnknownFields(body, ['messages', 'metadata'], prefix);
   const param = (name: string): string => (prefix === '' ? name : `${prefix}.${name}`);
   return {
-    messages: parseMessages(body['messages'], param('messages')),
+    messages: parseMessages(ctx, body['messages'], param('messages')),
     metadata: checkMetadata(body['metadata'], param('metadata')) ?? {},
   };
 }
 
-export function parseCreateThread(value: unknown): ThreadInput {
-  return parseThread(value, '');
+export function parseCreateThread(ctx: ServerContext, value: unknown): ThreadInput {
+  return parseThread(ctx, value, '');
 }
 
 /** The body of modifyThread, modifyMessage and modifyRun: `{metadata}` only. */
@@ -121,40 +120,9 @@ export function parseMetadataUpdate(value: unknown): { metadata: Metadata | null
   return { metadata: checkMetadata(body['metadata']) };
 }
 
-const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
-
-function parseTool(value: unknown, param: string): Tool {
-  const tool = checkObject(value, param);
-  if (tool['type'] === undefined) missingParameter(`${param}.type`);
-  const type = checkEnum(tool['type'], `${param}.type`, ['code_interpreter', 'retrieval', 'function'] as const);
-  if (type !== 'function') {
-    rejectUnknownFields(tool, ['type'], param);
-    return { type };
-  }
-  rejectUnknownFields(tool, ['type', 'function'], param);
-  if (tool['function'] === undefined) missingParameter(`${param}.function`);
-  const fn = checkObject(tool['function'], `${param}.function`);
-  rejectUnknownFields(fn, ['name', 'description', 'parameters'], `${param}.function`);
-  if (fn['name'] === undefined) missingParameter(`${param}.function.name`);
-  const name = checkString(fn['name'], `${param}.function.name`);
-  if (!FUNCTION_NAME.test(name)) {
-    throw invalidRequest(
-      `Invalid '${param}.function.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]{1,64}$'.`,
-      `${param}.function.name`,
-      'invalid_value',
-    );
-  }
-  const definition: Extract<Tool, { type: 'function' }>['function'] = { name };
-  if (fn['description'] !== undefined) definition.description = checkString(fn['description'], `${param}.function.description`);
-  if (fn['parameters'] !== undefined) {
-    definition.parameters = checkObject(fn['parameters'], `${param}.function.parameters`) as JsonObject;
-  }
-  return { type: 'function', function: definition };
-}
-
 function parseTools(value: unknown): Tool[] | null {
   if (value === undefined || value === null) return null;
-  return checkArray(value, 'tools', { maxItems: MAX_RUN_TOOLS }).map((tool, index) => parseTool(tool, `tools[${index}]`));
+  return checkTools(value, 'tools', MAX_RUN_TOOLS);
 }
 
 function parseTruncation(value: unknown): TruncationStrategy | null {
@@ -203,11 +171,11 @@ function parseResponseFormat(value: unknown): ResponseFormat | null {
   return { type };
 }
 
-function nullableString(body: ServerJsonObject, key: string, maxLength: number): string | null {
+function nullableString(body: JsonObject, key: string, maxLength: number): string | null {
   return present(body, key) ? checkString(body[key], key, { maxLength }) : null;
 }
 
-function tokenLimit(body: ServerJsonObject, key: string): number | null {
+function tokenLimit(body: JsonObject, key: string): number | null {
   return present(body, key) ? checkInteger(body[key], key, { min: MIN_TOKEN_LIMIT }) : null;
 }
 
@@ -226,7 +194,7 @@ const RUN_FIELDS = [
   'response_format',
 ] as const;
 
-function parseRunSettings(body: ServerJsonObject): RunSettings {
+function parseRunSettings(body: JsonObject): RunSettings {
   if (body['assistant_id'] === undefined || body['assistant_id'] === null) missingParameter('assistant_id');
   const tools = parseTools(body['tools']);
   const responseFormat = parseResponseFormat(body['response_format']);
@@ -256,20 +224,20 @@ function parseRunSettings(body: ServerJsonObject): RunSettings {
   };
 }
 
-export function parseCreateRun(value: unknown): RunInput {
+export function parseCreateRun(ctx: ServerContext, value: unknown): RunInput {
   const body = requireObjectBody(value);
   rejectUnknownFields(body, [...RUN_FIELDS, 'additional_instructions', 'additional_messages']);
   return {
     ...parseRunSettings(body),
     additional_instructions: nullableString(body, 'additional_instructions', MAX_INSTRUCTIONS),
-    additional_messages: parseMessages(body['additional_messages'], 'additional_messages'),
+    additional_messages: parseMessages(ctx, body['additional_messages'], 'additional_messages'),
   };
 }
 
-export function parseCreateThreadAndRun(value: unknown): ThreadAndRunInput {
+export function parseCreateThreadAndRun(ctx: ServerContext, value: unknown): ThreadAndRunInput {
   const body = requireObjectBody(value);
   rejectUnknownFields(body, [...RUN_FIELDS, 'thread']);
-  const thread = present(body, 'thread') ? parseThread(body['thread'], 'thread') : { messages: [], metadata: {} };
+  const thread = present(body, 'thread') ? parseThread(ctx, body['thread'], 'thread') : { messages: [], metadata: {} };
   return { ...parseRunSettings(body), thread };
 }
 
