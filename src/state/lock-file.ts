@@ -7,7 +7,7 @@
  * lock is never removed by someone who meant to remove another one.
  */
 import { randomUUID } from 'node:crypto';
-import { link, readFile, rm } from 'node:fs/promises';
+import { link, readFile, rm, stat } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -114,15 +114,20 @@ function newLockInfo(command: string): LockInfo {
   };
 }
 
+/** A guard whose holder died (same host), or that is older than any takeover takes. */
+async function guardAbandoned(guardPath: string): Promise<boolean> {
+  const holder = await readLockFile(guardPath).catch(() => null);
+  if (holder !== null && holderIsGone(holder)) return true;
+  const info = await stat(guardPath).catch(() => null);
+  return info !== null && Date.now() - info.mtimeMs > GUARD_STALE_MS;
+}
+
 /** Runs `critical` holding the guard beside `lockPath`; waits (briefly) for another holder. */
 async function withGuard<T>(lockPath: string, command: string, critical: () => Promise<T>): Promise<T> {
   const guardPath = `${lockPath}.guard`;
   const guard = newLockInfo(command);
   while (!(await createExclusive(guardPath, guard))) {
-    const other = await readLockFile(guardPath).catch(() => null);
-    const abandoned =
-      other !== null && (holderIsGone(other) || Date.now() - Date.parse(other.createdAt) > GUARD_STALE_MS);
-    if (abandoned) await rm(guardPath, { force: true });
+    if (await guardAbandoned(guardPath)) await rm(guardPath, { force: true });
     else await sleep(5);
   }
   try {

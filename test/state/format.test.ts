@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newState, parseState, serializeState } from '../../src/state/format.js';
 import { applyJournal } from '../../src/state/journal.js';
-import { STATE_FORMAT_VERSION } from '../../src/state/types.js';
+import { STATE_FORMAT_VERSION, type StateFile } from '../../src/state/types.js';
 import { AT, created, hashes, sampleState, sha, uploaded } from './sample.js';
 
 describe('newState', () => {
@@ -29,7 +29,7 @@ describe('parseState / serializeState', () => {
     const state = sampleState();
     const text = serializeState(state);
     expect(parseState(text, 's.json')).toEqual(state);
-    const reordered = { files: state.files, assistants: state.assistants, ...state };
+    const reordered = Object.fromEntries(Object.entries(state).reverse()) as unknown as StateFile;
     expect(serializeState(reordered)).toBe(text);
   });
 

@@ -1,4 +1,6 @@
-import { appendFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { appendFile, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
@@ -107,6 +109,20 @@ describe('LocalStateBackend files', () => {
     await expect(backend.readJournal()).rejects.toThrow(`${path}.journal:1: journal line is not valid JSON`);
     await writeFile(`${path}.journal`, `{"op":"assistant.exploded","id":"x","at":"${'2026-01-02T03:04:05Z'}"}\n`);
     await expect(backend.readJournal()).rejects.toThrow(new RegExp(`^${path}\\.journal:1: invalid journal entry: .*op`));
+  });
+
+  it('is not blocked by a lock guard left by a process that died mid-takeover', async () => {
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
+    const lock = await backend.lock({ command: 'apply' });
+    const guard = { id: 'g', pid: deadPid, host: hostname(), command: 'apply', createdAt: new Date().toISOString(), who: 'x' };
+    await writeFile(`${path}.lock.guard`, JSON.stringify(guard));
+    await lock.release();
+    const second = await backend.lock({ command: 'apply' });
+    await writeFile(`${path}.lock.guard`, 'garbage');
+    const old = new Date(Date.now() - 60_000);
+    await utimes(`${path}.lock.guard`, old, old);
+    await second.release();
+    expect((await readdir(join(dir, '.assistants', 'state'))).sort()).toEqual([]);
   });
 
   describe('reading a bad state gives one line naming the file and the problem', () => {
