@@ -3,6 +3,9 @@
  * shared backend (PostgreSQL) can replace the local file without touching them. Every
  * backend runs `test/state/backend-conformance.ts`.
  *
+ * Locking: backends do not check the lock on write; every command that changes state takes
+ * `lock()` first and releases it on every exit path (release is idempotent).
+ *
  * Serial: `write(state)` takes the state as read (and changed) by the caller and persists
  * it with `serial + 1`, returning what it wrote. It refuses a state of another lineage, or
  * one whose serial is behind the stored one (the caller worked from an outdated read).
