@@ -15,8 +15,10 @@ export const MARKDOWN_COMMENT_LIMIT = 65_536;
 const CUT_NOTICE_RESERVE = 2_000;
 /** A diff shortened to less than this is left out instead. */
 const MIN_SHORTENED_DIFF = 400;
-/** How many left-out objects the cut note names. */
-const CUT_NAMES_SHOWN = 10;
+/** How long the list of left-out objects in the cut note may grow. */
+const CUT_NAMES_LENGTH = 800;
+/** How many `--target` keys the comment names. */
+const TARGETS_SHOWN = 20;
 
 export function renderMarkdown(plan: Plan): string {
   const data = planJsonValue(plan);
@@ -64,7 +66,9 @@ export function renderMarkdown(plan: Plan): string {
 function introLines(plan: Plan): string[] {
   const context = escapeMarkdown(contextLine(plan));
   if (plan.targets.length === 0) return [context];
-  const targets = plan.targets.map((t) => escapeMarkdown(JSON.stringify(t))).join(', ');
+  const shown = plan.targets.slice(0, TARGETS_SHOWN).map((t) => escapeMarkdown(JSON.stringify(t.slice(0, 100))));
+  const more = plan.targets.length > TARGETS_SHOWN ? ` and ${plan.targets.length - TARGETS_SHOWN} more` : '';
+  const targets = `${shown.join(', ')}${more}`;
   return [context, `Targeting is in effect: only ${targets} planned; the plan may be incomplete.`];
 }
 
@@ -107,21 +111,20 @@ function detailsBlock(title: string, texts: string[]): string {
 function shortenedDetailsBlock(title: string, texts: string[], room: number): string | null {
   if (room < MIN_SHORTENED_DIFF) return null;
   const summary = `${escapeMarkdown(title)} (shortened)`;
+  const fence = fenceFor(texts);
   const kept: string[] = [];
-  // The footer's length is bounded by the largest count it can name.
-  const footerRoom = `\n_${texts.length} more lines cut._\n`.length;
-  let size = detailsText(summary, [], '').length + footerRoom + 8;
+  // The footer is no longer than the one naming every line as cut.
+  let size = detailsText(summary, [], `\n_${texts.length} more lines cut._\n`, fence).length;
   for (const text of texts) {
     if (size + text.length + 1 > room) break;
     kept.push(text);
     size += text.length + 1;
   }
   if (kept.length === 0) return null;
-  return detailsText(summary, kept, `\n_${texts.length - kept.length} more lines cut._\n`);
+  return detailsText(summary, kept, `\n_${texts.length - kept.length} more lines cut._\n`, fence);
 }
 
-function detailsText(summary: string, texts: string[], footer: string): string {
-  const fence = fenceFor(texts);
+function detailsText(summary: string, texts: string[], footer: string, fence = fenceFor(texts)): string {
   return `<details><summary>${summary}</summary>\n\n${fence}diff\n${texts.join('\n')}\n${fence}\n${footer}\n</details>`;
 }
 
@@ -176,13 +179,21 @@ function fitHead(intro: string[], rows: string[], notes: string[], budget: numbe
   return { sections, text: joinSections(sections), cut };
 }
 
+/** The note saying what was cut; it names left-out objects up to a length, so it fits its reserve. */
 function cutNotice(headCut: string[], shortened: string | null, omitted: string[]): string {
   const parts: string[] = [...headCut];
   if (shortened !== null) parts.push(`the diff of ${nameForNotice(shortened)} (shortened)`);
   if (omitted.length > 0) {
-    const named = omitted.slice(0, CUT_NAMES_SHOWN).map(nameForNotice).join('; ');
-    const more = omitted.length > CUT_NAMES_SHOWN ? `; and ${omitted.length - CUT_NAMES_SHOWN} more` : '';
-    parts.push(`${omitted.length} ${omitted.length === 1 ? 'diff' : 'diffs'} left out (${named}${more})`);
+    const named: string[] = [];
+    let length = 0;
+    for (const title of omitted) {
+      const name = nameForNotice(title);
+      if (length + name.length > CUT_NAMES_LENGTH) break;
+      named.push(name);
+      length += name.length + 2;
+    }
+    const more = omitted.length > named.length ? `${named.length > 0 ? '; ' : ''}and ${omitted.length - named.length} more` : '';
+    parts.push(`${omitted.length} ${omitted.length === 1 ? 'diff' : 'diffs'} left out (${named.join('; ')}${more})`);
   }
   return (
     `> **Cut to fit GitHub's ${MARKDOWN_COMMENT_LIMIT.toLocaleString('en-US')}-character comment limit:** ` +
@@ -190,6 +201,7 @@ function cutNotice(headCut: string[], shortened: string | null, omitted: string[
   );
 }
 
+/** At most 100 characters of a headline, escaped (at most 500 characters). */
 function nameForNotice(headline: string): string {
   const short = headline.length > 100 ? `${headline.slice(0, 99)}…` : headline;
   return escapeMarkdown(short);

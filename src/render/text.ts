@@ -20,7 +20,7 @@ export function renderText(plan: Plan, options: TextOptions): string {
   const c = pc.createColors(options.color);
   const blocks = objectBlocks(data);
   const changed = blocks.filter((b) => b.sign !== null);
-  const out: string[] = [contextLine(data)];
+  const out: string[] = [visible(contextLine(data))];
   if (data.targets.length > 0) {
     out.push(
       c.yellow(`Targeting is in effect: only ${data.targets.map((t) => JSON.stringify(t)).join(', ')} planned; the plan may be incomplete.`),
@@ -48,19 +48,20 @@ export function renderText(plan: Plan, options: TextOptions): string {
   for (const summary of summaryLines(data, blocks)) out.push(c.bold(summary));
   for (const note of data.notes) {
     const label = note.level === 'warning' ? c.yellow(c.bold('Warning:')) : c.bold('Note:');
-    out.push('', `${label} ${note.key === null ? '' : `${note.key}: `}${note.message}`);
+    out.push('', `${label} ${visible(`${note.key === null ? '' : `${note.key}: `}${note.message}`)}`);
   }
   return `${out.join('\n')}\n`;
 }
 
 function blockText(block: ObjectBlock, c: Colors): string[] {
-  const headline = c.bold(`  # ${block.headline}`);
+  const headline = c.bold(`  # ${visible(block.headline)}`);
   return [headline, ...block.lines.map((l) => lineText(l, c))];
 }
 
 function lineText(line: Line, c: Colors): string {
   const indent = ' '.repeat(line.depth * 4);
-  const text = line.tone === 'hunk' ? c.cyan(line.text) : line.tone === 'comment' ? c.dim(line.text) : line.text;
+  const plain = visible(line.text);
+  const text = line.tone === 'hunk' ? c.cyan(plain) : line.tone === 'comment' ? c.dim(plain) : plain;
   if (line.sign === null) return line.text === '' ? '' : `${indent}    ${text}`;
   const sign = signText(line.sign, c);
   return line.text === '' ? `${indent}${sign}` : `${indent}${sign} ${text}`;
@@ -78,4 +79,12 @@ function signText(sign: Sign, c: Colors): string {
     case '-/+':
       return `${c.red('-')}/${c.green('+')}`;
   }
+}
+
+/**
+ * User text with its control characters (ANSI escapes, carriage returns) shown as `\u....`
+ * escapes, so that nothing in a plan can colour, move or hide text on the terminal.
+ */
+function visible(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -625,6 +625,18 @@ describe('renderText', () => {
     expect(stripAnsi(coloured)).toBe(plain);
   });
 
+  it('shows control characters in user text as escapes, so a plan cannot write ANSI codes', () => {
+    const p = plan({
+      assistants: [update('a', 'asst_1', [field('instructions', 'safe', '\u001b[31mred\u001b[0m\rhidden')])],
+      notes: [{ level: 'warning', key: 'a', message: 'bell \u0007' }],
+    });
+    const out = text(p);
+    expect(out).not.toContain('\u001b');
+    expect(out).not.toContain('\r');
+    expect(out).toContain('+ \\u001b[31mred\\u001b[0m\\u000dhidden');
+    expect(out).toContain('Warning: a: bell \\u0007');
+  });
+
   it('reads the same JSON form that --json prints', () => {
     const p = plan({
       files: [file('faq')],
