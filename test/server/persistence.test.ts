@@ -1,0 +1,192 @@
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { spawn } from 'node:child_process';
+import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../../src/server/index.js';
+import { Store } from '../../src/server/store.js';
+import { startTestServer, TEST_API_KEY, type TestServer } from '../support/server.js';
+import { call, createAssistant, upload } from './http.js';
+
+let dir: string;
+let dataFile: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'assistants-serve-'));
+  dataFile = join(dir, 'data', 'server.jsonl');
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Everything a client can see: assistants with their files, and files with their content. */
+async function snapshot(server: TestServer): Promise<unknown> {
+  const assistants = await call(server, 'GET', '/assistants?order=asc&limit=100');
+  const files = await call(server, 'GET', '/files');
+  const contents: string[] = [];
+  for (const file of files.body.data as Array<{ id: string }>) {
+    const response = await fetch(`${server.url}/files/${file.id}/content`, { headers: server.headers });
+    contents.push(await response.text());
+  }
+  const links: unknown[] = [];
+  for (const a of assistants.body.data as Array<{ id: string }>) {
+    links.push((await call(server, 'GET', `/assistants/${a.id}/files?order=asc`)).body.data);
+  }
+  return { assistants: assistants.body.data, files: files.body.data, contents, links };
+}
+
+describe('with dataFile', () => {
+  test('a restart keeps everything', async () => {
+    let server = await startTestServer({ dataFile });
+    const f1 = (await upload(server, 'first file')).body.id as string;
+    const f2 = (await upload(server, 'second file', 'two.md')).body.id as string;
+    const f3 = (await upload(server, 'doomed')).body.id as string;
+    const a = await createAssistant(server, {
+      name: 'A',
+      tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }],
+      file_ids: [f1],
+      metadata: { k: 'v' },
+    });
+    const b = await createAssistant(server, { name: 'B' });
+    const c = await createAssistant(server, { name: 'C', file_ids: [f3] });
+    await call(server, 'POST', `/assistants/${a.id as string}/files`, { file_id: f2 });
+    await call(server, 'POST', `/assistants/${b.id as string}`, { instructions: 'changed' });
+    await call(server, 'DELETE', `/assistants/${c.id as string}`);
+    await call(server, 'DELETE', `/files/${f3}`);
+    const before = await snapshot(server);
+    await server.close();
+
+    server = await startTestServer({ dataFile });
+    expect(await snapshot(server)).toEqual(before);
+    // New writes after a restart keep their order behind the old ones.
+    const d = await createAssistant(server, { name: 'D' });
+    const list = await call(server, 'GET', '/assistants?order=asc');
+    expect((list.body.data as Array<{ name: string }>).map((x) => x.name)).toEqual(['A', 'B', 'D']);
+    await server.close();
+    // The journal was compacted on close: one header plus one line per live record.
+    const lines = (await readFile(dataFile, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(1 + 3 + 2 + 2);
+    expect(d.id).toMatch(/^asst_/);
+    // Blobs of deleted files are gone.
+    expect((await readdir(`${dataFile}.blobs`)).sort()).toEqual([f1, f2].sort());
+  });
+
+  test('a torn last line is dropped; a corrupt middle line is refused', async () => {
+    let server = await startTestServer({ dataFile });
+    await createAssistant(server, { name: 'kept' });
+    await server.close();
+    await appendFile(dataFile, '{"op":"put","c":"assistants","v":{"id":"asst_torn');
+    server = await startTestServer({ dataFile });
+    const list = await call(server, 'GET', '/assistants');
+    expect((list.body.data as Array<{ name: string }>).map((x) => x.name)).toEqual(['kept']);
+    await server.close();
+
+    const text = await readFile(dataFile, 'utf8');
+    await writeFile(dataFile, `${text}garbage\n${text.split('\n')[1] ?? ''}\n`);
+    await expect(startServer({ dataFile })).rejects.toThrow(/corrupt journal line/);
+  });
+
+  test('POST /_admin/reset clears the file too', async () => {
+    let server = await startTestServer({ dataFile });
+    await createAssistant(server);
+    await upload(server, 'x');
+    await fetch(`${server.origin}/_admin/reset`, { method: 'POST' });
+    await server.close();
+    server = await startTestServer({ dataFile });
+    expect(await snapshot(server)).toEqual({ assistants: [], files: [], contents: [], links: [] });
+    await server.close();
+  });
+
+  test('acknowledged writes survive SIGKILL', async () => {
+    const script = fileURLToPath(new URL('./fixtures/serve-child.mjs', import.meta.url));
+    const child = spawn(process.execPath, [script, JSON.stringify({ port: 0, dataFile })], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout }).once('line', resolve);
+        child.once('exit', () => reject(new Error('child exited before listening')));
+      });
+      const url = (JSON.parse(first) as { url: string }).url;
+      const remote: TestServer = {
+        url,
+        port: Number(new URL(url).port),
+        origin: url.replace(/\/v1$/, ''),
+        apiKey: TEST_API_KEY,
+        headers: { authorization: `Bearer ${TEST_API_KEY}`, 'openai-beta': 'assistants=v1', 'content-type': 'application/json' },
+        close: async () => undefined,
+        stats: () => {
+          throw new Error('not available for a child process');
+        },
+      };
+      const fileId = (await upload(remote, 'survives')).body.id as string;
+      const first20 = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => createAssistant(remote, { name: `n${i}`, metadata: { i: String(i) } })),
+      );
+      const withFile = await createAssistant(remote, { name: 'with-file', file_ids: [fileId] });
+      await call(remote, 'POST', `/assistants/${first20[0]?.id as string}`, { name: 'renamed' });
+      await call(remote, 'DELETE', `/assistants/${first20[1]?.id as string}`);
+      const acknowledged = await snapshot(remote);
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+
+      const server = await startTestServer({ dataFile });
+      expect(await snapshot(server)).toEqual(acknowledged);
+      expect((await call(server, 'GET', `/assistants/${withFile.id as string}`)).body.file_ids).toEqual([fileId]);
+      await server.close();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('Store', () => {
+  test('collections: insertion order, in-place updates, frozen records', async () => {
+    const store = await Store.open();
+    const things = store.collection<{ id: string; n: number }>('things');
+    things.insert({ id: 'a', n: 1 });
+    things.insert({ id: 'b', n: 2 });
+    things.insert({ id: 'c', n: 3 });
+    expect(() => things.insert({ id: 'a', n: 9 })).toThrow(/duplicate/);
+    things.update('a', (t) => ({ ...t, n: 10 }));
+    expect(things.all().map((t) => [t.id, t.n])).toEqual([
+      ['a', 10],
+      ['b', 2],
+      ['c', 3],
+    ]);
+    expect(() => {
+      (things.get('b') as { n: number }).n = 5;
+    }).toThrow(TypeError);
+    expect(things.update('zz', (t) => t)).toBeUndefined();
+    expect(things.deleteWhere((t) => t.n > 2)).toBe(2);
+    expect(things.filter(() => true).map((t) => t.id)).toEqual(['b']);
+    expect(store.collection('things')).toBe(things);
+    await store.close();
+  });
+
+  test('the journal is appended to and compacted once it outgrows the live records', async () => {
+    const store = await Store.open({ dataFile, compactAfterEntries: 50 });
+    const things = store.collection<{ id: string; n: number }>('things');
+    things.insert({ id: 'x', n: 0 });
+    await store.flush();
+    const sizes: number[] = [];
+    for (let i = 1; i <= 120; i++) {
+      things.update('x', (t) => ({ ...t, n: i }));
+      await store.flush();
+      sizes.push((await readFile(dataFile, 'utf8')).trim().split('\n').length);
+    }
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(52);
+    expect(sizes.some((s, i) => i > 0 && s < (sizes[i - 1] as number))).toBe(true);
+    await store.close();
+    const reopened = await Store.open({ dataFile });
+    expect(reopened.collection<{ id: string; n: number }>('things').get('x')?.n).toBe(120);
+    await reopened.close();
+  });
+
+  test('a newer journal version is refused', async () => {
+    await writeFile(dataFile.replace('data/', ''), '{"format":"assistants-serve-journal","version":99}\n');
+    await expect(Store.open({ dataFile: dataFile.replace('data/', '') })).rejects.toThrow(/version 99/);
+  });
+});
