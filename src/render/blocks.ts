@@ -567,7 +567,7 @@ function suffixFor(reason: ActionReason, mode: PlanMode): string | null {
 /** An orphan names the object its key belongs to when the plan holds one. */
 function orphanSuffix(change: AssistantChange, plan: Plan): string {
   const owner = plan.assistants.find((a) => a !== change && a.key === change.key && a.id !== null && a.id !== change.id);
-  if (owner?.id) return `orphan: duplicate of ${owner.id}`;
+  if (owner !== undefined && owner.id !== null) return `orphan: duplicate of ${owner.id}`;
   return 'orphan: tagged as ours, not in the manifest';
 }
 
