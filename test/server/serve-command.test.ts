@@ -1,0 +1,82 @@
+import { expect, test } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { Command } from 'commander';
+import { register, serveOptions } from '../../src/cli/commands/serve.js';
+import type { CliIo } from '../../src/cli/io.js';
+import { UserError } from '../../src/errors.js';
+
+function testIo(): CliIo & { out: () => string } {
+  const stdout = new PassThrough();
+  let text = '';
+  stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return {
+    stdout,
+    stderr: new PassThrough(),
+    stdin: new PassThrough(),
+    env: {},
+    cwd: process.cwd(),
+    interactive: false,
+    color: false,
+    exitCode: -1,
+    out: () => text,
+  };
+}
+
+test('serve listens, prints its url, and stops on SIGTERM', async () => {
+  const io = testIo();
+  const program = new Command().exitOverride();
+  register(program, io);
+  const running = program.parseAsync(['serve', '--port', '0', '--api-key', 'k1', '--rate-limit', '100'], { from: 'user' });
+  let url: string | undefined;
+  for (let i = 0; i < 200 && !url; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    url = /^listening on (http:\/\/127\.0\.0\.1:\d+\/v1)\n$/.exec(io.out())?.[1];
+  }
+  expect(url).toBeDefined();
+  const reply = await fetch(`${url as string}/assistants`, {
+    headers: { authorization: 'Bearer k1', 'openai-beta': 'assistants=v1' },
+  });
+  expect(reply.status).toBe(200);
+  expect(reply.headers.get('x-ratelimit-limit-requests')).toBe('100');
+  process.emit('SIGTERM', 'SIGTERM');
+  await running;
+  expect(io.exitCode).toBe(0);
+  await expect(fetch(`${url as string}/assistants`)).rejects.toThrow();
+});
+
+test('flags become options; bad values are usage errors naming the flag', () => {
+  expect(
+    serveOptions({
+      port: '8787',
+      host: '0.0.0.0',
+      data: 'x.jsonl',
+      apiKey: 'k',
+      latencyMs: '5',
+      rateLimit: '2.5',
+      faultRate: '0.3',
+      faultSeed: '42',
+    }),
+  ).toEqual({
+    port: 8787,
+    host: '0.0.0.0',
+    dataFile: 'x.jsonl',
+    apiKey: 'k',
+    latencyMs: 5,
+    rateLimit: 2.5,
+    faultRate: 0.3,
+    faultSeed: 42,
+  });
+  for (const [flags, flag] of [
+    [{ port: 'abc' }, '--port'],
+    [{ port: '70000' }, '--port'],
+    [{ latencyMs: '-1' }, '--latency-ms'],
+    [{ rateLimit: '0' }, '--rate-limit'],
+    [{ faultRate: '1.5' }, '--fault-rate'],
+    [{ faultSeed: '1.5' }, '--fault-seed'],
+    [{ apiKey: '' }, '--api-key'],
+  ] as const) {
+    const call = (): unknown => serveOptions({ port: '0', host: '127.0.0.1', ...flags });
+    expect(call).toThrow(UserError);
+    expect(call).toThrow(flag);
+  }
+});
