@@ -1,0 +1,97 @@
+/**
+ * The desired state, built from a resolved manifest that passed every check: for each
+ * assistant the exact API fields (camelCase client shape), for each attached file its
+ * path, size and hash.
+ */
+import { basename } from 'node:path';
+import type { AssistantTool, FunctionObject, JsonObject } from '../api/models.js';
+import { childPointer } from './pointer.js';
+import { lineColumn } from './source-file.js';
+import { originOf, type Tree } from './tree.js';
+import type { AssistantField, DesiredAssistant, DesiredFile, DesiredState } from './types.js';
+
+/** The resolved manifest's shape, as the schema and the semantic checks guarantee it. */
+interface ResolvedFunction {
+  name: string;
+  description?: string;
+  parameters?: JsonObject;
+  parameters_file?: string;
+}
+interface ResolvedAssistant {
+  name?: string;
+  model: string;
+  description?: string;
+  instructions?: string;
+  instructions_file?: string;
+  tools?: Array<{ type: 'code_interpreter' } | { type: 'retrieval' } | { type: 'function'; function: ResolvedFunction }>;
+  files?: string[];
+  metadata?: Record<string, string>;
+  lifecycle?: { prevent_destroy?: boolean; ignore_changes?: AssistantField[] };
+}
+interface ResolvedManifest {
+  project: string;
+  assistants: Record<string, ResolvedAssistant>;
+}
+
+export interface DesiredInputs {
+  /** The merged and interpolated manifest, valid. */
+  resolved: Tree;
+  environment: string;
+  manifestPath: string;
+  manifestHash: string;
+  /** Pointer of an `instructions_file` -> the file's text. */
+  instructions: ReadonlyMap<string, string>;
+  /** Pointer of a `parameters_file` -> the parsed schema. */
+  parameters: ReadonlyMap<string, JsonObject>;
+  /** Attached files by name. */
+  files: ReadonlyMap<string, { path: string; bytes: number; sha256: string }>;
+}
+
+export function buildDesiredState(inputs: DesiredInputs): DesiredState {
+  const manifest = inputs.resolved.value as unknown as ResolvedManifest;
+  const assistants: Record<string, DesiredAssistant> = {};
+  const files: Record<string, DesiredFile> = {};
+  for (const [name, file] of [...inputs.files].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    files[name] = { name, path: file.path, filename: basename(file.path), bytes: file.bytes, sha256: file.sha256 };
+  }
+  for (const [key, assistant] of Object.entries(manifest.assistants)) {
+    const at = childPointer('/assistants', key);
+    const tools: AssistantTool[] = (assistant.tools ?? []).map((tool, index) => {
+      if (tool.type !== 'function') return { type: tool.type };
+      const fn = tool.function;
+      const fromFile = inputs.parameters.get(childPointer(childPointer(childPointer(childPointer(at, 'tools'), index), 'function'), 'parameters_file'));
+      const object: FunctionObject = { name: fn.name };
+      if (fn.description !== undefined) object.description = fn.description;
+      const parameters = fn.parameters ?? fromFile;
+      if (parameters !== undefined) object.parameters = parameters;
+      return { type: 'function', function: object };
+    });
+    const origin = originOf(inputs.resolved, at);
+    const position = origin === undefined ? { line: 1, column: 1 } : lineColumn(origin.source, origin.keyStart ?? origin.start);
+    assistants[key] = {
+      key,
+      spec: {
+        model: assistant.model,
+        name: assistant.name ?? null,
+        description: assistant.description ?? null,
+        instructions: assistant.instructions ?? inputs.instructions.get(childPointer(at, 'instructions_file')) ?? null,
+        tools,
+        metadata: { ...(assistant.metadata ?? {}) },
+      },
+      files: [...(assistant.files ?? [])],
+      lifecycle: {
+        preventDestroy: assistant.lifecycle?.prevent_destroy ?? false,
+        ignoreChanges: [...(assistant.lifecycle?.ignore_changes ?? [])],
+      },
+      source: { file: inputs.manifestPath, ...position },
+    };
+  }
+  return {
+    project: manifest.project,
+    environment: inputs.environment,
+    manifestPath: inputs.manifestPath,
+    manifestHash: inputs.manifestHash,
+    files,
+    assistants,
+  };
+}

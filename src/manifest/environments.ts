@@ -1,0 +1,128 @@
+/**
+ * Environments: which one applies, and the manifest with its overrides merged in.
+ * Mappings merge key by key; strings, lists and everything else replace. Setting
+ * `instructions` drops an inherited `instructions_file`, and the other way round.
+ */
+import type { JsonValue } from '../api/models.js';
+import type { ManifestDiagnostic } from './diagnostics.js';
+import { childPointer, isWithin } from './pointer.js';
+import { didYouMean } from './suggest.js';
+import { defineEntry, diagnosticFor, entriesOf, isRecord, type Tree } from './tree.js';
+
+/** The environment of a manifest with no `environments:` section. */
+export const DEFAULT_ENVIRONMENT = 'default';
+
+export function declaredEnvironments(tree: Tree): string[] {
+  return isRecord(tree.value) ? entriesOf(tree.value.environments).map(([name]) => name) : [];
+}
+
+export type EnvironmentChoice = { ok: true; name: string } | { ok: false; error: ManifestDiagnostic };
+
+/**
+ * `--env NAME` must be declared (or be `default` when none are). Without `--env`, a
+ * manifest with environments uses the one named `default`, else it is an error that
+ * lists the choices: guessing which account to change would be worse.
+ */
+export function chooseEnvironment(tree: Tree, requested: string | undefined): EnvironmentChoice {
+  const names = declaredEnvironments(tree);
+  if (names.length === 0) {
+    if (requested === undefined || requested === DEFAULT_ENVIRONMENT) return { ok: true, name: DEFAULT_ENVIRONMENT };
+    return {
+      ok: false,
+      error: diagnosticFor(tree, '', `unknown environment "${requested}": this manifest declares no environments:, so its only environment is "${DEFAULT_ENVIRONMENT}"`),
+    };
+  }
+  const list = names.map((n) => `"${n}"`).join(', ');
+  if (requested === undefined) {
+    if (names.includes(DEFAULT_ENVIRONMENT)) return { ok: true, name: DEFAULT_ENVIRONMENT };
+    return {
+      ok: false,
+      error: diagnosticFor(tree, '/environments', `choose an environment with --env: this manifest declares ${list}`, 'key'),
+    };
+  }
+  if (names.includes(requested)) return { ok: true, name: requested };
+  return {
+    ok: false,
+    error: diagnosticFor(tree, '/environments', `unknown environment "${requested}"; this manifest declares ${list}${didYouMean(requested, names)}`, 'key'),
+  };
+}
+
+/** Overrides must name assistants, files and variables that the manifest declares. */
+export function checkEnvironmentReferences(tree: Tree): ManifestDiagnostic[] {
+  const root = tree.value;
+  if (!isRecord(root)) return [];
+  const diagnostics: ManifestDiagnostic[] = [];
+  for (const [env, overrides] of entriesOf(root.environments)) {
+    for (const section of ['assistants', 'files', 'variables'] as const) {
+      const declared = entriesOf(root[section]).map(([name]) => name);
+      for (const [name] of entriesOf(isRecord(overrides) ? overrides[section] : undefined)) {
+        if (declared.includes(name)) continue;
+        const pointer = childPointer(childPointer(childPointer('/environments', env), section), name);
+        const singular = section.slice(0, -1);
+        diagnostics.push(
+          diagnosticFor(tree, pointer, `environment "${env}" sets ${singular} "${name}", which is not declared under the top-level ${section}:${didYouMean(name, declared)}`, 'key'),
+        );
+      }
+    }
+  }
+  return diagnostics;
+}
+
+function clone(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.map(clone);
+  if (!isRecord(value)) return value;
+  const copy: { [key: string]: JsonValue } = {};
+  for (const [key, item] of Object.entries(value)) defineEntry(copy, key, clone(item));
+  return copy;
+}
+
+const EXCLUSIVE: Record<string, string> = { instructions: 'instructions_file', instructions_file: 'instructions' };
+
+/** The manifest as the environment sees it: its overrides merged into the top level. */
+export function applyEnvironment(tree: Tree, environment: string): Tree {
+  const value = clone(tree.value);
+  const origins = new Map(tree.origins);
+  if (!isRecord(value)) return { value, origins };
+  const envPointer = childPointer('/environments', environment);
+  const overrides = isRecord(value.environments) ? value.environments[environment] : undefined;
+
+  const replace = (target: { [key: string]: JsonValue }, field: string, replacement: JsonValue, to: string, from: string): void => {
+    defineEntry(target, field, clone(replacement));
+    for (const pointer of [...origins.keys()]) if (isWithin(pointer, to)) origins.delete(pointer);
+    for (const [pointer, origin] of tree.origins) {
+      if (isWithin(pointer, from)) origins.set(to + pointer.slice(from.length), origin);
+    }
+  };
+
+  const merge = (target: { [key: string]: JsonValue }, to: string, override: JsonValue, from: string): void => {
+    for (const [field, replacement] of entriesOf(override)) {
+      const fieldTo = childPointer(to, field);
+      const fieldFrom = childPointer(from, field);
+      const current = target[field];
+      if (isRecord(current) && isRecord(replacement)) {
+        merge(current, fieldTo, replacement, fieldFrom);
+        continue;
+      }
+      const other = EXCLUSIVE[field];
+      if (other !== undefined && other in target) {
+        delete target[other];
+        for (const pointer of [...origins.keys()]) if (isWithin(pointer, childPointer(to, other))) origins.delete(pointer);
+      }
+      replace(target, field, replacement, fieldTo, fieldFrom);
+    }
+  };
+
+  for (const section of ['assistants', 'files'] as const) {
+    const declared = value[section];
+    if (!isRecord(declared) || !isRecord(overrides)) continue;
+    for (const [name, override] of entriesOf(overrides[section])) {
+      const target = declared[name];
+      if (!isRecord(target)) continue;
+      const to = childPointer(childPointer('', section), name);
+      merge(target, to, override, childPointer(childPointer(envPointer, section), name));
+    }
+  }
+  return { value, origins };
+}
+
+

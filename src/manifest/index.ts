@@ -1,0 +1,5 @@
+/** The manifest module's public face: load a manifest, and show its diagnostics. */
+export { loadManifest, readManifest, resolveManifest, type LoadOptions, type LoadResult, type ParsedManifest } from './load.js';
+export { formatDiagnostic, displayPath, type ManifestDiagnostic } from './diagnostics.js';
+export { DEFAULT_ENVIRONMENT } from './environments.js';
+export type * from './types.js';

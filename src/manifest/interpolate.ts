@@ -1,0 +1,239 @@
+/**
+ * Interpolation: `${var.NAME}`, `${env.NAME}`, `${env.NAME:-default}` and `${environment}`
+ * in the string fields that take them; `$${` writes a literal `${`. Variables get their
+ * value from the environment's `variables:`, else their `default`.
+ */
+import type { JsonValue } from '../api/models.js';
+import type { ManifestDiagnostic } from './diagnostics.js';
+import { childPointer, pointerSegments } from './pointer.js';
+import { diagnosticAt } from './source-file.js';
+import { didYouMean } from './suggest.js';
+import { defineEntry, diagnosticFor, entriesOf, isRecord, originOf, type Tree } from './tree.js';
+
+export type Expression =
+  | { kind: 'var'; name: string }
+  | { kind: 'env'; name: string; fallback: string | undefined }
+  | { kind: 'environment' };
+
+type Segment = { literal: string } | { expression: Expression; raw: string };
+
+interface TemplateError {
+  raw: string;
+  message: string;
+}
+
+const NAME = '[A-Za-z_][A-Za-z0-9_]*';
+const EXPRESSION = new RegExp(`^(?:var\\.(${NAME})|env\\.(${NAME})(?::-([^}]*))?|(environment))$`);
+const SYNTAX_HELP = 'use ${var.NAME}, ${env.NAME}, ${env.NAME:-default} or ${environment}; write $${ for a literal ${';
+
+export function parseTemplate(text: string): { segments: Segment[]; errors: TemplateError[] } {
+  const segments: Segment[] = [];
+  const errors: TemplateError[] = [];
+  let literal = '';
+  let i = 0;
+  while (i < text.length) {
+    if (text.startsWith('$${', i)) {
+      literal += '${';
+      i += 3;
+      continue;
+    }
+    if (!text.startsWith('${', i)) {
+      literal += text[i];
+      i += 1;
+      continue;
+    }
+    const close = text.indexOf('}', i + 2);
+    if (close < 0) {
+      errors.push({ raw: text.slice(i), message: `unclosed "\${": add the closing "}" (${SYNTAX_HELP})` });
+      literal += text.slice(i);
+      break;
+    }
+    const raw = text.slice(i, close + 1);
+    const match = EXPRESSION.exec(text.slice(i + 2, close));
+    if (match === null) {
+      errors.push({ raw, message: `cannot interpolate "${raw}": ${SYNTAX_HELP}` });
+    } else {
+      if (literal !== '') segments.push({ literal });
+      literal = '';
+      const [, varName, envName, fallback] = match;
+      const expression: Expression =
+        varName !== undefined
+          ? { kind: 'var', name: varName }
+          : envName !== undefined
+            ? { kind: 'env', name: envName, fallback }
+            : { kind: 'environment' };
+      segments.push({ expression, raw });
+    }
+    i = close + 1;
+  }
+  if (literal !== '') segments.push({ literal });
+  return { segments, errors };
+}
+
+const ASSISTANT_FIELDS = new Set(['name', 'model', 'description', 'instructions', 'instructions_file']);
+
+/**
+ * Whether the string at these segments is interpolated. Identifiers (keys, function
+ * names, tool types, file references, lifecycle) and inline `parameters` are literal.
+ * Environment overrides follow the field they override.
+ */
+export function isInterpolated(segments: readonly string[]): 'value' | 'variable' | false {
+  const [first, second, third, ...rest] = segments;
+  if (first === 'variables') return third === 'default' && rest.length === 0 ? 'variable' : false;
+  if (first === 'environments') {
+    if (third === 'variables') return rest.length === 1 ? 'variable' : false;
+    return third === undefined ? false : isInterpolated([third, ...rest]) === 'value' ? 'value' : false;
+  }
+  if (first === 'files') return third === 'path' && rest.length === 0 ? 'value' : false;
+  if (first !== 'assistants' || second === undefined || third === undefined) return false;
+  if (rest.length === 0) return ASSISTANT_FIELDS.has(third) ? 'value' : false;
+  if (third === 'metadata') return rest.length === 1 ? 'value' : false;
+  if (third === 'tools') {
+    const [, fn, field, ...extra] = rest;
+    return fn === 'function' && (field === 'description' || field === 'parameters_file') && extra.length === 0 ? 'value' : false;
+  }
+  return false;
+}
+
+export interface InterpolationResult {
+  tree: Tree;
+  errors: ManifestDiagnostic[];
+  warnings: ManifestDiagnostic[];
+  /** Every process environment variable read, with its value (undefined when unset). */
+  envLookups: Map<string, string | undefined>;
+}
+
+interface Resolver {
+  variables: Map<string, string>;
+  environment: string;
+  processEnv: NodeJS.ProcessEnv;
+  envLookups: Map<string, string | undefined>;
+}
+
+/** Position of the n-th occurrence of `raw` inside a string node, else the node's start. */
+function diagnosticInString(tree: Tree, pointer: string, raw: string, occurrence: number, message: string): ManifestDiagnostic {
+  const origin = originOf(tree, pointer);
+  if (origin === undefined) return diagnosticFor(tree, pointer, message);
+  const slice = origin.source.text.slice(origin.start, origin.end);
+  let index = -1;
+  for (let n = 0; n <= occurrence; n++) {
+    index = slice.indexOf(raw, index + 1);
+    if (index < 0) break;
+  }
+  return diagnosticAt(origin.source, index < 0 ? origin.start : origin.start + index, message, origin.pointer);
+}
+
+function render(
+  tree: Tree,
+  pointer: string,
+  text: string,
+  resolver: Resolver,
+  allowVars: boolean,
+  errors: ManifestDiagnostic[],
+): string {
+  const { segments, errors: syntax } = parseTemplate(text);
+  const seen = new Map<string, number>();
+  const occurrence = (raw: string): number => {
+    const n = seen.get(raw) ?? 0;
+    seen.set(raw, n + 1);
+    return n;
+  };
+  for (const error of syntax) errors.push(diagnosticInString(tree, pointer, error.raw, occurrence(error.raw), error.message));
+  let result = '';
+  for (const segment of segments) {
+    if ('literal' in segment) {
+      result += segment.literal;
+      continue;
+    }
+    const { expression, raw } = segment;
+    const n = occurrence(raw);
+    if (expression.kind === 'environment') {
+      result += resolver.environment;
+    } else if (expression.kind === 'env') {
+      const value = resolver.processEnv[expression.name];
+      resolver.envLookups.set(expression.name, value);
+      if (expression.fallback !== undefined && (value === undefined || value === '')) result += expression.fallback;
+      else if (value !== undefined) result += value;
+      else {
+        errors.push(
+          diagnosticInString(tree, pointer, raw, n, `environment variable ${expression.name} is not set; set it, or give a default: \${env.${expression.name}:-value}`),
+        );
+      }
+    } else if (!allowVars) {
+      errors.push(diagnosticInString(tree, pointer, raw, n, `a variable's value cannot use "${raw}": only \${env.NAME} and \${environment} are allowed here`));
+    } else {
+      const value = resolver.variables.get(expression.name);
+      if (value !== undefined) result += value;
+      else {
+        const names = [...resolver.variables.keys()];
+        errors.push(
+          diagnosticInString(tree, pointer, raw, n, `undefined variable "${expression.name}"; declare it under variables:${didYouMean(expression.name, names)}`),
+        );
+      }
+    }
+  }
+  return result;
+}
+
+/** Names of every `${var.NAME}` in interpolated fields anywhere in the manifest. */
+function usedVariables(tree: Tree): Set<string> {
+  const used = new Set<string>();
+  const visit = (value: JsonValue, pointer: string): void => {
+    if (typeof value === 'string') {
+      if (isInterpolated(pointerSegments(pointer)) === false) return;
+      for (const segment of parseTemplate(value).segments) {
+        if ('expression' in segment && segment.expression.kind === 'var') used.add(segment.expression.name);
+      }
+    } else if (Array.isArray(value)) value.forEach((item, i) => visit(item, childPointer(pointer, i)));
+    else if (isRecord(value)) for (const [key, item] of Object.entries(value)) visit(item, childPointer(pointer, key));
+  };
+  visit(tree.value, '');
+  return used;
+}
+
+/**
+ * Resolves variables for `environment` (from `raw`, the manifest before merging) and
+ * interpolates every interpolated field of `merged`.
+ */
+export function interpolate(raw: Tree, merged: Tree, environment: string, processEnv: NodeJS.ProcessEnv): InterpolationResult {
+  const errors: ManifestDiagnostic[] = [];
+  const warnings: ManifestDiagnostic[] = [];
+  const resolver: Resolver = { variables: new Map(), environment, processEnv, envLookups: new Map() };
+  const root = isRecord(raw.value) ? raw.value : {};
+  const envOverrides = isRecord(root.environments) ? root.environments[environment] : undefined;
+  const envVariables = isRecord(envOverrides) ? envOverrides.variables : undefined;
+  const used = usedVariables(raw);
+
+  for (const [name, declaration] of entriesOf(root.variables)) {
+    const declared = childPointer('/variables', name);
+    const override = isRecord(envVariables) ? envVariables[name] : undefined;
+    const fallback = isRecord(declaration) ? declaration.default : undefined;
+    if (typeof override === 'string') {
+      const pointer = childPointer(childPointer(childPointer('/environments', environment), 'variables'), name);
+      resolver.variables.set(name, render(raw, pointer, override, resolver, false, errors));
+    } else if (typeof fallback === 'string') {
+      resolver.variables.set(name, render(raw, childPointer(declared, 'default'), fallback, resolver, false, errors));
+    } else if (used.has(name)) {
+      errors.push(diagnosticFor(raw, declared, `variable "${name}" has no default and environment "${environment}" does not set it`, 'key'));
+      resolver.variables.set(name, '');
+    }
+    if (!used.has(name)) warnings.push(diagnosticFor(raw, declared, `variable "${name}" is declared but never used`, 'key'));
+  }
+
+  const visit = (value: JsonValue, pointer: string): JsonValue => {
+    if (typeof value === 'string') {
+      return isInterpolated(pointerSegments(pointer)) === 'value' ? render(merged, pointer, value, resolver, true, errors) : value;
+    }
+    if (Array.isArray(value)) return value.map((item, i) => visit(item, childPointer(pointer, i)));
+    if (!isRecord(value)) return value;
+    const copy: { [key: string]: JsonValue } = {};
+    for (const [key, item] of Object.entries(value)) {
+      // Variables were resolved above; environments are already merged in.
+      const skip = pointer === '' && (key === 'variables' || key === 'environments');
+      defineEntry(copy, key, skip ? item : visit(item, childPointer(pointer, key)));
+    }
+    return copy;
+  };
+  const result = visit(merged.value, '');
+  return { tree: { value: result, origins: merged.origins }, errors, warnings, envLookups: resolver.envLookups };
+}

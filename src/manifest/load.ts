@@ -1,0 +1,199 @@
+/**
+ * loadManifest: the manifest file -> the desired state for one environment, or every
+ * problem at once, each with its file, line and column. Reads local files only; never
+ * touches the network.
+ *
+ * read -> parse (positions) -> schema -> choose environment -> merge overrides ->
+ * interpolate -> semantic checks -> read instructions/parameters, check attached files
+ * -> hash -> desired state.
+ */
+import { dirname, relative, resolve } from 'node:path';
+import type { JsonObject } from '../api/models.js';
+import { checkAttachedFile, hashFile } from './attached-files.js';
+import { buildDesiredState } from './desired.js';
+import { sortDiagnostics, type ManifestDiagnostic } from './diagnostics.js';
+import { applyEnvironment, checkEnvironmentReferences, chooseEnvironment, declaredEnvironments } from './environments.js';
+import { interpolate } from './interpolate.js';
+import { computeManifestHash } from './manifest-hash.js';
+import { checkParametersSchema } from './parameters-schema.js';
+import { resolveManifestPath } from './paths.js';
+import { childPointer } from './pointer.js';
+import { readInstructionsFile, readParametersFile } from './referenced-text.js';
+import { checkSchema } from './schema-check.js';
+import { checkSemantics } from './semantic.js';
+import { diagnosticAt, makeSourceFile, readSourceFile, type SourceFile } from './source-file.js';
+import { diagnosticFor, entriesOf, isRecord, type Tree } from './tree.js';
+import type { DesiredState } from './types.js';
+import { parseYamlTree } from './yaml-tree.js';
+
+export const MAX_MANIFEST_BYTES = 10 * 1024 * 1024;
+
+export interface LoadOptions {
+  /** The manifest, relative to `cwd`. */
+  file: string;
+  /** The environment; see chooseEnvironment for the rule when it is not given. */
+  env?: string | undefined;
+  cwd?: string | undefined;
+  /** Let paths in the manifest leave its folder (off: a manifest cannot read ~/.ssh). */
+  allowOutsidePaths?: boolean | undefined;
+  /** For `${env.NAME}`; default process.env. */
+  processEnv?: NodeJS.ProcessEnv | undefined;
+}
+
+export type LoadResult =
+  | { ok: true; desired: DesiredState; warnings: ManifestDiagnostic[] }
+  | { ok: false; errors: ManifestDiagnostic[] };
+
+/** A manifest read, parsed and shape-checked, ready to resolve for any environment. */
+export interface ParsedManifest {
+  source: SourceFile;
+  tree: Tree;
+  /** Declared environment names, in manifest order (empty: only `default`). */
+  environments: string[];
+  /** Shape problems, and overrides naming undeclared things: true in every environment. */
+  errors: ManifestDiagnostic[];
+}
+
+export async function readManifest(
+  options: Pick<LoadOptions, 'file' | 'cwd'>,
+): Promise<{ ok: true; manifest: ParsedManifest } | { ok: false; errors: ManifestDiagnostic[] }> {
+  const path = resolve(options.cwd ?? process.cwd(), options.file);
+  const read = await readSourceFile(path, { maxBytes: MAX_MANIFEST_BYTES, what: 'a manifest' });
+  if (!read.ok) {
+    const at = makeSourceFile(path, '');
+    return { ok: false, errors: [read.kind === 'content' ? read.diagnostic : diagnosticAt(at, 0, `manifest ${read.message}`)] };
+  }
+  const parsed = parseYamlTree(read.file, 'the manifest');
+  if (!parsed.ok) return { ok: false, errors: sortDiagnostics(parsed.errors) };
+  const tree = parsed.tree;
+  return {
+    ok: true,
+    manifest: {
+      source: read.file,
+      tree,
+      environments: declaredEnvironments(tree),
+      errors: [...checkSchema(tree), ...checkEnvironmentReferences(tree)],
+    },
+  };
+}
+
+export async function loadManifest(options: LoadOptions): Promise<LoadResult> {
+  const read = await readManifest(options);
+  if (!read.ok) return read;
+  return resolveManifest(read.manifest, options);
+}
+
+/** The desired state of one environment of a parsed manifest. */
+export async function resolveManifest(manifest: ParsedManifest, options: LoadOptions): Promise<LoadResult> {
+  const { tree, source } = manifest;
+  const errors = [...manifest.errors];
+  const choice = chooseEnvironment(tree, options.env);
+  if (!choice.ok) return { ok: false, errors: sortDiagnostics([...errors, choice.error]) };
+  const environment = choice.name;
+
+  const merged = applyEnvironment(tree, environment);
+  const interpolated = interpolate(tree, merged, environment, options.processEnv ?? process.env);
+  const resolved = interpolated.tree;
+  const semantic = checkSemantics(resolved, tree);
+  errors.push(...interpolated.errors, ...semantic.errors);
+  const warnings = [...interpolated.warnings, ...semantic.warnings];
+
+  const inputs = await readInputs(resolved, dirname(source.path), options.allowOutsidePaths ?? false);
+  errors.push(...inputs.errors);
+  if (errors.length > 0) return { ok: false, errors: sortDiagnostics(errors) };
+
+  const files = new Map<string, { path: string; bytes: number; sha256: string }>();
+  for (const [name, file] of inputs.files) files.set(name, { ...file, sha256: await hashFile(file.path) });
+  const manifestHash = computeManifestHash({
+    manifestText: source.text,
+    environment,
+    texts: inputs.texts,
+    files: new Map([...files].map(([name, file]) => [name, file.sha256])),
+    envLookups: interpolated.envLookups,
+  });
+  const desired = buildDesiredState({
+    resolved,
+    environment,
+    manifestPath: source.path,
+    manifestHash,
+    instructions: inputs.instructions,
+    parameters: inputs.parameters,
+    files,
+  });
+  return { ok: true, desired, warnings: sortDiagnostics(warnings) };
+}
+
+interface Inputs {
+  errors: ManifestDiagnostic[];
+  instructions: Map<string, string>;
+  parameters: Map<string, JsonObject>;
+  /** Attached files used in this environment, by name. */
+  files: Map<string, { path: string; bytes: number }>;
+  /** Every text file read, by path relative to the manifest's folder, for the hash. */
+  texts: Map<string, string>;
+}
+
+/** Reads instructions and parameters files and checks attached files, for the resolved manifest. */
+async function readInputs(resolved: Tree, manifestDir: string, allowOutsidePaths: boolean): Promise<Inputs> {
+  const inputs: Inputs = { errors: [], instructions: new Map(), parameters: new Map(), files: new Map(), texts: new Map() };
+  const root = isRecord(resolved.value) ? resolved.value : {};
+
+  const locate = async (pointer: string, field: string, raw: string): Promise<string | undefined> => {
+    const path = await resolveManifestPath(manifestDir, raw, allowOutsidePaths);
+    if (path.ok) return path.path;
+    inputs.errors.push(diagnosticFor(resolved, pointer, `${field} "${raw}" ${path.message}`));
+    return undefined;
+  };
+
+  const attached = new Set<string>();
+  for (const [key, assistant] of entriesOf(root.assistants)) {
+    if (!isRecord(assistant)) continue;
+    const at = childPointer('/assistants', key);
+    if (Array.isArray(assistant.files)) for (const name of assistant.files) if (typeof name === 'string') attached.add(name);
+
+    const instructionsFile = assistant.instructions_file;
+    if (typeof instructionsFile === 'string' && instructionsFile !== '') {
+      const pointer = childPointer(at, 'instructions_file');
+      const path = await locate(pointer, 'instructions_file', instructionsFile);
+      if (path !== undefined) {
+        const read = await readInstructionsFile(path);
+        if (read.ok) {
+          inputs.instructions.set(pointer, read.value);
+          inputs.texts.set(relative(manifestDir, path), read.source.text);
+        } else if ('access' in read) inputs.errors.push(diagnosticFor(resolved, pointer, `instructions_file "${instructionsFile}" ${read.access}`));
+        else inputs.errors.push(...read.errors);
+      }
+    }
+
+    const tools = Array.isArray(assistant.tools) ? assistant.tools : [];
+    for (const [index, tool] of tools.entries()) {
+      const fn = isRecord(tool) ? tool.function : undefined;
+      if (!isRecord(fn) || typeof fn.parameters_file !== 'string' || fn.parameters_file === '') continue;
+      const pointer = childPointer(childPointer(childPointer(childPointer(at, 'tools'), index), 'function'), 'parameters_file');
+      const path = await locate(pointer, 'parameters_file', fn.parameters_file);
+      if (path === undefined) continue;
+      const read = await readParametersFile(path);
+      if (!read.ok) {
+        if ('access' in read) inputs.errors.push(diagnosticFor(resolved, pointer, `parameters_file "${fn.parameters_file}" ${read.access}`));
+        else inputs.errors.push(...read.errors);
+        continue;
+      }
+      inputs.texts.set(relative(manifestDir, path), read.source.text);
+      const label = typeof fn.name === 'string' ? `parameters of function "${fn.name}"` : 'parameters';
+      const problems = checkParametersSchema(read.value, '', label);
+      if (problems.length > 0) inputs.errors.push(...problems);
+      else if (isRecord(read.value.value)) inputs.parameters.set(pointer, read.value.value);
+    }
+  }
+
+  for (const [name, file] of entriesOf(root.files)) {
+    if (!attached.has(name) || !isRecord(file) || typeof file.path !== 'string' || file.path === '') continue;
+    const pointer = childPointer(childPointer('/files', name), 'path');
+    const path = await locate(pointer, `file "${name}"`, file.path);
+    if (path === undefined) continue;
+    const check = await checkAttachedFile(path);
+    if (check.ok) inputs.files.set(name, { path, bytes: check.bytes });
+    else inputs.errors.push(diagnosticFor(resolved, pointer, `file "${name}" (${file.path}) ${check.message}`));
+  }
+  return inputs;
+}

@@ -1,0 +1,27 @@
+/** JSON pointers (RFC 6901): how diagnostics and origins name a node. */
+
+export function escapeSegment(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+export function unescapeSegment(segment: string): string {
+  return segment.replaceAll('~1', '/').replaceAll('~0', '~');
+}
+
+export function childPointer(parent: string, segment: string | number): string {
+  return `${parent}/${escapeSegment(String(segment))}`;
+}
+
+export function pointerSegments(pointer: string): string[] {
+  return pointer === '' ? [] : pointer.slice(1).split('/').map(unescapeSegment);
+}
+
+export function parentPointer(pointer: string): string {
+  const cut = pointer.lastIndexOf('/');
+  return cut <= 0 ? '' : pointer.slice(0, cut);
+}
+
+/** `pointer` itself or something below it. */
+export function isWithin(pointer: string, ancestor: string): boolean {
+  return pointer === ancestor || pointer.startsWith(`${ancestor}/`);
+}

@@ -1,0 +1,155 @@
+/**
+ * YAML (and JSON, which the same parser reads) to a Tree: plain JSON values with the
+ * origin of every node. Syntax errors, duplicate keys, unknown anchors, tags that are
+ * not JSON values, excessive nesting and alias bombs become diagnostics, never throws.
+ */
+import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import type { JsonValue } from '../api/models.js';
+import type { ManifestDiagnostic } from './diagnostics.js';
+import { childPointer } from './pointer.js';
+import { diagnosticAt, type SourceFile } from './source-file.js';
+import { defineEntry, type Origin, type Tree } from './tree.js';
+
+/** Nodes that may be produced by expanding aliases; far above any honest reuse. */
+export const MAX_ALIAS_NODES = 10_000;
+export const MAX_DEPTH = 64;
+
+export type ParseResult = { ok: true; tree: Tree } | { ok: false; errors: ManifestDiagnostic[] };
+
+/** Too deep or too many aliased nodes: stop building, the document is hostile. */
+class Abort extends Error {}
+
+function syntaxMessage(code: string, message: string, what: string): string {
+  if (code === 'MULTIPLE_DOCS') return `${what} must be a single YAML document; remove the "---" that starts a second one`;
+  if (code === 'TAB_AS_INDENT') return 'YAML does not allow tabs for indentation; use spaces';
+  return `YAML syntax error: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
+}
+
+/**
+ * `what` names the document in messages ("the manifest", "the parameters file").
+ */
+export function parseYamlTree(source: SourceFile, what: string): ParseResult {
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(source.text, { prettyErrors: false, uniqueKeys: false, merge: false, strict: true });
+  } catch {
+    return { ok: false, errors: [diagnosticAt(source, 0, `${what} is nested too deeply to parse`)] };
+  }
+  const problems = [...doc.errors, ...doc.warnings];
+  if (problems.length > 0) {
+    return {
+      ok: false,
+      errors: problems.map((e) => diagnosticAt(source, e.pos[0], syntaxMessage(e.code, e.message, what))),
+    };
+  }
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null && doc.contents.source === '')) {
+    return { ok: false, errors: [diagnosticAt(source, 0, `${what} is empty`)] };
+  }
+  const builder = new TreeBuilder(doc, source);
+  let value: JsonValue;
+  try {
+    value = builder.build(doc.contents, '', undefined, 0, false);
+  } catch (error) {
+    if (!(error instanceof Abort)) throw error;
+    return { ok: false, errors: builder.errors };
+  }
+  if (builder.errors.length > 0) return { ok: false, errors: builder.errors };
+  return { ok: true, tree: { value, origins: builder.origins } };
+}
+
+class TreeBuilder {
+  readonly origins = new Map<string, Origin>();
+  readonly errors: ManifestDiagnostic[] = [];
+  private aliasNodes = 0;
+
+  constructor(
+    private readonly doc: Document.Parsed,
+    private readonly source: SourceFile,
+  ) {}
+
+  private fail(offset: number, message: string, pointer: string): void {
+    this.errors.push(diagnosticAt(this.source, offset, message, pointer));
+  }
+
+  build(node: unknown, pointer: string, keyStart: number | undefined, depth: number, aliased: boolean): JsonValue {
+    if (depth > MAX_DEPTH) {
+      this.fail(this.startOf(node, keyStart), `nested more than ${MAX_DEPTH} levels deep`, pointer);
+      throw new Abort();
+    }
+    if (aliased && ++this.aliasNodes > MAX_ALIAS_NODES) {
+      this.fail(this.startOf(node, keyStart), `aliases expand to more than ${MAX_ALIAS_NODES} values; refusing what looks like an alias bomb`, pointer);
+      throw new Abort();
+    }
+    if (node === null || node === undefined) {
+      // An entry with no value (`key:`): null, positioned at its key.
+      const at = keyStart ?? 0;
+      this.record(pointer, at, at, keyStart);
+      return null;
+    }
+    if (isAlias(node)) {
+      const target = node.resolve(this.doc);
+      const start = node.range?.[0] ?? keyStart ?? 0;
+      if (target === undefined) {
+        this.fail(start, `unknown anchor "*${node.source}": define "&${node.source}" before using it`, pointer);
+        return null;
+      }
+      const value = this.build(target, pointer, keyStart, depth + 1, true);
+      this.record(pointer, start, node.range?.[1] ?? start, keyStart);
+      return value;
+    }
+    const yamlNode = node as YamlNode;
+    const [start, end] = yamlNode.range ?? [keyStart ?? 0, keyStart ?? 0];
+    this.record(pointer, start, end, keyStart);
+    if (isScalar(node)) return this.scalar(node.value, start, pointer, node.tag);
+    if (isSeq(node)) {
+      return node.items.map((item, index) => this.build(item, childPointer(pointer, index), undefined, depth + 1, aliased));
+    }
+    if (isMap(node)) {
+      const result: { [key: string]: JsonValue } = {};
+      const firstLine = new Map<string, number>();
+      for (const pair of node.items) {
+        const keyNode = pair.key;
+        const keyOffset = isScalar(keyNode) || isAlias(keyNode) || isMap(keyNode) || isSeq(keyNode) ? (keyNode.range?.[0] ?? start) : start;
+        if (!isScalar(keyNode) || typeof keyNode.value === 'object') {
+          this.fail(keyOffset, 'keys must be plain strings', pointer);
+          continue;
+        }
+        const key = String(keyNode.value);
+        const child = childPointer(pointer, key);
+        if (key === '<<') {
+          this.fail(keyOffset, 'YAML merge keys ("<<") are not supported; repeat the fields, or alias the whole value', child);
+          continue;
+        }
+        const previous = firstLine.get(key);
+        if (previous !== undefined) {
+          this.fail(keyOffset, `duplicate key "${key}" (first defined on line ${previous})`, child);
+          continue;
+        }
+        firstLine.set(key, diagnosticAt(this.source, keyOffset, '').line);
+        defineEntry(result, key, this.build(pair.value, child, keyOffset, depth + 1, aliased));
+      }
+      return result;
+    }
+    this.fail(start, 'unsupported YAML node', pointer);
+    return null;
+  }
+
+  private scalar(value: unknown, start: number, pointer: string, tag: string | undefined): JsonValue {
+    if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+    if (typeof value === 'number' && Number.isFinite(value)) return value;
+    const what = typeof value === 'number' ? String(value) : tag !== undefined ? `a ${tag} value` : 'this value';
+    this.fail(start, `${what} is not allowed here: use a string, number, true/false or null`, pointer);
+    return null;
+  }
+
+  private startOf(node: unknown, keyStart: number | undefined): number {
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    return range?.[0] ?? keyStart ?? 0;
+  }
+
+  private record(pointer: string, start: number, end: number, keyStart: number | undefined): void {
+    const origin: Origin = { source: this.source, pointer, start, end };
+    if (keyStart !== undefined) origin.keyStart = keyStart;
+    this.origins.set(pointer, origin);
+  }
+}
