@@ -47,9 +47,13 @@ export function createPlan(input: PlanInput): Plan {
   const { desired, state, live, mode } = input;
   const inScope = (key: string): boolean => input.targets.length === 0 || input.targets.includes(key);
   const records = state?.assistants ?? {};
-  const recordedFiles = state?.files ?? {};
   const liveById = new Map(live.assistants.map((a) => [a.id, a]));
   const liveFileById = new Map(live.files.map((f) => [f.id, f]));
+  // Only recorded files that still exist label a live attachment: an assistant still
+  // naming a deleted file keeps its raw id, so the re-upload's new id gets attached.
+  const recordedFiles = Object.fromEntries(
+    Object.entries(state?.files ?? {}).filter(([, record]) => liveFileById.has(record.id)),
+  );
   const ownerOf = (key: string): Owner => ({ project: desired.project, environment: desired.environment, key });
   const taggedByKey = groupTagged(live.assistants, desired.project, desired.environment);
 
