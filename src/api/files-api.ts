@@ -41,7 +41,7 @@ export class FilesApi {
     const [blob, filename] =
       'filePath' in request
         ? [await openAsBlob(request.filePath), request.filename ?? basename(request.filePath)]
-        : [request.file instanceof Blob ? request.file : new Blob([request.file]), request.filename];
+        : [request.file instanceof Blob ? request.file : new Blob([new Uint8Array(request.file)]), request.filename];
     const form = (): FormData => {
       const data = new FormData();
       data.append('purpose', request.purpose);

@@ -6,6 +6,7 @@ import {
   type AssistantObject,
   type AssistantStreamEvent,
   type FunctionTool,
+  type ToolCallsStepDetails,
 } from '../../src/api/index.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -65,8 +66,9 @@ describe('a whole conversation', () => {
 
     const steps = await h.api.iterateRunSteps({ threadId: thread.id, runId: run.id, order: 'asc' }).toArray();
     expect(steps.map((s) => s.type)).toEqual(['tool_calls', 'message_creation']);
-    const details = steps[0]?.stepDetails;
-    expect(details?.type === 'tool_calls' && 'toolCalls' in details ? details.toolCalls[0] : undefined).toMatchObject({
+    const details = steps[0]?.stepDetails as ToolCallsStepDetails | undefined;
+    expect(details?.type).toBe('tool_calls');
+    expect(details?.toolCalls[0]).toMatchObject({
       type: 'function',
       function: { name: 'lookup_order', output: 'shipped on Monday' },
     });
