@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import type { AssistantObject, CreateAssistantRequest } from '../../src/api/index.js';
+import type { AssistantObject, CreateAssistantRequest } from '../../src/index.js';
 import { startHarness, type Harness } from './harness.js';
 
 let h: Harness;

@@ -7,7 +7,7 @@ import {
   type AssistantStreamEvent,
   type FunctionTool,
   type ToolCallsStepDetails,
-} from '../../src/api/index.js';
+} from '../../src/index.js';
 import { startHarness, type Harness } from './harness.js';
 
 let h: Harness;

@@ -15,7 +15,7 @@ import {
   RateLimitError,
   createConfiguration,
   type RetryEvent,
-} from '../../src/api/index.js';
+} from '../../src/index.js';
 import { startServer } from '../../src/server/index.js';
 import { TEST_KEY, startHarness, type Harness } from './harness.js';
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { NotFoundError } from '../../src/api/index.js';
+import { NotFoundError } from '../../src/index.js';
 import { startHarness, type Harness } from './harness.js';
 
 let h: Harness;

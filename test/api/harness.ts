@@ -6,7 +6,7 @@ import {
   createConfiguration,
   type Configuration,
   type ConfigurationOptions,
-} from '../../src/api/index.js';
+} from '../../src/index.js';
 
 export const TEST_KEY = 'sk-test-Zq8vN3rT5yU7wX9aB1cD3eF5';
 

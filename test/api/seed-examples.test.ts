@@ -6,7 +6,7 @@
  * examples are marked `setup:`.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AssistantStream, AssistantsApi, FilesApi, createConfiguration, pollRun } from '../../src/api/index.js';
+import { AssistantStream, AssistantsApi, FilesApi, createConfiguration, pollRun } from '../../src/index.js';
 import type {
   AssistantsApiCancelRunRequest,
   AssistantsApiCreateAssistantFileRequest,
@@ -38,7 +38,7 @@ import type {
   AssistantsApiSubmitToolOuputsToRunRequest,
   FunctionTool,
   RunObject,
-} from '../../src/api/index.js';
+} from '../../src/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 
 let server: RunningServer;
