@@ -55,6 +55,6 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(payload);
 }
 
-export function sendError(res: ServerResponse, error: ApiError, headers: Record<string, string> = {}): void {
-  sendJson(res, error.status, error.toBody(), { ...headers, ...error.headers });
+export function sendError(res: ServerResponse, error: ApiError): void {
+  sendJson(res, error.status, error.toBody(), error.headers);
 }

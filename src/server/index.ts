@@ -195,7 +195,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const method = (req.method ?? 'GET').toUpperCase();
     stats.requests++;
     if (opts.latencyMs > 0) await sleep(opts.latencyMs, undefined, { signal: closing.signal }).catch(() => undefined);
-    let extraHeaders: Record<string, string> = {};
     let dropAfter = false;
     try {
       if (limiter) {
@@ -204,7 +203,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
           stats.rateLimited++;
           throw decision.error;
         }
-        extraHeaders = decision.headers;
+        for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
       }
       const fault = faults?.next();
       if (fault?.kind === 'status') {
@@ -246,7 +245,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         return;
       }
       count('200');
-      sendJson(res, 200, result, extraHeaders);
+      sendJson(res, 200, result);
     } catch (caught) {
       const error = caught instanceof ApiError ? caught : internalError();
       if (!(caught instanceof ApiError)) process.stderr.write(`assistants serve: ${describeError(caught)}\n`);
@@ -256,7 +255,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         return;
       }
       if (error.status === 413) res.setHeader('connection', 'close');
-      sendError(res, error, extraHeaders);
+      sendError(res, error);
     }
   }
 

@@ -18,6 +18,8 @@
  * to a temp file, fsynced and renamed over the journal. It is compacted again when it
  * grows past its live size, and on close.
  * File contents live beside it in `<dataFile>.blobs/`, one file per blob (see BlobStore).
+ * `<dataFile>.lock` holds the owner's pid: a second server on the same file is refused,
+ * and a lock left by a dead process (kill -9) is taken over.
  */
 import { mkdir, open, readFile, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -252,6 +254,45 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+/** Data files locked by stores of this process (the lock file's pid cannot tell them apart). */
+const lockedHere = new Set<string>();
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return isErrnoCode(error, 'EPERM');
+  }
+}
+
+async function acquireLock(dataFile: string): Promise<void> {
+  const lockFile = `${dataFile}.lock`;
+  if (lockedHere.has(lockFile)) throw new Error(`${dataFile} is already in use by another server in this process`);
+  for (;;) {
+    try {
+      const fh = await open(lockFile, 'wx');
+      await fh.writeFile(`${process.pid}\n`);
+      await fh.close();
+      lockedHere.add(lockFile);
+      return;
+    } catch (error) {
+      if (!isErrnoCode(error, 'EEXIST')) throw error;
+    }
+    const pid = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
+      throw new Error(`${dataFile} is in use by another server (pid ${pid}); stop it or use another data file`);
+    }
+    await rm(lockFile, { force: true });
+  }
+}
+
+async function releaseLock(dataFile: string): Promise<void> {
+  const lockFile = `${dataFile}.lock`;
+  lockedHere.delete(lockFile);
+  await rm(lockFile, { force: true });
+}
+
 export interface StoreOptions {
   /** Persist to this JSON-lines journal; in memory only when absent. */
   dataFile?: string;
@@ -279,8 +320,15 @@ export class Store {
     const blobs = new DirectoryBlobStore(`${dataFile}.blobs`);
     const store = new Store(options, blobs);
     await mkdir(dirname(dataFile), { recursive: true });
-    await store.replay(dataFile);
-    await store.compact();
+    await acquireLock(dataFile);
+    try {
+      await store.replay(dataFile);
+      await store.compact();
+    } catch (error) {
+      await store.handle?.close();
+      await releaseLock(dataFile);
+      throw error;
+    }
     return store;
   }
 
@@ -324,6 +372,7 @@ export class Store {
     this.closed = true;
     await this.handle?.close();
     this.handle = undefined;
+    if (this.options.dataFile !== undefined) await releaseLock(this.options.dataFile);
   }
 
   private record(entry: JournalEntry): void {

@@ -32,7 +32,7 @@ export async function upload(
 ): Promise<Reply> {
   const form = new FormData();
   form.append('purpose', purpose);
-  form.append('file', new Blob([content]), filename);
+  form.append('file', new Blob([typeof content === 'string' ? content : new Uint8Array(content)]), filename);
   const response = await fetch(`${server.url}/files`, {
     method: 'POST',
     headers: { authorization: `Bearer ${server.apiKey}` },

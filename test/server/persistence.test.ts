@@ -185,6 +185,18 @@ describe('Store', () => {
     await reopened.close();
   });
 
+  test('one server per data file; a lock left by a dead process is taken over', async () => {
+    const store = await Store.open({ dataFile });
+    await expect(Store.open({ dataFile })).rejects.toThrow(/already in use/);
+    await store.close();
+    await writeFile(`${dataFile}.lock`, '99999999\n');
+    const again = await Store.open({ dataFile });
+    expect((await readFile(`${dataFile}.lock`, 'utf8')).trim()).toBe(String(process.pid));
+    await again.close();
+    await writeFile(`${dataFile}.lock`, `${process.ppid}\n`);
+    await expect(Store.open({ dataFile })).rejects.toThrow(`in use by another server (pid ${process.ppid})`);
+  });
+
   test('a newer journal version is refused', async () => {
     await writeFile(dataFile.replace('data/', ''), '{"format":"assistants-serve-journal","version":99}\n');
     await expect(Store.open({ dataFile: dataFile.replace('data/', '') })).rejects.toThrow(/version 99/);

@@ -75,7 +75,7 @@ test('flags become options; bad values are usage errors naming the flag', () => 
     [{ faultSeed: '1.5' }, '--fault-seed'],
     [{ apiKey: '' }, '--api-key'],
   ] as const) {
-    const call = (): unknown => serveOptions({ port: '0', host: '127.0.0.1', ...flags });
+    const call = (): unknown => serveOptions(Object.assign({ port: '0', host: '127.0.0.1' }, flags));
     expect(call).toThrow(UserError);
     expect(call).toThrow(flag);
   }
