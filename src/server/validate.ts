@@ -202,7 +202,7 @@ export function checkMetadata(value: unknown, param = 'metadata'): Metadata | nu
       'object_above_max_properties',
     );
   }
-  const out: Metadata = {};
+  const entries: Array<[string, string]> = [];
   for (const key of keys) {
     const keyLength = characterCount(key, METADATA_LIMITS.maxKeyLength);
     if (keyLength > METADATA_LIMITS.maxKeyLength) {
@@ -212,7 +212,8 @@ export function checkMetadata(value: unknown, param = 'metadata'): Metadata | nu
         'string_above_max_length',
       );
     }
-    out[key] = checkString(obj[key], `${param}.${key}`, { maxLength: METADATA_LIMITS.maxValueLength });
+    entries.push([key, checkString(obj[key], `${param}.${key}`, { maxLength: METADATA_LIMITS.maxValueLength })]);
   }
-  return out;
+  // fromEntries defines own properties, so even a key named `__proto__` stays a key.
+  return Object.fromEntries(entries);
 }

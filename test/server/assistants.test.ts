@@ -337,6 +337,17 @@ describe('validation', () => {
     });
   });
 
+  test('metadata keys are kept as given, even __proto__; duplicate file_ids collapse', async () => {
+    const raw = '{"model":"m","metadata":{"__proto__":"x","constructor":"y"}}';
+    const odd = await call(server, 'POST', '/assistants', raw);
+    expect(odd.status).toBe(200);
+    expect(Object.keys(odd.body.metadata as object)).toEqual(['__proto__', 'constructor']);
+    const got = await call(server, 'GET', `/assistants/${odd.body.id as string}`);
+    expect(Object.keys(got.body.metadata as object)).toEqual(['__proto__', 'constructor']);
+    const f = await uploadId(server);
+    expect((await call(server, 'POST', '/assistants', { model: 'm', file_ids: [f, f] })).body.file_ids).toEqual([f]);
+  });
+
   test('lengths count characters, not UTF-16 units', async () => {
     const emoji = '😀'.repeat(256);
     expect((await call(server, 'POST', '/assistants', { model: 'm', name: emoji })).status).toBe(200);

@@ -131,7 +131,7 @@ function checkAttachable(ctx: ServerContext, fileId: string, param: string): voi
   if (!file) throw invalidRequest(`No file found with id '${fileId}'.`, param, 'invalid_value');
   if (file.purpose !== 'assistants') {
     throw invalidRequest(
-      `File '${fileId}' has purpose '${file.purpose}'; only files with purpose 'assistants' can be attached to an assistant.`,
+      `File '${fileId}' has purpose '${file.purpose}'; only files with purpose 'assistants' can be attached.`,
       param,
       'invalid_value',
     );
