@@ -134,6 +134,7 @@ export function toolFromWire(tool: WireTool): AssistantTool | UnknownTool {
     case 'retrieval':
       return { type: tool.type };
     case 'function': {
+      if (typeof tool.function !== 'object' || tool.function === null || Array.isArray(tool.function)) return { ...tool };
       const fn = tool.function as unknown as WireFunction;
       const mapped: AssistantTool = { type: 'function', function: { name: fn.name } };
       if (fn.description !== undefined) mapped.function.description = fn.description;

@@ -76,12 +76,15 @@ export class Transport {
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
   readonly #basePath: string;
+  /** The base URL as people write it (no trailing slash), for error messages. */
+  readonly #baseUrl: string;
 
   constructor(settings: TransportSettings) {
     this.#settings = settings;
     this.#ownsDispatcher = settings.dispatcher === undefined;
     this.#dispatcher = settings.dispatcher ?? new Pool(settings.baseUrl.origin, { keepAliveTimeout: 10_000 });
     this.#basePath = settings.baseUrl.pathname.replace(/\/+$/, '');
+    this.#baseUrl = settings.baseUrl.href.replace(/\/+$/, '');
   }
 
   /** Sends a request and returns its JSON body, typed as the caller's wire shape. */
@@ -138,7 +141,7 @@ export class Transport {
     accept: string,
     consume: (response: Dispatcher.ResponseData, details: APIErrorDetails) => Promise<T>,
   ): Promise<T> {
-    const details: APIErrorDetails = { method: request.method, path: request.path, baseUrl: this.#settings.baseUrl.href };
+    const details: APIErrorDetails = { method: request.method, path: request.path, baseUrl: this.#baseUrl };
     if (!this.#settings.apiKey) throw new MissingApiKeyError(details);
     const maxRetries = options?.maxRetries ?? this.#settings.maxRetries;
     const timeoutMs = options?.timeoutMs ?? this.#settings.timeoutMs;
