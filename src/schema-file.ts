@@ -4,6 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+
+// ajv-formats is CommonJS; under NodeNext its default import is typed as the module object.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
 export type ProblemFinder = (document: unknown) => string | null;
 
@@ -26,6 +30,7 @@ function compile(fileName: string, fragment: string): ValidateFunction {
   const schema = JSON.parse(readFileSync(url, 'utf8')) as { $id: string };
   if (!ajv) {
     ajv = new Ajv2020({ allErrors: false, strict: true, discriminator: true });
+    addFormats(ajv);
     ajv.addSchema(schema);
     compiled.set(fileName, ajv);
   }
