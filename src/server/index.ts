@@ -247,6 +247,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       count('200');
       sendJson(res, 200, result);
     } catch (caught) {
+      // A client that went away mid-request is not a server fault: nothing to log or answer.
+      if (req.destroyed && !(caught instanceof ApiError)) {
+        count('client-gone');
+        res.destroy();
+        return;
+      }
       const error = caught instanceof ApiError ? caught : internalError();
       if (!(caught instanceof ApiError)) process.stderr.write(`assistants serve: ${describeError(caught)}\n`);
       count(String(error.status));
