@@ -14,7 +14,7 @@ import { resolveStatePath } from '../state/resolve-path.js';
 import type { StateFile } from '../state/types.js';
 import type { CliIo } from './io.js';
 import type { CommonOptions } from './options.js';
-import type { StateOptions } from './state-options.js';
+import { parseDuration, type StateOptions } from './state-options.js';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
@@ -28,11 +28,12 @@ export interface ApiSession {
 }
 
 export async function openSession(options: CommonOptions, io: CliIo): Promise<ApiSession> {
+  const timeoutMs = parseDuration(options.requestTimeout, '--request-timeout');
   const requested = options.endpoint ?? io.env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL;
   if (requested === 'local') {
     const dataFile = join(dirname(resolve(io.cwd, options.file)), '.assistants', 'local', 'api-data.jsonl');
     const server = await startServer({ port: 0, dataFile });
-    const configuration = createConfiguration({ apiKey: io.env.OPENAI_API_KEY ?? 'local', baseUrl: server.url });
+    const configuration = createConfiguration({ apiKey: io.env.OPENAI_API_KEY ?? 'local', baseUrl: server.url, timeoutMs });
     return {
       endpoint: 'local',
       assistants: new AssistantsApi(configuration),
@@ -53,6 +54,7 @@ export async function openSession(options: CommonOptions, io: CliIo): Promise<Ap
     baseUrl,
     organization: io.env.OPENAI_ORG_ID,
     project: io.env.OPENAI_PROJECT_ID,
+    timeoutMs,
   });
   return {
     endpoint: baseUrl,

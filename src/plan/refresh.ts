@@ -10,27 +10,12 @@ import type { AssistantObject } from '../api/models.js';
 import type { LiveState } from './planner.js';
 
 export async function listAllAssistants(api: AssistantsApi): Promise<AssistantObject[]> {
-  const all: AssistantObject[] = [];
-  let after: string | undefined;
-  for (;;) {
-    const page = await api.listAssistants({ limit: 100, order: 'asc', ...(after ? { after } : {}) });
-    all.push(...page.data);
-    if (!page.hasMore || page.data.length === 0 || !page.lastId) break;
-    after = page.lastId;
-  }
+  const all = await api.iterateAssistants({ order: 'asc' }).toArray();
   await Promise.all(
     all
       .filter((a) => !Array.isArray(a.fileIds))
       .map(async (a) => {
-        const ids: string[] = [];
-        let cursor: string | undefined;
-        for (;;) {
-          const page = await api.listAssistantFiles({ assistantId: a.id, limit: 100, order: 'asc', ...(cursor ? { after: cursor } : {}) });
-          ids.push(...page.data.map((f) => f.id));
-          if (!page.hasMore || page.data.length === 0 || !page.lastId) break;
-          cursor = page.lastId;
-        }
-        a.fileIds = ids;
+        a.fileIds = (await api.iterateAssistantFiles({ assistantId: a.id, order: 'asc' }).toArray()).map((f) => f.id);
       }),
   );
   return all;
