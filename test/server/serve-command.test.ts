@@ -1,9 +1,13 @@
 import { expect, test } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { register, serveOptions } from '../../src/cli/commands/serve.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { UserError } from '../../src/errors.js';
+import { startServer } from '../../src/server/index.js';
 
 function testIo(): CliIo & { out: () => string } {
   const stdout = new PassThrough();
@@ -78,5 +82,22 @@ test('flags become options; bad values are usage errors naming the flag', () => 
     const call = (): unknown => serveOptions(Object.assign({ port: '0', host: '127.0.0.1' }, flags));
     expect(call).toThrow(UserError);
     expect(call).toThrow(flag);
+  }
+});
+
+test('a data file locked by another server is a one-line config error', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'serve-cmd-'));
+  const dataFile = join(dir, 'data.jsonl');
+  const holder = await startServer({ dataFile });
+  try {
+    const io = testIo();
+    const program = new Command().exitOverride();
+    register(program, io);
+    const failure = program.parseAsync(['serve', '--port', '0', '--data', dataFile], { from: 'user' });
+    await expect(failure).rejects.toMatchObject({ code: 'CONFIG', message: expect.stringMatching(/^Could not start the server: .*already in use/) });
+    expect(io.out()).toBe('');
+  } finally {
+    await holder.close();
+    await rm(dir, { recursive: true, force: true });
   }
 });

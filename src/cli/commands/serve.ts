@@ -49,6 +49,21 @@ export function serveOptions(flags: ServeFlags): ServerOptions {
   return options;
 }
 
+/** Why the server could not start, as one sentence that says what to change. */
+function startFailure(error: unknown, options: ServerOptions): UserError {
+  if (!(error instanceof Error)) return new UserError('CONFIG', `Could not start the server: ${String(error)}`);
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new UserError('CONFIG', `Port ${options.port} is already in use; pick another with --port.`);
+  if (code === 'EACCES' && !options.dataFile) {
+    return new UserError('CONFIG', `Not allowed to listen on ${options.host}:${options.port}; pick another --port or --host.`);
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new UserError('CONFIG', `Cannot listen on ${options.host}: no such local address; check --host.`);
+  }
+  // The data file (unreadable, corrupt, locked by another server) or a bad option.
+  return new UserError('CONFIG', `Could not start the server: ${error.message}`);
+}
+
 export function register(program: Command, io: CliIo): void {
   program
     .command('serve')
@@ -63,17 +78,10 @@ export function register(program: Command, io: CliIo): void {
     .option('--fault-seed <s>', 'seed for the fault sequence')
     .action(async (flags: ServeFlags) => {
       const options = serveOptions(flags);
-      let server;
-      try {
-        server = await startServer(options);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE') throw new UserError('CONFIG', `Port ${options.port} is already in use; pick another with --port.`);
-        if (code === 'EACCES') throw new UserError('CONFIG', `Not allowed to listen on ${options.host}:${options.port}.`);
-        throw error;
-      }
-      io.stdout.write(`listening on ${server.url}\n`);
-      const running = server;
+      const running = await startServer(options).catch((error: unknown) => {
+        throw startFailure(error, options);
+      });
+      io.stdout.write(`listening on ${running.url}\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);
