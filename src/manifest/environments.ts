@@ -60,7 +60,7 @@ export function checkEnvironmentReferences(tree: Tree): ManifestDiagnostic[] {
         const pointer = childPointer(childPointer(childPointer('/environments', env), section), name);
         const singular = section.slice(0, -1);
         diagnostics.push(
-          diagnosticFor(tree, pointer, `environment "${env}" sets ${singular} "${name}", which is not declared under the top-level ${section}:${didYouMean(name, declared)}`, 'key'),
+          diagnosticFor(tree, pointer, `environment "${env}" sets ${singular} "${name}", which is not declared under the top-level ${section}${didYouMean(name, declared)}`, 'key'),
         );
       }
     }

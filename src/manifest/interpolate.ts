@@ -52,6 +52,7 @@ export function parseTemplate(text: string): { segments: Segment[]; errors: Temp
     const match = EXPRESSION.exec(text.slice(i + 2, close));
     if (match === null) {
       errors.push({ raw, message: `cannot interpolate "${raw}": ${SYNTAX_HELP}` });
+      literal += raw;
     } else {
       if (literal !== '') segments.push({ literal });
       literal = '';
@@ -104,7 +105,8 @@ export interface InterpolationResult {
 }
 
 interface Resolver {
-  variables: Map<string, string>;
+  /** null: declared, but without a value (already reported where it is declared). */
+  variables: Map<string, string | null>;
   environment: string;
   processEnv: NodeJS.ProcessEnv;
   envLookups: Map<string, string | undefined>;
@@ -155,19 +157,23 @@ function render(
       if (expression.fallback !== undefined && (value === undefined || value === '')) result += expression.fallback;
       else if (value !== undefined) result += value;
       else {
+        result += raw;
         errors.push(
           diagnosticInString(tree, pointer, raw, n, `environment variable ${expression.name} is not set; set it, or give a default: \${env.${expression.name}:-value}`),
         );
       }
     } else if (!allowVars) {
+      result += raw;
       errors.push(diagnosticInString(tree, pointer, raw, n, `a variable's value cannot use "${raw}": only \${env.NAME} and \${environment} are allowed here`));
     } else {
       const value = resolver.variables.get(expression.name);
-      if (value !== undefined) result += value;
+      if (typeof value === 'string') result += value;
+      else if (value === null) result += raw;
       else {
+        result += raw;
         const names = [...resolver.variables.keys()];
         errors.push(
-          diagnosticInString(tree, pointer, raw, n, `undefined variable "${expression.name}"; declare it under variables:${didYouMean(expression.name, names)}`),
+          diagnosticInString(tree, pointer, raw, n, `undefined variable "${expression.name}" (not declared under variables)${didYouMean(expression.name, names)}`),
         );
       }
     }
@@ -215,7 +221,7 @@ export function interpolate(raw: Tree, merged: Tree, environment: string, proces
       resolver.variables.set(name, render(raw, childPointer(declared, 'default'), fallback, resolver, false, errors));
     } else if (used.has(name)) {
       errors.push(diagnosticFor(raw, declared, `variable "${name}" has no default and environment "${environment}" does not set it`, 'key'));
-      resolver.variables.set(name, '');
+      resolver.variables.set(name, null);
     }
     if (!used.has(name)) warnings.push(diagnosticFor(raw, declared, `variable "${name}" is declared but never used`, 'key'));
   }

@@ -138,10 +138,11 @@ async function readInputs(resolved: Tree, manifestDir: string, allowOutsidePaths
   const inputs: Inputs = { errors: [], instructions: new Map(), parameters: new Map(), files: new Map(), texts: new Map() };
   const root = isRecord(resolved.value) ? resolved.value : {};
 
-  const locate = async (pointer: string, field: string, raw: string): Promise<string | undefined> => {
+  /** `subject` names the path in messages: `instructions_file "x.md"`. */
+  const locate = async (pointer: string, subject: string, raw: string): Promise<string | undefined> => {
     const path = await resolveManifestPath(manifestDir, raw, allowOutsidePaths);
     if (path.ok) return path.path;
-    inputs.errors.push(diagnosticFor(resolved, pointer, `${field} "${raw}" ${path.message}`));
+    inputs.errors.push(diagnosticFor(resolved, pointer, `${subject} ${path.message}`));
     return undefined;
   };
 
@@ -154,7 +155,7 @@ async function readInputs(resolved: Tree, manifestDir: string, allowOutsidePaths
     const instructionsFile = assistant.instructions_file;
     if (typeof instructionsFile === 'string' && instructionsFile !== '') {
       const pointer = childPointer(at, 'instructions_file');
-      const path = await locate(pointer, 'instructions_file', instructionsFile);
+      const path = await locate(pointer, `instructions_file "${instructionsFile}"`, instructionsFile);
       if (path !== undefined) {
         const read = await readInstructionsFile(path);
         if (read.ok) {
@@ -170,7 +171,7 @@ async function readInputs(resolved: Tree, manifestDir: string, allowOutsidePaths
       const fn = isRecord(tool) ? tool.function : undefined;
       if (!isRecord(fn) || typeof fn.parameters_file !== 'string' || fn.parameters_file === '') continue;
       const pointer = childPointer(childPointer(childPointer(childPointer(at, 'tools'), index), 'function'), 'parameters_file');
-      const path = await locate(pointer, 'parameters_file', fn.parameters_file);
+      const path = await locate(pointer, `parameters_file "${fn.parameters_file}"`, fn.parameters_file);
       if (path === undefined) continue;
       const read = await readParametersFile(path);
       if (!read.ok) {
@@ -189,11 +190,12 @@ async function readInputs(resolved: Tree, manifestDir: string, allowOutsidePaths
   for (const [name, file] of entriesOf(root.files)) {
     if (!attached.has(name) || !isRecord(file) || typeof file.path !== 'string' || file.path === '') continue;
     const pointer = childPointer(childPointer('/files', name), 'path');
-    const path = await locate(pointer, `file "${name}"`, file.path);
+    const subject = `file "${name}" (${file.path})`;
+    const path = await locate(pointer, subject, file.path);
     if (path === undefined) continue;
     const check = await checkAttachedFile(path);
     if (check.ok) inputs.files.set(name, { path, bytes: check.bytes });
-    else inputs.errors.push(diagnosticFor(resolved, pointer, `file "${name}" (${file.path}) ${check.message}`));
+    else inputs.errors.push(diagnosticFor(resolved, pointer, `${subject} ${check.message}`));
   }
   return inputs;
 }

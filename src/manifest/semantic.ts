@@ -68,7 +68,7 @@ export function checkSemantics(resolved: Tree, raw: Tree): SemanticResult {
     files.forEach((name, index) => {
       if (typeof name !== 'string' || declaredFiles.includes(name)) return;
       errors.push(
-        diagnosticFor(resolved, childPointer(childPointer(at, 'files'), index), `file "${name}" is not declared under files:${didYouMean(name, declaredFiles)}`),
+        diagnosticFor(resolved, childPointer(childPointer(at, 'files'), index), `file "${name}" is not declared under files${didYouMean(name, declaredFiles)}`),
       );
     });
     if (files.length > 0 && !tools.some((tool) => isRecord(tool) && typeof tool.type === 'string' && READS_FILES.has(tool.type))) {

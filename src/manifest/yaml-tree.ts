@@ -48,7 +48,7 @@ export function parseYamlTree(source: SourceFile, what: string): ParseResult {
   const builder = new TreeBuilder(doc, source);
   let value: JsonValue;
   try {
-    value = builder.build(doc.contents, '', undefined, 0, false);
+    value = builder.build(doc.contents, '', undefined, 0, undefined);
   } catch (error) {
     if (!(error instanceof Abort)) throw error;
     return { ok: false, errors: builder.errors };
@@ -71,13 +71,17 @@ class TreeBuilder {
     this.errors.push(diagnosticAt(this.source, offset, message, pointer));
   }
 
-  build(node: unknown, pointer: string, keyStart: number | undefined, depth: number, aliased: boolean): JsonValue {
+  /**
+   * `aliasAt`: where the outermost alias being expanded was written, if any; an alias
+   * bomb is reported there.
+   */
+  build(node: unknown, pointer: string, keyStart: number | undefined, depth: number, aliasAt: number | undefined): JsonValue {
     if (depth > MAX_DEPTH) {
       this.fail(this.startOf(node, keyStart), `nested more than ${MAX_DEPTH} levels deep`, pointer);
       throw new Abort();
     }
-    if (aliased && ++this.aliasNodes > MAX_ALIAS_NODES) {
-      this.fail(this.startOf(node, keyStart), `aliases expand to more than ${MAX_ALIAS_NODES} values; refusing what looks like an alias bomb`, pointer);
+    if (aliasAt !== undefined && ++this.aliasNodes > MAX_ALIAS_NODES) {
+      this.fail(aliasAt, `aliases expand to more than ${MAX_ALIAS_NODES} values; refusing what looks like an alias bomb`, pointer);
       throw new Abort();
     }
     if (node === null || node === undefined) {
@@ -93,7 +97,7 @@ class TreeBuilder {
         this.fail(start, `unknown anchor "*${node.source}": define "&${node.source}" before using it`, pointer);
         return null;
       }
-      const value = this.build(target, pointer, keyStart, depth + 1, true);
+      const value = this.build(target, pointer, keyStart, depth + 1, aliasAt ?? start);
       this.record(pointer, start, node.range?.[1] ?? start, keyStart);
       return value;
     }
@@ -102,7 +106,7 @@ class TreeBuilder {
     this.record(pointer, start, end, keyStart);
     if (isScalar(node)) return this.scalar(node.value, start, pointer, node.tag);
     if (isSeq(node)) {
-      return node.items.map((item, index) => this.build(item, childPointer(pointer, index), undefined, depth + 1, aliased));
+      return node.items.map((item, index) => this.build(item, childPointer(pointer, index), undefined, depth + 1, aliasAt));
     }
     if (isMap(node)) {
       const result: { [key: string]: JsonValue } = {};
@@ -126,7 +130,7 @@ class TreeBuilder {
           continue;
         }
         firstLine.set(key, diagnosticAt(this.source, keyOffset, '').line);
-        defineEntry(result, key, this.build(pair.value, child, keyOffset, depth + 1, aliased));
+        defineEntry(result, key, this.build(pair.value, child, keyOffset, depth + 1, aliasAt));
       }
       return result;
     }
@@ -137,7 +141,7 @@ class TreeBuilder {
   private scalar(value: unknown, start: number, pointer: string, tag: string | undefined): JsonValue {
     if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
     if (typeof value === 'number' && Number.isFinite(value)) return value;
-    const what = typeof value === 'number' ? String(value) : tag !== undefined ? `a ${tag} value` : 'this value';
+    const what = typeof value === 'number' ? String(value) : tag !== undefined ? `a ${tag.replace('tag:yaml.org,2002:', '!!')} value` : 'this value';
     this.fail(start, `${what} is not allowed here: use a string, number, true/false or null`, pointer);
     return null;
   }

@@ -1,0 +1,143 @@
+/**
+ * `assistants validate [-f FILE] [--env NAME] [--json] [--print]`: schema and semantic
+ * checks, no network. Without --env, a manifest whose environments do not include
+ * `default` is checked in every environment it declares.
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { UserError } from '../../errors.js';
+import {
+  displayPath,
+  formatDiagnostic,
+  readManifest,
+  resolveManifest,
+  DEFAULT_ENVIRONMENT,
+  type DesiredState,
+  type ManifestDiagnostic,
+} from '../../manifest/index.js';
+import type { CliIo } from '../io.js';
+import { addCommonOptions, type CommonOptions } from '../options.js';
+
+interface ValidateOptions extends CommonOptions {
+  json?: boolean;
+  print?: boolean;
+  allowOutsidePaths?: boolean;
+}
+
+interface Outcome {
+  file: string;
+  environments: Array<{ name: string; desired: DesiredState }>;
+  errors: ManifestDiagnostic[];
+  warnings: ManifestDiagnostic[];
+}
+
+export function register(program: Command, io: CliIo): void {
+  addCommonOptions(program.command('validate'))
+    .description('check the manifest (schema, limits, references, files) without touching the network')
+    .option('--json', 'print the result as JSON on stdout: errors, warnings and the resolved desired state')
+    .option('--print', 'print the resolved desired state of each environment as YAML on stdout')
+    .option('--allow-outside-paths', "allow file paths outside the manifest's folder")
+    .action(async (options: ValidateOptions) => {
+      const outcome = await validate(options, io);
+      if (options.json) {
+        io.stdout.write(`${JSON.stringify(toJson(outcome, io.cwd), null, 2)}\n`);
+        if (outcome.errors.length > 0) io.exitCode = 1;
+        return;
+      }
+      for (const warning of outcome.warnings) io.stderr.write(`Warning: ${formatDiagnostic(warning, io.cwd)}\n`);
+      if (outcome.errors.length > 0) {
+        const count = outcome.errors.length;
+        throw new UserError(
+          'MANIFEST_INVALID',
+          `${outcome.file} is invalid: ${count} problem${count === 1 ? '' : 's'}.`,
+          outcome.errors.map((d) => formatDiagnostic(d, io.cwd)),
+        );
+      }
+      const summary = `${summarize(outcome)}\n`;
+      if (options.print) {
+        io.stdout.write(outcome.environments.map(({ desired }) => printable(desired, io.cwd)).join('---\n'));
+        io.stderr.write(summary);
+      } else io.stdout.write(summary);
+    });
+}
+
+async function validate(options: ValidateOptions, io: CliIo): Promise<Outcome> {
+  const file = displayPath(resolve(io.cwd, options.file), io.cwd);
+  const read = await readManifest({ file: options.file, cwd: io.cwd });
+  if (!read.ok) return { file, environments: [], errors: read.errors, warnings: [] };
+  const { manifest } = read;
+  const every = options.env === undefined && manifest.environments.length > 0 && !manifest.environments.includes(DEFAULT_ENVIRONMENT);
+  const names = every ? manifest.environments : [options.env];
+
+  const environments: Outcome['environments'] = [];
+  // A problem found in only some environments says which.
+  const errors = new Map<string, { diagnostic: ManifestDiagnostic; in: string[] }>();
+  const warnings = new Map<string, ManifestDiagnostic>();
+  for (const env of names) {
+    const result = await resolveManifest(manifest, {
+      file: options.file,
+      env,
+      cwd: io.cwd,
+      allowOutsidePaths: options.allowOutsidePaths,
+      processEnv: io.env,
+    });
+    if (result.ok) {
+      environments.push({ name: result.desired.environment, desired: result.desired });
+      for (const w of result.warnings) warnings.set(formatDiagnostic(w), w);
+      continue;
+    }
+    for (const e of result.errors) {
+      const id = formatDiagnostic(e);
+      const entry = errors.get(id) ?? { diagnostic: e, in: [] };
+      entry.in.push(env ?? DEFAULT_ENVIRONMENT);
+      errors.set(id, entry);
+    }
+  }
+  const all = [...errors.values()].map(({ diagnostic, in: envs }) =>
+    every && envs.length < names.length ? { ...diagnostic, message: `${diagnostic.message} (in environment ${envs.join(', ')})` } : diagnostic,
+  );
+  return { file, environments, errors: all, warnings: [...warnings.values()] };
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+function summarize(outcome: Outcome): string {
+  const names = outcome.environments.map((e) => e.name);
+  const assistants = new Set(outcome.environments.flatMap((e) => Object.keys(e.desired.assistants)));
+  const files = new Set(outcome.environments.flatMap((e) => Object.keys(e.desired.files)));
+  const envs = names.length === 1 ? `env ${names[0] ?? DEFAULT_ENVIRONMENT}` : `envs ${names.join(', ')}`;
+  return `${outcome.file}: valid (${envs}): ${plural(assistants.size, 'assistant')}, ${plural(files.size, 'file')}.`;
+}
+
+function relativeDiagnostic(d: ManifestDiagnostic, cwd: string): ManifestDiagnostic {
+  return { ...d, file: displayPath(d.file, cwd) };
+}
+
+function toJson(outcome: Outcome, cwd: string): object {
+  return {
+    valid: outcome.errors.length === 0,
+    file: outcome.file,
+    errors: outcome.errors.map((d) => relativeDiagnostic(d, cwd)),
+    warnings: outcome.warnings.map((d) => relativeDiagnostic(d, cwd)),
+    environments: outcome.environments,
+  };
+}
+
+/** The desired state as a reviewer reads it: YAML, paths relative, API field names. */
+function printable(desired: DesiredState, cwd: string): string {
+  const view = {
+    project: desired.project,
+    environment: desired.environment,
+    manifestHash: desired.manifestHash,
+    assistants: Object.fromEntries(
+      Object.values(desired.assistants).map((a) => [a.key, { ...a.spec, files: a.files, lifecycle: a.lifecycle }]),
+    ),
+    files: Object.fromEntries(
+      Object.values(desired.files).map((f) => [f.name, { path: displayPath(f.path, cwd), bytes: f.bytes, sha256: f.sha256 }]),
+    ),
+  };
+  return stringify(view, { lineWidth: 0 });
+}
