@@ -113,7 +113,7 @@ export function listFromWire<W, T>(list: WireList<W>, item: (wire: W) => T): Lis
 
 // ---- tools -------------------------------------------------------------------------
 
-export function toolToWire(tool: AssistantTool): JsonObject {
+function toolToWire(tool: AssistantTool): JsonObject {
   if (tool.type === 'function') {
     const fn = tool.function;
     return {
@@ -177,7 +177,7 @@ export function createAssistantToWire(r: CreateAssistantRequest | ModifyAssistan
 
 export const modifyAssistantToWire: (r: ModifyAssistantRequest) => JsonObject = createAssistantToWire;
 
-export function deletedFromWire<O extends string>(w: WireDeleted<O>): { id: string; object: O; deleted: boolean } {
+function deletedFromWire<O extends string>(w: WireDeleted<O>): { id: string; object: O; deleted: boolean } {
   return { id: w.id, object: w.object, deleted: w.deleted };
 }
 

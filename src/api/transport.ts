@@ -18,7 +18,7 @@ import {
 import type { JsonObject } from './models.js';
 import { isRetryableStatus, retryAfterMs, retryDelayMs, type HeaderLookup } from './retry.js';
 
-export const CLIENT_VERSION = '0.1.0';
+const CLIENT_VERSION = '0.1.0';
 const USER_AGENT = `assistants-client/${CLIENT_VERSION} node/${process.version}`;
 
 /** Called before each retry; `retry` counts from 1. */

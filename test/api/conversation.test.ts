@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import {
+  APIConnectionError,
+  APIUserAbortError,
   AssistantStream,
   RunPollTimeoutError,
   pollRun,
@@ -154,5 +156,34 @@ describe('a whole conversation', () => {
 
     const cancelling = await slow.api.cancelRun({ threadId: thread.id, runId: run.id });
     expect(cancelling.status).toMatch(/cancelling|cancelled/);
+  });
+
+  test('a stream cut by the server or by the caller ends in a typed error', async () => {
+    const slow = await startHarness({ runStepMs: 2_000 });
+    onTestFinished(() => slow.close());
+    const slowAssistant = await slow.api.createAssistant({ createAssistantRequest: { model: 'gpt-4', name: 'Slow' } });
+
+    const controller = new AbortController();
+    const aborted = await slow.api.createThreadAndRun(
+      { createThreadAndRunRequest: { assistantId: slowAssistant.id, thread: { messages: [{ role: 'user', content: 'hi' }] }, stream: true } },
+      { signal: controller.signal },
+    );
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const event of aborted) {
+        seen.push(event.event);
+        controller.abort();
+      }
+    })().catch((e: unknown) => e);
+    expect(seen[0]).toBe('thread.created');
+    expect(error).toBeInstanceOf(APIUserAbortError);
+
+    const cut = await slow.api.createThreadAndRun({
+      createThreadAndRunRequest: { assistantId: slowAssistant.id, thread: { messages: [{ role: 'user', content: 'hi' }] }, stream: true },
+    });
+    const dropped = await (async () => {
+      for await (const event of cut) if (event.event === 'thread.run.created') await slow.server.close();
+    })().catch((e: unknown) => e);
+    expect(dropped).toBeInstanceOf(APIConnectionError);
   });
 });
