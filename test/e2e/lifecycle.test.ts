@@ -1,0 +1,138 @@
+/**
+ * The rest of the lifecycle through the built CLI: what a no-change plan costs in
+ * requests, import, state rebuild after the state is lost, Ctrl-C during apply, and
+ * `--endpoint local` keeping its data between processes.
+ */
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AssistantsApi, createConfiguration } from '../../src/api/index.js';
+import { parseState } from '../../src/state/format.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { makeProject, runCli, startCli, writeFiles } from './cli.js';
+
+function fleet(count: number, project = 'fleet'): string {
+  const lines = ['version: 1', `project: ${project}`, 'assistants:'];
+  for (let i = 0; i < count; i++) lines.push(`  a${i}:`, `    name: Assistant ${i}`, '    model: gpt-4', `    instructions: "Help with ${i}."`);
+  return `${lines.join('\n')}\n`;
+}
+
+let server: TestServer;
+let api: AssistantsApi;
+beforeAll(async () => {
+  server = await startTestServer();
+  api = new AssistantsApi(createConfiguration({ apiKey: server.apiKey, baseUrl: server.url }));
+});
+afterAll(async () => server.close());
+
+const stateOf = async (dir: string) => parseState(await readFile(join(dir, '.assistants/state/default.json'), 'utf8'), 'state');
+
+describe('request cost of a no-change plan', () => {
+  it('plans 500 managed assistants in ceil(500/100) list pages + 1 files listing = 6 requests', async () => {
+    const dir = await makeProject({ 'assistants.yaml': fleet(500) });
+    const env = { OPENAI_API_KEY: server.apiKey };
+    expect((await runCli(['apply', '--auto-approve', '--endpoint', server.url, '--parallelism', '20'], { cwd: dir, env })).code).toBe(0);
+    const before = server.stats();
+    const plan = await runCli(['plan', '--detailed-exitcode', '--endpoint', server.url], { cwd: dir, env });
+    expect(plan.code, plan.stdout).toBe(0);
+    const after = server.stats();
+    expect(after.requests - before.requests).toBe(6);
+    expect((after.byRoute['GET /v1/assistants'] ?? 0) - (before.byRoute['GET /v1/assistants'] ?? 0)).toBe(5);
+    expect((after.byRoute['GET /v1/files'] ?? 0) - (before.byRoute['GET /v1/files'] ?? 0)).toBe(1);
+    expect((await runCli(['destroy', '--auto-approve', '--endpoint', server.url, '--parallelism', '20'], { cwd: dir, env })).code).toBe(0);
+  }, 60_000);
+});
+
+describe('import and state rebuild', () => {
+  it('imports an assistant made by hand, tags it, and plans only the manifest\'s differences', async () => {
+    const dir = await makeProject({ 'assistants.yaml': fleet(1, 'imports') });
+    const env = { OPENAI_API_KEY: server.apiKey };
+    const handmade = await api.createAssistant({ createAssistantRequest: { model: 'gpt-4', name: 'Assistant 0', metadata: { owner: 'ops' } } });
+    const unknownKey = await runCli(['import', 'nope', handmade.id, '--endpoint', server.url], { cwd: dir, env });
+    expect(unknownKey.code).toBe(1);
+    expect(unknownKey.stderr).toMatch(/^Error: import nope: the manifest has no assistant with that key/);
+    const imported = await runCli(['import', 'a0', handmade.id, '--endpoint', server.url], { cwd: dir, env });
+    expect(imported.code, imported.stderr).toBe(0);
+    expect((await api.getAssistant({ assistantId: handmade.id })).metadata).toEqual({ owner: 'ops', 'assistants-iac': 'imports/default/a0' });
+    const plan = JSON.parse((await runCli(['plan', '--json', '--endpoint', server.url], { cwd: dir, env })).stdout) as {
+      summary: { add: number; change: number };
+      assistants: Array<{ id: string; changes: Array<{ field: string; cause: string }> }>;
+    };
+    expect(plan.summary).toMatchObject({ add: 0, change: 1 });
+    expect(plan.assistants[0]!.id).toBe(handmade.id);
+    expect(plan.assistants[0]!.changes.map((c) => [c.field, c.cause])).toEqual([
+      ['instructions', 'manifest'],
+      ['metadata', 'manifest'],
+    ]);
+    const again = await runCli(['import', 'a0', handmade.id, '--endpoint', server.url], { cwd: dir, env });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already managed');
+  });
+
+  it('rebuilds a lost state from the ownership tags, files included, and then plans no changes', async () => {
+    const dir = await makeProject({
+      'assistants.yaml': `${fleet(3, 'rebuild')}    files: [guide]\nfiles:\n  guide:\n    path: guide.md\n`,
+      'guide.md': '# Guide\n',
+    });
+    const env = { OPENAI_API_KEY: server.apiKey };
+    expect((await runCli(['apply', '--auto-approve', '--endpoint', server.url], { cwd: dir, env })).code).toBe(0);
+    const original = await stateOf(dir);
+    await rm(join(dir, '.assistants'), { recursive: true });
+    const lost = await runCli(['plan', '--detailed-exitcode', '--endpoint', server.url], { cwd: dir, env });
+    // Without a state the tagged assistants are adopted, not created twice.
+    expect(lost.stdout).toContain('0 to add');
+    const rebuilt = await runCli(['state', 'rebuild', '--endpoint', server.url], { cwd: dir, env });
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(rebuilt.stdout).toContain('3 assistant(s), 1 file(s)');
+    const state = await stateOf(dir);
+    expect(Object.fromEntries(Object.entries(state.assistants).map(([k, r]) => [k, r.id]))).toEqual(
+      Object.fromEntries(Object.entries(original.assistants).map(([k, r]) => [k, r.id])),
+    );
+    expect(state.files.guide?.id).toBe(original.files.guide?.id);
+    const plan = await runCli(['plan', '--detailed-exitcode', '--endpoint', server.url], { cwd: dir, env });
+    expect(plan.code, plan.stdout).toBe(0);
+  });
+});
+
+describe('Ctrl-C during apply', () => {
+  it('stops starting work, records what finished, exits 130, and the next apply converges', async () => {
+    const slow = await startTestServer({ latencyMs: 40 });
+    try {
+      const dir = await makeProject({ 'assistants.yaml': fleet(60) });
+      const env = { OPENAI_API_KEY: slow.apiKey };
+      const args = ['apply', '--auto-approve', '--endpoint', slow.url, '--parallelism', '4'];
+      const { child, result } = startCli(args, { cwd: dir, env });
+      while (slow.stats().requests < 10) await new Promise((resolve) => setTimeout(resolve, 5));
+      child.kill('SIGINT');
+      const interrupted = await result;
+      expect(interrupted.code).toBe(130);
+      expect(interrupted.stderr).toContain('Interrupted');
+      const recorded = Object.keys((await stateOf(dir)).assistants).length;
+      const created = slow.stats().byRoute['POST /v1/assistants'] ?? 0;
+      expect(recorded).toBe(created);
+      expect(recorded).toBeGreaterThan(0);
+      expect(recorded).toBeLessThan(60);
+      expect((await runCli(args, { cwd: dir, env })).code).toBe(0);
+      expect(Object.keys((await stateOf(dir)).assistants)).toHaveLength(60);
+    } finally {
+      await slow.close();
+    }
+  }, 60_000);
+});
+
+describe('--endpoint local', () => {
+  it('keeps its data beside the manifest, so a new process plans no changes', async () => {
+    const dir = await makeProject({ 'assistants.yaml': fleet(2, 'offline') });
+    const env = { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined };
+    const applied = await runCli(['apply', '--auto-approve', '--endpoint', 'local'], { cwd: dir, env });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('2 added');
+    const plan = await runCli(['plan', '--detailed-exitcode', '--endpoint', 'local'], { cwd: dir, env });
+    expect(plan.code, plan.stdout).toBe(0);
+    expect((await stateOf(dir)).endpoint).toBe('local');
+    await writeFiles(dir, { 'assistants.yaml': fleet(3, 'offline') });
+    const grown = await runCli(['plan', '--detailed-exitcode', '--endpoint', 'local'], { cwd: dir, env });
+    expect(grown.code).toBe(2);
+    expect(grown.stdout).toContain('Plan: 1 to add, 0 to change, 0 to destroy.');
+  });
+});
