@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import type { ResolvedServerOptions, ServerContext } from './context.js';
+import { authenticate, requireBeta } from './auth.js';
 import { ApiError, internalError } from './errors.js';
 import { FaultInjector, faultError } from './faults.js';
 import { parseJsonBody, readBody, sendError, sendJson } from './http.js';
@@ -65,17 +66,6 @@ export interface RunningServer {
   stats(): ServerStats;
 }
 
-const BETA_MESSAGE =
-  "You must provide the 'OpenAI-Beta' header to access the Assistants API. Please try again by setting the header 'OpenAI-Beta: assistants=v1'.";
-const MISSING_KEY_MESSAGE =
-  "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username and password. You can obtain an API key from https://platform.openai.com/account/api-keys.";
-
-/** `sk-abcd1***…***wxyz`: enough to recognise a key, never enough to use it. */
-export function maskKey(key: string): string {
-  if (key.length < 12) return '*'.repeat(key.length);
-  return `${key.slice(0, 5)}${'*'.repeat(Math.min(key.length - 9, 40))}${key.slice(-4)}`;
-}
-
 function resolveOptions(options: ServerOptions): ResolvedServerOptions {
   const check = (ok: boolean, message: string): void => {
     if (!ok) throw new RangeError(message);
@@ -111,6 +101,16 @@ function resolveOptions(options: ServerOptions): ResolvedServerOptions {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const opts = resolveOptions(options);
   const store = await Store.open({ dataFile: opts.dataFile });
+  try {
+    return await serve(opts, store);
+  } catch (error) {
+    // Release the data file (and its lock) so a retry can have it.
+    await store.close();
+    throw error;
+  }
+}
+
+async function serve(opts: ResolvedServerOptions, store: Store): Promise<RunningServer> {
   const resetListeners: Array<() => void | Promise<void>> = [];
   const closeListeners: Array<() => void | Promise<void>> = [];
   const ctx: ServerContext = {
@@ -171,26 +171,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     return route.handler(request);
   }
 
-  function authenticate(req: IncomingMessage): void {
-    const header = req.headers.authorization ?? '';
-    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-    const key = match?.[1]?.trim();
-    if (!key) throw new ApiError(401, MISSING_KEY_MESSAGE);
-    if (opts.apiKey !== undefined && key !== opts.apiKey) {
-      throw new ApiError(
-        401,
-        `Incorrect API key provided: ${maskKey(key)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
-        { code: 'invalid_api_key' },
-      );
-    }
-  }
-
-  function hasBeta(req: IncomingMessage): boolean {
-    const raw = req.headers['openai-beta'];
-    const values = (Array.isArray(raw) ? raw.join(',') : (raw ?? '')).split(',').map((v) => v.trim());
-    return values.includes('assistants=v1');
-  }
-
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     stats.requests++;
@@ -220,7 +200,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         }
       }
       dropAfter = fault?.kind === 'drop';
-      authenticate(req);
+      authenticate(req, opts.apiKey);
       const match = api.match(method, url.pathname);
       if (match.kind === 'not-found') throw new ApiError(404, `Invalid URL (${method} ${url.pathname})`);
       if (match.kind === 'method-not-allowed') {
@@ -230,7 +210,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       }
       const key = `${method} ${match.route.pattern}`;
       stats.byRoute[key] = (stats.byRoute[key] ?? 0) + 1;
-      if (match.route.options.beta && !hasBeta(req)) throw new ApiError(400, BETA_MESSAGE, { code: 'invalid_beta' });
+      if (match.route.options.beta) requireBeta(req);
       const result = await runRoute(match.route, match.params, req, res, url);
       await store.flush();
       if (dropAfter) {

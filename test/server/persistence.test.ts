@@ -197,6 +197,14 @@ describe('Store', () => {
     await expect(Store.open({ dataFile })).rejects.toThrow(`in use by another server (pid ${process.ppid})`);
   });
 
+  test('a server that fails to listen releases its data file', async () => {
+    const taken = await startTestServer();
+    await expect(startServer({ port: taken.port, dataFile })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await taken.close();
+    const server = await startTestServer({ dataFile });
+    await server.close();
+  });
+
   test('a newer journal version is refused', async () => {
     await writeFile(dataFile.replace('data/', ''), '{"format":"assistants-serve-journal","version":99}\n');
     await expect(Store.open({ dataFile: dataFile.replace('data/', '') })).rejects.toThrow(/version 99/);

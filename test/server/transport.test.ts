@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { FaultInjector, type Fault } from '../../src/server/faults.js';
 import { formatDuration } from '../../src/server/rate-limit.js';
-import { maskKey } from '../../src/server/index.js';
+import { maskKey } from '../../src/server/auth.js';
 import { INVALID_JSON_MESSAGE } from '../../src/server/http.js';
 import { startTestServer, withServer, type TestServer } from '../support/server.js';
 import { call, errorOf } from './http.js';
