@@ -15,14 +15,15 @@
  * Persistence (with `dataFile`): an append-only JSON-lines journal, one fdatasync per
  * flush (concurrent requests share it). On open the journal is replayed (a torn last
  * line, from a crash mid-write, is dropped) and compacted: the live records are written
- * to a temp file, fsynced and renamed over the journal. It is compacted again when it
- * grows past its live size, and on close.
+ * to a temp file, fsynced and renamed over the journal. It is compacted again once the
+ * bytes appended since exceed both 16 MiB and the last snapshot's size, and on close.
  * File contents live beside it in `<dataFile>.blobs/`, one file per blob (see BlobStore).
  * `<dataFile>.lock` holds the owner's pid: a second server on the same file is refused,
  * and a lock left by a dead process (kill -9) is taken over.
  */
 import { mkdir, open, readFile, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 export interface StoredRecord {
   id: string;
@@ -296,8 +297,11 @@ async function releaseLock(dataFile: string): Promise<void> {
 export interface StoreOptions {
   /** Persist to this JSON-lines journal; in memory only when absent. */
   dataFile?: string;
-  /** Compact once this many entries were appended and they outnumber the live records. Default 10,000. */
-  compactAfterEntries?: number;
+  /**
+   * Compact once this many bytes were appended since the last compaction and they also
+   * exceed the size of that snapshot (so compaction costs O(1) per write). Default 16 MiB.
+   */
+  compactAfterBytes?: number;
 }
 
 export class Store {
@@ -305,7 +309,8 @@ export class Store {
   private pending: string[] = [];
   private chain: Promise<void> = Promise.resolve();
   private flushScheduled = false;
-  private appended = 0;
+  private appendedBytes = 0;
+  private snapshotBytes = 0;
   private handle: FileHandle | undefined;
   private closed = false;
 
@@ -392,38 +397,51 @@ export class Store {
 
   private async writePending(): Promise<void> {
     if (this.pending.length === 0 || !this.handle) return;
-    const lines = this.pending;
+    const data = this.pending.join('');
     this.pending = [];
-    await this.handle.write(lines.join(''));
+    await this.handle.writeFile(data);
     await this.handle.datasync();
-    this.appended += lines.length;
-    let live = 0;
-    for (const collection of this.collections.values()) live += collection.size;
-    if (this.appended > Math.max(this.options.compactAfterEntries ?? 10_000, live)) await this.compact();
+    this.appendedBytes += Buffer.byteLength(data);
+    if (this.appendedBytes > Math.max(this.options.compactAfterBytes ?? 16 * 1024 * 1024, this.snapshotBytes)) {
+      await this.compact();
+    }
   }
 
   private async replay(dataFile: string): Promise<void> {
-    let text: string;
+    let input: FileHandle;
     try {
-      text = await readFile(dataFile, 'utf8');
+      input = await open(dataFile, 'r');
     } catch (error) {
       if (isErrnoCode(error, 'ENOENT')) return;
       throw error;
     }
-    const lines = text.split('\n');
-    // Only the last line can be torn (a crash mid-append); anything else is corruption.
-    const lastIndex = text.endsWith('\n') ? lines.length - 2 : lines.length - 1;
-    for (let i = 0; i <= lastIndex; i++) {
-      const line = lines[i] ?? '';
-      if (line.trim() === '') continue;
+    // Line by line, so a journal larger than the biggest string V8 allows still loads.
+    const lines = createInterface({ input: input.createReadStream({ encoding: 'utf8' }), crlfDelay: Infinity });
+    // Each line is applied once the next one is seen: only the very last line may be
+    // torn (a crash mid-append) and is then dropped; a bad line before it is corruption.
+    let held: { text: string; number: number } | undefined;
+    let number = 0;
+    const applyLine = (line: { text: string; number: number }, last: boolean): void => {
       let entry: unknown;
       try {
-        entry = JSON.parse(line);
+        entry = JSON.parse(line.text);
       } catch {
-        if (i === lastIndex) break;
-        throw new Error(`${dataFile}:${i + 1}: corrupt journal line; restore a backup or delete the file`);
+        if (last) return;
+        throw new Error(`${dataFile}:${line.number}: corrupt journal line; restore a backup or delete the file`);
       }
-      this.apply(entry, `${dataFile}:${i + 1}`);
+      this.apply(entry, `${dataFile}:${line.number}`);
+    };
+    try {
+      for await (const text of lines) {
+        number++;
+        if (text.trim() === '') continue;
+        if (held) applyLine(held, false);
+        held = { text, number };
+      }
+      if (held) applyLine(held, true);
+    } finally {
+      lines.close();
+      await input.close();
     }
   }
 
@@ -453,13 +471,23 @@ export class Store {
     const temp = `${dataFile}.tmp`;
     const out = await open(temp, 'w');
     try {
-      const lines = [`${JSON.stringify(JOURNAL_HEADER)}\n`];
+      let batch = `${JSON.stringify(JOURNAL_HEADER)}\n`;
+      let written = 0;
+      // Written in batches so a large store never becomes one giant string.
       for (const collection of this.collections.values()) {
-        for (const item of collection.all()) lines.push(`${JSON.stringify({ op: 'put', c: collection.name, v: item })}\n`);
+        for (const item of collection.all()) {
+          batch += `${JSON.stringify({ op: 'put', c: collection.name, v: item })}\n`;
+          if (batch.length >= 1 << 20) {
+            await out.writeFile(batch);
+            written += Buffer.byteLength(batch);
+            batch = '';
+          }
+        }
       }
-      // Written in slices so a large store does not build one giant string.
-      for (let i = 0; i < lines.length; i += 1000) await out.write(lines.slice(i, i + 1000).join(''));
+      await out.writeFile(batch);
+      written += Buffer.byteLength(batch);
       await out.sync();
+      this.snapshotBytes = written;
     } finally {
       await out.close();
     }
@@ -467,6 +495,6 @@ export class Store {
     await syncDirectory(dirname(dataFile));
     await this.handle?.close();
     this.handle = await open(dataFile, 'a');
-    this.appended = 0;
+    this.appendedBytes = 0;
   }
 }

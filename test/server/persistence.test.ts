@@ -166,8 +166,8 @@ describe('Store', () => {
     await store.close();
   });
 
-  test('the journal is appended to and compacted once it outgrows the live records', async () => {
-    const store = await Store.open({ dataFile, compactAfterEntries: 50 });
+  test('the journal is appended to and compacted once it outgrows its threshold', async () => {
+    const store = await Store.open({ dataFile, compactAfterBytes: 2000 });
     const things = store.collection<{ id: string; n: number }>('things');
     things.insert({ id: 'x', n: 0 });
     await store.flush();
