@@ -52,7 +52,7 @@ const COLLECTIONS: Record<string, string> = {
 };
 
 /** How a message names the node at `pointer`: `assistant "support"`, `tools item 2`, `model`. */
-export function labelOf(pointer: string): string {
+function labelOf(pointer: string): string {
   const segments = pointerSegments(pointer);
   const last = segments.at(-1);
   const parent = segments.at(-2);
