@@ -311,6 +311,8 @@ export class Store {
   private flushScheduled = false;
   private appendedBytes = 0;
   private snapshotBytes = 0;
+  /** An append failed; the next flush compacts instead of appending. */
+  private journalSuspect = false;
   private handle: FileHandle | undefined;
   private closed = false;
 
@@ -399,8 +401,19 @@ export class Store {
     if (this.pending.length === 0 || !this.handle) return;
     const data = this.pending.join('');
     this.pending = [];
-    await this.handle.writeFile(data);
-    await this.handle.datasync();
+    if (this.journalSuspect) {
+      // A failed append may have left half a line mid-journal: rewrite it from memory.
+      await this.compact();
+      this.journalSuspect = false;
+      return;
+    }
+    try {
+      await this.handle.writeFile(data);
+      await this.handle.datasync();
+    } catch (error) {
+      this.journalSuspect = true;
+      throw error;
+    }
     this.appendedBytes += Buffer.byteLength(data);
     if (this.appendedBytes > Math.max(this.options.compactAfterBytes ?? 16 * 1024 * 1024, this.snapshotBytes)) {
       await this.compact();
