@@ -10,7 +10,11 @@ export interface ServerStats {
   requests: number;
   /** By route pattern: `"POST /v1/assistants/:assistant_id": 3`. Unmatched paths are not listed. */
   byRoute: Record<string, number>;
-  /** By response status; `"dropped"` counts connections closed by an injected fault. */
+  /**
+   * By response status, plus `"dropped"` (closed by an injected fault after processing),
+   * `"stalled"` (the client left during an injected stall; not processed) and
+   * `"client-gone"` (the client disconnected mid-request).
+   */
   byStatus: Record<string, number>;
   faults: { errors: number; drops: number; stalls: number };
   rateLimited: number;
