@@ -139,6 +139,14 @@ describe('assistants validate', () => {
     expect((await run([], dir, { PROD_NAME: 'Helper' })).stdout).toBe('assistants.yaml: valid (envs dev, prod): 1 assistant, 0 files.\n');
   });
 
+  it('checks every environment, default included, when there is no --env', async () => {
+    const dir = await folderWith({
+      'assistants.yaml': 'version: 1\nproject: demo\nenvironments:\n  default: {}\n  prod:\n    assistants:\n      helper: {model: gpt-4}\nassistants:\n  helper:\n    model: gpt-3.5-turbo\n',
+    });
+    expect((await run([], dir)).stdout).toBe('assistants.yaml: valid (envs default, prod): 1 assistant, 0 files.\n');
+    expect((await run(['--env', 'prod'], dir)).stdout).toBe('assistants.yaml: valid (env prod): 1 assistant, 0 files.\n');
+  });
+
   it('prints warnings on stderr and still succeeds', async () => {
     const dir = await folderWith({
       'assistants.yaml': 'version: 1\nproject: demo\nvariables:\n  unused: {default: x}\nassistants:\n  helper:\n    model: gpt-4\n',

@@ -1,7 +1,7 @@
 /**
  * `assistants validate [-f FILE] [--env NAME] [--json] [--print]`: schema and semantic
- * checks, no network. Without --env, a manifest whose environments do not include
- * `default` is checked in every environment it declares.
+ * checks, no network. Without --env, a manifest that declares environments is checked
+ * in every one of them.
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -67,7 +67,7 @@ async function validate(options: ValidateOptions, io: CliIo): Promise<Outcome> {
   const read = await readManifest({ file: options.file, cwd: io.cwd });
   if (!read.ok) return { file, environments: [], errors: read.errors, warnings: [] };
   const { manifest } = read;
-  const every = options.env === undefined && manifest.environments.length > 0 && !manifest.environments.includes(DEFAULT_ENVIRONMENT);
+  const every = options.env === undefined && manifest.environments.length > 0;
   const names = every ? manifest.environments : [options.env];
 
   const environments: Outcome['environments'] = [];
