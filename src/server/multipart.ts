@@ -47,7 +47,9 @@ function parsePartHeaders(block: string): PartHeaders {
   const params = new Map<string, string>();
   const re = /;\s*([^=;\s]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]*))/g;
   for (let m = re.exec(disposition); m; m = re.exec(disposition)) {
-    params.set((m[1] as string).toLowerCase(), m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : (m[3] ?? '').trim());
+    const value = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : (m[3] ?? '').trim();
+    // Browsers and form-data encoders escape these three as %22, %0D and %0A (WHATWG HTML).
+    params.set((m[1] as string).toLowerCase(), value.replace(/%22|%0D|%0A/gi, (e) => decodeURIComponent(e)));
   }
   const name = params.get('name');
   if (name === undefined) malformed('a part has no name');

@@ -172,6 +172,13 @@ describe('readMultipart', () => {
     ]);
   });
 
+  test('escaped quotes in a filename, as form encoders send them', async () => {
+    const up = await upload(server, 'x', 'say "hi".txt');
+    expect(up.body.filename).toBe('say "hi".txt');
+    const unicode = await upload(server, 'x', 'résumé ✓.txt');
+    expect(unicode.body.filename).toBe('résumé ✓.txt');
+  });
+
   test('boundary from the content type', () => {
     expect(multipartBoundary('multipart/form-data; boundary=abc')).toBe('abc');
     expect(multipartBoundary('multipart/form-data; boundary="a b"')).toBe('a b');
