@@ -13,6 +13,8 @@ import { defineEntry, type Origin, type Tree } from './tree.js';
 /** Nodes that may be produced by expanding aliases; far above any honest reuse. */
 export const MAX_ALIAS_NODES = 10_000;
 export const MAX_DEPTH = 64;
+/** Syntax errors reported before the rest are summed up in one line. */
+const MAX_SYNTAX_ERRORS = 50;
 
 export type ParseResult = { ok: true; tree: Tree } | { ok: false; errors: ManifestDiagnostic[] };
 
@@ -37,10 +39,19 @@ export function parseYamlTree(source: SourceFile, what: string): ParseResult {
   }
   const problems = [...doc.errors, ...doc.warnings];
   if (problems.length > 0) {
-    return {
-      ok: false,
-      errors: problems.map((e) => diagnosticAt(source, e.pos[0], syntaxMessage(e.code, e.message, what))),
-    };
+    // Past the parser's stack, everything after is noise. Where exactly it gave up
+    // depends on the stack size, so name the line, not the column.
+    const overflow = problems.find((e) => /call stack/i.test(e.message));
+    if (overflow !== undefined) {
+      const lineStart = source.text.lastIndexOf('\n', overflow.pos[0] - 1) + 1;
+      return { ok: false, errors: [diagnosticAt(source, lineStart, `${what} is nested too deeply to parse`)] };
+    }
+    const errors = problems.slice(0, MAX_SYNTAX_ERRORS).map((e) => diagnosticAt(source, e.pos[0], syntaxMessage(e.code, e.message, what)));
+    const last = problems[MAX_SYNTAX_ERRORS];
+    if (last !== undefined) {
+      errors.push(diagnosticAt(source, last.pos[0], `... and ${problems.length - MAX_SYNTAX_ERRORS} more YAML syntax errors`));
+    }
+    return { ok: false, errors };
   }
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null && doc.contents.source === '')) {
     return { ok: false, errors: [diagnosticAt(source, 0, `${what} is empty`)] };

@@ -4,7 +4,7 @@
  * rejects these too, so editors and the CLI agree) or the semantic checks (which the
  * schema lets through).
  */
-import { mkdir, symlink } from 'node:fs/promises';
+import { mkdir, symlink, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mkfifo } from './fifo.js';
 import { folderWith, type LoadIn } from './helpers.js';
@@ -43,7 +43,8 @@ export const BAD_MANIFESTS: BadCase[] = [
   { kind: 'file', name: 'only comments', manifest: '# nothing here\n# at all\n', expected: ["assistants.yaml:1:1: the manifest is empty"] },
   { kind: 'file', name: 'binary file', manifest: Buffer.from([0x76, 0x65, 0x72, 0x0a, 0x00, 0x01, 0x02]), expected: ["assistants.yaml:2:1: binary content (a NUL byte): a manifest must be UTF-8 text"] },
   { kind: 'file', name: 'invalid UTF-8', manifest: Buffer.concat([Buffer.from('version: 1\nproject: d'), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]), expected: ["assistants.yaml:2:11: invalid UTF-8: a manifest must be UTF-8 text"] },
-  { kind: 'file', name: 'manifest over 10 MB', manifest: `# ${'x'.repeat(11 * 1024 * 1024)}\n`, expected: ["assistants.yaml:1:1: manifest is 11.0 MB; a manifest can be at most 10.0 MB"] },
+  // Sparse: 50 MB on paper, nothing on disk.
+  { kind: 'file', name: 'manifest of 50 MB', setup: (dir) => truncate(join(dir, 'assistants.yaml'), 50 * 1024 * 1024), files: { 'assistants.yaml': '' }, expected: ["assistants.yaml:1:1: manifest is 50.0 MB; a manifest can be at most 10.0 MB"] },
   { kind: 'file', name: 'missing manifest', files: { 'other.yaml': 'x: 1\n' }, expected: ["assistants.yaml:1:1: manifest does not exist"] },
   { kind: 'file', name: 'manifest is a folder', files: { 'assistants.yaml/inner.txt': 'x' }, expected: ["assistants.yaml:1:1: manifest is a folder, not a file"] },
   // --- YAML
@@ -58,6 +59,7 @@ export const BAD_MANIFESTS: BadCase[] = [
   { kind: 'yaml', name: 'non-string key', manifest: m(`assistants:\n  helper:\n    model: gpt-4\n    ? [a, b]\n    : c\n`), expected: ["assistants.yaml:6:7: keys must be plain strings"] },
   { kind: 'yaml', name: 'binary tag', manifest: m(`assistants:\n  helper:\n    model: !!binary aGVsbG8=\n`), expected: ["assistants.yaml:5:21: a !!binary value is not allowed here: use a string, number, true/false or null"] },
   { kind: 'yaml', name: 'infinite number', manifest: m(`assistants:\n  helper:\n    model: .inf\n`), expected: ["assistants.yaml:5:12: Infinity is not allowed here: use a string, number, true/false or null"] },
+  { kind: 'yaml', name: 'nesting too deep for the parser', manifest: m(`${OK_ASSISTANT}x: ${'['.repeat(100_000)}\n`), expected: ['assistants.yaml:6:1: the manifest is nested too deeply to parse'] },
   { kind: 'yaml', name: 'nesting too deep', manifest: m(`${OK_ASSISTANT}x: ${'['.repeat(80)}${']'.repeat(80)}\n`), expected: ["assistants.yaml:6:68: nested more than 64 levels deep"] },
   // --- shape (the schema)
   { kind: 'shape', name: 'top level is a list', manifest: '- version: 1\n', expected: ["assistants.yaml:1:1: the manifest must be a mapping, not a list"] },
