@@ -21,9 +21,14 @@
  * `<dataFile>.lock` holds the owner's pid: a second server on the same file is refused,
  * and a lock left by a dead process (kill -9) is taken over.
  */
-import { mkdir, open, readFile, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
+import { DirectoryBlobStore, MemoryBlobStore, type BlobStore } from './blobs.js';
+import { acquireLock, releaseLock } from './data-lock.js';
+import { isErrnoCode, syncDirectory } from './durable-fs.js';
+
+export type { BlobStore, BlobWriter } from './blobs.js';
 
 export interface StoredRecord {
   id: string;
@@ -124,174 +129,6 @@ export class Collection<T extends StoredRecord> {
   clear(): void {
     this.items.clear();
   }
-}
-
-/** Where uploaded file contents go: memory, or one file each beside the journal. */
-export interface BlobStore {
-  /** Starts a blob; nothing is visible until `commit()` (which makes it durable). */
-  create(id: string): BlobWriter;
-  read(id: string): Promise<Buffer | undefined>;
-  remove(id: string): Promise<void>;
-  clear(): Promise<void>;
-}
-
-export interface BlobWriter {
-  write(chunk: Buffer): Promise<void>;
-  /** Finishes the blob and returns its size in bytes. */
-  commit(): Promise<number>;
-  abort(): Promise<void>;
-}
-
-class MemoryBlobStore implements BlobStore {
-  private readonly blobs = new Map<string, Buffer>();
-
-  create(id: string): BlobWriter {
-    const chunks: Buffer[] = [];
-    return {
-      write: async (chunk) => {
-        chunks.push(chunk);
-      },
-      commit: async () => {
-        const data = Buffer.concat(chunks);
-        this.blobs.set(id, data);
-        return data.length;
-      },
-      abort: async () => {
-        chunks.length = 0;
-      },
-    };
-  }
-
-  async read(id: string): Promise<Buffer | undefined> {
-    return this.blobs.get(id);
-  }
-
-  async remove(id: string): Promise<void> {
-    this.blobs.delete(id);
-  }
-
-  async clear(): Promise<void> {
-    this.blobs.clear();
-  }
-}
-
-class DirectoryBlobStore implements BlobStore {
-  constructor(private readonly dir: string) {}
-
-  private path(id: string): string {
-    // Ids are server-made (`file-` + alphanumerics); encode anyway so no id can escape the dir.
-    return join(this.dir, encodeURIComponent(id));
-  }
-
-  create(id: string): BlobWriter {
-    const temp = `${this.path(id)}.tmp`;
-    let handle: Promise<FileHandle> | undefined;
-    let size = 0;
-    const file = (): Promise<FileHandle> => (handle ??= mkdir(this.dir, { recursive: true }).then(() => open(temp, 'w')));
-    return {
-      write: async (chunk) => {
-        const fh = await file();
-        await fh.write(chunk);
-        size += chunk.length;
-      },
-      commit: async () => {
-        const fh = await file();
-        await fh.sync();
-        await fh.close();
-        await rename(temp, this.path(id));
-        await syncDirectory(this.dir);
-        return size;
-      },
-      abort: async () => {
-        if (handle) await (await handle).close().catch(() => undefined);
-        await rm(temp, { force: true });
-      },
-    };
-  }
-
-  async read(id: string): Promise<Buffer | undefined> {
-    try {
-      return await readFile(this.path(id));
-    } catch (error) {
-      if (isErrnoCode(error, 'ENOENT')) return undefined;
-      throw error;
-    }
-  }
-
-  async remove(id: string): Promise<void> {
-    await rm(this.path(id), { force: true });
-  }
-
-  async clear(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
-  }
-
-  /** Removes blobs no record refers to (left by a crash between a blob and its record). */
-  async prune(keep: (id: string) => boolean): Promise<void> {
-    let names: string[];
-    try {
-      names = await readdir(this.dir);
-    } catch (error) {
-      if (isErrnoCode(error, 'ENOENT')) return;
-      throw error;
-    }
-    for (const name of names) {
-      const id = decodeURIComponent(name);
-      if (name.endsWith('.tmp') || !keep(id)) await rm(join(this.dir, name), { force: true });
-    }
-  }
-}
-
-function isErrnoCode(error: unknown, code: string): boolean {
-  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Data files locked by stores of this process (the lock file's pid cannot tell them apart). */
-const lockedHere = new Set<string>();
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return isErrnoCode(error, 'EPERM');
-  }
-}
-
-async function acquireLock(dataFile: string): Promise<void> {
-  const lockFile = `${dataFile}.lock`;
-  if (lockedHere.has(lockFile)) throw new Error(`${dataFile} is already in use by another server in this process`);
-  for (;;) {
-    try {
-      const fh = await open(lockFile, 'wx');
-      await fh.writeFile(`${process.pid}\n`);
-      await fh.close();
-      lockedHere.add(lockFile);
-      return;
-    } catch (error) {
-      if (!isErrnoCode(error, 'EEXIST')) throw error;
-    }
-    const pid = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-      throw new Error(`${dataFile} is in use by another server (pid ${pid}); stop it or use another data file`);
-    }
-    await rm(lockFile, { force: true });
-  }
-}
-
-async function releaseLock(dataFile: string): Promise<void> {
-  const lockFile = `${dataFile}.lock`;
-  lockedHere.delete(lockFile);
-  await rm(lockFile, { force: true });
 }
 
 export interface StoreOptions {
