@@ -348,6 +348,17 @@ describe('validation', () => {
     expect((await call(server, 'POST', '/assistants', { model: 'm', file_ids: [f, f] })).body.file_ids).toEqual([f]);
   });
 
+  test('any JSON that is not an object is a 400 on every POST route', async () => {
+    const a = await createAssistant(server);
+    const paths = ['/assistants', `/assistants/${a.id as string}`, `/assistants/${a.id as string}/files`];
+    for (const path of paths) {
+      for (const raw of ['null', '1', '"x"', 'true', '[]', '[{"model":"m"}]']) {
+        const error = errorOf(await call(server, 'POST', path, raw));
+        expect(error, `${path} ${raw}`).toMatchObject({ status: 400, type: 'invalid_request_error', code: 'invalid_type' });
+      }
+    }
+  });
+
   test('lengths count characters, not UTF-16 units', async () => {
     const emoji = '😀'.repeat(256);
     expect((await call(server, 'POST', '/assistants', { model: 'm', name: emoji })).status).toBe(200);
