@@ -17,6 +17,8 @@ export const LIMITS = {
   description: 512,
   instructions: MAX_INSTRUCTIONS_CHARS,
   metadataValue: 512,
+  /** The API's 16, less the ownership tag. */
+  metadataEntries: 15,
 } as const;
 
 export interface SemanticResult {
@@ -45,7 +47,14 @@ export function checkSemantics(resolved: Tree, raw: Tree): SemanticResult {
     limit(childPointer(at, 'description'), assistant.description, LIMITS.description, 'description');
     limit(childPointer(at, 'instructions'), assistant.instructions, LIMITS.instructions, 'instructions');
     if (assistant.model === '') errors.push(diagnosticFor(resolved, childPointer(at, 'model'), 'model is empty after interpolation'));
-    for (const [metaKey, value] of entriesOf(assistant.metadata)) {
+    const metadata = entriesOf(assistant.metadata);
+    if (metadata.length > LIMITS.metadataEntries) {
+      // Each part was within the limit; the environment's entries merged in pass it.
+      errors.push(
+        diagnosticFor(resolved, childPointer(at, 'metadata'), `metadata has ${metadata.length} entries with the environment's merged in; at most ${LIMITS.metadataEntries} allowed (the API allows 16 and one is reserved for ownership)`, 'key'),
+      );
+    }
+    for (const [metaKey, value] of metadata) {
       limit(childPointer(childPointer(at, 'metadata'), metaKey), value, LIMITS.metadataValue, `metadata "${metaKey}"`);
     }
 
