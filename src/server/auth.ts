@@ -10,7 +10,7 @@ import { ApiError } from './errors.js';
 const MISSING_KEY_MESSAGE =
   "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username and password. You can obtain an API key from https://platform.openai.com/account/api-keys.";
 
-export const BETA_MESSAGE =
+const BETA_MESSAGE =
   "You must provide the 'OpenAI-Beta' header to access the Assistants API. Please try again by setting the header 'OpenAI-Beta: assistants=v1'.";
 
 /** `sk-ab*****…wxyz`: enough to recognise a key, never enough to use it. */

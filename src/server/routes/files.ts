@@ -32,30 +32,6 @@ export function fileCollection(store: Store): Collection<OpenAIFile> {
   return store.collection<OpenAIFile>('files');
 }
 
-/**
- * Stores a File made by the server itself (for example a run's output) and returns it.
- * Uploads go through `POST /v1/files`.
- */
-export async function createFile(
-  store: Store,
-  input: { filename: string; purpose: FilePurpose; content: Buffer },
-): Promise<OpenAIFile> {
-  const id = newId(ID_PREFIX.file);
-  const writer = store.blobs.create(id);
-  await writer.write(input.content);
-  const bytes = await writer.commit();
-  return fileCollection(store).insert({
-    id,
-    object: 'file',
-    bytes,
-    created_at: nowSeconds(),
-    filename: input.filename,
-    purpose: input.purpose,
-    status: 'processed',
-    status_details: null,
-  });
-}
-
 export function registerFileRoutes(router: Router, ctx: ServerContext): void {
   const files = fileCollection(ctx.store);
   const { links } = assistantCollections(ctx.store);
