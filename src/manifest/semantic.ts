@@ -10,7 +10,7 @@ import { checkParametersSchema } from './parameters-schema.js';
 import { childPointer } from './pointer.js';
 import { characterCount, MAX_INSTRUCTIONS_CHARS } from './referenced-text.js';
 import { didYouMean } from './suggest.js';
-import { diagnosticFor, entriesOf, isRecord, type Tree } from './tree.js';
+import { diagnosticFor, entriesOf, isRecord, valueAt, type Tree } from './tree.js';
 
 export const LIMITS = {
   name: 256,
@@ -48,8 +48,9 @@ export function checkSemantics(resolved: Tree, raw: Tree): SemanticResult {
     limit(childPointer(at, 'instructions'), assistant.instructions, LIMITS.instructions, 'instructions');
     if (assistant.model === '') errors.push(diagnosticFor(resolved, childPointer(at, 'model'), 'model is empty after interpolation'));
     const metadata = entriesOf(assistant.metadata);
-    if (metadata.length > LIMITS.metadataEntries) {
-      // Each part was within the limit; the environment's entries merged in pass it.
+    const declaredMetadata = entriesOf(valueAt(raw.value, childPointer(at, 'metadata')));
+    if (metadata.length > LIMITS.metadataEntries && declaredMetadata.length <= LIMITS.metadataEntries) {
+      // The schema checked each part; the environment's entries merged in pass the limit.
       errors.push(
         diagnosticFor(resolved, childPointer(at, 'metadata'), `metadata has ${metadata.length} entries with the environment's merged in; at most ${LIMITS.metadataEntries} allowed (the API allows 16 and one is reserved for ownership)`, 'key'),
       );
