@@ -1,0 +1,431 @@
+/**
+ * `npm run bench`: plan and apply at scale against the round-trip floor, a naive sync
+ * script, a rate limit, and CLI start-up. See issue 7.
+ *
+ *   node bench/run.js [--latency 25] [--sizes 10,100,1000] [--parallelism 10]
+ *                     [--rate-limit 50] [--rate-limit-n 500] [--startup-runs 10] [--no-naive]
+ *
+ * What is measured: the built CLI (`node dist/cli/main.js`) as a child process, as a user
+ * or CI runs it, against `startServer()` running in this process on loopback. Wall time
+ * is spawn to exit (Node start-up included); requests come from the server's counters;
+ * peak memory is the child's max RSS (getrusage, via rss-hook.js). The naive baseline
+ * runs in this process over the same client, one request at a time.
+ * Writes bench/results.json.
+ */
+import { rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startServer } from '../dist/server/index.js';
+import { runCli } from './cli.js';
+import { naiveClient, naiveDestroy, naiveSync } from './naive.js';
+import { desiredAssistants, makeProject, writeManifest } from './workload.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const benchStarted = performance.now();
+/** The whole run must fit in 10 minutes; optional work is skipped past this mark. */
+const SOFT_BUDGET_MS = 7.5 * 60_000;
+
+const { values: flags } = parseArgs({
+  options: {
+    latency: { type: 'string', default: '25' },
+    sizes: { type: 'string', default: '10,100,1000' },
+    parallelism: { type: 'string', default: '10' },
+    'rate-limit': { type: 'string', default: '50' },
+    'rate-limit-n': { type: 'string', default: '500' },
+    'startup-runs': { type: 'string', default: '10' },
+    'no-naive': { type: 'boolean', default: false },
+  },
+});
+const positiveInt = (name, raw) => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${raw}`);
+  return n;
+};
+const L = positiveInt('latency', flags.latency);
+const P = Math.max(1, positiveInt('parallelism', flags.parallelism));
+const SIZES = flags.sizes.split(',').map((s) => positiveInt('sizes', s.trim()));
+const RATE = Math.max(1, positiveInt('rate-limit', flags['rate-limit']));
+const RATE_N = positiveInt('rate-limit-n', flags['rate-limit-n']);
+const STARTUP_RUNS = Math.max(1, positiveInt('startup-runs', flags['startup-runs']));
+
+const FLOOR_FORMULA =
+  'floor = latency x (R + max(C, ceil(W / P))), R = assistant list pages read one after another (cursor; the /files list runs beside them), ' +
+  'W = writes the change needs (uploads, creates, modifies, deletes), C = longest chain of dependent writes ' +
+  '(upload -> create; delete assistant -> delete its file), P = --parallelism. A lower bound: no server time, transfer or process start-up.';
+
+const log = (line) => process.stderr.write(`[bench ${((performance.now() - benchStarted) / 1000).toFixed(0).padStart(3)}s] ${line}\n`);
+
+function pages(count) {
+  return Math.max(1, Math.ceil(count / 100));
+}
+
+/** The least work each phase needs, from the workload alone. */
+function minimum(phase, n) {
+  switch (phase) {
+    case 'cold apply':
+      return { reads: 2, chainRead: 1, writes: 3 * n, chainWrite: n > 0 ? 2 : 0 };
+    case 'no-change plan':
+      return { reads: pages(n) + 1, chainRead: pages(n), writes: 0, chainWrite: 0 };
+    case '10% edit apply': {
+      const edits = Math.floor(n / 10) + (n % 10 > 3 ? 1 : 0);
+      return { reads: pages(n) + 1, chainRead: pages(n), writes: edits, chainWrite: edits > 0 ? 1 : 0 };
+    }
+    case 'destroy':
+      return { reads: pages(n) + 1, chainRead: pages(n), writes: 3 * n, chainWrite: n > 0 ? 2 : 0 };
+    default:
+      throw new Error(phase);
+  }
+}
+
+function floorMs(min) {
+  return L * (min.chainRead + Math.max(min.chainWrite, Math.ceil(min.writes / P)));
+}
+
+function routeDelta(before, after) {
+  const out = {};
+  for (const [route, count] of Object.entries(after.byRoute)) {
+    const d = count - (before.byRoute[route] ?? 0);
+    if (d) out[route] = d;
+  }
+  return out;
+}
+
+function failedOperations(result) {
+  const text = `${result.stdout}\n${result.stderr}`;
+  const match = /(\d+) operation\(s\) failed/.exec(text);
+  if (match) return Number(match[1]);
+  return result.code === 0 ? 0 : null;
+}
+
+function tail(text, lines = 6) {
+  return text.trim().split('\n').slice(-lines).join('\n');
+}
+
+const editedIndexes = (n) => new Set(Array.from({ length: n }, (_, i) => i).filter((i) => i % 10 === 3));
+
+async function ourPhases(server, n) {
+  const dir = await makeProject(n);
+  const manifest = ['-f', join(dir, 'assistants.yaml'), '--endpoint', server.url];
+  const steps = [
+    { phase: 'cold apply', args: ['apply', ...manifest, '--auto-approve', '--parallelism', String(P)], ok: [0] },
+    { phase: 'no-change plan', args: ['plan', ...manifest, '--detailed-exitcode'], ok: [0] },
+    {
+      phase: '10% edit apply',
+      before: () => writeManifest(dir, desiredAssistants(n, editedIndexes(n))),
+      args: ['apply', ...manifest, '--auto-approve', '--parallelism', String(P)],
+      ok: [0],
+    },
+    { phase: 'destroy', args: ['destroy', ...manifest, '--auto-approve', '--parallelism', String(P)], ok: [0] },
+  ];
+  const rows = [];
+  for (const step of steps) {
+    if (step.before) await step.before();
+    const statsBefore = server.stats();
+    const result = await runCli(step.args, { cwd: dir, server });
+    const statsAfter = server.stats();
+    const min = minimum(step.phase, n);
+    const floor = floorMs(min);
+    const ok = step.ok.includes(result.code);
+    if (!ok) log(`${step.phase} N=${n}: exit ${result.code}\n${tail(result.stderr)}`);
+    rows.push({
+      n,
+      phase: step.phase,
+      ok,
+      exitCode: result.code,
+      wallMs: round(result.wallMs),
+      requests: result.requests,
+      minRequests: min.reads + min.writes,
+      floorMs: floor,
+      overFloor: floor > 0 ? round(result.wallMs / floor, 2) : null,
+      peakRssMb: result.peakRssMb === null ? null : round(result.peakRssMb, 1),
+      firstRequestMs: result.firstRequestMs === null ? null : round(result.firstRequestMs),
+      afterLastRequestMs: result.afterLastRequestMs === null ? null : round(result.afterLastRequestMs),
+      rateLimited: statsAfter.rateLimited - statsBefore.rateLimited,
+      failedOperations: failedOperations(result),
+      byRoute: routeDelta(statsBefore, statsAfter),
+    });
+    log(`ours  N=${n} ${step.phase}: ${(result.wallMs / 1000).toFixed(2)} s, ${result.requests} requests, floor ${(floor / 1000).toFixed(2)} s`);
+  }
+  await rm(dir, { recursive: true, force: true });
+  return rows;
+}
+
+/** Seconds the naive destroy would take at one request per round trip, for the budget check. */
+function naiveEstimateMs(requests) {
+  return requests * (L + 3);
+}
+
+async function naivePhases(server, n) {
+  const origin = server.url.replace(/\/v1$/, '');
+  await fetch(`${origin}/_admin/reset`, { method: 'POST' });
+  const dir = await makeProject(n);
+  const client = naiveClient(server.url);
+  const rows = [];
+  const measure = async (phase, run) => {
+    const before = server.stats().requests;
+    const started = performance.now();
+    let error = null;
+    try {
+      await run();
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+      log(`naive N=${n} ${phase}: ${error}`);
+    }
+    const wallMs = performance.now() - started;
+    const requests = server.stats().requests - before;
+    rows.push({ n, phase, wallMs: round(wallMs), requests, error });
+    log(`naive N=${n} ${phase}: ${(wallMs / 1000).toFixed(2)} s, ${requests} requests`);
+  };
+  try {
+    await measure('cold apply', () => naiveSync(client, dir, desiredAssistants(n)));
+    await measure('no-change plan', () => naiveSync(client, dir, desiredAssistants(n), { dryRun: true }));
+    await measure('10% edit apply', () => naiveSync(client, dir, desiredAssistants(n, editedIndexes(n))));
+    const elapsed = performance.now() - benchStarted;
+    const estimate = naiveEstimateMs(3 * n + Math.ceil(n / 20) + 1);
+    // The rate-limit run (~RATE_N*3/RATE s) and start-up runs still follow.
+    const stillToCome = ((3 * RATE_N) / RATE) * 1000 + 20_000;
+    if (elapsed + estimate + stillToCome < SOFT_BUDGET_MS) {
+      await measure('destroy', () => naiveDestroy(client));
+    } else {
+      rows.push({ n, phase: 'destroy', wallMs: null, requests: null, error: null, skipped: `skipped to stay within the 10-minute budget (would take ~${(estimate / 1000).toFixed(0)} s)` });
+      log(`naive N=${n} destroy: skipped (budget)`);
+    }
+  } finally {
+    await client.configuration.close();
+    await fetch(`${origin}/_admin/reset`, { method: 'POST' });
+    await rm(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+async function rateLimitRun() {
+  const server = await startServer({ port: 0, latencyMs: L, rateLimit: RATE });
+  try {
+    const dir = await makeProject(RATE_N);
+    const manifest = ['-f', join(dir, 'assistants.yaml'), '--endpoint', server.url];
+    const result = await runCli(['apply', ...manifest, '--auto-approve', '--parallelism', String(P)], { cwd: dir, server });
+    const stats = server.stats();
+    const admitted = stats.requests - stats.rateLimited;
+    // The window the server was busy: first request's arrival to the last one's answer.
+    const windowMs = result.firstRequestMs === null ? result.wallMs : result.wallMs - result.firstRequestMs - result.afterLastRequestMs + L;
+    const converged = await runCli(['plan', ...manifest, '--detailed-exitcode'], { cwd: dir, server, measureMemory: false });
+    if (result.code !== 0) log(`rate-limited apply: exit ${result.code}\n${tail(result.stderr)}`);
+    await rm(dir, { recursive: true, force: true });
+    const out = {
+      n: RATE_N,
+      limitRps: RATE,
+      exitCode: result.code,
+      wallMs: round(result.wallMs),
+      requests: stats.requests,
+      admitted,
+      rateLimited: stats.rateLimited,
+      activeWindowMs: round(windowMs),
+      achievedRps: round(admitted / (windowMs / 1000), 1),
+      shareOfLimit: round(admitted / (windowMs / 1000) / RATE, 3),
+      achievedRpsWholeRun: round(admitted / (result.wallMs / 1000), 1),
+      shareOfLimitWholeRun: round(admitted / (result.wallMs / 1000) / RATE, 3),
+      failedOperations: failedOperations(result),
+      convergedAfter: converged.code === 0,
+      peakRssMb: result.peakRssMb === null ? null : round(result.peakRssMb, 1),
+    };
+    log(`rate limit ${RATE} rps, N=${RATE_N}: ${(result.wallMs / 1000).toFixed(1)} s, ${admitted} admitted + ${stats.rateLimited} 429s, ${(out.shareOfLimit * 100).toFixed(1)}% of the limit`);
+    return out;
+  } finally {
+    await server.close();
+  }
+}
+
+async function startupRun() {
+  const quickstart = join(here, '..', 'examples', 'quickstart', 'assistants.yaml');
+  const args = ['validate', '-f', quickstart];
+  const first = await runCli(args, { cwd: here, measureMemory: false });
+  const command = first.code === 0 ? 'validate' : '--version';
+  const finalArgs = command === 'validate' ? args : ['--version'];
+  if (command !== 'validate') log(`validate exited ${first.code}; timing --version instead`);
+  const times = [];
+  for (let i = 0; i < STARTUP_RUNS; i++) times.push((await runCli(finalArgs, { cwd: here, measureMemory: false })).wallMs);
+  const sorted = [...times].sort((a, b) => a - b);
+  const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+  // A bare `node -e ''` for scale: what Node itself costs before any of our code runs.
+  const bare = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    await new Promise((resolve) => {
+      import('node:child_process').then(({ spawn }) => spawn(process.execPath, ['-e', ''], { stdio: 'ignore' }).on('close', resolve));
+    });
+    bare.push(performance.now() - t);
+  }
+  bare.sort((a, b) => a - b);
+  return {
+    command: `assistants ${finalArgs.join(' ').replace(quickstart, 'examples/quickstart/assistants.yaml')}`,
+    runs: STARTUP_RUNS,
+    medianMs: round(median),
+    minMs: round(sorted[0]),
+    maxMs: round(sorted[sorted.length - 1]),
+    bareNodeMedianMs: round(bare[2]),
+  };
+}
+
+function round(x, digits = 0) {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+// ---------------------------------------------------------------- report
+
+function table(headers, rows) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => cells.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const sec = (ms) => (ms === null || ms === undefined ? '-' : (ms / 1000).toFixed(2));
+
+function report(results) {
+  const out = [];
+  out.push(`assistants bench: server in-process (latency ${L} ms per request, loopback), CLI as a child process (node dist/cli/main.js, Node start-up included), --parallelism ${P}; ${results.meta.cpus} CPUs, Node ${process.version}, load average ${results.meta.loadAverageAtStart.join(' ')} at start (the machine is shared)`);
+  out.push('');
+  const rows = results.phases.map((r) => {
+    const naive = results.naive.find((x) => x.n === r.n && x.phase === r.phase);
+    const naiveCell = !naive ? '-' : naive.skipped ? 'skipped' : naive.error ? 'error' : sec(naive.wallMs);
+    const speedup = naive && naive.wallMs ? `${(naive.wallMs / r.wallMs).toFixed(1)}x` : '-';
+    return [
+      r.n,
+      r.phase + (r.ok ? '' : ` (exit ${r.exitCode})`),
+      sec(r.wallMs),
+      `${r.requests}/${r.minRequests}`,
+      sec(r.floorMs),
+      r.overFloor === null ? '-' : `${r.overFloor.toFixed(2)}x`,
+      sec(r.firstRequestMs),
+      r.peakRssMb === null ? '-' : r.peakRssMb.toFixed(0),
+      naiveCell,
+      naive && naive.requests !== null ? naive.requests : '-',
+      speedup,
+    ];
+  });
+  out.push(table(['N', 'phase', 'wall s', 'req/min', 'floor s', 'x floor', 'to 1st req s', 'peak MB', 'naive s', 'naive req', 'vs naive'], rows));
+  out.push('');
+  out.push(`floor: ${FLOOR_FORMULA}`);
+  out.push('req/min: requests the server counted / the least the change needs. to 1st req: spawn to the first request (Node start-up, manifest load, hashing, lock).');
+  out.push('naive: a plain script over our client in this process: lists everything (pages of 100), then uploads, creates, modifies or deletes one request at a time.');
+  const skipped = results.naive.filter((x) => x.skipped);
+  for (const s of skipped) out.push(`naive N=${s.n} ${s.phase}: ${s.skipped}.`);
+  out.push('');
+  const rl = results.rateLimit;
+  if (rl) {
+    out.push(`rate limit ${rl.limitRps} rps, cold apply of ${rl.n} (${rl.n * 2} files): ${sec(rl.wallMs)} s, ${rl.admitted} requests admitted + ${rl.rateLimited} answered 429; ` +
+      `${rl.achievedRps} rps over the busy window (${sec(rl.activeWindowMs)} s) = ${(rl.shareOfLimit * 100).toFixed(1)}% of the limit ` +
+      `(${(rl.shareOfLimitWholeRun * 100).toFixed(1)}% over the whole run, start-up included); failed operations: ${rl.failedOperations ?? 'unknown'}; ` +
+      `plan afterwards ${rl.convergedAfter ? 'shows no changes' : 'STILL SHOWS CHANGES'}.`);
+  }
+  const su = results.startup;
+  out.push(`start-up: ${su.command}: median ${su.medianMs} ms over ${su.runs} cold processes (min ${su.minMs}, max ${su.maxMs}; one warm-up run not counted); bare \`node -e ''\` median ${su.bareNodeMedianMs} ms.`);
+  out.push('');
+  out.push(table(['target', 'figure', 'met'], results.targets.map((t) => [t.target, t.figure, t.met === null ? 'n/a' : t.met ? 'yes' : 'NO'])));
+  const missed = [...new Set(results.targets.filter((t) => t.met === false && t.note).map((t) => t.note))];
+  if (missed.length) {
+    out.push('');
+    out.push('Why targets are missed, and what would close them (causes found by profiling the CLI with --cpu-prof at N=1000):');
+    for (const note of missed) out.push(`- ${note}`);
+  }
+  return out.join('\n');
+}
+
+/** Causes found by profiling the CLI (node --cpu-prof) at N=1000; printed beside a missed target. */
+const NOTES = {
+  applyFloor:
+    'apply/destroy vs floor: the CLI is CPU-bound, not waiting on the API. src/apply/pool.ts runGraph rescans every task ' +
+    '(and allocates deps.map) on each completion, O(T^2): ~1.3 s of CPU for 3,000 operations; plus one fsynced journal append per ' +
+    'operation, a ~0.5 s YAML parse of the 9,000-line manifest and ~0.5 s of start-up. Close it with a ready queue ' +
+    '(count unfinished deps per task, push dependants on completion), group-committed journal appends, and the start-up fixes below.',
+  planFloor:
+    'no-change plan / 10% edit vs floor: the floor is only 0.25-0.5 s of round trips, and the CLI spends ~1 s of CPU in ' +
+    'src/plan/view.ts liveView, which rebuilds the id->label map of every recorded file for every assistant ' +
+    '(O(assistants x files) = 2 million map inserts at N=1000); build it once per plan. The fixed cost of a process ' +
+    '(Node + module load + ajv compile ~0.5 s, YAML parse ~0.5 s, hashing 2,000 files) stays: within 1.3x of a 0.25 s ' +
+    'floor is out of reach for a process-per-command CLI; "to 1st req" shows that share.',
+  naivePlan:
+    'no-change plan / 10% edit vs naive: the naive script runs in the already-warm benchmark process and its listing is the ' +
+    'same ~11 requests (our paginator pages by 100), so it pays only the round trips; our CLI pays process start-up, manifest ' +
+    'parse and hashing on top. The 8x target can only hold where writes dominate (cold apply, destroy), and there --parallelism 10 ' +
+    'caps the gain at about 10x the round trips.',
+  rateLimit:
+    'rate limit: operations fail after 6 attempts because 429s count against maxAttempts (src/apply/executor.ts attempt), and ' +
+    'after a 429 the shared RateGate pauses for retry-after-ms (the time until ONE token, ~20 ms at 50 rps) and then releases all ' +
+    '--parallelism workers at once, so 9 of 10 get 429 again. Close it by not spending attempts on 429s (bound by time instead) ' +
+    'and pacing sends after a 429 (release one request per retry-after, or a client token bucket fed by x-ratelimit-* headers).',
+  startup:
+    'start-up: every command loads every module (undici, the client, the server code) and compiles the manifest JSON Schema with ' +
+    'ajv on each run (~150-250 ms of codegen, src/manifest/schema-check.ts). Close it with ajv standalone code generated at build ' +
+    'time and lazy import() of each command in src/cli/main.ts (validate needs no HTTP client).',
+};
+
+function targets(results) {
+  const at = (n, phase) => results.phases.find((r) => r.n === n && r.phase === phase);
+  const naiveAt = (n, phase) => results.naive.find((r) => r.n === n && r.phase === phase && r.wallMs);
+  const big = Math.max(...SIZES);
+  const out = [];
+  for (const phase of ['cold apply', 'no-change plan', '10% edit apply', 'destroy']) {
+    const r = at(big, phase);
+    if (!r) continue;
+    out.push({ target: `${phase} N=${big} within 1.3x of floor`, figure: r.overFloor === null ? '-' : `${r.overFloor.toFixed(2)}x`, met: r.overFloor === null ? null : r.ok && r.overFloor <= 1.3, note: phase === 'cold apply' || phase === 'destroy' ? NOTES.applyFloor : NOTES.planFloor });
+  }
+  for (const phase of ['cold apply', 'no-change plan', '10% edit apply', 'destroy']) {
+    const r = at(big, phase);
+    const nv = naiveAt(big, phase);
+    if (!r || !nv) continue;
+    const ratio = nv.wallMs / r.wallMs;
+    out.push({ target: `${phase} N=${big} >= 8x faster than naive`, figure: `${ratio.toFixed(1)}x`, met: ratio >= 8, note: phase === 'cold apply' || phase === 'destroy' ? NOTES.applyFloor : NOTES.naivePlan });
+  }
+  const rl = results.rateLimit;
+  if (rl) {
+    out.push({ target: `>= 90% of a ${rl.limitRps} rps limit, 0 failures (N=${rl.n})`, figure: `${(rl.shareOfLimit * 100).toFixed(1)}%, ${rl.failedOperations ?? '?'} failed`, met: rl.shareOfLimit >= 0.9 && rl.failedOperations === 0 && rl.exitCode === 0, note: NOTES.rateLimit });
+  }
+  const plan = at(big, 'no-change plan');
+  if (plan) out.push({ target: `no-change plan N=${big} well under 100 requests`, figure: `${plan.requests} requests`, met: plan.ok && plan.requests < 50 });
+  const peak = Math.max(...results.phases.filter((r) => r.n === big && r.peakRssMb !== null).map((r) => r.peakRssMb));
+  if (Number.isFinite(peak)) out.push({ target: `peak memory N=${big} < 200 MB`, figure: `${peak.toFixed(0)} MB`, met: peak < 200 });
+  out.push({ target: 'start-up < 300 ms', figure: `${results.startup.medianMs} ms`, met: results.startup.medianMs < 300, note: NOTES.startup });
+  return out;
+}
+
+async function main() {
+  const results = {
+    meta: {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: availableParallelism?.() ?? cpus().length,
+      latencyMs: L,
+      parallelism: P,
+      sizes: SIZES,
+      loadAverageAtStart: loadavg().map((x) => round(x, 2)),
+      measured: 'the built CLI as a child process (spawn to exit, Node start-up included) against startServer() in the benchmark process; naive baseline in the benchmark process',
+      floorFormula: FLOOR_FORMULA,
+    },
+    phases: [],
+    naive: [],
+    rateLimit: null,
+    startup: null,
+    targets: [],
+  };
+  for (const n of SIZES) {
+    const server = await startServer({ port: 0, latencyMs: L });
+    try {
+      results.phases.push(...(await ourPhases(server, n)));
+      if (!flags['no-naive']) results.naive.push(...(await naivePhases(server, n)));
+    } finally {
+      await server.close();
+    }
+  }
+  if (RATE_N > 0) results.rateLimit = await rateLimitRun();
+  results.startup = await startupRun();
+  results.targets = targets(results);
+  results.meta.benchWallMs = round(performance.now() - benchStarted);
+  results.meta.loadAverageAtEnd = loadavg().map((x) => round(x, 2));
+  await writeFile(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${report(results)}\n\nbench wall time ${(results.meta.benchWallMs / 1000).toFixed(0)} s; results in bench/results.json\n`);
+}
+
+await main();
