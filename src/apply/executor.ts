@@ -62,14 +62,22 @@ export async function applyPlan(
   };
 }
 
+/** When an ambiguous request was sent and when it failed: a look-up must start after the failure. */
+interface RecoveryWindow {
+  startedAt: number;
+  failedAt: number;
+}
+
 class PlanRun {
   private readonly gate = new RateGate();
   /** Current file id by manifest name: the state's, then each upload's. */
   private readonly fileIds = new Map<string, string>();
   /** Ids this run has recorded, so recovery never claims one twice. */
   private readonly claimed = new Set<string>();
-  private listing: { startedAt: number; result: Promise<AssistantObject[]> } | null = null;
-  private fileListing: { startedAt: number; result: Promise<OpenAIFile[]> } | null = null;
+  /** Uploads a dead run started and may have finished, by file name. */
+  private readonly pendingUploads: NonNullable<StateFile['pendingUploads']>;
+  private assistantListing: Listing<AssistantObject[]> | null = null;
+  private fileListing: Listing<OpenAIFile[]> | null = null;
 
   constructor(
     private readonly plan: Plan,
@@ -81,6 +89,7 @@ class PlanRun {
     for (const [name, record] of Object.entries(state.files)) this.fileIds.set(name, record.id);
     for (const record of Object.values(state.assistants)) this.claimed.add(record.id);
     for (const record of Object.values(state.files)) this.claimed.add(record.id);
+    this.pendingUploads = state.pendingUploads ?? {};
   }
 
   async execute(node: OperationNode): Promise<void> {
@@ -154,8 +163,8 @@ class PlanRun {
     const tag = formatOwner({ project: this.plan.project, environment: this.plan.environment, key: change.key });
     const body = this.createBody(change);
     const created = await this.attempt(node, true, () => this.api.createAssistant(body), {
-      recover: async (since) => {
-        const found = (await this.assistantsListedAfter(since)).find(
+      recover: async ({ failedAt }) => {
+        const found = (await this.assistantsListedAfter(failedAt)).find(
           (a) => a.metadata?.[OWNERSHIP_METADATA_KEY] === tag && !this.claimed.has(a.id),
         );
         return found ?? null;
@@ -165,7 +174,11 @@ class PlanRun {
     return created;
   }
 
-  /** Uploads a file at most once; recovery finds an unclaimed upload with the same name and content. */
+  /**
+   * Uploads a file at most once. Files carry no tag, so an upload is recognised by name,
+   * size, content and time: after an ambiguous failure in this run, and before uploading
+   * again what a dead run had started (its intent is in the state).
+   */
   private async upload(node: OperationNode, file: FileChange): Promise<OpenAIFile> {
     const path = file.path;
     if (!path) throw new Error(`plan entry for file ${file.name} has no path`);
@@ -173,16 +186,25 @@ class PlanRun {
     if (actual !== file.sha256) {
       throw new Error(`${path} changed since the plan was made (sha256 ${actual.slice(0, 12)}, planned ${file.sha256.slice(0, 12)}); run plan again`);
     }
-    const uploaded = await this.attempt(node, true, () => this.api.uploadFile(path, file.filename), {
-      recover: async (since) => {
-        for (const candidate of await this.filesListedAfter(since)) {
-          if (this.claimed.has(candidate.id) || candidate.filename !== file.filename || candidate.bytes !== file.bytes) continue;
-          if (candidate.createdAt < Math.floor(since / 1000) - 1) continue;
-          if ((await this.api.downloadFileSha256(candidate.id)) === file.sha256) return candidate;
-        }
-        return null;
-      },
-    });
+    const findUpload = async ({ startedAt, failedAt }: RecoveryWindow): Promise<OpenAIFile | null> => {
+      for (const candidate of await this.filesListedAfter(failedAt)) {
+        if (this.claimed.has(candidate.id) || candidate.filename !== file.filename || candidate.bytes !== file.bytes) continue;
+        if (candidate.createdAt < Math.floor(startedAt / 1000) - 1) continue;
+        if ((await this.api.downloadFileSha256(candidate.id)) === file.sha256) return candidate;
+      }
+      return null;
+    };
+    const pending = this.pendingUploads[file.name];
+    const leftOver =
+      pending?.sha256 === file.sha256
+        ? await this.withRetries(node, () => findUpload({ startedAt: Date.parse(pending.startedAt), failedAt: Date.now() }))
+        : null;
+    if (leftOver) {
+      this.claimed.add(leftOver.id);
+      return leftOver;
+    }
+    await this.journal.append({ op: 'file.upload-started', name: file.name, sha256: file.sha256, bytes: file.bytes, filename: file.filename, at: new Date().toISOString() });
+    const uploaded = await this.attempt(node, true, () => this.api.uploadFile(path, file.filename), { recover: findUpload });
     this.claimed.add(uploaded.id);
     return uploaded;
   }
@@ -234,7 +256,7 @@ class PlanRun {
     node: OperationNode,
     ambiguousOnFailure: boolean,
     send: () => Promise<T>,
-    extra: { notFoundIsDone?: boolean; recover?: (sinceMs: number) => Promise<T | null> } = {},
+    extra: { notFoundIsDone?: boolean; recover?: (window: RecoveryWindow) => Promise<T | null> } = {},
   ): Promise<T> {
     const maxAttempts = this.options.maxAttempts ?? 6;
     const startedAt = Date.now();
@@ -243,6 +265,7 @@ class PlanRun {
       try {
         return await send();
       } catch (error) {
+        const failedAt = Date.now();
         const failure = classifyFailure(error);
         if (failure.kind === 'not-found' && extra.notFoundIsDone) return undefined as T;
         const waitMs = retryDelayMs(attempt - 1, failure.retryAfterMs ?? null);
@@ -251,28 +274,47 @@ class PlanRun {
         if (!retryable || attempt >= maxAttempts) throw error;
         this.options.onProgress?.({ type: 'retry', node, attempt, message: errorMessage(error) });
         await sleep(waitMs);
-        if (ambiguousOnFailure && failure.mayHaveBeenProcessed && extra.recover) {
-          const found = await extra.recover(startedAt);
+        const recover = extra.recover;
+        if (ambiguousOnFailure && failure.mayHaveBeenProcessed && recover) {
+          // Sending again before knowing whether the first one landed could duplicate it.
+          const found = await this.withRetries(node, () => recover({ startedAt, failedAt }));
           if (found) return found;
         }
       }
     }
   }
 
-  /** All assistants, listed by a request that started after `sinceMs`; concurrent callers share one listing. */
+  /** An idempotent look-up, retried with the same policy as any request. */
+  private async withRetries<T>(node: OperationNode, read: () => Promise<T>): Promise<T> {
+    return this.attempt(node, false, read);
+  }
+
+  /** All assistants, listed by requests that started after `sinceMs`; callers share a listing that qualifies. */
   private assistantsListedAfter(sinceMs: number): Promise<AssistantObject[]> {
-    if (!this.listing || this.listing.startedAt <= sinceMs) {
-      this.listing = { startedAt: Date.now(), result: this.api.listAllAssistants() };
-    }
-    return this.listing.result;
+    this.assistantListing = sharedListing(this.assistantListing, sinceMs, () => this.api.listAllAssistants());
+    return this.assistantListing.result;
   }
 
   private filesListedAfter(sinceMs: number): Promise<OpenAIFile[]> {
-    if (!this.fileListing || this.fileListing.startedAt <= sinceMs) {
-      this.fileListing = { startedAt: Date.now(), result: this.api.listFiles() };
-    }
+    this.fileListing = sharedListing(this.fileListing, sinceMs, () => this.api.listFiles());
     return this.fileListing.result;
   }
+}
+
+interface Listing<T> {
+  startedAt: number;
+  result: Promise<T>;
+  failed: boolean;
+}
+
+/** The current listing if it started after `sinceMs` and has not failed, else a new one. */
+function sharedListing<T>(current: Listing<T> | null, sinceMs: number, list: () => Promise<T>): Listing<T> {
+  if (current && current.startedAt > sinceMs && !current.failed) return current;
+  const listing: Listing<T> = { startedAt: Date.now(), result: list(), failed: false };
+  listing.result.catch(() => {
+    listing.failed = true;
+  });
+  return listing;
 }
 
 async function sha256OfFile(path: string): Promise<string> {

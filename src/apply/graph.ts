@@ -30,11 +30,12 @@ export interface OperationNode {
 export function buildGraph(plan: Plan): OperationNode[] {
   const nodes: OperationNode[] = [];
   const uploadIdByName = new Map<string, string>();
-  const detachersByName = new Map<string, string[]>();
+  // Who detaches a file, by manifest name (a recorded file) or raw id (any other, a replaced upload say).
+  const detachers = new Map<string, string[]>();
   const noteDetacher = (change: AssistantChange, nodeId: string): void => {
     for (const label of change.before?.files ?? []) {
-      const name = fileNameOfLabel(label);
-      if (name !== null) detachersByName.set(name, [...(detachersByName.get(name) ?? []), nodeId]);
+      const key = fileNameOfLabel(label) ?? label;
+      detachers.set(key, [...(detachers.get(key) ?? []), nodeId]);
     }
   };
 
@@ -84,7 +85,7 @@ export function buildGraph(plan: Plan): OperationNode[] {
       nodes.push({
         id: `delete-file ${file.name} ${file.id}`,
         op: { kind: 'delete-file', name: file.name, id: file.id as string, replaced: replacing },
-        deps: [...(upload ? [upload] : []), ...(detachersByName.get(file.name) ?? [])],
+        deps: [...(upload ? [upload] : []), ...(detachers.get(file.name) ?? []), ...(detachers.get(file.id ?? '') ?? [])],
       });
     } else if (file.action === 'no-op' && file.reason === 'gone' && file.id) {
       nodes.push({ id: `forget-file ${file.name}`, op: { kind: 'forget-file', name: file.name, id: file.id }, deps: [] });

@@ -292,6 +292,13 @@ function planFiles(
       const reason: ActionReason = !exists ? 'gone' : mode === 'destroy' ? 'destroy' : 'removed-from-manifest';
       files.push(fileChange(name, exists ? 'delete' : 'no-op', reason, record.id, null, record, null));
     }
+    // Uploads a newer one replaced, whose deletion did not happen (the run stopped first).
+    const retired = state?.retiredFiles ?? {};
+    for (const id of Object.keys(retired).sort()) {
+      const old = retired[id]!;
+      const exists = liveFileById.has(id);
+      files.push(fileChange(old.name, exists ? 'delete' : 'no-op', exists ? 'orphan' : 'gone', id, null, old, null));
+    }
   }
   return files;
 }

@@ -33,6 +33,16 @@ export interface FileUploadedEntry {
   at: string;
 }
 
+/** Written before an upload is sent; `file.uploaded` for the same name settles it. */
+export interface FileUploadStartedEntry {
+  op: 'file.upload-started';
+  name: string;
+  sha256: string;
+  bytes: number;
+  filename: string;
+  at: string;
+}
+
 export interface FileDeletedEntry {
   op: 'file.deleted';
   name: string;
@@ -40,7 +50,12 @@ export interface FileDeletedEntry {
   at: string;
 }
 
-export type JournalEntry = AssistantWrittenEntry | AssistantDeletedEntry | FileUploadedEntry | FileDeletedEntry;
+export type JournalEntry =
+  | AssistantWrittenEntry
+  | AssistantDeletedEntry
+  | FileUploadStartedEntry
+  | FileUploadedEntry
+  | FileDeletedEntry;
 
 export type JournalOp = JournalEntry['op'];
 
@@ -52,6 +67,8 @@ export type JournalOp = JournalEntry['op'];
 export function applyJournal(state: StateFile, entries: readonly JournalEntry[]): StateFile {
   const assistants = { ...state.assistants };
   const files = { ...state.files };
+  const pending = { ...state.pendingUploads };
+  const retired = { ...state.retiredFiles };
   for (const entry of entries) {
     switch (entry.op) {
       case 'assistant.created':
@@ -61,7 +78,15 @@ export function applyJournal(state: StateFile, entries: readonly JournalEntry[])
       case 'assistant.deleted':
         if (assistants[entry.key]?.id === entry.id) delete assistants[entry.key];
         break;
-      case 'file.uploaded':
+      case 'file.upload-started':
+        pending[entry.name] = { sha256: entry.sha256, bytes: entry.bytes, filename: entry.filename, startedAt: entry.at };
+        break;
+      case 'file.uploaded': {
+        delete pending[entry.name];
+        const replaced = files[entry.name];
+        if (replaced && replaced.id !== entry.id) {
+          retired[replaced.id] = { name: entry.name, sha256: replaced.sha256, bytes: replaced.bytes, filename: replaced.filename, since: entry.at };
+        }
         files[entry.name] = {
           id: entry.id,
           sha256: entry.sha256,
@@ -70,10 +95,19 @@ export function applyJournal(state: StateFile, entries: readonly JournalEntry[])
           updatedAt: entry.at,
         };
         break;
+      }
       case 'file.deleted':
         if (files[entry.name]?.id === entry.id) delete files[entry.name];
+        delete retired[entry.id];
         break;
     }
   }
-  return { ...state, assistants, files };
+  const { pendingUploads: _pending, retiredFiles: _retired, ...rest } = state;
+  return {
+    ...rest,
+    assistants,
+    files,
+    ...(Object.keys(pending).length > 0 ? { pendingUploads: pending } : {}),
+    ...(Object.keys(retired).length > 0 ? { retiredFiles: retired } : {}),
+  };
 }

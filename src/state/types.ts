@@ -25,6 +25,19 @@ export interface FileRecord {
   updatedAt: string;
 }
 
+/**
+ * An upload that was started but not seen to finish. Files carry no ownership tag, so
+ * this intent is how a later run recognises (by name, size, content and time) an upload
+ * that reached the server before its process died, instead of uploading it twice.
+ */
+export interface PendingUpload {
+  sha256: string;
+  bytes: number;
+  filename: string;
+  /** ISO time the upload started. */
+  startedAt: string;
+}
+
 export interface StateFile {
   version: typeof STATE_FORMAT_VERSION;
   /** Fixed when the state is first created; a saved plan names it. */
@@ -38,4 +51,18 @@ export interface StateFile {
   endpoint: string;
   assistants: Record<string, AssistantRecord>;
   files: Record<string, FileRecord>;
+  /** Uploads started and not known to have finished, by manifest file name; absent when none. */
+  pendingUploads?: Record<string, PendingUpload>;
+  /** Uploads replaced by a newer one and not yet deleted, by remote id; absent when none. */
+  retiredFiles?: Record<string, RetiredFile>;
+}
+
+/** An upload of ours that a newer upload of the same file replaced: still ours to delete. */
+export interface RetiredFile {
+  name: string;
+  sha256: string;
+  bytes: number;
+  filename: string;
+  /** ISO time it was replaced. */
+  since: string;
 }

@@ -17,7 +17,7 @@ function bigManifest(assistants: number, files: number, version: string): Record
   if (files > 0) lines.push('files:');
   for (let f = 0; f < files; f++) {
     lines.push(`  doc${f}:`, `    path: docs/doc${f}.txt`);
-    out[`docs/doc${f}.txt`] = `document ${f}\n`.repeat(f + 1);
+    out[`docs/doc${f}.txt`] = `document ${f} ${version}\n`.repeat(f + 1);
   }
   lines.push('assistants:');
   for (let a = 0; a < assistants; a++) {
@@ -72,15 +72,17 @@ describe('apply under injected faults', () => {
 });
 
 describe('apply killed with SIGKILL', () => {
-  it('converges after a kill at each of 10 moments: exactly the manifest on the server, and a valid state', async () => {
+  it('converges after a kill at each of 10 moments: exactly the manifest on the server, no leaked upload, a valid state', async () => {
     server = await startTestServer({ latencyMs: 15 });
-    const dir = await makeProject(bigManifest(100, 0, 'v0'));
+    const dir = await makeProject(bigManifest(100, 10, 'v0'));
     const env = { OPENAI_API_KEY: server.apiKey };
     const args = ['apply', '--auto-approve', '--endpoint', server.url];
+    const files = new FilesApi(createConfiguration({ apiKey: server.apiKey, baseUrl: server.url }));
     let midway = 0;
     for (let cycle = 0; cycle < 10; cycle++) {
-      await writeFiles(dir, bigManifest(100, 0, `v${cycle}`));
-      // Kill at a different point each cycle: after 3, 12, 21 ... 84 of its ~102 requests.
+      // Every cycle edits all 100 assistants and replaces all 10 files.
+      await writeFiles(dir, bigManifest(100, 10, `v${cycle}`));
+      // Kill at a different point each cycle: after 3, 12, 21 ... 84 of its ~122 requests.
       const requestsBefore = server.stats().requests;
       const killAfter = 3 + cycle * 9;
       const { child, result } = startCli(args, { cwd: dir, env });
@@ -99,8 +101,12 @@ describe('apply killed with SIGKILL', () => {
       expect([...byKey.values()].filter((ids) => ids.length > 1)).toEqual([]);
       const state = parseState(await readFile(join(dir, '.assistants/state/default.json'), 'utf8'), 'state');
       expect(Object.keys(state.assistants)).toHaveLength(100);
+      const uploaded = (await files.listFiles({ purpose: 'assistants' })).data.map((f) => f.id).sort();
+      expect(uploaded).toEqual(Object.values(state.files).map((f) => f.id).sort());
+      expect(uploaded).toHaveLength(10);
+      expect(state.pendingUploads).toBeUndefined();
       const plan = await runCli(['plan', '--detailed-exitcode', '--endpoint', server.url], { cwd: dir, env });
-      expect(plan.code, plan.stdout).toBe(0);
+      expect(plan.code, plan.stdout + plan.stderr).toBe(0);
     }
     // The kills really landed mid-apply, not after it ended.
     expect(midway).toBe(10);
