@@ -11,3 +11,14 @@ export function parsePositiveInt(text: string, flag: string): number {
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
+
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** Milliseconds in "500ms", "30s", "5m", "1h" or a bare number of seconds ("0", "10"). */
+export function parseDuration(text: string, flag = '--lock-timeout'): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (match === null) {
+    throw new UserError('USAGE', `${flag} ${JSON.stringify(text)}: expected a duration such as 0, 500ms, 30s, 5m or 1h`);
+  }
+  return Math.round(Number(match[1]) * (UNIT_MS[match[2] ?? 's'] ?? 1_000));
+}

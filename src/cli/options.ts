@@ -6,6 +6,7 @@ export interface CommonOptions {
   env?: string;
   endpoint?: string;
   requestTimeout: string;
+  allowOutsidePaths?: boolean;
   debug?: boolean;
 }
 
@@ -15,5 +16,6 @@ export function addCommonOptions(command: Command): Command {
     .option('--env <name>', 'environment from the manifest\'s environments: section')
     .addOption(new Option('--endpoint <url|local>', 'API base URL, or "local" for the built-in local server (default: OPENAI_BASE_URL, else https://api.openai.com/v1)'))
     .option('--request-timeout <duration>', 'give up on one API request after this long (then retry)', '60s')
+    .option('--allow-outside-paths', "allow manifest file paths outside the manifest's folder")
     .option('--debug', 'print stack traces for unexpected errors');
 }

@@ -14,7 +14,8 @@ import { resolveStatePath } from '../state/resolve-path.js';
 import type { StateFile } from '../state/types.js';
 import type { CliIo } from './io.js';
 import type { CommonOptions } from './options.js';
-import { parseDuration, type StateOptions } from './state-options.js';
+import { parseDuration } from './option-parsers.js';
+import type { StateOptions } from './state-options.js';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
@@ -32,7 +33,11 @@ export async function openSession(options: CommonOptions, io: CliIo): Promise<Ap
   const requested = options.endpoint ?? io.env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL;
   if (requested === 'local') {
     const dataFile = join(dirname(resolve(io.cwd, options.file)), '.assistants', 'local', 'api-data.jsonl');
-    const server = await startServer({ port: 0, dataFile });
+    const server = await startServer({ port: 0, dataFile }).catch((error: unknown) => {
+      // Typically the data is locked by another command (or `serve`) using it right now.
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new UserError('CONFIG', `--endpoint local could not start the built-in server on ${dataFile}: ${reason}`);
+    });
     const configuration = createConfiguration({ apiKey: io.env.OPENAI_API_KEY ?? 'local', baseUrl: server.url, timeoutMs });
     return {
       endpoint: 'local',
@@ -80,7 +85,7 @@ function normalizeEndpoint(value: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
-export async function loadDesired(options: CommonOptions & { allowOutsidePaths?: boolean }, io: CliIo): Promise<DesiredState> {
+export async function loadDesired(options: CommonOptions, io: CliIo): Promise<DesiredState> {
   const result = await loadManifest({
     file: options.file,
     env: options.env,

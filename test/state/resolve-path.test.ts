@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from '../../src/cli/state-options.js';
+import { parseDuration } from '../../src/cli/option-parsers.js';
 import { resolveStatePath } from '../../src/state/resolve-path.js';
 
 describe('resolveStatePath', () => {

@@ -4,13 +4,13 @@ import { UserError } from '../../errors.js';
 import { readLive } from '../../plan/refresh.js';
 import { readPlanFile, stalePlanReason } from '../../plan/planfile.js';
 import { executePlan } from '../apply-flow.js';
-import { collect, parsePositiveInt } from '../option-parsers.js';
+import { collect, parseDuration, parsePositiveInt } from '../option-parsers.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
 import { makePlan } from '../planning.js';
 import { checkStateBelongs, loadDesired, openBackend, openSession } from '../session.js';
-import { addLockTimeoutOption, addStateOption, parseDuration, type LockOptions, type StateOptions } from '../state-options.js';
+import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 
 export interface ApplyCommandOptions extends CommonOptions, StateOptions, LockOptions {
   autoApprove?: boolean;

@@ -1,8 +1,7 @@
 /** `assistants destroy`: delete every assistant and file this project and environment own. */
 import type { Command } from 'commander';
 import { executePlan } from '../apply-flow.js';
-import { parsePositiveInt } from '../option-parsers.js';
-import { parseDuration } from '../state-options.js';
+import { parseDuration, parsePositiveInt } from '../option-parsers.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { makePlan } from '../planning.js';

@@ -11,7 +11,8 @@ import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
 import { checkStateBelongs, loadDesired, openBackend, openSession } from '../session.js';
-import { addLockTimeoutOption, addStateOption, parseDuration, type LockOptions, type StateOptions } from '../state-options.js';
+import { parseDuration } from '../option-parsers.js';
+import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 
 const METADATA_LIMIT = 16;
 

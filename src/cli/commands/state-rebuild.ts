@@ -16,7 +16,8 @@ import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
 import { loadDesired, openBackend, openSession } from '../session.js';
-import { addLockTimeoutOption, addStateOption, parseDuration, type LockOptions, type StateOptions } from '../state-options.js';
+import { parseDuration } from '../option-parsers.js';
+import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 import { stateCommand } from './state.js';
 
 export function register(program: Command, io: CliIo): void {

@@ -12,7 +12,8 @@ import { resolveStatePath } from '../../state/resolve-path.js';
 import type { AssistantRecord, FileRecord, StateFile } from '../../state/types.js';
 import type { CliIo } from '../io.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
-import { addLockTimeoutOption, addStateOption, parseDuration, type LockOptions, type StateOptions } from '../state-options.js';
+import { parseDuration } from '../option-parsers.js';
+import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 
 const FILE_PREFIX = 'file:';
 

@@ -22,7 +22,6 @@ import { addCommonOptions, type CommonOptions } from '../options.js';
 interface ValidateOptions extends CommonOptions {
   json?: boolean;
   print?: boolean;
-  allowOutsidePaths?: boolean;
 }
 
 interface Outcome {
@@ -37,7 +36,6 @@ export function register(program: Command, io: CliIo): void {
     .description('check the manifest (schema, limits, references, files) without touching the network')
     .option('--json', 'print the result as JSON on stdout: errors, warnings and the resolved desired state')
     .option('--print', 'print the resolved desired state of each environment as YAML on stdout')
-    .option('--allow-outside-paths', "allow file paths outside the manifest's folder")
     .action(async (options: ValidateOptions) => {
       const outcome = await validate(options, io);
       if (options.json) {
