@@ -47,7 +47,8 @@ function seedFor(rate: number, sequence: Array<Fault['kind'] | 'none'>): number 
 describe('auth', () => {
   test('missing or empty bearer is a 401', async () => {
     const server = await start();
-    for (const headers of [{}, { authorization: 'Bearer ' }, { authorization: 'Basic abc' }]) {
+    const variants: Array<Record<string, string>> = [{}, { authorization: 'Bearer ' }, { authorization: 'Basic abc' }];
+    for (const headers of variants) {
       const reply = await call(server, 'GET', '/assistants', undefined, { 'openai-beta': 'assistants=v1', ...headers });
       expect(errorOf(reply)).toMatchObject({ status: 401, type: 'invalid_request_error' });
       expect(errorOf(reply).message).toContain("You didn't provide an API key.");
