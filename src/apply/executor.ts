@@ -14,7 +14,7 @@ import type { StateFile } from '../state/types.js';
 import { buildGraph, type Operation, type OperationNode } from './graph.js';
 import { runGraph } from './pool.js';
 import { retryDelayMs } from '../api/retry.js';
-import { classifyFailure, RateGate } from './retry.js';
+import { classifyFailure, Pacer } from './retry.js';
 import type { ApplyApi } from './api.js';
 
 export interface ApplyOptions {
@@ -30,7 +30,9 @@ export type ProgressEvent =
   | { type: 'start'; total: number }
   | { type: 'done'; node: OperationNode; detail: string }
   | { type: 'failed'; node: OperationNode; message: string }
-  | { type: 'retry'; node: OperationNode; attempt: number; message: string };
+  | { type: 'retry'; node: OperationNode; attempt: number; message: string }
+  /** A 429: the request waits for the pacer and is sent again. */
+  | { type: 'throttled'; node: OperationNode };
 
 export interface ApplyReport {
   done: OperationNode[];
@@ -38,6 +40,9 @@ export interface ApplyReport {
   skipped: OperationNode[];
   notStarted: OperationNode[];
 }
+
+/** 429s one operation may meet before it fails: enough for minutes of a tight limit. */
+const MAX_THROTTLED = 200;
 
 export interface Journal {
   append(entry: JournalEntry): Promise<void>;
@@ -69,7 +74,7 @@ interface RecoveryWindow {
 }
 
 class PlanRun {
-  private readonly gate = new RateGate();
+  private readonly pacer = new Pacer();
   /** Current file id by manifest name: the state's, then each upload's. */
   private readonly fileIds = new Map<string, string>();
   /** Ids this run has recorded, so recovery never claims one twice. */
@@ -249,8 +254,10 @@ class PlanRun {
   }
 
   /**
-   * One request with the retry policy: backoff with jitter, the whole pool pausing on
-   * 429, and for non-idempotent creates a recovery look-up before each retry.
+   * One request with the retry policy: for failures, backoff with jitter up to
+   * `maxAttempts`, and for a create that may have landed a look-up before sending again;
+   * for 429s, the pacer holding the whole pool back (a 429 is not a failed attempt: the
+   * server did nothing, and it only says to slow down).
    */
   private async attempt<T>(
     node: OperationNode,
@@ -260,20 +267,27 @@ class PlanRun {
   ): Promise<T> {
     const maxAttempts = this.options.maxAttempts ?? 6;
     const startedAt = Date.now();
-    for (let attempt = 1; ; attempt++) {
-      await this.gate.ready();
+    let failures = 0;
+    let throttled = 0;
+    for (;;) {
+      await this.pacer.ready();
       try {
-        return await send();
+        const result = await send();
+        this.pacer.succeeded();
+        return result;
       } catch (error) {
         const failedAt = Date.now();
         const failure = classifyFailure(error);
         if (failure.kind === 'not-found' && extra.notFoundIsDone) return undefined as T;
-        const waitMs = retryDelayMs(attempt - 1, failure.retryAfterMs ?? null);
-        if (failure.kind === 'rate-limited') this.gate.pause(waitMs);
-        const retryable = failure.kind === 'rate-limited' || failure.kind === 'transient';
-        if (!retryable || attempt >= maxAttempts) throw error;
-        this.options.onProgress?.({ type: 'retry', node, attempt, message: errorMessage(error) });
-        await sleep(waitMs);
+        if (failure.kind === 'rate-limited' && ++throttled <= MAX_THROTTLED) {
+          this.pacer.rateLimited(failure.retryAfterMs ?? retryDelayMs(0, null));
+          this.options.onProgress?.({ type: 'throttled', node });
+          continue;
+        }
+        failures++;
+        if (failure.kind !== 'transient' || failures >= maxAttempts) throw error;
+        this.options.onProgress?.({ type: 'retry', node, attempt: failures, message: errorMessage(error) });
+        await sleep(retryDelayMs(failures - 1, failure.retryAfterMs ?? null));
         const recover = extra.recover;
         if (ambiguousOnFailure && failure.mayHaveBeenProcessed && recover) {
           // Sending again before knowing whether the first one landed could duplicate it.

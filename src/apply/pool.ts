@@ -2,6 +2,10 @@
  * Runs a dependency graph of tasks with at most `parallelism` at once. A failed task
  * does not stop independent ones; its dependants are skipped. When `shouldStop()` turns
  * true (Ctrl-C), nothing new starts and what is in flight is awaited.
+ *
+ * Each task keeps a count of unfinished dependencies and enters a FIFO ready queue when
+ * it reaches zero, so scheduling costs O(tasks + edges) in all, whatever the order of
+ * completions.
  */
 export interface GraphTask {
   id: string;
@@ -24,43 +28,61 @@ export async function runGraph<T extends GraphTask>(
   shouldStop: () => boolean,
 ): Promise<PoolOutcome<T>> {
   const outcome: PoolOutcome<T> = { succeeded: [], failed: [], skipped: [], notStarted: [] };
-  const state = new Map<string, 'pending' | 'running' | 'ok' | 'failed' | 'skipped'>();
-  for (const task of tasks) state.set(task.id, 'pending');
-  const running = new Map<string, Promise<void>>();
+  const known = new Set(tasks.map((task) => task.id));
+  const unfinishedDeps = new Map<string, number>();
+  const dependants = new Map<string, T[]>();
+  const ready: T[] = [];
+  for (const task of tasks) {
+    // A dependency outside the graph has nothing to wait for.
+    const deps = [...new Set(task.deps)].filter((dep) => known.has(dep));
+    unfinishedDeps.set(task.id, deps.length);
+    for (const dep of deps) dependants.set(dep, [...(dependants.get(dep) ?? []), task]);
+    if (deps.length === 0) ready.push(task);
+  }
 
-  const settle = (task: T, ok: boolean, error?: unknown): void => {
-    state.set(task.id, ok ? 'ok' : 'failed');
-    if (ok) outcome.succeeded.push(task);
-    else outcome.failed.push({ task, error });
+  const settled = new Set<string>();
+  const skipDependantsOf = (id: string): void => {
+    for (const dependant of dependants.get(id) ?? []) {
+      if (settled.has(dependant.id)) continue;
+      settled.add(dependant.id);
+      outcome.skipped.push(dependant);
+      skipDependantsOf(dependant.id);
+    }
+  };
+  const finish = (task: T, error: unknown, ok: boolean): void => {
+    settled.add(task.id);
+    if (!ok) {
+      outcome.failed.push({ task, error });
+      skipDependantsOf(task.id);
+      return;
+    }
+    outcome.succeeded.push(task);
+    for (const dependant of dependants.get(task.id) ?? []) {
+      const left = (unfinishedDeps.get(dependant.id) ?? 1) - 1;
+      unfinishedDeps.set(dependant.id, left);
+      if (left === 0 && !settled.has(dependant.id)) ready.push(dependant);
+    }
   };
 
+  const running = new Map<string, Promise<void>>();
+  let next = 0;
   for (;;) {
-    let progressed = true;
-    while (progressed) {
-      progressed = false;
-      for (const task of tasks) {
-        if (state.get(task.id) !== 'pending') continue;
-        const depStates = task.deps.map((d) => state.get(d) ?? 'ok');
-        if (depStates.some((s) => s === 'failed' || s === 'skipped')) {
-          state.set(task.id, 'skipped');
-          outcome.skipped.push(task);
-          progressed = true;
-          continue;
-        }
-        if (shouldStop() || running.size >= parallelism || !depStates.every((s) => s === 'ok')) continue;
-        state.set(task.id, 'running');
-        running.set(
-          task.id,
-          run(task).then(
-            () => settle(task, true),
-            (error: unknown) => settle(task, false, error),
-          ).finally(() => running.delete(task.id)),
-        );
-      }
+    while (!shouldStop() && running.size < parallelism && next < ready.length) {
+      const task = ready[next++] as T;
+      if (settled.has(task.id)) continue;
+      running.set(
+        task.id,
+        run(task)
+          .then(
+            () => finish(task, undefined, true),
+            (error: unknown) => finish(task, error, false),
+          )
+          .finally(() => running.delete(task.id)),
+      );
     }
     if (running.size === 0) break;
     await Promise.race(running.values());
   }
-  for (const task of tasks) if (state.get(task.id) === 'pending') outcome.notStarted.push(task);
+  for (const task of tasks) if (!settled.has(task.id)) outcome.notStarted.push(task);
   return outcome;
 }

@@ -28,17 +28,39 @@ export function classifyFailure(error: unknown): Failure {
   return { kind: 'fatal', mayHaveBeenProcessed: false };
 }
 
-/** A pause shared by every request of a run: after a 429 nobody sends until it ends. */
-export class RateGate {
+/**
+ * Paces every request of a run. A 429 pauses everyone for the wait the server named and
+ * doubles the spacing between request starts; each success shrinks the spacing a little
+ * (additive-increase/multiplicative-decrease, as TCP does). So the pool settles just under
+ * the server's rate instead of stampeding each time a token frees up.
+ */
+export class Pacer {
   private resumeAt = 0;
+  private spacingMs = 0;
+  private nextStart = 0;
 
-  pause(ms: number): void {
-    this.resumeAt = Math.max(this.resumeAt, Date.now() + ms);
+  rateLimited(retryAfterMs: number): void {
+    this.resumeAt = Math.max(this.resumeAt, Date.now() + retryAfterMs);
+    this.spacingMs = Math.min(MAX_SPACING_MS, Math.max(MIN_SPACING_MS, this.spacingMs * 2));
   }
 
+  succeeded(): void {
+    this.spacingMs = this.spacingMs * 0.95 < 1 ? 0 : this.spacingMs * 0.95;
+  }
+
+  /** Resolves when this request may start. */
   async ready(): Promise<void> {
-    for (let wait = this.resumeAt - Date.now(); wait > 0; wait = this.resumeAt - Date.now()) {
-      await new Promise((resolve) => setTimeout(resolve, wait));
+    for (;;) {
+      const now = Date.now();
+      const at = Math.max(now, this.resumeAt, this.nextStart);
+      if (at <= now) {
+        this.nextStart = now + this.spacingMs;
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, at - now));
     }
   }
 }
+
+const MIN_SPACING_MS = 5;
+const MAX_SPACING_MS = 2000;

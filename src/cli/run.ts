@@ -7,17 +7,26 @@ import { APIError } from '../api/errors.js';
 import { exitCodeFor, UserError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliIo } from './io.js';
-import { register as registerApply } from './commands/apply.js';
-import { register as registerDestroy } from './commands/destroy.js';
-import { register as registerForceUnlock } from './commands/force-unlock.js';
-import { register as registerImport } from './commands/import.js';
-import { register as registerPlan } from './commands/plan.js';
-import { register as registerServe } from './commands/serve.js';
-import { register as registerState } from './commands/state.js';
-import { register as registerStateRebuild } from './commands/state-rebuild.js';
-import { register as registerValidate } from './commands/validate.js';
 
-export function buildProgram(io: CliIo): Command {
+type Register = (program: Command, io: CliIo) => void;
+
+/**
+ * Command modules by command name, loaded on demand: a command pulls in only what it
+ * uses (validate never loads the HTTP client or the server), which keeps start-up short.
+ */
+const COMMANDS: Record<string, () => Promise<Register[]>> = {
+  validate: async () => [(await import('./commands/validate.js')).register],
+  plan: async () => [(await import('./commands/plan.js')).register],
+  apply: async () => [(await import('./commands/apply.js')).register],
+  destroy: async () => [(await import('./commands/destroy.js')).register],
+  import: async () => [(await import('./commands/import.js')).register],
+  state: async () => [(await import('./commands/state.js')).register, (await import('./commands/state-rebuild.js')).register],
+  'force-unlock': async () => [(await import('./commands/force-unlock.js')).register],
+  serve: async () => [(await import('./commands/serve.js')).register],
+};
+
+/** The program with the commands `argv` names, or all of them (for help and unknown commands). */
+export async function buildProgram(io: CliIo, argv: readonly string[]): Promise<Command> {
   const program = new Command('assistants')
     .description('Infrastructure as code for the OpenAI Assistants API: validate, plan, apply, destroy, serve.')
     .version(TOOL_VERSION)
@@ -27,26 +36,19 @@ export function buildProgram(io: CliIo): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     });
-  for (const register of [
-    registerValidate,
-    registerPlan,
-    registerApply,
-    registerDestroy,
-    registerImport,
-    registerState,
-    registerStateRebuild,
-    registerForceUnlock,
-    registerServe,
-  ]) {
-    register(program, io);
+  const named = argv.find((arg) => !arg.startsWith('-'));
+  const load = named !== undefined ? COMMANDS[named] : undefined;
+  const loaders = load ? [load] : Object.values(COMMANDS);
+  for (const registers of await Promise.all(loaders.map((loader) => loader()))) {
+    for (const register of registers) register(program, io);
   }
   return program;
 }
 
 /** Runs the CLI and returns the exit code; never throws. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const program = buildProgram(io);
   try {
+    const program = await buildProgram(io, argv);
     await program.parseAsync([...argv], { from: 'user' });
     return io.exitCode;
   } catch (error) {

@@ -8,7 +8,6 @@ import { AssistantsApi, createConfiguration, FilesApi } from '../api/index.js';
 import { UserError } from '../errors.js';
 import { formatDiagnostic, loadManifest } from '../manifest/index.js';
 import type { DesiredState } from '../manifest/types.js';
-import { startServer } from '../server/index.js';
 import { LocalStateBackend } from '../state/local-backend.js';
 import { resolveStatePath } from '../state/resolve-path.js';
 import type { StateFile } from '../state/types.js';
@@ -33,6 +32,8 @@ export async function openSession(options: CommonOptions, io: CliIo): Promise<Ap
   const requested = options.endpoint ?? io.env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL;
   if (requested === 'local') {
     const dataFile = join(dirname(resolve(io.cwd, options.file)), '.assistants', 'local', 'api-data.jsonl');
+    // Loaded only here: commands against a remote endpoint never need the server's code.
+    const { startServer } = await import('../server/index.js');
     const server = await startServer({ port: 0, dataFile }).catch((error: unknown) => {
       // Typically the data is locked by another command (or `serve`) using it right now.
       const reason = error instanceof Error ? error.message : String(error);

@@ -19,7 +19,7 @@ import {
   type PlanMode,
   type PlanNote,
 } from './types.js';
-import { ASSISTANT_FIELDS, desiredView, fieldValue, liveView } from './view.js';
+import { ASSISTANT_FIELDS, desiredView, fieldValue, fileLabelsById, liveView, type FileLabels } from './view.js';
 
 /** What the server holds, as read by refresh. */
 export interface LiveState {
@@ -51,8 +51,8 @@ export function createPlan(input: PlanInput): Plan {
   const liveFileById = new Map(live.files.map((f) => [f.id, f]));
   // Only recorded files that still exist label a live attachment: an assistant still
   // naming a deleted file keeps its raw id, so the re-upload's new id gets attached.
-  const recordedFiles = Object.fromEntries(
-    Object.entries(state?.files ?? {}).filter(([, record]) => liveFileById.has(record.id)),
+  const labels = fileLabelsById(
+    Object.fromEntries(Object.entries(state?.files ?? {}).filter(([, record]) => liveFileById.has(record.id))),
   );
   const ownerOf = (key: string): Owner => ({ project: desired.project, environment: desired.environment, key });
   const taggedByKey = groupTagged(live.assistants, desired.project, desired.environment);
@@ -87,7 +87,7 @@ export function createPlan(input: PlanInput): Plan {
         }
         continue;
       }
-      assistants.push(diffAssistant(key, current, after, adopted ? undefined : record, spec, recordedFiles));
+      assistants.push(diffAssistant(key, current, after, adopted ? undefined : record, spec, labels));
     }
   } else if (mode === 'refresh-only') {
     for (const key of Object.keys(records).sort()) {
@@ -98,7 +98,7 @@ export function createPlan(input: PlanInput): Plan {
       const spec = desired.assistants[key];
       assistants.push(
         current
-          ? refreshAssistant(key, current, record, spec ? desiredView(spec, ownerOf(key), desired.files) : null, recordedFiles)
+          ? refreshAssistant(key, current, record, spec ? desiredView(spec, ownerOf(key), desired.files) : null, labels)
           : change(key, 'no-op', 'gone', record.id, null, null),
       );
     }
@@ -114,7 +114,7 @@ export function createPlan(input: PlanInput): Plan {
       const current = liveById.get(record.id);
       assistants.push(
         current
-          ? change(key, 'delete', removalReason, current.id, liveView(current, recordedFiles), null)
+          ? change(key, 'delete', removalReason, current.id, liveView(current, labels), null)
           : change(key, 'no-op', 'gone', record.id, null, null),
       );
     }
@@ -125,7 +125,7 @@ export function createPlan(input: PlanInput): Plan {
         if (claimed.has(assistant.id)) continue;
         claimed.add(assistant.id);
         const reason: ActionReason = mode === 'destroy' ? 'destroy' : 'orphan';
-        assistants.push(change(key, 'delete', reason, assistant.id, liveView(assistant, recordedFiles), null));
+        assistants.push(change(key, 'delete', reason, assistant.id, liveView(assistant, labels), null));
       }
     }
   }
@@ -188,9 +188,9 @@ function diffAssistant(
   desiredAfter: AssistantView,
   record: AssistantRecord | undefined,
   spec: DesiredAssistant,
-  recordedFiles: StateFile['files'],
+  labels: FileLabels,
 ): AssistantChange {
-  const before = liveView(current, recordedFiles);
+  const before = liveView(current, labels);
   const after: AssistantView = { ...desiredAfter };
   const changes: FieldChange[] = [];
   const ignored: AssistantField[] = [];
@@ -227,9 +227,9 @@ function refreshAssistant(
   current: AssistantObject,
   record: AssistantRecord,
   desiredNow: AssistantView | null,
-  recordedFiles: StateFile['files'],
+  labels: FileLabels,
 ): AssistantChange {
-  const live = liveView(current, recordedFiles);
+  const live = liveView(current, labels);
   const changes: FieldChange[] = [];
   for (const field of ASSISTANT_FIELDS) {
     const liveValue = fieldValue(live, field);

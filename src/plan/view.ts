@@ -54,13 +54,18 @@ export function desiredView(
   };
 }
 
+/** Remote file id -> label, for the files we recorded; build it once per plan. */
+export type FileLabels = ReadonlyMap<string, string>;
+
+export function fileLabelsById(recordedFiles: Record<string, FileRecord>): FileLabels {
+  return new Map(Object.entries(recordedFiles).map(([name, record]) => [record.id, fileLabel(name, record.sha256)]));
+}
+
 /**
  * A live assistant as a view. File ids we recorded become labels; any other id stays raw,
  * so an attachment made by hand shows up as drift under its id.
  */
-export function liveView(assistant: AssistantObject, recordedFiles: Record<string, FileRecord>): AssistantView {
-  const labelById = new Map<string, string>();
-  for (const [name, record] of Object.entries(recordedFiles)) labelById.set(record.id, fileLabel(name, record.sha256));
+export function liveView(assistant: AssistantObject, labelById: FileLabels): AssistantView {
   return {
     model: assistant.model,
     name: assistant.name ?? null,

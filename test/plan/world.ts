@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { Plan } from '../../src/plan/types.js';
-import { fieldHashes, fileLabel, liveView } from '../../src/plan/view.js';
+import { fieldHashes, fileLabel, fileLabelsById, liveView } from '../../src/plan/view.js';
 import type { AssistantRecord, FileRecord, StateFile } from '../../src/state/types.js';
 
 export const PROJECT = 'shop';
@@ -131,7 +131,7 @@ export function fileRecord(id: string, file: DesiredFile): FileRecord {
 
 /** A state record as the applier writes it after creating or updating `live`. */
 export function assistantRecord(live: AssistantObject, files: Record<string, FileRecord>): AssistantRecord {
-  return { id: live.id, applied: fieldHashes(liveView(live, files)), updatedAt: AT };
+  return { id: live.id, applied: fieldHashes(liveView(live, fileLabelsById(files))), updatedAt: AT };
 }
 
 export function stateFile(assistants: Record<string, AssistantRecord>, files: Record<string, FileRecord>): StateFile {

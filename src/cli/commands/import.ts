@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { NotFoundError } from '../../api/errors.js';
 import { UserError } from '../../errors.js';
 import { formatOwner, OWNERSHIP_METADATA_KEY, parseOwner } from '../../plan/ownership.js';
-import { fieldHashes, liveView } from '../../plan/view.js';
+import { fieldHashes, fileLabelsById, liveView } from '../../plan/view.js';
 import { newState } from '../../state/format.js';
 import { applyJournal } from '../../state/journal.js';
 import { TOOL_VERSION } from '../../version.js';
@@ -54,7 +54,7 @@ export function register(program: Command, io: CliIo): void {
           }
           const tagged = owner ? live : await session.assistants.modifyAssistant({ assistantId: id, modifyAssistantRequest: { metadata } });
           const base = state ?? (await backend.write(newState({ project: desired.project, environment: desired.environment, endpoint: session.endpoint, toolVersion: TOOL_VERSION })));
-          const applied = fieldHashes(liveView(tagged, base.files));
+          const applied = fieldHashes(liveView(tagged, fileLabelsById(base.files)));
           await backend.write(applyJournal(base, [{ op: 'assistant.updated', key, id, applied, at: new Date().toISOString() }]));
           io.stdout.write(`Imported ${id} as ${key}. Run "assistants plan" to see how it differs from the manifest.\n`);
         });

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { OpenAIFile } from '../../api/models.js';
 import { parseOwner } from '../../plan/ownership.js';
 import { readLive } from '../../plan/refresh.js';
-import { fieldHashes, liveView } from '../../plan/view.js';
+import { fieldHashes, fileLabelsById, liveView } from '../../plan/view.js';
 import { newState } from '../../state/format.js';
 import type { FileRecord, StateFile } from '../../state/types.js';
 import { TOOL_VERSION } from '../../version.js';
@@ -38,6 +38,7 @@ export function register(program: Command, io: CliIo): void {
           }
           const assistants: StateFile['assistants'] = {};
           const duplicates: string[] = [];
+          const labels = fileLabelsById(files);
           const oldestFirst = [...live.assistants].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
           for (const assistant of oldestFirst) {
             const owner = parseOwner(assistant.metadata);
@@ -46,7 +47,7 @@ export function register(program: Command, io: CliIo): void {
               duplicates.push(`${owner.key}: ${assistant.id}`);
               continue;
             }
-            assistants[owner.key] = { id: assistant.id, applied: fieldHashes(liveView(assistant, files)), updatedAt: now };
+            assistants[owner.key] = { id: assistant.id, applied: fieldHashes(liveView(assistant, labels)), updatedAt: now };
           }
           const base = previous ?? newState({ project: desired.project, environment: desired.environment, endpoint: session.endpoint, toolVersion: TOOL_VERSION });
           await backend.write({ ...base, endpoint: session.endpoint, assistants, files });
