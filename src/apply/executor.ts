@@ -94,6 +94,8 @@ class PlanRun {
     for (const [name, record] of Object.entries(state.files)) this.fileIds.set(name, record.id);
     for (const record of Object.values(state.assistants)) this.claimed.add(record.id);
     for (const record of Object.values(state.files)) this.claimed.add(record.id);
+    // Whatever the plan itself names (an orphan it deletes, say) is not free to be recovered.
+    for (const entry of [...plan.assistants, ...plan.files]) if (entry.id) this.claimed.add(entry.id);
     this.pendingUploads = state.pendingUploads ?? {};
   }
 

@@ -69,8 +69,9 @@ export function createPlan(input: PlanInput): Plan {
       let current = record ? liveById.get(record.id) : undefined;
       let adopted = false;
       if (record) claimed.add(record.id);
-      if (!record) {
-        current = taggedByKey.get(key)?.[0];
+      if (!current) {
+        // No record, or one whose object is gone: an assistant tagged for this key is ours.
+        current = taggedByKey.get(key)?.find((a) => !claimed.has(a.id));
         adopted = current !== undefined;
       }
       if (current) claimed.add(current.id);
