@@ -30,7 +30,7 @@ export function classifyFailure(error: unknown): Failure {
 
 /**
  * Paces every request of a run. A 429 pauses everyone for the wait the server named and
- * doubles the spacing between request starts; each success shrinks the spacing a little
+ * widens the spacing between request starts; each success narrows it a little
  * (additive-increase/multiplicative-decrease, as TCP does). So the pool settles just under
  * the server's rate instead of stampeding each time a token frees up.
  */
@@ -38,14 +38,21 @@ export class Pacer {
   private resumeAt = 0;
   private spacingMs = 0;
   private nextStart = 0;
+  /** The 429s of requests already in flight belong to the same burst: one slow-down for all. */
+  private holdUntil = 0;
 
   rateLimited(retryAfterMs: number): void {
-    this.resumeAt = Math.max(this.resumeAt, Date.now() + retryAfterMs);
-    this.spacingMs = Math.min(MAX_SPACING_MS, Math.max(MIN_SPACING_MS, this.spacingMs * 2));
+    const now = Date.now();
+    this.resumeAt = Math.max(this.resumeAt, now + retryAfterMs);
+    if (now < this.holdUntil) return;
+    // A short wait is the time until the server frees one request: the spacing it wants.
+    const serverSpacing = retryAfterMs < 1000 ? retryAfterMs : 0;
+    this.spacingMs = Math.min(MAX_SPACING_MS, Math.max(MIN_SPACING_MS, this.spacingMs * 1.25, serverSpacing));
+    this.holdUntil = now + retryAfterMs + BURST_HOLD_MS;
   }
 
   succeeded(): void {
-    this.spacingMs = this.spacingMs * 0.95 < 1 ? 0 : this.spacingMs * 0.95;
+    this.spacingMs = this.spacingMs * 0.99 < MIN_SPACING_MS ? 0 : this.spacingMs * 0.99;
   }
 
   /** Resolves when this request may start. */
@@ -62,5 +69,6 @@ export class Pacer {
   }
 }
 
-const MIN_SPACING_MS = 5;
+const MIN_SPACING_MS = 1;
 const MAX_SPACING_MS = 2000;
+const BURST_HOLD_MS = 250;
