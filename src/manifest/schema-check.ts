@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import type { JsonValue } from '../api/models.js';
 import type { ManifestDiagnostic } from './diagnostics.js';
 import { childPointer, pointerSegments } from './pointer.js';
 import { didYouMean } from './suggest.js';

@@ -9,7 +9,7 @@ import { UserError } from '../errors.js';
 import { renderJson } from '../render/index.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import type { StateFile } from '../state/types.js';
-import { hashValue } from './canonical.js';
+import { hashValue } from './hash.js';
 import { formatOwner, OWNERSHIP_METADATA_KEY } from './ownership.js';
 import type { LiveState } from './planner.js';
 import { planProblem } from './plan-schema.js';

@@ -6,7 +6,8 @@ import type { AssistantObject, OpenAIFile } from '../api/models.js';
 import { UserError } from '../errors.js';
 import type { AssistantField, DesiredAssistant, DesiredState } from '../manifest/types.js';
 import type { AssistantRecord, StateFile } from '../state/types.js';
-import { canonicalJson, hashValue } from './canonical.js';
+import { canonicalJson } from '../canonical-json.js';
+import { hashValue } from './hash.js';
 import { parseOwner, type Owner } from './ownership.js';
 import {
   PLAN_FORMAT_VERSION,

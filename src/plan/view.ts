@@ -6,7 +6,7 @@
 import type { AssistantObject, JsonValue } from '../api/models.js';
 import type { AssistantField, DesiredAssistant, DesiredFile } from '../manifest/types.js';
 import type { FileRecord, FieldHashes } from '../state/types.js';
-import { hashValue } from './canonical.js';
+import { hashValue } from './hash.js';
 import { OWNERSHIP_METADATA_KEY, formatOwner, type Owner } from './ownership.js';
 import type { AssistantView } from './types.js';
 

@@ -55,7 +55,8 @@ async function replaceWith(path: string, data: string): Promise<void> {
   }
 }
 
-async function readIfExists(path: string): Promise<string | null> {
+/** The file's text, or null when it does not exist. */
+export async function readIfExists(path: string): Promise<string | null> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {

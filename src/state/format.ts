@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { UserError } from '../errors.js';
-import { stringifySorted } from './canonical-json.js';
+import { stringifySorted } from '../canonical-json.js';
 import { stateProblem } from './schema.js';
 import { STATE_FORMAT_VERSION, type StateFile } from './types.js';
 

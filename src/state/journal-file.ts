@@ -4,12 +4,12 @@
  * does not grow with the state. A last line cut short by a kill is ignored on read and
  * cut off before the next append.
  */
-import { open, readFile, rm, truncate } from 'node:fs/promises';
+import { open, rm, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
-import { ensurePrivateDir, fsyncDir, PRIVATE_FILE_MODE } from './atomic-file.js';
+import { ensurePrivateDir, fsyncDir, PRIVATE_FILE_MODE, readIfExists } from './atomic-file.js';
 import type { JournalRead } from './backend.js';
-import { stringifySortedLine } from './canonical-json.js';
+import { canonicalJson } from '../canonical-json.js';
 import type { JournalEntry } from './journal.js';
 import { journalEntryProblem } from './schema.js';
 
@@ -19,14 +19,6 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-async function readIfExists(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
 
 /** The entries in a journal's text. Throws on a bad line that is not the (torn) last one. */
 export function parseJournal(text: string, source: string): JournalRead {
@@ -61,7 +53,7 @@ export class JournalFile {
     const problem = journalEntryProblem(entry);
     if (problem !== null) return Promise.reject(new Error(`invalid journal entry: ${problem}`));
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ line: `${stringifySortedLine(entry)}\n`, resolve, reject });
+      this.pending.push({ line: `${canonicalJson(entry)}\n`, resolve, reject });
       if (!this.flushing) void this.flush();
     });
   }

@@ -4,7 +4,7 @@
  */
 import type { AssistantObject, AssistantTool, OpenAIFile } from '../../src/api/models.js';
 import type { AssistantSpec, DesiredAssistant, DesiredFile, DesiredState, Lifecycle } from '../../src/manifest/types.js';
-import { sha256Hex } from '../../src/plan/canonical.js';
+import { sha256Hex } from '../../src/plan/hash.js';
 import { OWNERSHIP_METADATA_KEY } from '../../src/plan/ownership.js';
 import { createPlan, type LiveState, type PlanInput } from '../../src/plan/planner.js';
 import { readFileSync } from 'node:fs';

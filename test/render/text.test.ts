@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderJson, renderText } from '../../src/render/index.js';
 import type { Plan } from '../../src/plan/types.js';
-import { SHA_A, SHA_B, create, destroy, field, file, fn, noop, plan, update, view } from './plan-builder.js';
+import { SHA_B, create, destroy, field, file, fn, noop, plan, update, view } from './plan-builder.js';
 
 const text = (p: Plan): string => renderText(p, { color: false });
 const stripAnsi = (s: string): string => s.replaceAll(/\u001b\[\d+m/g, '');

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { stringifySorted } from '../../state/canonical-json.js';
+import { stringifySorted } from '../../canonical-json.js';
 import { LocalStateBackend } from '../../state/local-backend.js';
 import { readWithJournal, replayJournal } from '../../state/recover.js';
 import { resolveStatePath } from '../../state/resolve-path.js';

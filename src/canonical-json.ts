@@ -1,21 +1,17 @@
 /**
- * Canonical JSON: object keys sorted, no whitespace, `undefined` members dropped. Two
+ * Canonical JSON: object keys sorted at every depth, `undefined` members dropped. Two
  * values that mean the same (tools with keys in another order, say) serialize the same,
- * so comparing and hashing them compares meaning rather than spelling.
+ * so comparing and hashing compare meaning, and files written this way diff stably.
  */
-import { createHash } from 'node:crypto';
 
+/** One line, no whitespace: for comparing, hashing and journal lines. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
 
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-/** sha256 of a value's canonical JSON. */
-export function hashValue(value: unknown): string {
-  return sha256Hex(canonicalJson(value));
+/** Two-space indented with a final newline: for files people read and diff. */
+export function stringifySorted(value: unknown): string {
+  return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
 }
 
 function sortKeys(value: unknown): unknown {
