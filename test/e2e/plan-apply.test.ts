@@ -75,6 +75,10 @@ describe('plan and apply against the local server', () => {
     const applied = await cli('apply', '--auto-approve');
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout).toContain('Apply complete! Resources: 2 added, 0 changed, 0 destroyed');
+    // Without a terminal, progress is one line per finished operation, on stderr.
+    expect(applied.stderr).toMatch(/^upload faq: done \(file-\w+\)$/m);
+    expect(applied.stderr).toMatch(/^create support: done \(asst_\w+\)$/m);
+    expect(applied.stdout).not.toContain(': done (');
     const mine = await owned();
     expect(mine.map((a) => a.name).sort()).toEqual(['Sales', 'Support']);
     const plan = await cli('plan', '--detailed-exitcode');
