@@ -94,6 +94,48 @@ describe('import and state rebuild', () => {
   });
 });
 
+describe('refresh-only and targets', () => {
+  it('reports drift alone, records it on apply --refresh-only without touching the server, and --target limits the change', async () => {
+    const dir = await makeProject({ 'assistants.yaml': fleet(2, 'refresh') });
+    const env = { OPENAI_API_KEY: server.apiKey };
+    const cli = (...args: string[]) => runCli([...args, '--endpoint', server.url], { cwd: dir, env });
+    expect((await cli('apply', '--auto-approve')).code).toBe(0);
+    const a0 = (await stateOf(dir)).assistants['a0']!.id;
+    await api.modifyAssistant({ assistantId: a0, modifyAssistantRequest: { name: 'Renamed by hand' } });
+
+    const drift = await cli('plan', '--refresh-only', '--json', '--detailed-exitcode');
+    expect(drift.code).toBe(2);
+    const driftPlan = JSON.parse(drift.stdout) as { mode: string; assistants: Array<{ key: string; action: string; reason: string; changes: unknown[] }> };
+    expect(driftPlan.mode).toBe('refresh-only');
+    expect(driftPlan.assistants.filter((a) => a.action !== 'no-op')).toEqual([
+      expect.objectContaining({
+        key: 'a0',
+        reason: 'drift',
+        changes: [{ field: 'name', before: 'Assistant 0', after: 'Renamed by hand', cause: 'drift' }],
+      }),
+    ]);
+    const serialBefore = (await stateOf(dir)).serial;
+    const accepted = await cli('apply', '--refresh-only', '--auto-approve');
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect((await api.getAssistant({ assistantId: a0 })).name).toBe('Renamed by hand');
+    expect((await stateOf(dir)).serial).toBeGreaterThan(serialBefore);
+    expect((await cli('plan', '--refresh-only', '--detailed-exitcode')).code).toBe(0);
+    // The state now holds the hand edit, so the manifest's name is a change in the manifest.
+    const normal = JSON.parse((await cli('plan', '--json')).stdout) as { assistants: Array<{ key: string; changes: Array<{ cause: string }> }> };
+    expect(normal.assistants.find((a) => a.key === 'a0')!.changes).toEqual([expect.objectContaining({ field: 'name', cause: 'manifest' })]);
+
+    const targeted = JSON.parse((await cli('plan', '--json', '--target', 'a1')).stdout) as { targets: string[]; assistants: Array<{ key: string }> };
+    expect(targeted.targets).toEqual(['a1']);
+    expect(targeted.assistants.map((a) => a.key)).toEqual(['a1']);
+    const unknown = await cli('plan', '--target', 'nope');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^Error: --target nope: no assistant with that key in the manifest or the state \(keys: a0, a1\)\.\n$/);
+    expect((await cli('apply', '--auto-approve', '--target', 'a0')).code).toBe(0);
+    expect((await api.getAssistant({ assistantId: a0 })).name).toBe('Assistant 0');
+    expect((await cli('plan', '--detailed-exitcode')).code).toBe(0);
+  });
+});
+
 describe('Ctrl-C during apply', () => {
   it('stops starting work, records what finished, exits 130, and the next apply converges', async () => {
     const slow = await startTestServer({ latencyMs: 40 });
