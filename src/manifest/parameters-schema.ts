@@ -4,15 +4,20 @@
  * `$ref`s are caught too. Problems point at the offending node, in the manifest or in
  * the parameters file.
  */
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject } from 'ajv/dist/2020.js';
 import type { ManifestDiagnostic } from './diagnostics.js';
 import { childPointer, isWithin } from './pointer.js';
 import { diagnosticFor, isRecord, valueAt, type Tree } from './tree.js';
 
 let ajv: Ajv2020 | undefined;
 
+/** Required on first use: a manifest without function tools never loads ajv. */
 function metaAjv(): Ajv2020 {
-  ajv ??= new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
+  if (ajv === undefined) {
+    const { Ajv2020: Ajv } = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+    ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+  }
   return ajv;
 }
 
