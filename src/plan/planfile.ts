@@ -51,7 +51,9 @@ export function stalePlanReason(plan: Plan, state: StateFile | null, endpoint: s
   if (plan.endpoint !== endpoint) return `it was made against ${plan.endpoint}, not ${endpoint}`;
   const lineage = state?.lineage ?? null;
   const serial = state?.serial ?? null;
-  if (lineage !== plan.prior.lineage) return `the state is another one (lineage ${lineage ?? 'none'}, the plan's ${plan.prior.lineage ?? 'none'})`;
+  if (lineage !== plan.prior.lineage) {
+    return `the state found is not the one it was made from (lineage ${lineage ?? 'none'}, the plan's ${plan.prior.lineage ?? 'none'}); give apply the same -f and --state as plan`;
+  }
   if (serial !== plan.prior.serial) return `the state changed since (serial ${plan.prior.serial ?? 'none'} -> ${serial ?? 'none'})`;
   const liveById = new Map<string, unknown>([...live.assistants, ...live.files].map((o) => [o.id, o]));
   for (const [id, fingerprint] of Object.entries(plan.prior.liveFingerprints)) {
