@@ -327,7 +327,7 @@ function report(results) {
   const missed = [...new Set(results.targets.filter((t) => t.met === false && t.note).map((t) => t.note))];
   if (missed.length) {
     out.push('');
-    out.push('Why targets are missed, and what would close them (causes found by profiling the CLI with --cpu-prof at N=1000):');
+    out.push('Why targets are missed, and what would close them (causes found by profiling the CLI with --cpu-prof at N=1000; see the notes of issue 7):');
     for (const note of missed) out.push(`- ${note}`);
   }
   return out.join('\n');
@@ -336,30 +336,26 @@ function report(results) {
 /** Causes found by profiling the CLI (node --cpu-prof) at N=1000; printed beside a missed target. */
 const NOTES = {
   applyFloor:
-    'apply/destroy vs floor: the CLI is CPU-bound, not waiting on the API. src/apply/pool.ts runGraph rescans every task ' +
-    '(and allocates deps.map) on each completion, O(T^2): ~1.3 s of CPU for 3,000 operations; plus one fsynced journal append per ' +
-    'operation, a ~0.5 s YAML parse of the 9,000-line manifest and ~0.5 s of start-up. Close it with a ready queue ' +
-    '(count unfinished deps per task, push dependants on completion), group-committed journal appends, and the start-up fixes below.',
+    'apply/destroy vs floor: the floor counts round trips only. The CLI adds ~2.7 s before its first request at N=1000 ' +
+    '(Node start-up, a ~0.55 s YAML parse of the 9,000-line manifest with positions, hashing 2,000 files, the lock and state), ' +
+    'one fsynced journal append per operation (durability is the point: a kill -9 loses nothing), and the local server shares ' +
+    'the same 2 cores. Closing it further means a faster manifest parse (positions only on error) and group-committing ' +
+    'journal appends across workers.',
   planFloor:
-    'no-change plan / 10% edit vs floor: the floor is only 0.25-0.5 s of round trips, and the CLI spends ~1 s of CPU in ' +
-    'src/plan/view.ts liveView, which rebuilds the id->label map of every recorded file for every assistant ' +
-    '(O(assistants x files) = 2 million map inserts at N=1000); build it once per plan. The fixed cost of a process ' +
-    '(Node + module load + ajv compile ~0.5 s, YAML parse ~0.5 s, hashing 2,000 files) stays: within 1.3x of a 0.25 s ' +
-    'floor is out of reach for a process-per-command CLI; "to 1st req" shows that share.',
+    'no-change plan / 10% edit vs floor: the floor is only 0.25-0.5 s of round trips, and a process per command pays a fixed ' +
+    'cost ("to 1st req": Node, module load, YAML parse, hashing every attached file) that no round trip saving can offset; ' +
+    'within 1.3x of a 0.25 s floor is out of reach for a process-per-command CLI.',
   naivePlan:
     'no-change plan / 10% edit vs naive: the naive script runs in the already-warm benchmark process and its listing is the ' +
     'same ~11 requests (our paginator pages by 100), so it pays only the round trips; our CLI pays process start-up, manifest ' +
     'parse and hashing on top. The 8x target can only hold where writes dominate (cold apply, destroy), and there --parallelism 10 ' +
     'caps the gain at about 10x the round trips.',
   rateLimit:
-    'rate limit: operations fail after 6 attempts because 429s count against maxAttempts (src/apply/executor.ts attempt), and ' +
-    'after a 429 the shared RateGate pauses for retry-after-ms (the time until ONE token, ~20 ms at 50 rps) and then releases all ' +
-    '--parallelism workers at once, so 9 of 10 get 429 again. Close it by not spending attempts on 429s (bound by time instead) ' +
-    'and pacing sends after a 429 (release one request per retry-after, or a client token bucket fed by x-ratelimit-* headers).',
+    'rate limit: a 429 pauses the whole pool and widens the spacing between requests (src/apply/retry.ts Pacer); a miss here ' +
+    'means the pacer settled too far under the limit or an operation met more than 200 429s.',
   startup:
-    'start-up: every command loads every module (undici, the client, the server code) and compiles the manifest JSON Schema with ' +
-    'ajv on each run (~150-250 ms of codegen, src/manifest/schema-check.ts). Close it with ajv standalone code generated at build ' +
-    'time and lazy import() of each command in src/cli/main.ts (validate needs no HTTP client).',
+    'start-up: the CLI loads only the command it runs and a precompiled manifest validator; what is left is Node itself ' +
+    '(bare node is printed beside it), commander, yaml and the manifest code.',
 };
 
 function targets(results) {
