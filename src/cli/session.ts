@@ -4,7 +4,7 @@
  * state from the manifest, and the state backend for the environment.
  */
 import { dirname, join, resolve } from 'node:path';
-import { AssistantsApi, createConfiguration, FilesApi } from '../api/index.js';
+import { AssistantsApi, createConfiguration, DEFAULT_BASE_URL, FilesApi } from '../api/index.js';
 import { UserError } from '../errors.js';
 import { formatDiagnostic, loadManifest } from '../manifest/index.js';
 import type { DesiredState } from '../manifest/types.js';
@@ -15,8 +15,6 @@ import type { CliIo } from './io.js';
 import type { CommonOptions } from './options.js';
 import { parseDuration } from './option-parsers.js';
 import type { StateOptions } from './state-options.js';
-
-export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 export interface ApiSession {
   /** What plans and state record: the base URL, or `local`. Never a key. */
