@@ -6,7 +6,7 @@
  *   await server.close();
  *
  * Every /v1 request goes through: latency -> rate limit -> fault (before) -> auth ->
- * route (404/405) -> beta header -> body (413/400) -> handler -> store flush ->
+ * route (404, for a wrong method too) -> beta header -> body (413/400) -> handler -> store flush ->
  * fault (drop after processing) -> response. /_admin routes skip all of it.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -202,12 +202,8 @@ async function serve(opts: ResolvedServerOptions, store: Store): Promise<Running
       dropAfter = fault?.kind === 'drop';
       authenticate(req, opts.apiKey);
       const match = api.match(method, url.pathname);
-      if (match.kind === 'not-found') throw new ApiError(404, `Invalid URL (${method} ${url.pathname})`);
-      if (match.kind === 'method-not-allowed') {
-        throw new ApiError(405, `Invalid method for URL (${method} ${url.pathname})`, {
-          headers: { allow: match.allowed.join(', ') },
-        });
-      }
+      // The API answers a wrong method like an unknown path: 404 `Invalid URL (GET /v1/...)`.
+      if (match.kind !== 'found') throw new ApiError(404, `Invalid URL (${method} ${url.pathname})`);
       const key = `${method} ${match.route.pattern}`;
       stats.byRoute[key] = (stats.byRoute[key] ?? 0) + 1;
       if (match.route.options.beta) requireBeta(req);

@@ -43,7 +43,7 @@ describe('threads', () => {
   });
 
   it('has no list route', async () => {
-    expect((await call(server, 'GET', '/threads')).status).toBe(405);
+    expect((await call(server, 'GET', '/threads')).status).toBe(404);
   });
 
   it('validates thread bodies', async () => {
