@@ -94,6 +94,24 @@ describe('import and state rebuild', () => {
   });
 });
 
+describe('state rm', () => {
+  it('releases an assistant: removed from the manifest afterwards, it is left alone, not deleted as an orphan', async () => {
+    const dir = await makeProject({ 'assistants.yaml': fleet(2, 'release') });
+    const env = { OPENAI_API_KEY: server.apiKey };
+    const cli = (...args: string[]) => runCli([...args, '--endpoint', server.url], { cwd: dir, env });
+    expect((await cli('apply', '--auto-approve')).code).toBe(0);
+    const released = (await stateOf(dir)).assistants['a1']!.id;
+    const removed = await cli('state', 'rm', 'a1');
+    expect(removed.code, removed.stderr).toBe(0);
+    await writeFiles(dir, { 'assistants.yaml': fleet(1, 'release') });
+    const plan = await cli('plan', '--detailed-exitcode');
+    expect(plan.code, plan.stdout).toBe(0);
+    const kept = await api.getAssistant({ assistantId: released });
+    expect(kept.name).toBe('Assistant 1');
+    expect(kept.metadata).toEqual({});
+  });
+});
+
 describe('refresh-only and targets', () => {
   it('reports drift alone, records it on apply --refresh-only without touching the server, and --target limits the change', async () => {
     const dir = await makeProject({ 'assistants.yaml': fleet(2, 'refresh') });

@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AssistantsApi, createConfiguration } from '../../src/api/index.js';
 import { register as registerForceUnlock } from '../../src/cli/commands/force-unlock.js';
 import { register as registerState, stateCommand } from '../../src/cli/commands/state.js';
 import type { CliIo } from '../../src/cli/io.js';
@@ -9,13 +10,14 @@ import { UserError } from '../../src/errors.js';
 import { LocalStateBackend } from '../../src/state/local-backend.js';
 import { created, sampleState } from './sample.js';
 import { makeTempDir } from './temp-dir.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 
 interface FakeIo extends CliIo {
   out(): string;
   err(): string;
 }
 
-function fakeIo(cwd: string): FakeIo {
+function fakeIo(cwd: string, env: NodeJS.ProcessEnv = {}): FakeIo {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -26,7 +28,7 @@ function fakeIo(cwd: string): FakeIo {
     stdout,
     stderr,
     stdin: new PassThrough(),
-    env: {},
+    env,
     cwd,
     interactive: false,
     color: false,
@@ -51,6 +53,15 @@ async function failure(io: CliIo, ...argv: string[]): Promise<UserError> {
   expect(error).toBeInstanceOf(UserError);
   return error as UserError;
 }
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+const apiEnv = (): NodeJS.ProcessEnv => ({ OPENAI_API_KEY: server.apiKey });
+/** The sample state, recorded against the test server (state rm releases tags there). */
+const sampleOn = (s: TestServer) => ({ ...sampleState(), endpoint: s.url });
 
 describe('state and force-unlock commands', () => {
   let dir: string;
@@ -112,12 +123,12 @@ describe('state and force-unlock commands', () => {
   });
 
   it('state rm forgets records, writes a new serial, keeps a backup, and releases the lock', async () => {
-    const written = await backend.write(sampleState());
-    const io = fakeIo(dir);
+    const written = await backend.write(sampleOn(server));
+    const io = fakeIo(dir, apiEnv());
     await run(io, 'state', 'rm', 'billing', 'file:handbook', '--state', path);
     expect(io.out()).toBe(
-      'Removed billing (asst_billing) from the state; it still exists on the server.\n' +
-        'Removed file:handbook (file-handbook) from the state; it still exists on the server.\n',
+      'Removed billing (asst_billing) from the state and released its ownership tag; it still exists on the server.\n' +
+        'Removed file:handbook (file-handbook) from the state; the file still exists on the server.\n',
     );
     const after = await backend.read();
     expect(after?.serial).toBe(written.serial + 1);
@@ -134,24 +145,42 @@ describe('state and force-unlock commands', () => {
     expect(await backend.read()).toEqual(written);
   });
 
+  it('state rm takes the ownership tag off the assistant on the server, and keeps everything else', async () => {
+    const api = new AssistantsApi(createConfiguration({ apiKey: server.apiKey, baseUrl: server.url }));
+    const live = await api.createAssistant({
+      createAssistantRequest: { model: 'gpt-4', metadata: { team: 'cx', 'assistants-iac': 'demo/dev/billing' } },
+    });
+    const state = sampleOn(server);
+    state.assistants['billing'] = { ...state.assistants['billing']!, id: live.id };
+    await backend.write(state);
+    await run(fakeIo(dir, apiEnv()), 'state', 'rm', 'billing', '--state', path);
+    expect((await api.getAssistant({ assistantId: live.id })).metadata).toEqual({ team: 'cx' });
+  });
+
+  it('state rm refuses an endpoint other than the state\'s', async () => {
+    await backend.write(sampleOn(server));
+    const error = await failure(fakeIo(dir, apiEnv()), 'state', 'rm', 'billing', '--state', path, '--endpoint', 'http://127.0.0.1:9/v1');
+    expect(error.message).toBe(`the state belongs to endpoint ${server.url}, not http://127.0.0.1:9/v1; drop --endpoint or give that one.`);
+  });
+
   it('state rm folds a leftover journal first', async () => {
-    await backend.write(sampleState());
+    await backend.write(sampleOn(server));
     await backend.appendJournal(created('alpha', 'asst_alpha'));
-    const io = fakeIo(dir);
+    const io = fakeIo(dir, apiEnv());
     await run(io, 'state', 'rm', 'billing', '--state', path);
-    expect(io.err()).toBe('Recorded 1 operation(s) left in the journal by an interrupted run.\n');
+    expect(io.err()).toBe('Recovered 1 operation(s) recorded by an apply that did not finish; the state now includes them.\n');
     expect(Object.keys((await backend.read())?.assistants ?? {}).sort()).toEqual(['alpha', 'support']);
     expect((await backend.readJournal()).entries).toEqual([]);
   });
 
   it('state rm exits with LOCK_HELD while another holds the lock, and waits with --lock-timeout', async () => {
-    await backend.write(sampleState());
+    await backend.write(sampleOn(server));
     const lock = await backend.lock({ command: 'apply' });
-    const error = await failure(fakeIo(dir), 'state', 'rm', 'billing', '--state', path);
+    const error = await failure(fakeIo(dir, apiEnv()), 'state', 'rm', 'billing', '--state', path);
     expect(error.code).toBe('LOCK_HELD');
     expect(error.message).toContain(`assistants force-unlock ${lock.info.id}`);
     setTimeout(() => void lock.release(), 100);
-    await run(fakeIo(dir), 'state', 'rm', 'billing', '--state', path, '--lock-timeout', '5s');
+    await run(fakeIo(dir, apiEnv()), 'state', 'rm', 'billing', '--state', path, '--lock-timeout', '5s');
     expect(Object.keys((await backend.read())?.assistants ?? {})).toEqual(['support']);
   });
 

@@ -1,6 +1,7 @@
 /** `assistants import KEY ID`: adopt an existing assistant under a manifest key. */
 import type { Command } from 'commander';
 import { NotFoundError } from '../../api/errors.js';
+import type { AssistantObject } from '../../api/models.js';
 import { UserError } from '../../errors.js';
 import { formatOwner, OWNERSHIP_METADATA_KEY, parseOwner } from '../../plan/ownership.js';
 import { fieldHashes, fileLabelsById, liveView } from '../../plan/view.js';
@@ -36,7 +37,7 @@ export function register(program: Command, io: CliIo): void {
           const holder = Object.entries(state?.assistants ?? {}).find(([, r]) => r.id === id);
           if (holder) throw new UserError('STATE', `import ${key}: ${id} is already managed as ${holder[0]}.`);
 
-          let live;
+          let live: AssistantObject;
           try {
             live = await session.assistants.getAssistant({ assistantId: id });
           } catch (error) {

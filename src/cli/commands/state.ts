@@ -7,10 +7,15 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { stringifySorted } from '../../canonical-json.js';
 import { LocalStateBackend } from '../../state/local-backend.js';
-import { readWithJournal, replayJournal } from '../../state/recover.js';
+import { readWithJournal } from '../../state/recover.js';
 import { resolveStatePath } from '../../state/resolve-path.js';
 import type { AssistantRecord, FileRecord, StateFile } from '../../state/types.js';
+import { NotFoundError } from '../../api/errors.js';
+import type { AssistantObject } from '../../api/models.js';
+import { OWNERSHIP_METADATA_KEY } from '../../plan/ownership.js';
 import type { CliIo } from '../io.js';
+import { withStateLock } from '../locking.js';
+import { openSession } from '../session.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
 import { parseDuration } from '../option-parsers.js';
 import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
@@ -85,32 +90,58 @@ export function register(program: Command, io: CliIo): void {
 
   addLockTimeoutOption(addStateOption(addCommonOptions(state.command('rm'))))
     .argument('<address...>', 'assistant keys, or file:NAME')
-    .description('forget objects without deleting them from the server (the next plan creates them anew)')
+    .description('stop managing objects: forget them and release their ownership tags; nothing is deleted')
     .action(async (addresses: string[], options: CommonOptions & StateOptions & LockOptions) => {
-      const timeoutMs = parseDuration(options.lockTimeout ?? '0');
       const backend = backendFor(io, options);
-      const lock = await backend.lock({ command: 'state rm', timeoutMs });
-      try {
-        if (lock.notice !== null) io.stderr.write(`${lock.notice}\n`);
-        const { state: current, replayed } = await replayJournal(backend);
-        if (replayed > 0) io.stderr.write(`Recorded ${replayed} operation(s) left in the journal by an interrupted run.\n`);
+      await withStateLock(backend, 'state rm', parseDuration(options.lockTimeout ?? '0'), io, async (current) => {
         if (current === null) throw noState(backend);
         const missing = addresses.filter((address) => recordAt(current, parseAddress(address)) === undefined);
         if (missing.length > 0) throw notInState(backend, missing);
+        const unique = [...new Set(addresses)].map(parseAddress);
+        const keys = unique.flatMap((address) => (address.kind === 'assistant' ? [address.key] : []));
+        // A forgotten assistant that kept its tag would be adopted again by the next plan,
+        // or deleted as an orphan once its key left the manifest.
+        if (keys.length > 0) await releaseOwnership(current, keys, options, io);
         const assistants = { ...current.assistants };
         const files = { ...current.files };
         const removed: string[] = [];
-        for (const text of new Set(addresses)) {
-          const address = parseAddress(text);
-          const id = recordAt(current, address)?.id ?? '';
-          if (address.kind === 'file') delete files[address.name];
-          else delete assistants[address.key];
-          removed.push(`Removed ${text} (${id}) from the state; it still exists on the server.\n`);
+        for (const address of unique) {
+          if (address.kind === 'file') {
+            removed.push(`Removed ${FILE_PREFIX}${address.name} (${files[address.name]?.id ?? ''}) from the state; the file still exists on the server.\n`);
+            delete files[address.name];
+          } else {
+            removed.push(`Removed ${address.key} (${assistants[address.key]?.id ?? ''}) from the state and released its ownership tag; it still exists on the server.\n`);
+            delete assistants[address.key];
+          }
         }
         await backend.write({ ...current, assistants, files });
         io.stdout.write(removed.join(''));
-      } finally {
-        await lock.release();
-      }
+      });
     });
+}
+
+/** Takes the ownership tag off each recorded assistant that still exists (at the state's endpoint by default). */
+async function releaseOwnership(current: StateFile, keys: string[], options: CommonOptions, io: CliIo): Promise<void> {
+  const endpoint = options.endpoint ?? current.endpoint;
+  const session = await openSession({ ...options, endpoint }, io);
+  try {
+    if (session.endpoint !== current.endpoint) {
+      throw new UserError('STATE', `the state belongs to endpoint ${current.endpoint}, not ${session.endpoint}; drop --endpoint or give that one.`);
+    }
+    for (const key of keys) {
+      const id = current.assistants[key]?.id ?? '';
+      let live: AssistantObject;
+      try {
+        live = await session.assistants.getAssistant({ assistantId: id });
+      } catch (error) {
+        if (error instanceof NotFoundError) continue;
+        throw error;
+      }
+      if (!live.metadata || !(OWNERSHIP_METADATA_KEY in live.metadata)) continue;
+      const { [OWNERSHIP_METADATA_KEY]: _released, ...metadata } = live.metadata;
+      await session.assistants.modifyAssistant({ assistantId: id, modifyAssistantRequest: { metadata } });
+    }
+  } finally {
+    await session.close();
+  }
 }
