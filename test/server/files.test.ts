@@ -31,7 +31,6 @@ describe('/v1/files', () => {
       filename: 'notes.txt',
       purpose: 'assistants',
       status: 'processed',
-      status_details: null,
     });
     const id = file.id as string;
     expect((await call(server, 'GET', `/files/${id}`, undefined, noBeta())).body).toEqual(file);

@@ -23,7 +23,8 @@ export interface OpenAIFile {
   filename: string;
   purpose: FilePurpose;
   status: 'uploaded' | 'processed' | 'error';
-  status_details: string | null;
+  /** Deprecated; the spec makes it an optional string (never null), so it is left out when there is nothing to say. */
+  status_details?: string;
 }
 
 const UPLOAD_PURPOSES = ['fine-tune', 'assistants'] as const;
@@ -93,7 +94,6 @@ export function registerFileRoutes(router: Router, ctx: ServerContext): void {
           filename,
           purpose: checkedPurpose,
           status: 'processed',
-          status_details: null,
         });
       } catch (error) {
         await writer?.abort();
