@@ -183,6 +183,46 @@ describe('the local server against the official OpenAPI response schemas', () =>
     expect([...checked].sort()).toEqual(Object.keys(operations).sort());
   });
 
+  it('streams events that each validate as the spec\'s AssistantStreamEvent, ending with done', async () => {
+    const assistant = await call('POST', '/assistants', {}, {
+      model: 'gpt-4-turbo',
+      tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } } }],
+    });
+    const streamed = async (path: string, body: unknown): Promise<Array<{ event: string; data: unknown }>> => {
+      const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: server.headers, body: JSON.stringify(body) });
+      expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const events = (await response.text())
+        .split('\n\n')
+        .filter((block) => block.trim() !== '')
+        .map((block) => {
+          const event = /^event: (.*)$/m.exec(block)?.[1] ?? '';
+          const data = /^data: (.*)$/m.exec(block)?.[1] ?? '';
+          return { event, data: event === 'done' ? data : (JSON.parse(data) as unknown) };
+        });
+      const validate = validatorFor('AssistantStreamEvent');
+      for (const event of events) expect(validate(event) ? [] : validate.errors, event.event).toEqual([]);
+      return events;
+    };
+    const first = await streamed('/threads/runs', {
+      assistant_id: assistant.id,
+      thread: { messages: [{ role: 'user', content: 'Please call lookup.' }] },
+      stream: true,
+    });
+    expect(first[0]?.event).toBe('thread.created');
+    const waiting = first.find((e) => e.event === 'thread.run.requires_action')?.data as {
+      id: string;
+      thread_id: string;
+      required_action: { submit_tool_outputs: { tool_calls: Array<{ id: string }> } };
+    };
+    const second = await streamed(`/threads/${waiting.thread_id}/runs/${waiting.id}/submit_tool_outputs`, {
+      tool_outputs: waiting.required_action.submit_tool_outputs.tool_calls.map((c) => ({ tool_call_id: c.id, output: 'found' })),
+      stream: true,
+    });
+    const names = new Set([...first, ...second].map((e) => e.event));
+    for (const name of ['thread.run.created', 'thread.run.step.delta', 'thread.message.delta', 'thread.run.completed']) expect(names).toContain(name);
+    expect(second.at(-1)).toEqual({ event: 'done', data: '[DONE]' });
+  });
+
   it('answers an empty list, a 404 and a 400 with the spec\'s shapes', async () => {
     await call('GET', '/assistants/{assistant_id}/files', { assistant_id: (await call('POST', '/assistants', {}, { model: 'gpt-4' })).id as string });
     const validateError = validatorFor('ErrorResponse');
