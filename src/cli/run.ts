@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
   apply: async () => [(await import('./commands/apply.js')).register],
   destroy: async () => [(await import('./commands/destroy.js')).register],
   import: async () => [(await import('./commands/import.js')).register],
+  export: async () => [(await import('./commands/export.js')).register],
   state: async () => [(await import('./commands/state.js')).register, (await import('./commands/state-rebuild.js')).register],
   'force-unlock': async () => [(await import('./commands/force-unlock.js')).register],
   serve: async () => [(await import('./commands/serve.js')).register],

@@ -8,6 +8,7 @@ import { fieldHashes, fileLabelsById, liveView } from '../../plan/view.js';
 import { newState } from '../../state/format.js';
 import { applyJournal } from '../../state/journal.js';
 import { TOOL_VERSION } from '../../version.js';
+import { recognizeUploads } from '../adopt-files.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
@@ -55,9 +56,26 @@ export function register(program: Command, io: CliIo): void {
           }
           const tagged = owner ? live : await session.assistants.modifyAssistant({ assistantId: id, modifyAssistantRequest: { metadata } });
           const base = state ?? (await backend.write(newState({ project: desired.project, environment: desired.environment, endpoint: session.endpoint, toolVersion: TOOL_VERSION })));
-          const applied = fieldHashes(liveView(tagged, fileLabelsById(base.files)));
-          await backend.write(applyJournal(base, [{ op: 'assistant.updated', key, id, applied, at: new Date().toISOString() }]));
-          io.stdout.write(`Imported ${id} as ${key}. Run "assistants plan" to see how it differs from the manifest.\n`);
+          // The manifest files this assistant attaches, not yet recorded, that are among its attachments.
+          const unrecorded = Object.fromEntries(
+            (desired.assistants[key]?.files ?? []).filter((name) => !base.files[name]).flatMap((name) => {
+              const file = desired.files[name];
+              return file ? [[name, file] as const] : [];
+            }),
+          );
+          const attached = (await session.files.listFiles({})).data.filter((f) => tagged.fileIds.includes(f.id));
+          const adopted = await recognizeUploads(session.files, attached, unrecorded);
+          const at = new Date().toISOString();
+          const withFiles = applyJournal(
+            base,
+            Object.entries(adopted).map(([name, f]) => ({ op: 'file.uploaded' as const, name, id: f.id, sha256: f.sha256, bytes: f.bytes, filename: f.filename, at })),
+          );
+          const applied = fieldHashes(liveView(tagged, fileLabelsById(withFiles.files)));
+          await backend.write(applyJournal(withFiles, [{ op: 'assistant.updated', key, id, applied, at }]));
+          const files = Object.keys(adopted);
+          io.stdout.write(
+            `Imported ${id} as ${key}${files.length > 0 ? `, with its file(s) ${files.join(', ')}` : ''}. Run "assistants plan" to see how it differs from the manifest.\n`,
+          );
         });
       } finally {
         await session.close();

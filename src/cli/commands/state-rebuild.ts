@@ -3,15 +3,14 @@
  * server and the manifest. Files carry no tags, so an uploaded file is recognised by
  * name, size and content hash (downloaded only for candidates of the right size).
  */
-import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
-import type { OpenAIFile } from '../../api/models.js';
 import { parseOwner } from '../../plan/ownership.js';
 import { readLive } from '../../plan/refresh.js';
 import { fieldHashes, fileLabelsById, liveView } from '../../plan/view.js';
 import { newState } from '../../state/format.js';
-import type { FileRecord, StateFile } from '../../state/types.js';
+import type { StateFile } from '../../state/types.js';
 import { TOOL_VERSION } from '../../version.js';
+import { recognizeUploads } from '../adopt-files.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
@@ -31,11 +30,7 @@ export function register(program: Command, io: CliIo): void {
         await withStateLock(backend, 'state rebuild', parseDuration(options.lockTimeout ?? '0'), io, async (previous) => {
           const live = await readLive(session.assistants, session.files);
           const now = new Date().toISOString();
-          const files: Record<string, FileRecord> = {};
-          for (const [name, file] of Object.entries(desired.files)) {
-            const match = await findUpload(session.files, live.files, file.filename, file.bytes, file.sha256);
-            if (match) files[name] = { id: match.id, sha256: file.sha256, bytes: file.bytes, filename: file.filename, updatedAt: now };
-          }
+          const files = await recognizeUploads(session.files, live.files, desired.files);
           const assistants: StateFile['assistants'] = {};
           const duplicates: string[] = [];
           const labels = fileLabelsById(files);
@@ -60,19 +55,4 @@ export function register(program: Command, io: CliIo): void {
         await session.close();
       }
     });
-}
-
-async function findUpload(
-  api: { downloadFile(request: { fileId: string }): Promise<Uint8Array> },
-  files: OpenAIFile[],
-  filename: string,
-  bytes: number,
-  sha256: string,
-): Promise<OpenAIFile | null> {
-  for (const candidate of files) {
-    if (candidate.filename !== filename || candidate.bytes !== bytes || candidate.purpose !== 'assistants') continue;
-    const content = await api.downloadFile({ fileId: candidate.id });
-    if (createHash('sha256').update(content).digest('hex') === sha256) return candidate;
-  }
-  return null;
 }

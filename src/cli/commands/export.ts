@@ -1,0 +1,77 @@
+/**
+ * `assistants export`: write a manifest (with instruction files and the attached files'
+ * content) from the assistants at the endpoint, then print the `import` commands that
+ * bring them under management.
+ */
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { UserError } from '../../errors.js';
+import { buildExport } from '../../manifest/export.js';
+import { formatDiagnostic, loadManifest } from '../../manifest/index.js';
+import { readLive } from '../../plan/refresh.js';
+import type { CliIo } from '../io.js';
+import { addCommonOptions, type CommonOptions } from '../options.js';
+import { openSession } from '../session.js';
+
+interface ExportOptions extends CommonOptions {
+  project: string;
+  force?: boolean;
+}
+
+const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export function register(program: Command, io: CliIo): void {
+  addCommonOptions(program.command('export'))
+    .description('write a manifest (-f) from the assistants at the endpoint, with their instructions and files, and print the import commands')
+    .option('--project <name>', 'the project name to write into the manifest', 'exported')
+    .option('--force', 'overwrite files that already exist')
+    .action(async (options: ExportOptions) => {
+      if (!PROJECT_NAME.test(options.project)) {
+        throw new UserError('USAGE', `--project ${JSON.stringify(options.project)}: use 1-63 lowercase letters, digits, _ or -, starting with a letter or digit.`);
+      }
+      const manifestPath = resolve(io.cwd, options.file);
+      const folder = dirname(manifestPath);
+      const session = await openSession(options, io);
+      try {
+        const live = await readLive(session.assistants, session.files);
+        const result = buildExport({ project: options.project, assistants: live.assistants, files: live.files });
+        const targets = [manifestPath, ...result.writes.map((w) => join(folder, w.path))];
+        if (!options.force) {
+          const existing = (await Promise.all(targets.map(async (path) => ((await exists(path)) ? path : null)))).filter((p) => p !== null);
+          if (existing.length > 0) {
+            throw new UserError('USAGE', `export would overwrite ${existing.map((p) => relative(io.cwd, p)).join(', ')}; choose another -f folder or pass --force.`);
+          }
+        }
+        for (const write of result.writes) {
+          const path = join(folder, write.path);
+          await mkdir(dirname(path), { recursive: true });
+          await writeFile(path, write.text ?? (await session.files.downloadFile({ fileId: write.fileId ?? '' })));
+        }
+        await writeFile(manifestPath, `# Exported by assistants from ${session.endpoint} on ${new Date().toISOString().slice(0, 10)}.\n${stringify(result.document, { lineWidth: 0 })}`);
+
+        for (const warning of result.warnings) io.stderr.write(`Warning: ${warning}\n`);
+        const check = await loadManifest({ file: manifestPath, cwd: io.cwd, processEnv: {} });
+        if (!check.ok) for (const d of check.errors) io.stderr.write(`Warning: ${formatDiagnostic(d, io.cwd)}\n`);
+        const file = relative(io.cwd, manifestPath);
+        io.stderr.write(
+          `Wrote ${file}: ${result.assistants.length} assistant(s), ${result.writes.filter((w) => w.fileId).length} file(s). ` +
+            'To manage them, run the commands below (each tags an assistant as owned and records it):\n',
+        );
+        const endpoint = options.endpoint ? ` --endpoint ${options.endpoint}` : '';
+        for (const { key, id } of result.assistants) io.stdout.write(`assistants import ${key} ${id} -f ${file}${endpoint}\n`);
+      } finally {
+        await session.close();
+      }
+    });
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Export: a manifest written from assistants that already exist, so a team can bring an
+ * account (or another server's contents) under management. Pure: live objects in, the
+ * manifest document and the files to write out; the command does the I/O.
+ */
+import type { AssistantObject, JsonValue, OpenAIFile } from '../api/models.js';
+import { OWNERSHIP_METADATA_KEY, parseOwner } from '../plan/ownership.js';
+
+export interface ExportInput {
+  project: string;
+  /** As listed with order=asc: oldest first. */
+  assistants: AssistantObject[];
+  /** Every file in the account, for names and sizes of the attached ones. */
+  files: OpenAIFile[];
+}
+
+export interface ExportedAssistant {
+  key: string;
+  id: string;
+}
+
+export interface Export {
+  /** The manifest as plain data, ready for YAML. */
+  document: Record<string, unknown>;
+  /** Files to write beside the manifest: relative path -> where the content comes from. */
+  writes: Array<{ path: string; fileId?: string; text?: string }>;
+  assistants: ExportedAssistant[];
+  /** Things the manifest cannot say (an unknown tool type, an attachment whose file is gone). */
+  warnings: string[];
+}
+
+/** Instructions longer than this, or on several lines, go to a file of their own. */
+const INLINE_INSTRUCTIONS_MAX = 200;
+const KEY_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+/** A file name that is safe as a single path segment on any disk. */
+const SAFE_FILENAME = /^(?!\.+$)[A-Za-z0-9 _()+,.-]{1,200}$/;
+
+export function buildExport(input: ExportInput): Export {
+  const fileById = new Map(input.files.map((f) => [f.id, f]));
+  const writes: Export['writes'] = [];
+  const warnings: string[] = [];
+  const fileNames = new Map<string, string>();
+  const takenFileNames = new Set<string>();
+  const takenPaths = new Set<string>();
+  const filesSection: Record<string, { path: string }> = {};
+  const nameForFile = (id: string): string | null => {
+    const known = fileNames.get(id);
+    if (known) return known;
+    const file = fileById.get(id);
+    if (!file) return null;
+    const basename = file.filename.split(/[\\/]/).pop() ?? '';
+    const name = unique(slug(basename.replace(/\.[^.]*$/, ''), 'file'), takenFileNames, 64);
+    // The file keeps the name it was uploaded under (a plan compares it), in a folder of its own if two share one.
+    const base = SAFE_FILENAME.test(file.filename) ? file.filename : `${name}${extensionOf(file.filename)}`;
+    const path = takenPaths.has(`files/${base}`) ? `files/${name}/${base}` : `files/${base}`;
+    takenPaths.add(path);
+    fileNames.set(id, name);
+    filesSection[name] = { path };
+    writes.push({ path, fileId: id });
+    return name;
+  };
+
+  const takenKeys = new Set<string>();
+  const assistants: Record<string, unknown> = {};
+  const exported: ExportedAssistant[] = [];
+  // In listing order (oldest first): created_at ties within a second, the server's order does not.
+  for (const assistant of input.assistants) {
+    const tagged = parseOwner(assistant.metadata)?.key;
+    const key = unique(tagged && KEY_PATTERN.test(tagged) ? tagged : slug(assistant.name ?? '', 'assistant'), takenKeys, 63);
+    const entry: Record<string, unknown> = {};
+    if (assistant.name !== null) entry.name = assistant.name;
+    entry.model = assistant.model;
+    if (assistant.description !== null) entry.description = assistant.description;
+    if (assistant.instructions !== null) {
+      if (assistant.instructions.length > INLINE_INSTRUCTIONS_MAX || assistant.instructions.includes('\n')) {
+        const path = `instructions/${key}.md`;
+        writes.push({ path, text: assistant.instructions });
+        entry.instructions_file = path;
+      } else {
+        entry.instructions = assistant.instructions;
+      }
+    }
+    const tools: JsonValue[] = [];
+    for (const tool of assistant.tools) {
+      if (tool.type === 'code_interpreter' || tool.type === 'retrieval' || tool.type === 'function') tools.push(tool as unknown as JsonValue);
+      else warnings.push(`${assistant.id} (${key}): a tool of type "${tool.type}" has no manifest form and was left out`);
+    }
+    if (tools.length > 0) entry.tools = tools;
+    const attached: string[] = [];
+    for (const id of assistant.fileIds) {
+      const name = nameForFile(id);
+      if (name) attached.push(name);
+      else warnings.push(`${assistant.id} (${key}): attached file ${id} no longer exists and was left out`);
+    }
+    if (attached.length > 0) entry.files = attached;
+    const { [OWNERSHIP_METADATA_KEY]: _tag, ...metadata } = assistant.metadata ?? {};
+    if (Object.keys(metadata).length > 0) entry.metadata = metadata;
+    assistants[key] = entry;
+    exported.push({ key, id: assistant.id });
+  }
+
+  const document: Record<string, unknown> = { version: 1, project: input.project };
+  if (Object.keys(filesSection).length > 0) document.files = filesSection;
+  document.assistants = assistants;
+  return { document, writes, assistants: exported, warnings };
+}
+
+/** A manifest key or file name from free text: lowercase letters, digits, `-` and `_`. */
+function slug(text: string, fallback: string): string {
+  const cleaned = text
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[-_]+|[-_]+$/g, '');
+  return cleaned === '' ? fallback : cleaned;
+}
+
+/** `base` (cut to `maxLength`), or `base-2`, `base-3`... when already taken. */
+function unique(base: string, taken: Set<string>, maxLength: number): string {
+  let candidate = base.slice(0, maxLength);
+  for (let n = 2; taken.has(candidate); n++) {
+    const suffix = `-${n}`;
+    candidate = `${base.slice(0, maxLength - suffix.length)}${suffix}`;
+  }
+  taken.add(candidate);
+  return candidate;
+}
+
+function extensionOf(filename: string): string {
+  const match = /\.[A-Za-z0-9]{1,10}$/.exec(filename);
+  return match ? match[0] : '';
+}

@@ -1,0 +1,71 @@
+/**
+ * export -> import -> plan: the assistants of an account made by hand come under
+ * management with a manifest that says exactly what they are, so the plan is empty.
+ */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AssistantsApi, createConfiguration, FilesApi } from '../../src/api/index.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { runCli } from './cli.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+describe('export', () => {
+  it('writes a valid manifest with instruction and attached files; its import commands then leave nothing to change', async () => {
+    const config = createConfiguration({ apiKey: server.apiKey, baseUrl: server.url });
+    const api = new AssistantsApi(config);
+    const files = new FilesApi(config);
+    const guide = await files.createFile({ file: Buffer.from('# Returns\nWithin 30 days.\n'), filename: 'returns guide.md', purpose: 'assistants' });
+    const longInstructions = 'You help customers.\nBe brief.\n'.repeat(20);
+    const support = await api.createAssistant({
+      createAssistantRequest: {
+        model: 'gpt-4-turbo',
+        name: 'Support Bot',
+        description: 'Front line',
+        instructions: longInstructions,
+        tools: [
+          { type: 'retrieval' },
+          { type: 'function', function: { name: 'lookup_order', parameters: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } } },
+        ],
+        fileIds: [guide.id],
+        metadata: { team: 'care' },
+      },
+    });
+    const salesA = await api.createAssistant({ createAssistantRequest: { model: 'gpt-4', name: 'Sales', instructions: 'Sell.' } });
+    const salesB = await api.createAssistant({ createAssistantRequest: { model: 'gpt-4', name: 'Sales' } });
+
+    const dir = await mkdtemp(join(tmpdir(), 'export-'));
+    const env = { OPENAI_API_KEY: server.apiKey };
+    const exported = await runCli(['export', '--project', 'acme', '-f', 'acme/assistants.yaml', '--endpoint', server.url], { cwd: dir, env });
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).toBe(
+      [
+        `assistants import support-bot ${support.id} -f acme/assistants.yaml --endpoint ${server.url}`,
+        `assistants import sales ${salesA.id} -f acme/assistants.yaml --endpoint ${server.url}`,
+        `assistants import sales-2 ${salesB.id} -f acme/assistants.yaml --endpoint ${server.url}`,
+        '',
+      ].join('\n'),
+    );
+    expect(await readFile(join(dir, 'acme/instructions/support-bot.md'), 'utf8')).toBe(longInstructions);
+    expect(await readFile(join(dir, 'acme/files/returns guide.md'), 'utf8')).toBe('# Returns\nWithin 30 days.\n');
+    expect((await runCli(['validate', '-f', 'acme/assistants.yaml'], { cwd: dir, env })).code).toBe(0);
+
+    const again = await runCli(['export', '--project', 'acme', '-f', 'acme/assistants.yaml', '--endpoint', server.url], { cwd: dir, env });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^Error: export would overwrite acme\/assistants\.yaml, .*; choose another -f folder or pass --force\.\n$/);
+
+    for (const line of exported.stdout.trim().split('\n')) {
+      const imported = await runCli(line.split(' ').slice(1), { cwd: dir, env });
+      expect(imported.code, imported.stderr).toBe(0);
+    }
+    const plan = await runCli(['plan', '--detailed-exitcode', '-f', 'acme/assistants.yaml', '--endpoint', server.url], { cwd: dir, env });
+    expect(plan.stdout).toContain('No changes');
+    expect(plan.code).toBe(0);
+  });
+});

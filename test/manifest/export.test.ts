@@ -1,0 +1,92 @@
+/** buildExport: live objects -> manifest document and the files to write. */
+import { describe, expect, it } from 'vitest';
+import type { AssistantObject, OpenAIFile } from '../../src/api/models.js';
+import { buildExport } from '../../src/manifest/export.js';
+
+const assistant = (id: string, overrides: Partial<AssistantObject> = {}): AssistantObject => ({
+  id,
+  object: 'assistant',
+  createdAt: 1,
+  name: null,
+  description: null,
+  model: 'gpt-4',
+  instructions: null,
+  tools: [],
+  fileIds: [],
+  metadata: {},
+  ...overrides,
+});
+const file = (id: string, filename: string): OpenAIFile => ({ id, object: 'file', bytes: 3, createdAt: 1, filename, purpose: 'assistants', status: 'processed' });
+
+describe('buildExport', () => {
+  it('derives unique keys from names, or keeps the key an ownership tag names, and drops the tag', () => {
+    const result = buildExport({
+      project: 'p',
+      assistants: [
+        assistant('asst_1', { name: 'Help Desk!' }),
+        assistant('asst_2', { name: 'Help Desk' }),
+        assistant('asst_3'),
+        assistant('asst_4', { name: 'Other', metadata: { 'assistants-iac': 'old/prod/billing', team: 'x' } }),
+      ],
+      files: [],
+    });
+    expect(result.assistants).toEqual([
+      { key: 'help-desk', id: 'asst_1' },
+      { key: 'help-desk-2', id: 'asst_2' },
+      { key: 'assistant', id: 'asst_3' },
+      { key: 'billing', id: 'asst_4' },
+    ]);
+    expect((result.document.assistants as Record<string, unknown>)['billing']).toEqual({ name: 'Other', model: 'gpt-4', metadata: { team: 'x' } });
+  });
+
+  it('keeps short one-line instructions inline and moves others to a file', () => {
+    const long = 'x'.repeat(201);
+    const result = buildExport({
+      project: 'p',
+      assistants: [assistant('a', { name: 'short', instructions: 'Be brief.' }), assistant('b', { name: 'long', instructions: long }), assistant('c', { name: 'lines', instructions: 'a\nb' })],
+      files: [],
+    });
+    const assistants = result.document.assistants as Record<string, Record<string, unknown>>;
+    expect(assistants['short']?.instructions).toBe('Be brief.');
+    expect(assistants['long']?.instructions_file).toBe('instructions/long.md');
+    expect(assistants['lines']?.instructions_file).toBe('instructions/lines.md');
+    expect(result.writes).toEqual([
+      { path: 'instructions/long.md', text: long },
+      { path: 'instructions/lines.md', text: 'a\nb' },
+    ]);
+  });
+
+  it('writes each attached file once under its uploaded name, apart when names collide or are unsafe', () => {
+    const files = [file('file-1', 'guide.md'), file('file-2', 'guide.md'), file('file-3', '../../etc/passwd'), file('file-4', '..')];
+    const result = buildExport({
+      project: 'p',
+      assistants: [assistant('a', { name: 'a', fileIds: ['file-1', 'file-2'] }), assistant('b', { name: 'b', fileIds: ['file-1', 'file-3', 'file-4'] })],
+      files,
+    });
+    expect(result.document.files).toEqual({
+      guide: { path: 'files/guide.md' },
+      'guide-2': { path: 'files/guide-2/guide.md' },
+      passwd: { path: 'files/passwd' },
+      file: { path: 'files/file' },
+    });
+    expect(result.writes.map((w) => [w.path, w.fileId])).toEqual([
+      ['files/guide.md', 'file-1'],
+      ['files/guide-2/guide.md', 'file-2'],
+      ['files/passwd', 'file-3'],
+      ['files/file', 'file-4'],
+    ]);
+    expect((result.document.assistants as Record<string, Record<string, unknown>>)['b']?.files).toEqual(['guide', 'passwd', 'file']);
+  });
+
+  it('warns about what a manifest cannot say', () => {
+    const result = buildExport({
+      project: 'p',
+      assistants: [assistant('asst_x', { name: 'x', tools: [{ type: 'browser' }], fileIds: ['file-gone'] })],
+      files: [],
+    });
+    expect(result.warnings).toEqual([
+      'asst_x (x): a tool of type "browser" has no manifest form and was left out',
+      'asst_x (x): attached file file-gone no longer exists and was left out',
+    ]);
+  });
+});
