@@ -123,13 +123,7 @@ function fileBlock(file: FileChange, mode: PlanMode): ObjectBlock | null {
     return { kind: 'file', key: file.name, sign: null, action: stateOnlyAction(file.reason), headline, reason, fields: [], lines: [] };
   }
   if (file.action === 'delete') {
-    const attrs: Attr[] = [
-      { sign: '-', name: 'id', value: jsonText(file.id) },
-      { sign: '-', name: 'filename', value: quote(file.filename) },
-      ...(file.path === null ? [] : [{ sign: '-' as const, name: 'path', value: quote(file.path) }]),
-      { sign: '-', name: 'bytes', value: String(file.bytes) },
-      { sign: '-', name: 'sha256', value: quote(file.sha256) },
-    ];
+    const attrs = fileAttrs(file, '-', jsonText(file.id));
     return {
       kind: 'file',
       key: file.name,
@@ -143,13 +137,7 @@ function fileBlock(file: FileChange, mode: PlanMode): ObjectBlock | null {
   }
   const replaces = file.id !== null || file.previousSha256 !== null;
   if (!replaces) {
-    const attrs: Attr[] = [
-      { sign: '+', name: 'id', value: KNOWN_AFTER_APPLY },
-      { sign: '+', name: 'filename', value: quote(file.filename) },
-      ...(file.path === null ? [] : [{ sign: '+' as const, name: 'path', value: quote(file.path) }]),
-      { sign: '+', name: 'bytes', value: String(file.bytes) },
-      { sign: '+', name: 'sha256', value: quote(file.sha256) },
-    ];
+    const attrs = fileAttrs(file, '+', KNOWN_AFTER_APPLY);
     return {
       kind: 'file',
       key: file.name,
@@ -613,6 +601,17 @@ function withSuffix(text: string, suffix: string | null): string {
 
 // ---------------------------------------------------------------------------------------
 // Attribute lines: `name = value`, names padded to line up, nested lines one level deeper
+
+/** A file's attributes, all under one sign: the id as given, then name, path, size and hash. */
+function fileAttrs(file: FileChange, sign: Sign, id: string): Attr[] {
+  return [
+    { sign, name: 'id', value: id },
+    { sign, name: 'filename', value: quote(file.filename) },
+    ...(file.path === null ? [] : [{ sign, name: 'path', value: quote(file.path) }]),
+    { sign, name: 'bytes', value: String(file.bytes) },
+    { sign, name: 'sha256', value: quote(file.sha256) },
+  ];
+}
 
 interface Attr {
   sign: Sign | null;
