@@ -125,20 +125,18 @@ class PlanRun {
       }
       case 'update': {
         const id = op.change.id as string;
-        await this.attempt(node, false, () =>
-          this.api.modifyAssistant(id, this.modifyBody(op.change)),
-        );
+        await this.attempt(node, () => this.api.modifyAssistant(id, this.modifyBody(op.change)));
         await this.journal.append({ op: 'assistant.updated', key: op.change.key, id, applied: fieldHashes(this.after(op.change)), at: at() });
         return id;
       }
       case 'delete': {
         const id = op.change.id as string;
-        await this.attempt(node, false, () => this.api.deleteAssistant(id), { notFoundIsDone: true });
+        await this.attempt(node, () => this.api.deleteAssistant(id), { notFoundIsDone: true });
         await this.journal.append({ op: 'assistant.deleted', key: op.change.key, id, at: at() });
         return id;
       }
       case 'delete-file': {
-        await this.attempt(node, false, () => this.api.deleteFile(op.id), { notFoundIsDone: true });
+        await this.attempt(node, () => this.api.deleteFile(op.id), { notFoundIsDone: true });
         await this.journal.append({ op: 'file.deleted', name: op.name, id: op.id, at: at() });
         return op.id;
       }
@@ -169,7 +167,7 @@ class PlanRun {
   private async create(node: OperationNode, change: AssistantChange): Promise<AssistantObject> {
     const tag = formatOwner({ project: this.plan.project, environment: this.plan.environment, key: change.key });
     const body = this.createBody(change);
-    const created = await this.attempt(node, true, () => this.api.createAssistant(body), {
+    const created = await this.attempt(node, () => this.api.createAssistant(body), {
       recover: async ({ failedAt }) => {
         const found = (await this.assistantsListedAfter(failedAt)).find(
           (a) => a.metadata?.[OWNERSHIP_METADATA_KEY] === tag && !this.claimed.has(a.id),
@@ -211,7 +209,7 @@ class PlanRun {
       return leftOver;
     }
     await this.journal.append({ op: 'file.upload-started', name: file.name, sha256: file.sha256, bytes: file.bytes, filename: file.filename, at: new Date().toISOString() });
-    const uploaded = await this.attempt(node, true, () => this.api.uploadFile(path, file.filename), { recover: findUpload });
+    const uploaded = await this.attempt(node, () => this.api.uploadFile(path, file.filename), { recover: findUpload });
     this.claimed.add(uploaded.id);
     return uploaded;
   }
@@ -263,7 +261,6 @@ class PlanRun {
    */
   private async attempt<T>(
     node: OperationNode,
-    ambiguousOnFailure: boolean,
     send: () => Promise<T>,
     extra: { notFoundIsDone?: boolean; recover?: (window: RecoveryWindow) => Promise<T | null> } = {},
   ): Promise<T> {
@@ -291,7 +288,7 @@ class PlanRun {
         this.options.onProgress?.({ type: 'retry', node, attempt: failures, message: errorMessage(error) });
         await sleep(retryDelayMs(failures - 1, failure.retryAfterMs ?? null));
         const recover = extra.recover;
-        if (ambiguousOnFailure && failure.mayHaveBeenProcessed && recover) {
+        if (recover && failure.mayHaveBeenProcessed) {
           // Sending again before knowing whether the first one landed could duplicate it.
           const found = await this.withRetries(node, () => recover({ startedAt, failedAt }));
           if (found) return found;
@@ -302,7 +299,7 @@ class PlanRun {
 
   /** An idempotent look-up, retried with the same policy as any request. */
   private async withRetries<T>(node: OperationNode, read: () => Promise<T>): Promise<T> {
-    return this.attempt(node, false, read);
+    return this.attempt(node, read);
   }
 
   /** All assistants, listed by requests that started after `sinceMs`; callers share a listing that qualifies. */
