@@ -202,7 +202,7 @@ class PlanRun {
     const pending = this.pendingUploads[file.name];
     const leftOver =
       pending?.sha256 === file.sha256
-        ? await this.withRetries(node, () => findUpload({ startedAt: Date.parse(pending.startedAt), failedAt: Date.now() }))
+        ? await this.attempt(node, () => findUpload({ startedAt: Date.parse(pending.startedAt), failedAt: Date.now() }))
         : null;
     if (leftOver) {
       this.claimed.add(leftOver.id);
@@ -290,16 +290,11 @@ class PlanRun {
         const recover = extra.recover;
         if (recover && failure.mayHaveBeenProcessed) {
           // Sending again before knowing whether the first one landed could duplicate it.
-          const found = await this.withRetries(node, () => recover({ startedAt, failedAt }));
+          const found = await this.attempt(node, () => recover({ startedAt, failedAt }));
           if (found) return found;
         }
       }
     }
-  }
-
-  /** An idempotent look-up, retried with the same policy as any request. */
-  private async withRetries<T>(node: OperationNode, read: () => Promise<T>): Promise<T> {
-    return this.attempt(node, read);
   }
 
   /** All assistants, listed by requests that started after `sinceMs`; callers share a listing that qualifies. */
