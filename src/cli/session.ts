@@ -91,6 +91,7 @@ export async function loadDesired(options: CommonOptions, io: CliIo): Promise<De
     cwd: io.cwd,
     allowOutsidePaths: options.allowOutsidePaths,
     processEnv: io.env,
+    variables: options.var,
   });
   if (!result.ok) {
     throw new UserError(

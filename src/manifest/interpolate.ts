@@ -199,9 +199,16 @@ function usedVariables(tree: Tree): Set<string> {
 
 /**
  * Resolves variables for `environment` (from `raw`, the manifest before merging) and
- * interpolates every interpolated field of `merged`.
+ * interpolates every interpolated field of `merged`. A value given on the command line
+ * (`--var NAME=VALUE`, taken literally) wins over the environment's and the default.
  */
-export function interpolate(raw: Tree, merged: Tree, environment: string, processEnv: NodeJS.ProcessEnv): InterpolationResult {
+export function interpolate(
+  raw: Tree,
+  merged: Tree,
+  environment: string,
+  processEnv: NodeJS.ProcessEnv,
+  given: Readonly<Record<string, string>> = {},
+): InterpolationResult {
   const errors: ManifestDiagnostic[] = [];
   const warnings: ManifestDiagnostic[] = [];
   const resolver: Resolver = { variables: new Map(), environment, processEnv, envLookups: new Map() };
@@ -214,7 +221,9 @@ export function interpolate(raw: Tree, merged: Tree, environment: string, proces
     const declared = childPointer('/variables', name);
     const override = isRecord(envVariables) ? envVariables[name] : undefined;
     const fallback = isRecord(declaration) ? declaration.default : undefined;
-    if (typeof override === 'string') {
+    if (Object.hasOwn(given, name)) {
+      resolver.variables.set(name, given[name] as string);
+    } else if (typeof override === 'string') {
       const pointer = childPointer(childPointer(childPointer('/environments', environment), 'variables'), name);
       resolver.variables.set(name, render(raw, pointer, override, resolver, false, errors));
     } else if (typeof fallback === 'string') {
@@ -224,6 +233,12 @@ export function interpolate(raw: Tree, merged: Tree, environment: string, proces
       resolver.variables.set(name, null);
     }
     if (!used.has(name)) warnings.push(diagnosticFor(raw, declared, `variable "${name}" is declared but never used`, 'key'));
+  }
+  const declaredNames = entriesOf(root.variables).map(([name]) => name);
+  for (const name of Object.keys(given)) {
+    if (!declaredNames.includes(name)) {
+      errors.push(diagnosticFor(raw, '', `--var ${name}: the manifest declares no variable "${name}" under variables:, so it cannot be set${didYouMean(name, declaredNames)}`));
+    }
   }
 
   const visit = (value: JsonValue, pointer: string): JsonValue => {

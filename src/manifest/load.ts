@@ -38,6 +38,8 @@ export interface LoadOptions {
   allowOutsidePaths?: boolean | undefined;
   /** For `${env.NAME}`; default process.env. */
   processEnv?: NodeJS.ProcessEnv | undefined;
+  /** `--var NAME=VALUE`: values for declared variables, over the environment's and the defaults. */
+  variables?: Readonly<Record<string, string>> | undefined;
 }
 
 export type LoadResult =
@@ -92,7 +94,7 @@ export async function resolveManifest(manifest: ParsedManifest, options: LoadOpt
   const environment = choice.name;
 
   const merged = applyEnvironment(tree, environment);
-  const interpolated = interpolate(tree, merged, environment, options.processEnv ?? process.env);
+  const interpolated = interpolate(tree, merged, environment, options.processEnv ?? process.env, options.variables);
   const resolved = interpolated.tree;
   const semantic = checkSemantics(resolved, tree);
   errors.push(...interpolated.errors, ...semantic.errors);
@@ -110,6 +112,7 @@ export async function resolveManifest(manifest: ParsedManifest, options: LoadOpt
     texts: inputs.texts,
     files: new Map([...files].map(([name, file]) => [name, file.sha256])),
     envLookups: interpolated.envLookups,
+    variables: options.variables ?? {},
   });
   const desired = buildDesiredState({
     resolved,

@@ -1,7 +1,7 @@
 /**
  * manifestHash: one sha256 over everything the desired state was made from (the
  * manifest text, the environment, every file read and every attached file's hash, and
- * the process environment variables interpolated), so a saved plan can tell that its
+ * the process environment variables interpolated, and `--var` values), so a saved plan can tell that its
  * inputs changed.
  */
 import { createHash } from 'node:crypto';
@@ -14,6 +14,8 @@ export interface HashInputs {
   /** Attached files: name -> sha256. */
   files: ReadonlyMap<string, string>;
   envLookups: ReadonlyMap<string, string | undefined>;
+  /** `--var` values. */
+  variables: Readonly<Record<string, string>>;
 }
 
 export function computeManifestHash(inputs: HashInputs): string {
@@ -36,5 +38,6 @@ export function computeManifestHash(inputs: HashInputs): string {
   for (const [name, value] of [...inputs.envLookups].sort(([a], [b]) => (a < b ? -1 : 1))) {
     part('env', value === undefined ? `${name} unset` : `${name}=${value}`);
   }
+  for (const name of Object.keys(inputs.variables).sort()) part('var', `${name}=${inputs.variables[name]}`);
   return hash.digest('hex');
 }

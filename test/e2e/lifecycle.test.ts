@@ -94,6 +94,21 @@ describe('import and state rebuild', () => {
   });
 });
 
+describe('--var', () => {
+  it('sets a manifest variable for plan, and a malformed one is a usage error', async () => {
+    const dir = await makeProject({
+      'assistants.yaml': 'version: 1\nproject: vars\nvariables:\n  model:\n    default: gpt-4\nassistants:\n  a:\n    model: ${var.model}\n',
+    });
+    const env = { OPENAI_API_KEY: server.apiKey };
+    const plan = await runCli(['plan', '--json', '--var', 'model=gpt-4-turbo', '--endpoint', server.url], { cwd: dir, env });
+    expect(plan.code, plan.stderr).toBe(0);
+    expect((JSON.parse(plan.stdout) as { assistants: Array<{ after: { model: string } }> }).assistants[0]!.after.model).toBe('gpt-4-turbo');
+    const bad = await runCli(['plan', '--var', '=x', '--endpoint', server.url], { cwd: dir, env });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("option '--var <name=value>' argument '=x' is invalid. give it as NAME=VALUE");
+  });
+});
+
 describe('state rm', () => {
   it('releases an assistant: removed from the manifest afterwards, it is left alone, not deleted as an orphan', async () => {
     const dir = await makeProject({ 'assistants.yaml': fleet(2, 'release') });

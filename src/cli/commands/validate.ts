@@ -79,6 +79,7 @@ async function validate(options: ValidateOptions, io: CliIo): Promise<Outcome> {
       cwd: io.cwd,
       allowOutsidePaths: options.allowOutsidePaths,
       processEnv: io.env,
+      variables: options.var,
     });
     if (result.ok) {
       environments.push({ name: result.desired.environment, desired: result.desired });
