@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { resolve } from 'node:path';
 import type { AssistantObject, AssistantTool, OpenAIFile } from '../api/models.js';
 import { formatOwner, OWNERSHIP_METADATA_KEY, parseOwner } from '../plan/ownership.js';
 import type { AssistantChange, AssistantView, FileChange, Plan } from '../plan/types.js';
@@ -19,6 +20,8 @@ import type { ApplyApi } from './api.js';
 
 export interface ApplyOptions {
   parallelism: number;
+  /** The manifest's folder: file paths in a plan are relative to it. */
+  manifestDir: string;
   /** Attempts per operation, the first included. */
   maxAttempts?: number;
   /** True once the user asked to stop (Ctrl-C): nothing new starts. */
@@ -185,8 +188,8 @@ class PlanRun {
    * again what a dead run had started (its intent is in the state).
    */
   private async upload(node: OperationNode, file: FileChange): Promise<OpenAIFile> {
-    const path = file.path;
-    if (!path) throw new Error(`plan entry for file ${file.name} has no path`);
+    if (!file.path) throw new Error(`plan entry for file ${file.name} has no path`);
+    const path = resolve(this.options.manifestDir, file.path);
     const actual = await sha256OfFile(path);
     if (actual !== file.sha256) {
       throw new Error(`${path} changed since the plan was made (sha256 ${actual.slice(0, 12)}, planned ${file.sha256.slice(0, 12)}); run plan again`);

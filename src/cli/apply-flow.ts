@@ -23,6 +23,8 @@ export interface ExecuteOptions {
   parallelism: number;
   /** The plan came from a file the user already reviewed: no prompt. */
   saved: boolean;
+  /** The manifest's folder, which the plan's file paths are relative to. */
+  manifestDir: string;
   verb: 'apply' | 'destroy';
 }
 
@@ -60,6 +62,7 @@ export async function executePlan(
   try {
     report = await applyPlan(plan, base, createApplyApi(session.assistants, session.files), { append: (entry) => backend.appendJournal(entry) }, {
       parallelism: options.parallelism,
+      manifestDir: options.manifestDir,
       shouldStop: () => stopping,
       onProgress: progress.onProgress,
     });

@@ -29,7 +29,7 @@ export async function openSession(options: CommonOptions, io: CliIo): Promise<Ap
   const timeoutMs = parseDuration(options.requestTimeout, '--request-timeout');
   const requested = options.endpoint ?? io.env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL;
   if (requested === 'local') {
-    const dataFile = join(dirname(resolve(io.cwd, options.file)), '.assistants', 'local', 'api-data.jsonl');
+    const dataFile = join(manifestFolder(options, io), '.assistants', 'local', 'api-data.jsonl');
     // Loaded only here: commands against a remote endpoint never need the server's code.
     const { startServer } = await import('../server/index.js');
     const server = await startServer({ port: 0, dataFile }).catch((error: unknown) => {
@@ -66,6 +66,11 @@ export async function openSession(options: CommonOptions, io: CliIo): Promise<Ap
     files: new FilesApi(configuration),
     close: async () => {},
   };
+}
+
+/** The folder of the manifest `-f` names: the base of its relative paths, its state and local data. */
+export function manifestFolder(options: Pick<CommonOptions, 'file'>, io: CliIo): string {
+  return dirname(resolve(io.cwd, options.file));
 }
 
 function normalizeEndpoint(value: string): string {

@@ -2,6 +2,7 @@
  * The planner: (desired, recorded state, live) -> Plan. Pure: no I/O, no clock (the time
  * is an input), so every case can be tested as a table.
  */
+import { dirname, relative, sep } from 'node:path';
 import type { AssistantObject, OpenAIFile } from '../api/models.js';
 import { UserError } from '../errors.js';
 import type { AssistantField, DesiredAssistant, DesiredState } from '../manifest/types.js';
@@ -276,7 +277,7 @@ function planFiles(
     const file = desired.files[name]!;
     const record = recorded[name];
     const exists = record !== undefined && liveFileById.has(record.id);
-    const base = { path: file.path, filename: file.filename, bytes: file.bytes, sha256: file.sha256 };
+    const base = { path: manifestRelative(desired.manifestPath, file.path), filename: file.filename, bytes: file.bytes, sha256: file.sha256 };
     if (record && exists && record.sha256 === file.sha256) {
       files.push({ name, action: 'no-op', reason: 'unchanged', id: record.id, ...base, previousSha256: null });
     } else if (record && exists) {
@@ -303,6 +304,14 @@ function planFiles(
     }
   }
   return files;
+}
+
+/**
+ * A file's path relative to the manifest's folder, with `/` separators: a saved plan then
+ * applies from any checkout of the repository, and a PR comment shows no runner paths.
+ */
+function manifestRelative(manifestPath: string, filePath: string): string {
+  return relative(dirname(manifestPath), filePath).split(sep).join('/');
 }
 
 function fileChange(

@@ -3,7 +3,8 @@
  * requests, import, state rebuild after the state is lost, Ctrl-C during apply, and
  * `--endpoint local` keeping its data between processes.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssistantsApi, createConfiguration } from '../../src/api/index.js';
@@ -91,6 +92,27 @@ describe('import and state rebuild', () => {
     expect(state.files.guide?.id).toBe(original.files.guide?.id);
     const plan = await runCli(['plan', '--detailed-exitcode', '--endpoint', server.url], { cwd: dir, env });
     expect(plan.code, plan.stdout).toBe(0);
+  });
+});
+
+describe('saved plans across checkouts', () => {
+  it('applies a plan saved in one checkout from another at a different path', async () => {
+    const first = await makeProject({
+      'infra/assistants.yaml': 'version: 1\nproject: moved\nfiles:\n  faq:\n    path: docs/faq.md\nassistants:\n  a:\n    model: gpt-4\n    files: [faq]\n',
+      'infra/docs/faq.md': '# FAQ\n',
+    });
+    const env = { OPENAI_API_KEY: server.apiKey };
+    const saved = await runCli(['plan', '-f', 'infra/assistants.yaml', '--out', 'plan.json', '--endpoint', server.url], { cwd: first, env });
+    expect(saved.code, saved.stderr).toBe(0);
+    const plan = JSON.parse(await readFile(join(first, 'plan.json'), 'utf8')) as { files: Array<{ path: string }> };
+    expect(plan.files.map((f) => f.path)).toEqual(['docs/faq.md']);
+    const second = await mkdtemp(join(tmpdir(), 'assistants-e2e-moved-'));
+    await cp(first, second, { recursive: true });
+    await rm(first, { recursive: true });
+    const applied = await runCli(['apply', 'plan.json', '-f', 'infra/assistants.yaml', '--endpoint', server.url], { cwd: second, env });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('1 added');
+    expect((await runCli(['plan', '-f', 'infra/assistants.yaml', '--detailed-exitcode', '--endpoint', server.url], { cwd: second, env })).code).toBe(0);
   });
 });
 

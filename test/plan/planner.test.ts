@@ -520,7 +520,7 @@ describe('createPlan: files', () => {
           action: 'upload',
           reason: 'new',
           id: null,
-          path: notes.path,
+          path: 'files/notes.md',
           filename: notes.filename,
           bytes: notes.bytes,
           sha256: notes.sha256,

@@ -9,7 +9,7 @@ import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
 import { makePlan } from '../planning.js';
-import { checkStateBelongs, loadDesired, openBackend, openSession } from '../session.js';
+import { checkStateBelongs, loadDesired, manifestFolder, openBackend, openSession } from '../session.js';
 import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 
 export interface ApplyCommandOptions extends CommonOptions, StateOptions, LockOptions {
@@ -47,7 +47,7 @@ export function register(program: Command, io: CliIo): void {
         await withStateLock(backend, 'apply', lockTimeoutMs, io, async (state) => {
           checkStateBelongs(state, desired, session.endpoint, backend.location);
           const plan = await makePlan(desired, state, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target);
-          await executePlan(plan, state, backend, session, io, { autoApprove: Boolean(options.autoApprove), parallelism, saved: false, verb: 'apply' });
+          await executePlan(plan, state, backend, session, io, { autoApprove: Boolean(options.autoApprove), parallelism, saved: false, manifestDir: manifestFolder(options, io), verb: 'apply' });
         });
       } finally {
         await session.close();
@@ -63,7 +63,7 @@ async function applySaved(planfile: string, options: ApplyCommandOptions, parall
     await withStateLock(backend, 'apply', lockTimeoutMs, io, async (state) => {
       const stale = stalePlanReason(plan, state, session.endpoint, await readLive(session.assistants, session.files));
       if (stale) throw new UserError('STALE_PLAN', `Refusing to apply ${planfile}: ${stale}. Run "assistants plan --out ${planfile}" again and review it.`);
-      await executePlan(plan, state, backend, session, io, { autoApprove: true, parallelism, saved: true, verb: plan.mode === 'destroy' ? 'destroy' : 'apply' });
+      await executePlan(plan, state, backend, session, io, { autoApprove: true, parallelism, saved: true, manifestDir: manifestFolder(options, io), verb: plan.mode === 'destroy' ? 'destroy' : 'apply' });
     });
   } finally {
     await session.close();

@@ -5,7 +5,7 @@ import { parseDuration, parsePositiveInt } from '../option-parsers.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { makePlan } from '../planning.js';
-import { checkStateBelongs, loadDesired, openBackend, openSession } from '../session.js';
+import { checkStateBelongs, loadDesired, manifestFolder, openBackend, openSession } from '../session.js';
 import { addApplyOptions, type ApplyCommandOptions } from './apply.js';
 
 export function register(program: Command, io: CliIo): void {
@@ -21,7 +21,7 @@ export function register(program: Command, io: CliIo): void {
         await withStateLock(backend, 'destroy', lockTimeoutMs, io, async (state) => {
           checkStateBelongs(state, desired, session.endpoint, backend.location);
           const plan = await makePlan(desired, state, session, 'destroy', options.target);
-          await executePlan(plan, state, backend, session, io, { autoApprove: Boolean(options.autoApprove), parallelism, saved: false, verb: 'destroy' });
+          await executePlan(plan, state, backend, session, io, { autoApprove: Boolean(options.autoApprove), parallelism, saved: false, manifestDir: manifestFolder(options, io), verb: 'destroy' });
         });
       } finally {
         await session.close();
