@@ -1,22 +1,25 @@
 /**
- * What apply and destroy share once they hold the lock: show the plan, get approval, run
- * it with the journal, fold the journal into the state, and report.
+ * What apply and destroy share: plan from the manifest under the state lock, then show the
+ * plan, get approval, run it with the journal, fold the journal into the state, and report.
  */
 import { createApplyApi } from '../apply/api.js';
 import { applyPlan, type ApplyReport } from '../apply/executor.js';
 import { UserError } from '../errors.js';
 import { planHasChanges } from '../plan/planner.js';
-import type { Plan } from '../plan/types.js';
+import type { Plan, PlanMode } from '../plan/types.js';
 import type { StateBackend } from '../state/backend.js';
 import { newState } from '../state/format.js';
 import { replayJournal } from '../state/recover.js';
 import type { StateFile } from '../state/types.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliIo } from './io.js';
-import { renderPlan } from './planning.js';
+import { withStateLock } from './locking.js';
+import type { CommonOptions } from './options.js';
+import { makePlan, renderPlan } from './planning.js';
 import { progressReporter } from './progress.js';
 import { confirm } from './prompt.js';
-import type { ApiSession } from './session.js';
+import { checkStateBelongs, loadDesired, manifestFolder, openBackend, openSession, type ApiSession } from './session.js';
+import type { StateOptions } from './state-options.js';
 
 export interface ExecuteOptions {
   autoApprove: boolean;
@@ -26,6 +29,37 @@ export interface ExecuteOptions {
   /** The manifest's folder, which the plan's file paths are relative to. */
   manifestDir: string;
   verb: 'apply' | 'destroy';
+}
+
+export interface PlanAndExecuteOptions extends CommonOptions, StateOptions {
+  autoApprove?: boolean;
+  target: string[];
+}
+
+/** `apply` (without a saved plan) and `destroy`: plan in `mode` under the lock, then execute. */
+export async function planAndExecute(
+  options: PlanAndExecuteOptions,
+  io: CliIo,
+  run: { mode: PlanMode; verb: ExecuteOptions['verb']; parallelism: number; lockTimeoutMs: number },
+): Promise<void> {
+  const desired = await loadDesired(options, io);
+  const session = await openSession(options, io);
+  try {
+    const backend = openBackend(options, desired, io);
+    await withStateLock(backend, run.verb, run.lockTimeoutMs, io, async (state) => {
+      checkStateBelongs(state, desired, session.endpoint, backend.location);
+      const plan = await makePlan(desired, state, session, run.mode, options.target);
+      await executePlan(plan, state, backend, session, io, {
+        autoApprove: Boolean(options.autoApprove),
+        parallelism: run.parallelism,
+        saved: false,
+        manifestDir: manifestFolder(options, io),
+        verb: run.verb,
+      });
+    });
+  } finally {
+    await session.close();
+  }
 }
 
 export async function executePlan(

@@ -3,13 +3,12 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { readLive } from '../../plan/refresh.js';
 import { readPlanFile, stalePlanReason } from '../../plan/planfile.js';
-import { executePlan } from '../apply-flow.js';
+import { executePlan, planAndExecute } from '../apply-flow.js';
 import { collect, parseDuration, parsePositiveInt } from '../option-parsers.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
-import { makePlan } from '../planning.js';
-import { checkStateBelongs, loadDesired, manifestFolder, openBackend, openSession } from '../session.js';
+import { manifestFolder, openBackend, openSession } from '../session.js';
 import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 
 export interface ApplyCommandOptions extends CommonOptions, StateOptions, LockOptions {
@@ -40,18 +39,7 @@ export function register(program: Command, io: CliIo): void {
         await applySaved(planfile, options, parallelism, lockTimeoutMs, io);
         return;
       }
-      const desired = await loadDesired(options, io);
-      const session = await openSession(options, io);
-      try {
-        const backend = openBackend(options, desired, io);
-        await withStateLock(backend, 'apply', lockTimeoutMs, io, async (state) => {
-          checkStateBelongs(state, desired, session.endpoint, backend.location);
-          const plan = await makePlan(desired, state, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target);
-          await executePlan(plan, state, backend, session, io, { autoApprove: Boolean(options.autoApprove), parallelism, saved: false, manifestDir: manifestFolder(options, io), verb: 'apply' });
-        });
-      } finally {
-        await session.close();
-      }
+      await planAndExecute(options, io, { mode: options.refreshOnly ? 'refresh-only' : 'normal', verb: 'apply', parallelism, lockTimeoutMs });
     });
 }
 
