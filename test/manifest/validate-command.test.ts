@@ -1,11 +1,10 @@
-import { PassThrough, Writable } from 'node:stream';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { register } from '../../src/cli/commands/validate.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { UserError } from '../../src/errors.js';
+import { fakeIo } from '../support/fake-io.js';
 import { folderWith, removeFolders } from './helpers.js';
 
 afterAll(removeFolders);
@@ -20,32 +19,14 @@ interface Run {
 }
 
 async function run(args: string[], cwd = root, env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (write: (text: string) => void): Writable =>
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        write(chunk.toString());
-        done();
-      },
-    });
-  const io: CliIo = {
-    stdout: sink((t) => (stdout += t)),
-    stderr: sink((t) => (stderr += t)),
-    stdin: new PassThrough(),
-    env,
-    cwd,
-    interactive: false,
-    color: false,
-    exitCode: 0,
-  };
-  const program = new Command('assistants').exitOverride().configureOutput({ writeOut: (t) => (stdout += t), writeErr: (t) => (stderr += t) });
+  const io = fakeIo(cwd, env);
+  const program = new Command('assistants').exitOverride().configureOutput({ writeOut: (t) => io.stdout.write(t), writeErr: (t) => io.stderr.write(t) });
   register(program, io);
   try {
     await program.parseAsync(['validate', ...args], { from: 'user' });
-    return { stdout, stderr, exitCode: io.exitCode };
+    return { stdout: io.out(), stderr: io.err(), exitCode: io.exitCode };
   } catch (error) {
-    return { stdout, stderr, exitCode: io.exitCode, error };
+    return { stdout: io.out(), stderr: io.err(), exitCode: io.exitCode, error };
   }
 }
 

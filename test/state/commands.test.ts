@@ -1,5 +1,4 @@
 import { mkdir } from 'node:fs/promises';
-import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AssistantsApi, createConfiguration } from '../../src/api/index.js';
@@ -10,33 +9,8 @@ import { UserError } from '../../src/errors.js';
 import { LocalStateBackend } from '../../src/state/local-backend.js';
 import { created, sampleState } from './sample.js';
 import { makeTempDir } from './temp-dir.js';
+import { fakeIo } from '../support/fake-io.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-
-interface FakeIo extends CliIo {
-  out(): string;
-  err(): string;
-}
-
-function fakeIo(cwd: string, env: NodeJS.ProcessEnv = {}): FakeIo {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  return {
-    stdout,
-    stderr,
-    stdin: new PassThrough(),
-    env,
-    cwd,
-    interactive: false,
-    color: false,
-    exitCode: 0,
-    out: () => out,
-    err: () => err,
-  };
-}
 
 async function run(io: CliIo, ...argv: string[]): Promise<void> {
   const program = new Command('assistants').exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} });
