@@ -4,7 +4,7 @@
  */
 export * from './api/index.js';
 export { startServer, type RunningServer, type ServerOptions, type ServerStats } from './server/index.js';
-export { loadManifest, formatDiagnostic } from './manifest/index.js';
+export { loadManifest, formatDiagnostic, redactDesired } from './manifest/index.js';
 export type { DesiredState, DesiredAssistant, DesiredFile } from './manifest/types.js';
 export { createPlan, planHasChanges, type LiveState, type PlanInput } from './plan/planner.js';
 export { readLive } from './plan/refresh.js';

@@ -11,7 +11,9 @@ import { formatOwner, OWNERSHIP_METADATA_KEY, parseOwner } from '../plan/ownersh
 import type { AssistantChange, AssistantView, FileChange, Plan } from '../plan/types.js';
 import { fieldHashes, fileNameOfLabel } from '../plan/view.js';
 import type { JournalEntry } from '../state/journal.js';
-import type { StateFile } from '../state/types.js';
+import type { FieldHashes, StateFile } from '../state/types.js';
+import { scrubValues, type SensitivePath } from '../redaction.js';
+import { sensitiveStrings, type SensitiveValues } from '../plan/redact.js';
 import { buildGraph, type Operation, type OperationNode } from './graph.js';
 import { runGraph } from './pool.js';
 import { retryDelayMs } from '../api/retry.js';
@@ -24,6 +26,8 @@ export interface ApplyOptions {
   manifestDir: string;
   /** Attempts per operation, the first included. */
   maxAttempts?: number;
+  /** The real `after` views of the changes the plan shows redacted (createPlan hands them back). */
+  sensitiveValues?: SensitiveValues;
   /** True once the user asked to stop (Ctrl-C): nothing new starts. */
   shouldStop?: () => boolean;
   onProgress?: (event: ProgressEvent) => void;
@@ -59,12 +63,18 @@ export async function applyPlan(
   options: ApplyOptions,
 ): Promise<ApplyReport> {
   const nodes = buildGraph(plan);
-  const run = new PlanRun(plan, state, api, journal, options);
+  // A server may quote what it was sent in an error: no message shows a sensitive value.
+  const secrets = plan.assistants.flatMap((change) => {
+    const revealed = options.sensitiveValues?.get(change.key);
+    return revealed === undefined ? [] : sensitiveStrings(revealed, change.sensitive);
+  });
+  const describe = (error: unknown): string => scrubValues(errorMessage(error), secrets);
+  const run = new PlanRun(plan, state, api, journal, options, describe);
   options.onProgress?.({ type: 'start', total: nodes.length });
   const outcome = await runGraph(nodes, Math.max(1, options.parallelism), (node) => run.execute(node), options.shouldStop ?? (() => false));
   return {
     done: outcome.succeeded,
-    failed: outcome.failed.map(({ task, error }) => ({ node: task, message: errorMessage(error) })),
+    failed: outcome.failed.map(({ task, error }) => ({ node: task, message: describe(error) })),
     skipped: outcome.skipped,
     notStarted: outcome.notStarted,
   };
@@ -93,6 +103,7 @@ class PlanRun {
     private readonly api: ApplyApi,
     private readonly journal: Journal,
     private readonly options: ApplyOptions,
+    private readonly describe: (error: unknown) => string,
   ) {
     for (const [name, record] of Object.entries(state.files)) this.fileIds.set(name, record.id);
     for (const record of Object.values(state.assistants)) this.claimed.add(record.id);
@@ -107,7 +118,7 @@ class PlanRun {
       const detail = await this.perform(node, node.op);
       this.options.onProgress?.({ type: 'done', node, detail });
     } catch (error) {
-      this.options.onProgress?.({ type: 'failed', node, message: errorMessage(error) });
+      this.options.onProgress?.({ type: 'failed', node, message: this.describe(error) });
       throw error;
     }
   }
@@ -123,13 +134,13 @@ class PlanRun {
       }
       case 'create': {
         const created = await this.create(node, op.change);
-        await this.journal.append({ op: 'assistant.created', key: op.change.key, id: created.id, applied: fieldHashes(this.after(op.change)), at: at() });
+        await this.journal.append({ op: 'assistant.created', key: op.change.key, id: created.id, ...this.applied(op.change), at: at() });
         return created.id;
       }
       case 'update': {
         const id = op.change.id as string;
         await this.attempt(node, () => this.api.modifyAssistant(id, this.modifyBody(op.change)));
-        await this.journal.append({ op: 'assistant.updated', key: op.change.key, id, applied: fieldHashes(this.after(op.change)), at: at() });
+        await this.journal.append({ op: 'assistant.updated', key: op.change.key, id, ...this.applied(op.change), at: at() });
         return id;
       }
       case 'delete': {
@@ -145,7 +156,7 @@ class PlanRun {
       }
       case 'record': {
         const id = op.change.id as string;
-        await this.journal.append({ op: 'assistant.updated', key: op.change.key, id, applied: fieldHashes(this.after(op.change)), at: at() });
+        await this.journal.append({ op: 'assistant.updated', key: op.change.key, id, ...this.applied(op.change), at: at() });
         return id;
       }
       case 'forget-assistant':
@@ -157,9 +168,19 @@ class PlanRun {
     }
   }
 
+  /** What the change makes of the assistant, with the real values of its sensitive parts. */
   private after(change: AssistantChange): AssistantView {
     if (!change.after) throw new Error(`plan entry ${change.key} has no "after"`);
-    return change.after;
+    if (change.sensitive.length === 0) return change.after;
+    const revealed = this.options.sensitiveValues?.get(change.key);
+    if (!revealed) throw new Error(`plan entry ${change.key} has sensitive values that were not given to apply`);
+    return revealed;
+  }
+
+  /** The state record's fields for a change once applied: hashes of every field, and which parts are sensitive. */
+  private applied(change: AssistantChange): { applied: FieldHashes; sensitive?: SensitivePath[] } {
+    const applied = fieldHashes(this.after(change));
+    return change.sensitive.length === 0 ? { applied } : { applied, sensitive: change.sensitive.map((part) => part.path) };
   }
 
   /**
@@ -288,7 +309,7 @@ class PlanRun {
         }
         failures++;
         if (failure.kind !== 'transient' || failures >= maxAttempts) throw error;
-        this.options.onProgress?.({ type: 'retry', node, attempt: failures, message: errorMessage(error) });
+        this.options.onProgress?.({ type: 'retry', node, attempt: failures, message: this.describe(error) });
         await sleep(retryDelayMs(failures - 1, failure.retryAfterMs ?? null));
         const recover = extra.recover;
         if (recover && failure.mayHaveBeenProcessed) {

@@ -5,8 +5,8 @@
 import { createApplyApi } from '../apply/api.js';
 import { applyPlan, type ApplyReport } from '../apply/executor.js';
 import { UserError } from '../errors.js';
-import { planHasChanges } from '../plan/planner.js';
-import type { Plan, PlanMode } from '../plan/types.js';
+import { planHasChanges, type PlanResult } from '../plan/planner.js';
+import type { PlanMode } from '../plan/types.js';
 import type { StateBackend } from '../state/backend.js';
 import { newState } from '../state/format.js';
 import { replayJournal } from '../state/recover.js';
@@ -48,8 +48,8 @@ export async function planAndExecute(
     const backend = openBackend(options, desired, io);
     await withStateLock(backend, run.verb, run.lockTimeoutMs, io, async (state) => {
       checkStateBelongs(state, desired, session.endpoint, backend.location);
-      const plan = await makePlan(desired, state, session, run.mode, options.target);
-      await executePlan(plan, state, backend, session, io, {
+      const planned = await makePlan(desired, state, session, run.mode, options.target);
+      await executePlan(planned, state, backend, session, io, {
         autoApprove: Boolean(options.autoApprove),
         parallelism: run.parallelism,
         saved: false,
@@ -63,7 +63,7 @@ export async function planAndExecute(
 }
 
 export async function executePlan(
-  plan: Plan,
+  { plan, sensitiveValues }: PlanResult,
   state: StateFile | null,
   backend: StateBackend,
   session: ApiSession,
@@ -97,6 +97,7 @@ export async function executePlan(
     report = await applyPlan(plan, base, createApplyApi(session.assistants, session.files), { append: (entry) => backend.appendJournal(entry) }, {
       parallelism: options.parallelism,
       manifestDir: options.manifestDir,
+      sensitiveValues,
       shouldStop: () => stopping,
       onProgress: progress.onProgress,
     });

@@ -4,7 +4,7 @@
  */
 import { UserError } from '../errors.js';
 import type { DesiredState } from '../manifest/types.js';
-import { createPlan } from '../plan/planner.js';
+import { createPlan, type PlanResult } from '../plan/planner.js';
 import { readLive } from '../plan/refresh.js';
 import type { Plan, PlanMode } from '../plan/types.js';
 import { renderJson, renderMarkdown, renderText } from '../render/index.js';
@@ -19,7 +19,7 @@ export async function makePlan(
   session: ApiSession,
   mode: PlanMode,
   targets: readonly string[],
-): Promise<Plan> {
+): Promise<PlanResult> {
   for (const target of targets) {
     if (!(target in desired.assistants) && !(state && target in state.assistants)) {
       const known = Object.keys(desired.assistants).sort().join(', ') || 'none';

@@ -5,7 +5,8 @@
  */
 import { basename } from 'node:path';
 import type { AssistantTool, FunctionObject, JsonObject } from '../api/models.js';
-import { childPointer } from './pointer.js';
+import { metadataPath, SENSITIVE_VALUE, type SensitivePath } from '../redaction.js';
+import { childPointer, isWithin, pointerSegments } from './pointer.js';
 import { lineColumn } from './source-file.js';
 import { originOf, type Tree } from './tree.js';
 import type { AssistantField, DesiredAssistant, DesiredFile, DesiredState } from './types.js';
@@ -45,6 +46,24 @@ export interface DesiredInputs {
   parameters: ReadonlyMap<string, JsonObject>;
   /** Attached files by name. */
   files: ReadonlyMap<string, { path: string; bytes: number; sha256: string }>;
+  /** Pointers of the fields made with a sensitive variable. */
+  sensitive: ReadonlySet<string>;
+}
+
+/** The order sensitive paths are listed in: the fields as a plan shows them, then metadata keys. */
+const SENSITIVE_FIELDS = ['model', 'name', 'description', 'instructions', 'tools'] as const;
+
+/** The sensitive parts of the assistant at `at`, from the sensitive pointers under it. */
+function sensitivePaths(sensitive: ReadonlySet<string>, at: string): SensitivePath[] {
+  const fields = new Set<string>();
+  const metadataKeys: string[] = [];
+  for (const pointer of sensitive) {
+    if (!isWithin(pointer, at)) continue;
+    const [field, key] = pointerSegments(pointer.slice(at.length));
+    if (field === 'metadata' && key !== undefined) metadataKeys.push(key);
+    else if (field !== undefined) fields.add(field);
+  }
+  return [...SENSITIVE_FIELDS.filter((f) => fields.has(f)), ...metadataKeys.sort().map(metadataPath)];
 }
 
 export function buildDesiredState(inputs: DesiredInputs): DesiredState {
@@ -79,6 +98,7 @@ export function buildDesiredState(inputs: DesiredInputs): DesiredState {
         metadata: { ...(assistant.metadata ?? {}) },
       },
       files: [...(assistant.files ?? [])],
+      sensitive: sensitivePaths(inputs.sensitive, at),
       lifecycle: {
         preventDestroy: assistant.lifecycle?.prevent_destroy ?? false,
         ignoreChanges: [...(assistant.lifecycle?.ignore_changes ?? [])],
@@ -94,4 +114,41 @@ export function buildDesiredState(inputs: DesiredInputs): DesiredState {
     files,
     assistants,
   };
+}
+
+/**
+ * The desired state as it may be shown (`validate --print` and `--json`): every
+ * sensitive part replaced by (sensitive); in tools, the function descriptions, which are
+ * the only interpolated part of them.
+ */
+export function redactDesired(desired: DesiredState): DesiredState {
+  const assistants: Record<string, DesiredAssistant> = Object.create(null) as Record<string, DesiredAssistant>;
+  for (const [key, assistant] of Object.entries(desired.assistants)) {
+    if (assistant.sensitive.length === 0) {
+      assistants[key] = assistant;
+      continue;
+    }
+    const hidden = new Set(assistant.sensitive);
+    const text = (field: 'name' | 'description' | 'instructions', value: string | null): string | null =>
+      hidden.has(field) && value !== null ? SENSITIVE_VALUE : value;
+    const metadata: Record<string, string> = Object.create(null) as Record<string, string>;
+    for (const [metaKey, value] of Object.entries(assistant.spec.metadata)) metadata[metaKey] = hidden.has(metadataPath(metaKey)) ? SENSITIVE_VALUE : value;
+    const tools = hidden.has('tools')
+      ? assistant.spec.tools.map((tool) =>
+          tool.type === 'function' && tool.function.description !== undefined ? { ...tool, function: { ...tool.function, description: SENSITIVE_VALUE } } : tool,
+        )
+      : assistant.spec.tools;
+    assistants[key] = {
+      ...assistant,
+      spec: {
+        model: hidden.has('model') ? SENSITIVE_VALUE : assistant.spec.model,
+        name: text('name', assistant.spec.name),
+        description: text('description', assistant.spec.description),
+        instructions: text('instructions', assistant.spec.instructions),
+        tools,
+        metadata,
+      },
+    };
+  }
+  return { ...desired, assistants };
 }

@@ -2,4 +2,5 @@
 export { loadManifest, readManifest, resolveManifest, type LoadOptions, type LoadResult, type ParsedManifest } from './load.js';
 export { formatDiagnostic, displayPath, type ManifestDiagnostic } from './diagnostics.js';
 export { DEFAULT_ENVIRONMENT } from './environments.js';
+export { redactDesired } from './desired.js';
 export type * from './types.js';

@@ -1,12 +1,20 @@
 /**
- * Interpolation: `${var.NAME}`, `${env.NAME}`, `${env.NAME:-default}` and `${environment}`
- * in the string fields that take them; `$${` writes a literal `${`. Variables get their
- * value from the environment's `variables:`, else their `default`.
+ * Interpolation: `${var.NAME}` and `${environment}` in the string fields that take them;
+ * `$${` writes a literal `${`. A variable's value comes from `--var NAME=VALUE`, else the
+ * environment's `variables:`, else the process environment variable ASSISTANTS_VAR_NAME,
+ * else its `default` (Terraform's order for -var, tfvars, TF_VAR_NAME and default).
+ *
+ * That prefix is the only way the process environment reaches a manifest: a manifest,
+ * which a pull request may edit, can never name GITHUB_TOKEN or the API key. `${env.X}`
+ * is parsed only to say so, where it is written. A field made with a `sensitive: true`
+ * variable is sensitive; its pointer is returned so that it is never shown.
  */
 import type { JsonValue } from '../api/models.js';
 import type { ManifestDiagnostic } from './diagnostics.js';
 import { childPointer, pointerSegments } from './pointer.js';
 import { diagnosticAt } from './source-file.js';
+import { SENSITIVE_VALUE } from '../redaction.js';
+import { secretWordIn } from './secret-names.js';
 import { didYouMean } from './suggest.js';
 import { defineEntry, diagnosticFor, entriesOf, isRecord, originOf, type Tree } from './tree.js';
 
@@ -24,7 +32,13 @@ interface TemplateError {
 
 const NAME = '[A-Za-z_][A-Za-z0-9_]*';
 const EXPRESSION = new RegExp(`^(?:var\\.(${NAME})|env\\.(${NAME})(?::-([^}]*))?|(environment))$`);
-const SYNTAX_HELP = 'use ${var.NAME}, ${env.NAME}, ${env.NAME:-default} or ${environment}; write $${ for a literal ${';
+const SYNTAX_HELP = 'use ${var.NAME} or ${environment}; write $${ for a literal ${';
+
+/** A declared variable NAME takes its value from this environment variable plus NAME, like TF_VAR_NAME. */
+export const VARIABLE_ENV_PREFIX = 'ASSISTANTS_VAR_';
+
+const ENV_HELP =
+  `a manifest reads it only through a declared variable: declare one under variables: (sensitive: true for a secret), write \${var.NAME} here, and set ${VARIABLE_ENV_PREFIX}NAME`;
 
 export function parseTemplate(text: string): { segments: Segment[]; errors: TemplateError[] } {
   const segments: Segment[] = [];
@@ -96,20 +110,28 @@ export function isInterpolated(segments: readonly string[]): 'value' | 'variable
   return false;
 }
 
+/** A declared variable as this environment resolves it. */
+export interface ResolvedVariable {
+  /** null: declared, but without a value (already reported where it is declared). */
+  value: string | null;
+  sensitive: boolean;
+}
+
 export interface InterpolationResult {
   tree: Tree;
   errors: ManifestDiagnostic[];
   warnings: ManifestDiagnostic[];
-  /** Every process environment variable read, with its value (undefined when unset). */
-  envLookups: Map<string, string | undefined>;
+  /** Every declared variable, by name: what the manifest hash is made of. */
+  variables: Map<string, ResolvedVariable>;
+  /** Pointers (in the merged tree) of the fields made with a sensitive variable. */
+  sensitive: Set<string>;
+  /** Pointers (in the merged tree) of the fields that could not be interpolated (reported). */
+  failed: Set<string>;
 }
 
 interface Resolver {
-  /** null: declared, but without a value (already reported where it is declared). */
-  variables: Map<string, string | null>;
+  variables: Map<string, ResolvedVariable>;
   environment: string;
-  processEnv: NodeJS.ProcessEnv;
-  envLookups: Map<string, string | undefined>;
 }
 
 /** Position of the n-th occurrence of `raw` inside a string node, else the node's start. */
@@ -125,6 +147,7 @@ function diagnosticInString(tree: Tree, pointer: string, raw: string, occurrence
   return diagnosticAt(origin.source, index < 0 ? origin.start : origin.start + index, message, origin.pointer);
 }
 
+/** The text of a template, and whether a sensitive variable went into it. */
 function render(
   tree: Tree,
   pointer: string,
@@ -132,7 +155,7 @@ function render(
   resolver: Resolver,
   allowVars: boolean,
   errors: ManifestDiagnostic[],
-): string {
+): { text: string; sensitive: boolean } {
   const { segments, errors: syntax } = parseTemplate(text);
   const seen = new Map<string, number>();
   const occurrence = (raw: string): number => {
@@ -142,6 +165,7 @@ function render(
   };
   for (const error of syntax) errors.push(diagnosticInString(tree, pointer, error.raw, occurrence(error.raw), error.message));
   let result = '';
+  let sensitive = false;
   for (const segment of segments) {
     if ('literal' in segment) {
       result += segment.literal;
@@ -152,23 +176,16 @@ function render(
     if (expression.kind === 'environment') {
       result += resolver.environment;
     } else if (expression.kind === 'env') {
-      const value = resolver.processEnv[expression.name];
-      resolver.envLookups.set(expression.name, value);
-      if (expression.fallback !== undefined && (value === undefined || value === '')) result += expression.fallback;
-      else if (value !== undefined) result += value;
-      else {
-        result += raw;
-        errors.push(
-          diagnosticInString(tree, pointer, raw, n, `environment variable ${expression.name} is not set; set it, or give a default: \${env.${expression.name}:-value}`),
-        );
-      }
+      result += raw;
+      errors.push(diagnosticInString(tree, pointer, raw, n, `"${raw}" reads the process environment; ${ENV_HELP}`));
     } else if (!allowVars) {
       result += raw;
-      errors.push(diagnosticInString(tree, pointer, raw, n, `a variable's value cannot use "${raw}": only \${env.NAME} and \${environment} are allowed here`));
+      errors.push(diagnosticInString(tree, pointer, raw, n, `a variable's value cannot use "${raw}": only \${environment} is allowed here`));
     } else {
-      const value = resolver.variables.get(expression.name);
-      if (typeof value === 'string') result += value;
-      else if (value === null) result += raw;
+      const variable = resolver.variables.get(expression.name);
+      if (variable?.sensitive) sensitive = true;
+      if (typeof variable?.value === 'string') result += variable.value;
+      else if (variable !== undefined) result += raw;
       else {
         result += raw;
         const names = [...resolver.variables.keys()];
@@ -178,7 +195,7 @@ function render(
       }
     }
   }
-  return result;
+  return { text: result, sensitive };
 }
 
 /** Names of every `${var.NAME}` in interpolated fields anywhere in the manifest. */
@@ -197,10 +214,19 @@ function usedVariables(tree: Tree): Set<string> {
   return used;
 }
 
+/** Paths are shown in plans and name files on disk: a secret has no place in one. */
+function isPathField(segments: readonly string[]): boolean {
+  const [first, , third, , fifth, sixth] = segments;
+  if (first === 'files') return segments.length === 3 && third === 'path';
+  if (first !== 'assistants') return false;
+  return (segments.length === 3 && third === 'instructions_file') || (segments.length === 6 && fifth === 'function' && sixth === 'parameters_file');
+}
+
 /**
  * Resolves variables for `environment` (from `raw`, the manifest before merging) and
  * interpolates every interpolated field of `merged`. A value given on the command line
- * (`--var NAME=VALUE`, taken literally) wins over the environment's and the default.
+ * (`--var NAME=VALUE`, taken literally) wins over the environment's, which wins over
+ * ASSISTANTS_VAR_NAME, which wins over the default.
  */
 export function interpolate(
   raw: Tree,
@@ -211,27 +237,47 @@ export function interpolate(
 ): InterpolationResult {
   const errors: ManifestDiagnostic[] = [];
   const warnings: ManifestDiagnostic[] = [];
-  const resolver: Resolver = { variables: new Map(), environment, processEnv, envLookups: new Map() };
+  const resolver: Resolver = { variables: new Map(), environment };
   const root = isRecord(raw.value) ? raw.value : {};
-  const envOverrides = isRecord(root.environments) ? root.environments[environment] : undefined;
+  const envOverrides = isRecord(root.environments) && Object.hasOwn(root.environments, environment) ? root.environments[environment] : undefined;
   const envVariables = isRecord(envOverrides) ? envOverrides.variables : undefined;
   const used = usedVariables(raw);
 
   for (const [name, declaration] of entriesOf(root.variables)) {
     const declared = childPointer('/variables', name);
-    const override = isRecord(envVariables) ? envVariables[name] : undefined;
+    const override = isRecord(envVariables) && Object.hasOwn(envVariables, name) ? envVariables[name] : undefined;
     const fallback = isRecord(declaration) ? declaration.default : undefined;
+    const sensitive = isRecord(declaration) && declaration.sensitive === true;
+    const fromProcess = processEnv[`${VARIABLE_ENV_PREFIX}${name}`];
+    const secretWord = secretWordIn(name);
+    if (secretWord !== null && !sensitive) {
+      errors.push(
+        diagnosticFor(raw, declared, `variable "${name}" is named like a secret ("${secretWord}"): declare it sensitive: true so its value is shown as ${SENSITIVE_VALUE} and kept out of plans and state`, 'key'),
+      );
+    }
+    // The default is checked even where something else sets the variable: it is wrong everywhere.
+    const defaultValue = typeof fallback === 'string' ? render(raw, childPointer(declared, 'default'), fallback, resolver, false, errors).text : undefined;
+    let value: string | null = null;
     if (Object.hasOwn(given, name)) {
-      resolver.variables.set(name, given[name] as string);
+      value = given[name] as string;
     } else if (typeof override === 'string') {
       const pointer = childPointer(childPointer(childPointer('/environments', environment), 'variables'), name);
-      resolver.variables.set(name, render(raw, pointer, override, resolver, false, errors));
-    } else if (typeof fallback === 'string') {
-      resolver.variables.set(name, render(raw, childPointer(declared, 'default'), fallback, resolver, false, errors));
+      value = render(raw, pointer, override, resolver, false, errors).text;
+    } else if (fromProcess !== undefined) {
+      value = fromProcess;
+    } else if (defaultValue !== undefined) {
+      value = defaultValue;
     } else if (used.has(name)) {
-      errors.push(diagnosticFor(raw, declared, `variable "${name}" has no default and environment "${environment}" does not set it`, 'key'));
-      resolver.variables.set(name, null);
+      errors.push(
+        diagnosticFor(
+          raw,
+          declared,
+          `variable "${name}" has no value in environment "${environment}": give it a default, set it under the environment's variables:, pass --var ${name}=VALUE or set ${VARIABLE_ENV_PREFIX}${name}`,
+          'key',
+        ),
+      );
     }
+    resolver.variables.set(name, { value, sensitive });
     if (!used.has(name)) warnings.push(diagnosticFor(raw, declared, `variable "${name}" is declared but never used`, 'key'));
   }
   const declaredNames = entriesOf(root.variables).map(([name]) => name);
@@ -241,9 +287,22 @@ export function interpolate(
     }
   }
 
+  const sensitive = new Set<string>();
+  const failed = new Set<string>();
   const visit = (value: JsonValue, pointer: string): JsonValue => {
     if (typeof value === 'string') {
-      return isInterpolated(pointerSegments(pointer)) === 'value' ? render(merged, pointer, value, resolver, true, errors) : value;
+      const segments = pointerSegments(pointer);
+      if (isInterpolated(segments) !== 'value') return value;
+      const reported = errors.length;
+      const rendered = render(merged, pointer, value, resolver, true, errors);
+      if (errors.length > reported) failed.add(pointer);
+      if (rendered.sensitive) {
+        sensitive.add(pointer);
+        if (isPathField(segments)) {
+          errors.push(diagnosticFor(merged, pointer, `${segments.at(-1) ?? 'a path'} uses a sensitive variable; a path is shown in plans, so it cannot hold a secret`));
+        }
+      }
+      return rendered.text;
     }
     if (Array.isArray(value)) return value.map((item, i) => visit(item, childPointer(pointer, i)));
     if (!isRecord(value)) return value;
@@ -256,5 +315,5 @@ export function interpolate(
     return copy;
   };
   const result = visit(merged.value, '');
-  return { tree: { value: result, origins: merged.origins }, errors, warnings, envLookups: resolver.envLookups };
+  return { tree: { value: result, origins: merged.origins }, errors, warnings, variables: resolver.variables, sensitive, failed };
 }

@@ -36,7 +36,7 @@ export interface LoadOptions {
   cwd?: string | undefined;
   /** Let paths in the manifest leave its folder (off: a manifest cannot read ~/.ssh). */
   allowOutsidePaths?: boolean | undefined;
-  /** For `${env.NAME}`; default process.env. */
+  /** Where ASSISTANTS_VAR_NAME is read from; default process.env. */
   processEnv?: NodeJS.ProcessEnv | undefined;
   /** `--var NAME=VALUE`: values for declared variables, over the environment's and the defaults. */
   variables?: Readonly<Record<string, string>> | undefined;
@@ -100,19 +100,21 @@ export async function resolveManifest(manifest: ParsedManifest, options: LoadOpt
   errors.push(...interpolated.errors, ...semantic.errors);
   const warnings = [...interpolated.warnings, ...semantic.warnings];
 
-  const inputs = await readInputs(resolved, dirname(source.path), options.allowOutsidePaths ?? false);
+  // A path that failed to interpolate, or made with a sensitive variable, is an error already;
+  // reading it would only add noise (and print the secret).
+  const unreadable = new Set([...interpolated.failed, ...interpolated.sensitive]);
+  const inputs = await readInputs(resolved, dirname(source.path), options.allowOutsidePaths ?? false, unreadable);
   errors.push(...inputs.errors);
   if (errors.length > 0) return { ok: false, errors: sortDiagnostics(errors) };
 
   const files = new Map<string, { path: string; bytes: number; sha256: string }>();
   for (const [name, file] of inputs.files) files.set(name, { ...file, sha256: await hashFile(file.path) });
-  const manifestHash = computeManifestHash({
+  const manifestHash = await computeManifestHash({
     manifestText: source.text,
     environment,
     texts: inputs.texts,
     files: new Map([...files].map(([name, file]) => [name, file.sha256])),
-    envLookups: interpolated.envLookups,
-    variables: options.variables ?? {},
+    variables: interpolated.variables,
   });
   const desired = buildDesiredState({
     resolved,
@@ -122,6 +124,7 @@ export async function resolveManifest(manifest: ParsedManifest, options: LoadOpt
     instructions: inputs.instructions,
     parameters: inputs.parameters,
     files,
+    sensitive: interpolated.sensitive,
   });
   return { ok: true, desired, warnings: sortDiagnostics(warnings) };
 }
@@ -137,12 +140,13 @@ interface Inputs {
 }
 
 /** Reads instructions and parameters files and checks attached files, for the resolved manifest. */
-async function readInputs(resolved: Tree, manifestDir: string, allowOutsidePaths: boolean): Promise<Inputs> {
+async function readInputs(resolved: Tree, manifestDir: string, allowOutsidePaths: boolean, skip: ReadonlySet<string>): Promise<Inputs> {
   const inputs: Inputs = { errors: [], instructions: new Map(), parameters: new Map(), files: new Map(), texts: new Map() };
   const root = isRecord(resolved.value) ? resolved.value : {};
 
   /** `subject` names the path in messages: `instructions_file "x.md"`. */
   const locate = async (pointer: string, subject: string, raw: string): Promise<string | undefined> => {
+    if (skip.has(pointer)) return undefined;
     const path = await resolveManifestPath(manifestDir, raw, allowOutsidePaths);
     if (path.ok) return path.path;
     inputs.errors.push(diagnosticFor(resolved, pointer, `${subject} ${path.message}`));

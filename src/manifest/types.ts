@@ -3,6 +3,7 @@
  * manifest file again; the planner and the applier work from this alone.
  */
 import type { AssistantTool, Metadata } from '../api/models.js';
+import type { SensitivePath } from '../redaction.js';
 
 /** Where something came from, for error messages: 1-based line and column. */
 export interface SourcePosition {
@@ -46,6 +47,8 @@ export interface DesiredAssistant {
   spec: AssistantSpec;
   /** Names from `files:`, in manifest order. */
   files: string[];
+  /** The parts made with a sensitive variable: never shown, kept in the state only as hashes. */
+  sensitive: SensitivePath[];
   lifecycle: Lifecycle;
   source: SourcePosition;
 }

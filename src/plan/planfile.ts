@@ -11,7 +11,9 @@ import { writeFileAtomic } from '../state/atomic-file.js';
 import type { StateFile } from '../state/types.js';
 import { hashValue } from './hash.js';
 import { formatOwner, OWNERSHIP_METADATA_KEY } from './ownership.js';
-import type { LiveState } from './planner.js';
+import type { DesiredState } from '../manifest/types.js';
+import { createPlan, type LiveState } from './planner.js';
+import type { SensitiveValues } from './redact.js';
 import { planProblem } from './plan-schema.js';
 import { PLAN_FORMAT_VERSION, type Plan } from './types.js';
 
@@ -68,4 +70,40 @@ export function stalePlanReason(plan: Plan, state: StateFile | null, endpoint: s
     if (appeared) return `${appeared.id} was created for ${change.key} since`;
   }
   return null;
+}
+
+/** Whether applying the plan needs values it does not carry: a sensitive part of something it creates or records. */
+export function needsSensitiveValues(plan: Plan): boolean {
+  return plan.assistants.some((change) => change.sensitive.length > 0 && change.after !== null);
+}
+
+/**
+ * The sensitive values a saved plan left out, taken from the manifest again: the manifest
+ * (with every value it reads) must hash as it did, and planning again against the same
+ * state and live objects (stalePlanReason has checked those) must give the very same
+ * plan. Otherwise a reason why not.
+ */
+export function sensitiveValuesForSavedPlan(
+  plan: Plan,
+  desired: DesiredState,
+  state: StateFile | null,
+  live: LiveState,
+): { ok: true; sensitiveValues: SensitiveValues } | { ok: false; reason: string } {
+  if (desired.manifestHash !== plan.prior.manifestHash) {
+    return { ok: false, reason: 'the manifest or a value it reads (a file, a variable, a sensitive value) changed since the plan was made' };
+  }
+  const again = createPlan({
+    desired,
+    state,
+    live,
+    mode: plan.mode,
+    targets: plan.targets,
+    endpoint: plan.endpoint,
+    toolVersion: plan.toolVersion,
+    now: new Date(plan.createdAt),
+  });
+  if (renderJson(again.plan) !== renderJson(plan)) {
+    return { ok: false, reason: 'planning again from the same manifest, state and live objects gives a different plan' };
+  }
+  return { ok: true, sensitiveValues: again.sensitiveValues };
 }

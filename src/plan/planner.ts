@@ -8,7 +8,9 @@ import { UserError } from '../errors.js';
 import type { AssistantField, DesiredAssistant, DesiredState } from '../manifest/types.js';
 import type { AssistantRecord, StateFile } from '../state/types.js';
 import { canonicalJson } from '../canonical-json.js';
+import { SENSITIVE_VALUE } from '../redaction.js';
 import { hashValue } from './hash.js';
+import { redactChange, type SensitiveValues } from './redact.js';
 import { parseOwner, type Owner } from './ownership.js';
 import {
   PLAN_FORMAT_VERSION,
@@ -45,7 +47,13 @@ export interface PlanInput {
 
 const KNOWN_TOOL_TYPES = new Set(['code_interpreter', 'retrieval', 'function']);
 
-export function createPlan(input: PlanInput): Plan {
+/** The plan every output shows (sensitive values redacted), and the real values apply sends in their place. */
+export interface PlanResult {
+  plan: Plan;
+  sensitiveValues: SensitiveValues;
+}
+
+export function createPlan(input: PlanInput): PlanResult {
   const { desired, state, live, mode } = input;
   const inScope = (key: string): boolean => input.targets.length === 0 || input.targets.includes(key);
   const records = state?.assistants ?? {};
@@ -82,10 +90,11 @@ export function createPlan(input: PlanInput): Plan {
         assistants.push(change(key, 'create', record ? 'gone' : 'new', null, null, after));
         const namesake = live.assistants.find((a) => a.name !== null && a.name === after.name && parseOwner(a.metadata) === null);
         if (namesake) {
+          const named = spec.sensitive.includes('name') ? `with this name (${SENSITIVE_VALUE})` : `named "${namesake.name}"`;
           notes.push({
             level: 'info',
             key,
-            message: `an assistant named "${namesake.name}" (${namesake.id}) already exists and is not managed; to manage it instead of creating a new one, run: assistants import ${key} ${namesake.id}`,
+            message: `an assistant ${named} (${namesake.id}) already exists and is not managed; to manage it instead of creating a new one, run: assistants import ${key} ${namesake.id}`,
           });
         }
         continue;
@@ -135,21 +144,30 @@ export function createPlan(input: PlanInput): Plan {
 
   if (mode === 'destroy') refusePreventedDestroys(assistants, desired);
 
+  // A part is sensitive when the manifest makes it with a sensitive variable now, or did when it was last applied.
+  const sensitivePathsOf = (key: string): string[] => [...(desired.assistants[key]?.sensitive ?? []), ...(records[key]?.sensitive ?? [])];
   for (const entry of assistants) {
     for (const tool of entry.before?.tools ?? []) {
       const type = tool !== null && typeof tool === 'object' && !Array.isArray(tool) ? tool.type : undefined;
       if (typeof type !== 'string' || !KNOWN_TOOL_TYPES.has(type)) {
+        const shown = sensitivePathsOf(entry.key).includes('tools') ? SENSITIVE_VALUE : canonicalJson(tool);
         notes.push({
           level: 'warning',
           key: entry.key,
-          message: `${entry.id} has a tool of a type this version does not know (${canonicalJson(tool)}); it is shown as is${entry.action === 'update' ? ' and apply replaces the tools with the manifest\'s' : ''}`,
+          message: `${entry.id} has a tool of a type this version does not know (${shown}); it is shown as is${entry.action === 'update' ? ' and apply replaces the tools with the manifest\'s' : ''}`,
         });
       }
     }
   }
+  const sensitiveValues = new Map<string, AssistantView>();
+  const shownAssistants = assistants.map((entry) => {
+    const redacted = redactChange(entry, sensitivePathsOf(entry.key));
+    if (redacted.sensitive.length > 0 && entry.after !== null) sensitiveValues.set(entry.key, entry.after);
+    return redacted;
+  });
 
   const files = planFiles(input, inScope, liveFileById);
-  return {
+  const plan: Plan = {
     formatVersion: PLAN_FORMAT_VERSION,
     toolVersion: input.toolVersion,
     createdAt: input.now.toISOString(),
@@ -159,7 +177,7 @@ export function createPlan(input: PlanInput): Plan {
     endpoint: input.endpoint,
     targets: [...input.targets].sort(),
     files,
-    assistants,
+    assistants: shownAssistants,
     notes,
     summary: {
       add: assistants.filter((a) => a.action === 'create').length,
@@ -175,6 +193,7 @@ export function createPlan(input: PlanInput): Plan {
       liveFingerprints: fingerprints(assistants, files, liveById, liveFileById),
     },
   };
+  return { plan, sensitiveValues };
 }
 
 /** True when applying the plan would change anything (assistants, files or state records). */
@@ -217,7 +236,7 @@ function diffAssistant(
         : changes.every((c) => c.cause === 'drift')
           ? 'drift'
           : 'changed-in-manifest';
-  return { key, action: changes.length > 0 ? 'update' : 'no-op', reason, id: current.id, before, after, changes, ignored };
+  return { key, action: changes.length > 0 ? 'update' : 'no-op', reason, id: current.id, before, after, changes, ignored, sensitive: [] };
 }
 
 /**
@@ -250,6 +269,7 @@ function refreshAssistant(
     after: live,
     changes,
     ignored: [],
+    sensitive: [],
   };
 }
 
@@ -334,7 +354,7 @@ function change(
   before: AssistantView | null,
   after: AssistantView | null,
 ): AssistantChange {
-  return { key, action, reason, id, before, after, changes: [], ignored: [] };
+  return { key, action, reason, id, before, after, changes: [], ignored: [], sensitive: [] };
 }
 
 /** Live assistants tagged for this project and environment, by key, oldest first. */

@@ -4,6 +4,7 @@
  */
 import type { JsonValue } from '../api/models.js';
 import type { AssistantField } from '../manifest/types.js';
+import type { SensitivePath } from '../redaction.js';
 
 export const PLAN_FORMAT_VERSION = 1;
 
@@ -56,6 +57,16 @@ export interface FieldChange {
   cause: 'manifest' | 'drift';
 }
 
+/**
+ * A part of an assistant whose values the plan does not carry: in `before`, `after` and
+ * `changes` it reads (sensitive) (tools: a list of that one string).
+ */
+export interface SensitivePart {
+  path: SensitivePath;
+  /** The update changes it. For a metadata entry this is the only way to tell; for a field, `changes` says so too. */
+  changed: boolean;
+}
+
 export interface AssistantChange {
   key: string;
   action: AssistantAction;
@@ -68,6 +79,8 @@ export interface AssistantChange {
   changes: FieldChange[];
   /** Fields that differ but are listed in lifecycle.ignore_changes. */
   ignored: AssistantField[];
+  /** Parts made with a sensitive variable (now, or when last applied): shown as (sensitive). */
+  sensitive: SensitivePart[];
 }
 
 export interface FileChange {

@@ -6,6 +6,7 @@
 import { structuredPatch } from 'diff';
 import type { JsonValue } from '../api/models.js';
 import type { AssistantField } from '../manifest/types.js';
+import { metadataKeyOf, metadataPath, SENSITIVE_VALUE } from '../redaction.js';
 import type {
   ActionReason,
   AssistantChange,
@@ -14,6 +15,7 @@ import type {
   FileChange,
   Plan,
   PlanMode,
+  SensitivePart,
 } from '../plan/types.js';
 
 export type Sign = '+' | '-' | '~' | '-/+';
@@ -186,7 +188,7 @@ function assistantBlock(change: AssistantChange, plan: Plan): ObjectBlock | null
   switch (change.action) {
     case 'create': {
       const attrs: Attr[] = [{ sign: '+', name: 'id', value: KNOWN_AFTER_APPLY }];
-      if (change.after !== null) attrs.push(...viewAttrs(change.after, '+'));
+      if (change.after !== null) attrs.push(...viewAttrs(change.after, '+', change.sensitive));
       return {
         kind: 'assistant',
         key: change.key,
@@ -200,7 +202,7 @@ function assistantBlock(change: AssistantChange, plan: Plan): ObjectBlock | null
     }
     case 'delete': {
       const attrs: Attr[] = [{ sign: '-', name: 'id', value: jsonText(change.id) }];
-      if (change.before !== null) attrs.push(...viewAttrs(change.before, '-'));
+      if (change.before !== null) attrs.push(...viewAttrs(change.before, '-', change.sensitive));
       const suffix = change.reason === 'orphan' ? orphanSuffix(change, plan) : suffixFor(change.reason, plan.mode);
       return {
         kind: 'assistant',
@@ -266,7 +268,7 @@ function updateAttrs(change: AssistantChange): Attr[] {
   for (const field of FIELD_ORDER) {
     for (const fc of change.changes) {
       if (fc.field !== field) continue;
-      const attr = fieldChangeAttr(fc);
+      const attr = fieldChangeAttr(fc, change.sensitive);
       attrs.push(mixed && fc.cause === 'drift' ? { ...attr, note: 'changed outside assistants' } : attr);
     }
   }
@@ -281,7 +283,8 @@ function updateAttrs(change: AssistantChange): Attr[] {
   return attrs;
 }
 
-function fieldChangeAttr(fc: FieldChange): Attr {
+function fieldChangeAttr(fc: FieldChange, sensitive: readonly SensitivePart[]): Attr {
+  if (sensitive.some((part) => part.path === fc.field)) return { sign: '~', name: fc.field, value: sensitiveChangeText(fc.before, fc.after) };
   switch (fc.field) {
     case 'instructions':
       return textDiffAttr('instructions', fc.before, fc.after, 'EOT');
@@ -299,7 +302,7 @@ function fieldChangeAttr(fc: FieldChange): Attr {
       const before = stringMap(fc.before);
       const after = stringMap(fc.after);
       if (before !== null && after !== null) {
-        return { sign: '~', name: 'metadata', value: '{', nested: mapDiffLines(before, after), close: '}' };
+        return { sign: '~', name: 'metadata', value: '{', nested: mapDiffLines(before, after, sensitiveEntries(sensitive)), close: '}' };
       }
       break;
     }
@@ -312,23 +315,51 @@ function fieldChangeAttr(fc: FieldChange): Attr {
 }
 
 /** The attributes of a whole view, for a create (`+`) or a destroy (`-`); nulls and empties left out. */
-function viewAttrs(view: AssistantView, sign: '+' | '-'): Attr[] {
-  const attrs: Attr[] = [{ sign, name: 'model', value: quote(view.model) }];
-  if (view.name !== null) attrs.push({ sign, name: 'name', value: quote(view.name) });
-  if (view.description !== null) attrs.push({ sign, name: 'description', value: quote(view.description) });
-  if (view.instructions !== null) attrs.push(wholeTextAttr(sign, 'instructions', view.instructions, 'EOT'));
+function viewAttrs(view: AssistantView, sign: '+' | '-', sensitive: readonly SensitivePart[]): Attr[] {
+  const hidden = new Set(sensitive.map((part) => part.path));
+  const text = (field: AssistantField, value: string): string => (hidden.has(field) ? SENSITIVE_VALUE : quote(value));
+  const attrs: Attr[] = [{ sign, name: 'model', value: text('model', view.model) }];
+  if (view.name !== null) attrs.push({ sign, name: 'name', value: text('name', view.name) });
+  if (view.description !== null) attrs.push({ sign, name: 'description', value: text('description', view.description) });
+  if (view.instructions !== null) {
+    attrs.push(hidden.has('instructions') ? { sign, name: 'instructions', value: SENSITIVE_VALUE } : wholeTextAttr(sign, 'instructions', view.instructions, 'EOT'));
+  }
   if (view.tools.length > 0) {
-    attrs.push({ sign, name: 'tools', value: '[', nested: view.tools.flatMap((t) => wholeToolLines(t, sign)), close: ']' });
+    attrs.push(
+      hidden.has('tools')
+        ? { sign, name: 'tools', value: SENSITIVE_VALUE }
+        : { sign, name: 'tools', value: '[', nested: view.tools.flatMap((t) => wholeToolLines(t, sign)), close: ']' },
+    );
   }
   if (view.files.length > 0) {
     attrs.push({ sign, name: 'files', value: '[', nested: view.files.map((f) => line(0, sign, quote(f))), close: ']' });
   }
   const keys = Object.keys(view.metadata);
   if (keys.length > 0) {
-    const entries: Attr[] = keys.map((k) => ({ sign, name: quote(k), value: quote(view.metadata[k] ?? '') }));
+    const entries: Attr[] = keys.map((k) => ({ sign, name: quote(k), value: hidden.has(metadataPath(k)) ? SENSITIVE_VALUE : quote(view.metadata[k] ?? '') }));
     attrs.push({ sign, name: 'metadata', value: '{', nested: attrLines(0, entries), close: '}' });
   }
   return attrs;
+}
+
+/**
+ * A sensitive field's change, as Terraform shows one: `(sensitive)`, or which side is
+ * empty (null, no tools), which says nothing of the value.
+ */
+function sensitiveChangeText(before: JsonValue, after: JsonValue): string {
+  const side = (value: JsonValue): string => (value === null ? 'null' : Array.isArray(value) && value.length === 0 ? '[]' : SENSITIVE_VALUE);
+  const [b, a] = [side(before), side(after)];
+  return b === SENSITIVE_VALUE && a === SENSITIVE_VALUE ? SENSITIVE_VALUE : `${b} -> ${a}`;
+}
+
+/** Sensitive metadata keys, each with whether the update changes it. */
+function sensitiveEntries(sensitive: readonly SensitivePart[]): Map<string, boolean> {
+  const entries = new Map<string, boolean>();
+  for (const part of sensitive) {
+    const key = metadataKeyOf(part.path);
+    if (key !== null) entries.set(key, part.changed);
+  }
+  return entries;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -510,18 +541,20 @@ function setDiffLines(before: string[], after: string[]): Line[] {
   return lines;
 }
 
-function mapDiffLines(before: Record<string, string>, after: Record<string, string>): Line[] {
+/** A map's changes; a sensitive entry (`sensitive`: key -> changed) shows (sensitive) for its values. */
+function mapDiffLines(before: Record<string, string>, after: Record<string, string>, sensitive: ReadonlyMap<string, boolean>): Line[] {
+  const shown = (key: string, value: string): string => (sensitive.has(key) ? SENSITIVE_VALUE : quote(value));
   const attrs: Attr[] = [];
   let kept = 0;
   for (const key of Object.keys(after)) {
-    const old = before[key];
     const value = after[key] ?? '';
-    if (old === undefined) attrs.push({ sign: '+', name: quote(key), value: quote(value) });
-    else if (old !== value) attrs.push({ sign: '~', name: quote(key), value: `${quote(old)} -> ${quote(value)}` });
-    else kept += 1;
+    if (!Object.hasOwn(before, key)) attrs.push({ sign: '+', name: quote(key), value: shown(key, value) });
+    else if (sensitive.has(key) ? sensitive.get(key) === true : before[key] !== value) {
+      attrs.push({ sign: '~', name: quote(key), value: sensitive.has(key) ? SENSITIVE_VALUE : `${quote(before[key] ?? '')} -> ${quote(value)}` });
+    } else kept += 1;
   }
   for (const key of Object.keys(before)) {
-    if (!(key in after)) attrs.push({ sign: '-', name: quote(key), value: quote(before[key] ?? '') });
+    if (!Object.hasOwn(after, key)) attrs.push({ sign: '-', name: quote(key), value: shown(key, before[key] ?? '') });
   }
   if (kept > 0) attrs.push({ sign: null, name: '', value: `# (${kept} unchanged ${kept === 1 ? 'element' : 'elements'} hidden)` });
   return attrLines(0, attrs);

@@ -79,6 +79,7 @@ function assistantChangeJson(change: AssistantChange): AssistantChange {
     after: change.after === null ? null : viewJson(change.after),
     changes: change.changes.map(fieldChangeJson),
     ignored: [...change.ignored],
+    sensitive: change.sensitive.map((part) => ({ path: part.path, changed: part.changed })),
   };
 }
 

@@ -4,6 +4,7 @@
  * process died first. Folding is idempotent, so replaying a journal that was already
  * folded (a crash between writing the state and clearing the journal) changes nothing.
  */
+import type { SensitivePath } from '../redaction.js';
 import type { FieldHashes, StateFile } from './types.js';
 
 export interface AssistantWrittenEntry {
@@ -12,6 +13,8 @@ export interface AssistantWrittenEntry {
   id: string;
   /** Every field's hash as now applied (the whole map, not only what changed). */
   applied: FieldHashes;
+  /** The parts applied from a sensitive variable; absent when none. */
+  sensitive?: SensitivePath[];
   /** ISO time the operation finished. */
   at: string;
 }
@@ -73,7 +76,12 @@ export function applyJournal(state: StateFile, entries: readonly JournalEntry[])
     switch (entry.op) {
       case 'assistant.created':
       case 'assistant.updated':
-        assistants[entry.key] = { id: entry.id, applied: { ...entry.applied }, updatedAt: entry.at };
+        assistants[entry.key] = {
+          id: entry.id,
+          applied: { ...entry.applied },
+          updatedAt: entry.at,
+          ...(entry.sensitive !== undefined && entry.sensitive.length > 0 ? { sensitive: [...entry.sensitive] } : {}),
+        };
         break;
       case 'assistant.deleted':
         if (assistants[entry.key]?.id === entry.id) delete assistants[entry.key];

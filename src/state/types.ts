@@ -3,6 +3,7 @@
  * applied. Never holds the API key. Schema: `schemas/state.schema.json`.
  */
 import type { AssistantField } from '../manifest/types.js';
+import type { SensitivePath } from '../redaction.js';
 
 export const STATE_FORMAT_VERSION = 1;
 
@@ -15,6 +16,8 @@ export interface AssistantRecord {
   applied: FieldHashes;
   /** ISO time of the last write of this record. */
   updatedAt: string;
+  /** Parts applied from a sensitive variable, so a plan keeps hiding them (absent when none). */
+  sensitive?: SensitivePath[];
 }
 
 export interface FileRecord {

@@ -46,6 +46,7 @@ describe('examples/quickstart', () => {
           metadata: { team: 'docs' },
         },
         files: ['faq'],
+        sensitive: [],
         lifecycle: { preventDestroy: false, ignoreChanges: [] },
         source: { file: resolve(root, 'examples/quickstart/assistants.yaml'), line: 14, column: 3 },
       },

@@ -27,15 +27,35 @@ describe('interpolation', () => {
     ]);
   });
 
-  it('resolves variables, process environment (with defaults) and the environment name', async () => {
+  it('resolves variables (--var, then the environment, then ASSISTANTS_VAR_NAME, then the default) and the environment name', async () => {
     const dir = await folderWith({
-      'assistants.yaml': `${header}variables:\n  model: {default: gpt-4}\nenvironments:\n  dev:\n    variables:\n      model: "\${env.DEV_MODEL:-gpt-3.5-turbo}"\nassistants:\n  helper:\n    model: \${var.model}\n    name: "Helper \${environment} for \${env.TEAM}, cost $\${price}"\n    metadata:\n      owner: \${env.OWNER:-nobody}\n`,
+      'assistants.yaml': `${header}variables:\n  model: {default: gpt-4}\n  team: {}\n  owner: {default: nobody}\nenvironments:\n  dev:\n    variables:\n      model: "gpt-3.5-turbo-\${environment}"\n  prod: {}\nassistants:\n  helper:\n    model: \${var.model}\n    name: "Helper \${environment} for \${var.team}, cost $\${price}"\n    metadata:\n      owner: \${var.owner}\n`,
     });
-    const dev = await desiredIn(dir, { env: 'dev', processEnv: { TEAM: 'support', OWNER: '' } });
-    expect(dev.assistants.helper?.spec).toMatchObject({ model: 'gpt-3.5-turbo', name: 'Helper dev for support, cost ${price}', metadata: { owner: 'nobody' } });
-    const devOverride = await desiredIn(dir, { env: 'dev', processEnv: { TEAM: 'support', DEV_MODEL: 'gpt-4-turbo' } });
-    expect(devOverride.assistants.helper?.spec.model).toBe('gpt-4-turbo');
-    expect(devOverride.manifestHash).not.toBe(dev.manifestHash);
+    const env = { ASSISTANTS_VAR_team: 'support', ASSISTANTS_VAR_model: 'gpt-4-turbo', TEAM: 'ignored' };
+    const dev = await desiredIn(dir, { env: 'dev', processEnv: env });
+    expect(dev.assistants.helper?.spec).toMatchObject({ model: 'gpt-3.5-turbo-dev', name: 'Helper dev for support, cost ${price}', metadata: { owner: 'nobody' } });
+    const prod = await desiredIn(dir, { env: 'prod', processEnv: env });
+    expect(prod.assistants.helper?.spec.model).toBe('gpt-4-turbo');
+    const prodDefault = await desiredIn(dir, { env: 'prod', processEnv: { ASSISTANTS_VAR_team: 'support' } });
+    expect(prodDefault.assistants.helper?.spec.model).toBe('gpt-4');
+    expect(prodDefault.manifestHash).not.toBe(prod.manifestHash);
+    const given = await loadManifest({ file: 'assistants.yaml', cwd: dir, env: 'dev', processEnv: env, variables: { model: 'from --var' } });
+    expect(given.ok && given.desired.assistants.helper?.spec.model).toBe('from --var');
+  });
+
+  it('marks what a sensitive variable makes, and hashes a change of it without carrying it', async () => {
+    const dir = await folderWith({
+      'assistants.yaml': `${header}variables:\n  api_token: {sensitive: true}\nassistants:\n  helper:\n    model: gpt-4\n    name: "Helper \${var.api_token}"\n    tools:\n      - type: function\n        function: {name: f, description: "uses \${var.api_token}"}\n    metadata:\n      plain: x\n      token: \${var.api_token}\n  other:\n    model: gpt-4\n`,
+    });
+    const one = await desiredIn(dir, { processEnv: { ASSISTANTS_VAR_api_token: 'secret-one-value' } });
+    expect(one.assistants.helper?.sensitive).toEqual(['name', 'tools', 'metadata.token']);
+    expect(one.assistants.helper?.spec.name).toBe('Helper secret-one-value');
+    expect(one.assistants.other?.sensitive).toEqual([]);
+    expect(one.manifestHash).not.toContain('secret-one-value');
+    const two = await desiredIn(dir, { processEnv: { ASSISTANTS_VAR_api_token: 'secret-two-value' } });
+    expect(two.manifestHash).not.toBe(one.manifestHash);
+    const again = await desiredIn(dir, { processEnv: { ASSISTANTS_VAR_api_token: 'secret-one-value' } });
+    expect(again.manifestHash).toBe(one.manifestHash);
   });
 
   it('leaves identifiers and inline parameters literal', async () => {

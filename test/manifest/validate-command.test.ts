@@ -111,13 +111,12 @@ describe('assistants validate', () => {
 
   it('says which environments a problem is in when checking them all', async () => {
     const dir = await folderWith({
-      'assistants.yaml': 'version: 1\nproject: demo\nenvironments:\n  dev: {}\n  prod:\n    assistants:\n      helper:\n        name: ${env.PROD_NAME}\nassistants:\n  helper:\n    model: gpt-4\n',
+      'assistants.yaml': 'version: 1\nproject: demo\nenvironments:\n  dev: {}\n  prod:\n    assistants:\n      helper:\n        name: ${var.prod_name}\nassistants:\n  helper:\n    model: gpt-4\n',
     });
     const result = await run([], dir);
     expect((result.error as UserError).details).toEqual([
-      'assistants.yaml:8:15: environment variable PROD_NAME is not set; set it, or give a default: ${env.PROD_NAME:-value} (in environment prod)',
+      'assistants.yaml:8:15: undefined variable "prod_name" (not declared under variables) (in environment prod)',
     ]);
-    expect((await run([], dir, { PROD_NAME: 'Helper' })).stdout).toBe('assistants.yaml: valid (envs dev, prod): 1 assistant, 0 files.\n');
   });
 
   it('checks every environment, default included, when there is no --env', async () => {

@@ -33,6 +33,7 @@ export interface AssistantOptions {
   files?: string[];
   lifecycle?: Partial<Lifecycle>;
   line?: number;
+  sensitive?: string[];
 }
 
 export const LOOKUP_TOOL: AssistantTool = {
@@ -57,6 +58,7 @@ export function desiredAssistant(key: string, options: AssistantOptions = {}): D
       ...options.spec,
     },
     files: options.files ?? [],
+    sensitive: options.sensitive ?? [],
     lifecycle: { preventDestroy: false, ignoreChanges: [], ...options.lifecycle },
     source: { file: MANIFEST, line: options.line ?? 3, column: 3 },
   };
@@ -198,7 +200,7 @@ export function labelOf(file: DesiredFile): string {
 
 /** Plans the world and checks the plan against `schemas/plan.schema.json`. */
 export function plan(world: World, options: Partial<Pick<PlanInput, 'mode' | 'targets'>> = {}): Plan {
-  const result = createPlan({
+  const { plan: result } = createPlan({
     desired: world.desired,
     state: world.state,
     live: world.live,

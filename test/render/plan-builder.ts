@@ -48,15 +48,15 @@ export function plan(overrides: Partial<Plan> = {}): Plan {
 }
 
 export function create(key: string, after: AssistantView = view()): AssistantChange {
-  return { key, action: 'create', reason: 'new', id: null, before: null, after, changes: [], ignored: [] };
+  return { key, action: 'create', reason: 'new', id: null, before: null, after, changes: [], ignored: [], sensitive: [] };
 }
 
 export function destroy(key: string, id: string, reason: AssistantChange['reason'] = 'removed-from-manifest'): AssistantChange {
-  return { key, action: 'delete', reason, id, before: view(), after: null, changes: [], ignored: [] };
+  return { key, action: 'delete', reason, id, before: view(), after: null, changes: [], ignored: [], sensitive: [] };
 }
 
 export function noop(key: string, id: string, overrides: Partial<AssistantChange> = {}): AssistantChange {
-  return { key, action: 'no-op', reason: 'unchanged', id, before: view(), after: view(), changes: [], ignored: [], ...overrides };
+  return { key, action: 'no-op', reason: 'unchanged', id, before: view(), after: view(), changes: [], ignored: [], sensitive: [], ...overrides };
 }
 
 /** An update whose before/after views follow from the field changes. */
@@ -82,6 +82,7 @@ export function update(
     after: after as unknown as AssistantView,
     changes,
     ignored,
+    sensitive: [],
   };
 }
 

@@ -2,13 +2,14 @@
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { readLive } from '../../plan/refresh.js';
-import { readPlanFile, stalePlanReason } from '../../plan/planfile.js';
+import { needsSensitiveValues, readPlanFile, sensitiveValuesForSavedPlan, stalePlanReason } from '../../plan/planfile.js';
+import type { SensitiveValues } from '../../plan/redact.js';
 import { executePlan, planAndExecute } from '../apply-flow.js';
 import { collect, parseDuration, parsePositiveInt } from '../option-parsers.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
-import { manifestFolder, openBackend, openSession } from '../session.js';
+import { loadDesired, manifestFolder, openBackend, openSession } from '../session.js';
 import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 
 export interface ApplyCommandOptions extends CommonOptions, StateOptions, LockOptions {
@@ -45,13 +46,24 @@ export function register(program: Command, io: CliIo): void {
 
 async function applySaved(planfile: string, options: ApplyCommandOptions, parallelism: number, lockTimeoutMs: number, io: CliIo): Promise<void> {
   const plan = await readPlanFile(planfile);
+  const refuse = (reason: string): UserError =>
+    new UserError('STALE_PLAN', `Refusing to apply ${planfile}: ${reason}. Run "assistants plan --out ${planfile}" again and review it.`);
+  // A saved plan never holds sensitive values: they come from the manifest, read again.
+  const desired = needsSensitiveValues(plan) ? await loadDesired({ ...options, env: plan.environment }, io) : null;
   const session = await openSession(options, io);
   try {
     const backend = openBackend({ ...options, env: plan.environment }, null, io);
     await withStateLock(backend, 'apply', lockTimeoutMs, io, async (state) => {
-      const stale = stalePlanReason(plan, state, session.endpoint, await readLive(session.assistants, session.files));
-      if (stale) throw new UserError('STALE_PLAN', `Refusing to apply ${planfile}: ${stale}. Run "assistants plan --out ${planfile}" again and review it.`);
-      await executePlan(plan, state, backend, session, io, { autoApprove: true, parallelism, saved: true, manifestDir: manifestFolder(options, io), verb: plan.mode === 'destroy' ? 'destroy' : 'apply' });
+      const live = await readLive(session.assistants, session.files);
+      const stale = stalePlanReason(plan, state, session.endpoint, live);
+      if (stale) throw refuse(stale);
+      let sensitiveValues: SensitiveValues = new Map();
+      if (desired !== null) {
+        const found = sensitiveValuesForSavedPlan(plan, desired, state, live);
+        if (!found.ok) throw refuse(found.reason);
+        sensitiveValues = found.sensitiveValues;
+      }
+      await executePlan({ plan, sensitiveValues }, state, backend, session, io, { autoApprove: true, parallelism, saved: true, manifestDir: manifestFolder(options, io), verb: plan.mode === 'destroy' ? 'destroy' : 'apply' });
     });
   } finally {
     await session.close();

@@ -71,7 +71,8 @@ export function register(program: Command, io: CliIo): void {
             Object.entries(adopted).map(([name, f]) => ({ op: 'file.uploaded' as const, name, id: f.id, sha256: f.sha256, bytes: f.bytes, filename: f.filename, at })),
           );
           const applied = fieldHashes(liveView(tagged, fileLabelsById(withFiles.files)));
-          await backend.write(applyJournal(withFiles, [{ op: 'assistant.updated', key, id, applied, at }]));
+          const sensitive = desired.assistants[key]?.sensitive ?? [];
+          await backend.write(applyJournal(withFiles, [{ op: 'assistant.updated', key, id, applied, ...(sensitive.length > 0 ? { sensitive } : {}), at }]));
           const files = Object.keys(adopted);
           io.stdout.write(
             `Imported ${id} as ${key}${files.length > 0 ? `, with its file(s) ${files.join(', ')}` : ''}. Run "assistants plan" to see how it differs from the manifest.\n`,

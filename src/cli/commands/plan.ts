@@ -36,7 +36,7 @@ export function register(program: Command, io: CliIo): void {
         const backend = openBackend(options, desired, io);
         const state = await readWithJournal(backend);
         checkStateBelongs(state, desired, session.endpoint, backend.location);
-        const plan = await makePlan(desired, state, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target);
+        const { plan } = await makePlan(desired, state, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target);
         if (options.out) await writePlanFile(options.out, plan);
         io.stdout.write(renderPlan(plan, options.json ? 'json' : options.markdown ? 'markdown' : 'text', io));
         if (options.out) io.stderr.write(`Saved the plan to ${options.out}; apply it with: assistants apply ${options.out}\n`);

@@ -42,7 +42,8 @@ export function register(program: Command, io: CliIo): void {
               duplicates.push(`${owner.key}: ${assistant.id}`);
               continue;
             }
-            assistants[owner.key] = { id: assistant.id, applied: fieldHashes(liveView(assistant, labels)), updatedAt: now };
+            const sensitive = desired.assistants[owner.key]?.sensitive ?? [];
+            assistants[owner.key] = { id: assistant.id, applied: fieldHashes(liveView(assistant, labels)), updatedAt: now, ...(sensitive.length > 0 ? { sensitive } : {}) };
           }
           const base = previous ?? newState({ project: desired.project, environment: desired.environment, endpoint: session.endpoint, toolVersion: TOOL_VERSION });
           await backend.write({ ...base, endpoint: session.endpoint, assistants, files });

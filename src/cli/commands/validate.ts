@@ -13,6 +13,7 @@ import {
   readManifest,
   resolveManifest,
   DEFAULT_ENVIRONMENT,
+  redactDesired,
   type DesiredState,
   type ManifestDiagnostic,
 } from '../../manifest/index.js';
@@ -82,7 +83,8 @@ async function validate(options: ValidateOptions, io: CliIo): Promise<Outcome> {
       variables: options.var,
     });
     if (result.ok) {
-      environments.push({ name: result.desired.environment, desired: result.desired });
+      // Everything validate prints comes from here: sensitive values never leave.
+      environments.push({ name: result.desired.environment, desired: redactDesired(result.desired) });
       for (const w of result.warnings) warnings.set(formatDiagnostic(w), w);
       continue;
     }
