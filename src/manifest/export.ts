@@ -2,9 +2,15 @@
  * Export: a manifest written from assistants that already exist, so a team can bring an
  * account (or another server's contents) under management. Pure: live objects in, the
  * manifest document and the files to write out; the command does the I/O.
+ *
+ * Everything taken from the server into a field the manifest interpolates is escaped
+ * (`${` as `$${`): an assistant named `${env.OPENAI_API_KEY}` stays that literal text,
+ * and a stray `${` cannot make the export invalid. Instructions files are used as they
+ * are, so they are written as they are.
  */
-import type { AssistantObject, JsonValue, OpenAIFile } from '../api/models.js';
+import type { AssistantObject, FunctionTool, JsonValue, OpenAIFile } from '../api/models.js';
 import { OWNERSHIP_METADATA_KEY, parseOwner } from '../plan/ownership.js';
+import { escapeTemplate } from './interpolate.js';
 
 export interface ExportInput {
   project: string;
@@ -32,8 +38,8 @@ export interface Export {
 /** Instructions longer than this, or on several lines, go to a file of their own. */
 const INLINE_INSTRUCTIONS_MAX = 200;
 const KEY_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-/** A file name that is safe as a single path segment on any disk. */
-const SAFE_FILENAME = /^(?!\.+$)[A-Za-z0-9 _()+,.-]{1,200}$/;
+/** A file name that is safe as a single path segment on any disk (`${` in it is escaped in the manifest). */
+const SAFE_FILENAME = /^(?!\.+$)[A-Za-z0-9 _()+,.${}-]{1,200}$/;
 
 export function buildExport(input: ExportInput): Export {
   const fileById = new Map(input.files.map((f) => [f.id, f]));
@@ -55,7 +61,7 @@ export function buildExport(input: ExportInput): Export {
     const path = takenPaths.has(`files/${base}`) ? `files/${name}/${base}` : `files/${base}`;
     takenPaths.add(path);
     fileNames.set(id, name);
-    filesSection[name] = { path };
+    filesSection[name] = { path: escapeTemplate(path) };
     writes.push({ path, fileId: id });
     return name;
   };
@@ -68,21 +74,25 @@ export function buildExport(input: ExportInput): Export {
     const tagged = parseOwner(assistant.metadata)?.key;
     const key = unique(tagged && KEY_PATTERN.test(tagged) ? tagged : slug(assistant.name ?? '', 'assistant'), takenKeys, 63);
     const entry: Record<string, unknown> = {};
-    if (assistant.name !== null) entry.name = assistant.name;
-    entry.model = assistant.model;
-    if (assistant.description !== null) entry.description = assistant.description;
+    if (assistant.name !== null) entry.name = escapeTemplate(assistant.name);
+    entry.model = escapeTemplate(assistant.model);
+    if (assistant.description !== null) entry.description = escapeTemplate(assistant.description);
     if (assistant.instructions !== null) {
       if (assistant.instructions.length > INLINE_INSTRUCTIONS_MAX || assistant.instructions.includes('\n')) {
         const path = `instructions/${key}.md`;
         writes.push({ path, text: assistant.instructions });
         entry.instructions_file = path;
       } else {
-        entry.instructions = assistant.instructions;
+        entry.instructions = escapeTemplate(assistant.instructions);
       }
     }
     const tools: JsonValue[] = [];
     for (const tool of assistant.tools) {
-      if (tool.type === 'code_interpreter' || tool.type === 'retrieval' || tool.type === 'function') tools.push(tool as unknown as JsonValue);
+      if (tool.type === 'function') {
+        const fn = (tool as FunctionTool).function;
+        const escaped = fn.description === undefined ? fn : { ...fn, description: escapeTemplate(fn.description) };
+        tools.push({ type: 'function', function: escaped } as unknown as JsonValue);
+      } else if (tool.type === 'code_interpreter' || tool.type === 'retrieval') tools.push(tool as unknown as JsonValue);
       else warnings.push(`${assistant.id} (${key}): a tool of type "${tool.type}" has no manifest form and was left out`);
     }
     if (tools.length > 0) entry.tools = tools;
@@ -94,6 +104,7 @@ export function buildExport(input: ExportInput): Export {
     }
     if (attached.length > 0) entry.files = attached;
     const { [OWNERSHIP_METADATA_KEY]: _tag, ...metadata } = assistant.metadata ?? {};
+    for (const [metaKey, value] of Object.entries(metadata)) metadata[metaKey] = escapeTemplate(value);
     if (Object.keys(metadata).length > 0) entry.metadata = metadata;
     assistants[key] = entry;
     exported.push({ key, id: assistant.id });

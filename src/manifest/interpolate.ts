@@ -85,6 +85,12 @@ export function parseTemplate(text: string): { segments: Segment[]; errors: Temp
   return { segments, errors };
 }
 
+/** `text` as a template that interpolates to exactly `text`: every `${` written `$${`. */
+export function escapeTemplate(text: string): string {
+  // A function, because in a replacement string `$$` means one `$`.
+  return text.replaceAll('${', () => '$${');
+}
+
 const ASSISTANT_FIELDS = new Set(['name', 'model', 'description', 'instructions', 'instructions_file']);
 
 /**

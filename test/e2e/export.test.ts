@@ -2,7 +2,7 @@
  * export -> import -> plan: the assistants of an account made by hand come under
  * management with a manifest that says exactly what they are, so the plan is empty.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,5 +67,53 @@ describe('export', () => {
     const plan = await runCli(['plan', '--detailed-exitcode', '-f', 'acme/assistants.yaml', '--endpoint', server.url], { cwd: dir, env });
     expect(plan.stdout).toContain('No changes');
     expect(plan.code).toBe(0);
+  });
+
+  it('escapes ${ in everything it writes from the server, so the literal text survives export -> import -> plan', async () => {
+    const hostile = await startTestServer();
+    try {
+      const config = createConfiguration({ apiKey: hostile.apiKey, baseUrl: hostile.url });
+      const api = new AssistantsApi(config);
+      const files = new FilesApi(config);
+      const upload = await files.createFile({ file: Buffer.from('${env.OPENAI_API_KEY}\n'), filename: '${env.HOME}.md', purpose: 'assistants' });
+      const fields = {
+        model: 'gpt-${environment}',
+        name: '${env.OPENAI_API_KEY}',
+        description: '${var.x} $${ $$${ ${',
+        instructions: 'Say ${environment} and $${var.y}',
+        tools: [
+          { type: 'retrieval' as const },
+          { type: 'function' as const, function: { name: 'f', description: 'uses ${var.z}', parameters: { type: 'object', description: '${kept}' } } },
+        ],
+        fileIds: [upload.id],
+        metadata: { '${key}': '${env.HOME}', plain: '$${x}' },
+      };
+      const long = 'Line with ${env.OPENAI_API_KEY}\n'.repeat(3);
+      const made = await api.createAssistant({ createAssistantRequest: fields });
+      const other = await api.createAssistant({ createAssistantRequest: { model: 'gpt-4', name: '${var.name}', instructions: long } });
+      const dir = await mkdtemp(join(tmpdir(), 'export-'));
+      try {
+        const env = { OPENAI_API_KEY: hostile.apiKey, HOME: '/home/victim' };
+        const exported = await runCli(['export', '--project', 'acme', '--endpoint', hostile.url], { cwd: dir, env });
+        expect(exported.code, exported.stderr).toBe(0);
+        expect(exported.stderr).not.toContain('Warning');
+        const validated = await runCli(['validate', '--print'], { cwd: dir, env });
+        expect(validated.code, validated.stderr).toBe(0);
+        for (const line of exported.stdout.trim().split('\n')) {
+          const imported = await runCli(line.split(' ').slice(1), { cwd: dir, env });
+          expect(imported.code, imported.stderr).toBe(0);
+        }
+        const plan = await runCli(['plan', '--detailed-exitcode', '--endpoint', hostile.url], { cwd: dir, env });
+        expect(plan.stdout).toContain('No changes');
+        expect(plan.code, plan.stdout).toBe(0);
+        expect(await api.getAssistant({ assistantId: made.id })).toMatchObject({ ...fields, metadata: { ...fields.metadata, 'assistants-iac': expect.any(String) } });
+        expect((await api.getAssistant({ assistantId: other.id })).instructions).toBe(long);
+        expect(await readFile(join(dir, 'files', '${env.HOME}.md'), 'utf8')).toBe('${env.OPENAI_API_KEY}\n');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    } finally {
+      await hostile.close();
+    }
   });
 });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AssistantObject, OpenAIFile } from '../../src/api/models.js';
 import { buildExport } from '../../src/manifest/export.js';
+import { escapeTemplate, parseTemplate } from '../../src/manifest/interpolate.js';
 
 const assistant = (id: string, overrides: Partial<AssistantObject> = {}): AssistantObject => ({
   id,
@@ -88,5 +89,13 @@ describe('buildExport', () => {
       'asst_x (x): a tool of type "browser" has no manifest form and was left out',
       'asst_x (x): attached file file-gone no longer exists and was left out',
     ]);
+  });
+});
+
+describe('escapeTemplate', () => {
+  it.each(['${env.X}', '$${', '$$${', '${', '}${var.a}', 'a$', '$', 'plain', '${environment}$${x}'])('%s reads back as itself', (text) => {
+    const parsed = parseTemplate(escapeTemplate(text));
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.segments).toEqual(text === '' ? [] : [{ literal: text }]);
   });
 });
