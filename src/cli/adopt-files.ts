@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FilesApi } from '../api/index.js';
+import { dictionary } from '../dictionary.js';
 import type { OpenAIFile } from '../api/models.js';
 import type { DesiredFile } from '../manifest/types.js';
 import type { FileRecord } from '../state/types.js';
@@ -14,7 +15,7 @@ export async function recognizeUploads(
   candidates: readonly OpenAIFile[],
   wanted: Record<string, DesiredFile>,
 ): Promise<Record<string, FileRecord>> {
-  const records: Record<string, FileRecord> = {};
+  const records = dictionary<FileRecord>();
   const taken = new Set<string>();
   const now = new Date().toISOString();
   for (const [name, file] of Object.entries(wanted)) {

@@ -21,7 +21,7 @@ export async function makePlan(
   targets: readonly string[],
 ): Promise<PlanResult> {
   for (const target of targets) {
-    if (!(target in desired.assistants) && !(state && target in state.assistants)) {
+    if (!Object.hasOwn(desired.assistants, target) && !(state && Object.hasOwn(state.assistants, target))) {
       const known = Object.keys(desired.assistants).sort().join(', ') || 'none';
       throw new UserError('USAGE', `--target ${target}: no assistant with that key in the manifest or the state (keys: ${known}).`);
     }

@@ -5,6 +5,7 @@
  */
 import { basename } from 'node:path';
 import type { AssistantTool, FunctionObject, JsonObject } from '../api/models.js';
+import { dictionary, dictionaryOf } from '../dictionary.js';
 import { metadataPath, SENSITIVE_VALUE, type SensitivePath } from '../redaction.js';
 import { childPointer, isWithin, pointerSegments } from './pointer.js';
 import { lineColumn } from './source-file.js';
@@ -68,8 +69,9 @@ function sensitivePaths(sensitive: ReadonlySet<string>, at: string): SensitivePa
 
 export function buildDesiredState(inputs: DesiredInputs): DesiredState {
   const manifest = inputs.resolved.value as unknown as ResolvedManifest;
-  const assistants: Record<string, DesiredAssistant> = {};
-  const files: Record<string, DesiredFile> = {};
+  // Keyed by manifest names, which may be `constructor` or `toString`.
+  const assistants = dictionary<DesiredAssistant>();
+  const files = dictionary<DesiredFile>();
   for (const [name, file] of [...inputs.files].sort(([a], [b]) => (a < b ? -1 : 1))) {
     files[name] = { name, path: file.path, filename: basename(file.path), bytes: file.bytes, sha256: file.sha256 };
   }
@@ -95,7 +97,7 @@ export function buildDesiredState(inputs: DesiredInputs): DesiredState {
         description: assistant.description ?? null,
         instructions: assistant.instructions ?? inputs.instructions.get(childPointer(at, 'instructions_file')) ?? null,
         tools,
-        metadata: { ...(assistant.metadata ?? {}) },
+        metadata: dictionaryOf(assistant.metadata ?? {}),
       },
       files: [...(assistant.files ?? [])],
       sensitive: sensitivePaths(inputs.sensitive, at),
@@ -122,7 +124,7 @@ export function buildDesiredState(inputs: DesiredInputs): DesiredState {
  * the only interpolated part of them.
  */
 export function redactDesired(desired: DesiredState): DesiredState {
-  const assistants: Record<string, DesiredAssistant> = Object.create(null) as Record<string, DesiredAssistant>;
+  const assistants = dictionary<DesiredAssistant>();
   for (const [key, assistant] of Object.entries(desired.assistants)) {
     if (assistant.sensitive.length === 0) {
       assistants[key] = assistant;
@@ -131,7 +133,7 @@ export function redactDesired(desired: DesiredState): DesiredState {
     const hidden = new Set(assistant.sensitive);
     const text = (field: 'name' | 'description' | 'instructions', value: string | null): string | null =>
       hidden.has(field) && value !== null ? SENSITIVE_VALUE : value;
-    const metadata: Record<string, string> = Object.create(null) as Record<string, string>;
+    const metadata = dictionary<string>();
     for (const [metaKey, value] of Object.entries(assistant.spec.metadata)) metadata[metaKey] = hidden.has(metadataPath(metaKey)) ? SENSITIVE_VALUE : value;
     const tools = hidden.has('tools')
       ? assistant.spec.tools.map((tool) =>

@@ -76,7 +76,10 @@ function clone(value: JsonValue): JsonValue {
   return copy;
 }
 
-const EXCLUSIVE: Record<string, string> = { instructions: 'instructions_file', instructions_file: 'instructions' };
+const EXCLUSIVE = new Map([
+  ['instructions', 'instructions_file'],
+  ['instructions_file', 'instructions'],
+]);
 
 /** The manifest as the environment sees it: its overrides merged into the top level. */
 export function applyEnvironment(tree: Tree, environment: string): Tree {
@@ -84,7 +87,7 @@ export function applyEnvironment(tree: Tree, environment: string): Tree {
   const origins = new Map(tree.origins);
   if (!isRecord(value)) return { value, origins };
   const envPointer = childPointer('/environments', environment);
-  const overrides = isRecord(value.environments) ? value.environments[environment] : undefined;
+  const overrides = isRecord(value.environments) && Object.hasOwn(value.environments, environment) ? value.environments[environment] : undefined;
 
   const replace = (target: { [key: string]: JsonValue }, field: string, replacement: JsonValue, to: string, from: string): void => {
     defineEntry(target, field, clone(replacement));
@@ -98,13 +101,13 @@ export function applyEnvironment(tree: Tree, environment: string): Tree {
     for (const [field, replacement] of entriesOf(override)) {
       const fieldTo = childPointer(to, field);
       const fieldFrom = childPointer(from, field);
-      const current = target[field];
+      const current = Object.hasOwn(target, field) ? target[field] : undefined;
       if (isRecord(current) && isRecord(replacement)) {
         merge(current, fieldTo, replacement, fieldFrom);
         continue;
       }
-      const other = EXCLUSIVE[field];
-      if (other !== undefined && other in target) {
+      const other = EXCLUSIVE.get(field);
+      if (other !== undefined && Object.hasOwn(target, other)) {
         delete target[other];
         for (const pointer of [...origins.keys()]) if (isWithin(pointer, childPointer(to, other))) origins.delete(pointer);
       }
@@ -116,7 +119,7 @@ export function applyEnvironment(tree: Tree, environment: string): Tree {
     const declared = value[section];
     if (!isRecord(declared) || !isRecord(overrides)) continue;
     for (const [name, override] of entriesOf(overrides[section])) {
-      const target = declared[name];
+      const target = Object.hasOwn(declared, name) ? declared[name] : undefined;
       if (!isRecord(target)) continue;
       const to = childPointer(childPointer('', section), name);
       merge(target, to, override, childPointer(childPointer(envPointer, section), name));

@@ -74,7 +74,7 @@ function labelOf(pointer: string): string {
   if (last === undefined) return 'the manifest';
   if (/^\d+$/.test(last)) return `${parent ?? 'list'} item ${Number(last) + 1}`;
   if (parent === 'function' && last === 'name') return 'function name';
-  const collection = parent === undefined ? undefined : COLLECTIONS[parent];
+  const collection = parent === undefined || !Object.hasOwn(COLLECTIONS, parent) ? undefined : COLLECTIONS[parent];
   if (collection !== undefined && segments.at(-3) !== 'variables') return `${collection} "${last}"`;
   return last;
 }

@@ -70,7 +70,7 @@ export function valueAt(root: JsonValue, pointer: string): JsonValue | undefined
   let current: JsonValue | undefined = root;
   for (const segment of pointerSegments(pointer)) {
     if (Array.isArray(current)) current = current[Number(segment)];
-    else if (isRecord(current)) current = current[segment];
+    else if (isRecord(current)) current = Object.hasOwn(current, segment) ? current[segment] : undefined;
     else return undefined;
   }
   return current;

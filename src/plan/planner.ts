@@ -9,6 +9,7 @@ import type { AssistantField, DesiredAssistant, DesiredState } from '../manifest
 import type { AssistantRecord, StateFile } from '../state/types.js';
 import { canonicalJson } from '../canonical-json.js';
 import { SENSITIVE_VALUE } from '../redaction.js';
+import { dictionaryOf } from '../dictionary.js';
 import { hashValue } from './hash.js';
 import { redactChange, type SensitiveValues } from './redact.js';
 import { parseOwner, type Owner } from './ownership.js';
@@ -56,7 +57,9 @@ export interface PlanResult {
 export function createPlan(input: PlanInput): PlanResult {
   const { desired, state, live, mode } = input;
   const inScope = (key: string): boolean => input.targets.length === 0 || input.targets.includes(key);
-  const records = state?.assistants ?? {};
+  // Keyed by manifest names: `constructor` is a key here, not Object.prototype's member.
+  const records = dictionaryOf(state?.assistants ?? {});
+  const wanted = dictionaryOf(desired.assistants);
   const liveById = new Map(live.assistants.map((a) => [a.id, a]));
   const liveFileById = new Map(live.files.map((f) => [f.id, f]));
   // Only recorded files that still exist label a live attachment: an assistant still
@@ -72,9 +75,9 @@ export function createPlan(input: PlanInput): PlanResult {
   const claimed = new Set<string>();
 
   if (mode === 'normal') {
-    for (const key of Object.keys(desired.assistants).sort()) {
+    for (const key of Object.keys(wanted).sort()) {
       if (!inScope(key)) continue;
-      const spec = desired.assistants[key] as DesiredAssistant;
+      const spec = wanted[key] as DesiredAssistant;
       const record = records[key];
       let current = record ? liveById.get(record.id) : undefined;
       let adopted = false;
@@ -107,7 +110,7 @@ export function createPlan(input: PlanInput): PlanResult {
       const record = records[key] as AssistantRecord;
       const current = liveById.get(record.id);
       claimed.add(record.id);
-      const spec = desired.assistants[key];
+      const spec = wanted[key];
       assistants.push(
         current
           ? refreshAssistant(key, current, record, spec ? desiredView(spec, ownerOf(key), desired.files) : null, labels)
@@ -118,7 +121,7 @@ export function createPlan(input: PlanInput): PlanResult {
 
   if (mode !== 'refresh-only') {
     const removalReason: ActionReason = mode === 'destroy' ? 'destroy' : 'removed-from-manifest';
-    const keep = (key: string): boolean => mode === 'normal' && key in desired.assistants;
+    const keep = (key: string): boolean => mode === 'normal' && key in wanted;
     for (const key of Object.keys(records).sort()) {
       if (!inScope(key) || keep(key)) continue;
       const record = records[key] as AssistantRecord;
@@ -142,10 +145,10 @@ export function createPlan(input: PlanInput): PlanResult {
     }
   }
 
-  if (mode === 'destroy') refusePreventedDestroys(assistants, desired);
+  if (mode === 'destroy') refusePreventedDestroys(assistants, wanted);
 
   // A part is sensitive when the manifest makes it with a sensitive variable now, or did when it was last applied.
-  const sensitivePathsOf = (key: string): string[] => [...(desired.assistants[key]?.sensitive ?? []), ...(records[key]?.sensitive ?? [])];
+  const sensitivePathsOf = (key: string): string[] => [...(wanted[key]?.sensitive ?? []), ...(records[key]?.sensitive ?? [])];
   for (const entry of assistants) {
     for (const tool of entry.before?.tools ?? []) {
       const type = tool !== null && typeof tool === 'object' && !Array.isArray(tool) ? tool.type : undefined;
@@ -279,7 +282,8 @@ function planFiles(
   liveFileById: Map<string, OpenAIFile>,
 ): FileChange[] {
   const { desired, state, mode } = input;
-  const recorded = state?.files ?? {};
+  const recorded = dictionaryOf(state?.files ?? {});
+  const desiredFiles = dictionaryOf(desired.files);
   const files: FileChange[] = [];
   if (mode === 'refresh-only') {
     for (const name of Object.keys(recorded).sort()) {
@@ -294,7 +298,7 @@ function planFiles(
     else for (const [key, a] of Object.entries(desired.assistants)) if (inScope(key)) for (const f of a.files) wanted.add(f);
   }
   for (const name of [...wanted].sort()) {
-    const file = desired.files[name]!;
+    const file = desiredFiles[name]!;
     const record = recorded[name];
     const exists = record !== undefined && liveFileById.has(record.id);
     const base = { path: manifestRelative(desired.manifestPath, file.path), filename: file.filename, bytes: file.bytes, sha256: file.sha256 };
@@ -371,11 +375,11 @@ function groupTagged(assistants: AssistantObject[], project: string, environment
   return byKey;
 }
 
-function refusePreventedDestroys(assistants: AssistantChange[], desired: DesiredState): void {
-  const blocked = assistants.filter((a) => a.action === 'delete' && desired.assistants[a.key]?.lifecycle.preventDestroy);
+function refusePreventedDestroys(assistants: AssistantChange[], desired: Readonly<Record<string, DesiredAssistant>>): void {
+  const blocked = assistants.filter((a) => a.action === 'delete' && desired[a.key]?.lifecycle.preventDestroy);
   if (blocked.length === 0) return;
   const lines = blocked.map((a) => {
-    const source = desired.assistants[a.key]!.source;
+    const source = desired[a.key]!.source;
     return `${source.file}:${source.line}:${source.column}: assistants.${a.key} has lifecycle.prevent_destroy: true; remove it to allow destroying ${a.id}, or leave the key out with --target`;
   });
   throw new UserError(

@@ -6,6 +6,7 @@
  * can carry a secret.
  */
 import type { JsonValue } from '../api/models.js';
+import { dictionaryOf } from '../dictionary.js';
 import { metadataKeyOf, SENSITIVE_VALUE, type SensitivePath } from '../redaction.js';
 import type { AssistantChange, AssistantView, FieldChange, SensitivePart } from './types.js';
 
@@ -75,7 +76,7 @@ function hidden(value: JsonValue): JsonValue {
 }
 
 function redactMap(map: Readonly<Record<string, string>>, keys: readonly string[]): Record<string, string> {
-  const copy = Object.assign(Object.create(null) as Record<string, string>, map);
+  const copy = dictionaryOf(map);
   for (const key of keys) if (Object.hasOwn(copy, key)) copy[key] = SENSITIVE_VALUE;
   return copy;
 }

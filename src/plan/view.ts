@@ -6,6 +6,7 @@
 import type { AssistantObject, JsonValue } from '../api/models.js';
 import type { AssistantField, DesiredAssistant, DesiredFile } from '../manifest/types.js';
 import type { FileRecord, FieldHashes } from '../state/types.js';
+import { dictionary, ownEntry } from '../dictionary.js';
 import { hashValue } from './hash.js';
 import { OWNERSHIP_METADATA_KEY, formatOwner, type Owner } from './ownership.js';
 import type { AssistantView } from './types.js';
@@ -45,7 +46,7 @@ export function desiredView(
     tools: spec.tools as unknown as JsonValue[],
     files: assistant.files
       .map((name) => {
-        const file = files[name];
+        const file = ownEntry(files, name);
         if (!file) throw new Error(`desired file ${name} is missing; the manifest loader checks this`);
         return fileLabel(name, file.sha256);
       })
@@ -88,7 +89,5 @@ export function fieldHashes(view: AssistantView): FieldHashes {
 }
 
 function sortedRecord(record: Record<string, string>): Record<string, string> {
-  const sorted: Record<string, string> = {};
-  for (const key of Object.keys(record).sort()) sorted[key] = record[key] as string;
-  return sorted;
+  return dictionary(Object.keys(record).sort().map((key) => [key, record[key] as string]));
 }

@@ -6,6 +6,7 @@
 import { structuredPatch } from 'diff';
 import type { JsonValue } from '../api/models.js';
 import type { AssistantField } from '../manifest/types.js';
+import { dictionary } from '../dictionary.js';
 import { metadataKeyOf, metadataPath, SENSITIVE_VALUE } from '../redaction.js';
 import type {
   ActionReason,
@@ -720,7 +721,7 @@ function isStringArray(value: JsonValue): value is string[] {
 function stringMap(value: JsonValue): Record<string, string> | null {
   const obj = asObject(value);
   if (obj === null) return null;
-  const map: Record<string, string> = {};
+  const map = dictionary<string>();
   for (const [k, v] of Object.entries(obj)) {
     if (typeof v !== 'string') return null;
     map[k] = v;

@@ -19,6 +19,7 @@ import type {
   Plan,
   PlanNote,
 } from '../plan/types.js';
+import { dictionary } from '../dictionary.js';
 
 /** The plan as the plain JSON value `renderJson` prints, with keys in the documented order. */
 export function planJsonValue(plan: Plan): Plan {
@@ -104,10 +105,8 @@ function noteJson(note: PlanNote): PlanNote {
 }
 
 function sortedRecord(record: Record<string, string>): Record<string, string> {
-  const sorted: Record<string, string> = {};
-  for (const key of Object.keys(record).sort()) {
+  return dictionary(Object.keys(record).sort().flatMap((key) => {
     const value = record[key];
-    if (value !== undefined) sorted[key] = value;
-  }
-  return sorted;
+    return value === undefined ? [] : [[key, value] as const];
+  }));
 }

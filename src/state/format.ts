@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { UserError } from '../errors.js';
 import { stringifySorted } from '../canonical-json.js';
+import { dictionary, dictionaryOf } from '../dictionary.js';
 import { stateProblem } from './schema.js';
 import { STATE_FORMAT_VERSION, type StateFile } from './types.js';
 
@@ -27,8 +28,8 @@ export function newState(input: NewStateInput): StateFile {
     project: input.project,
     environment: input.environment,
     endpoint: input.endpoint,
-    assistants: {},
-    files: {},
+    assistants: dictionary(),
+    files: dictionary(),
   };
 }
 
@@ -83,7 +84,19 @@ export function parseState(text: string, source: string): StateFile {
   if (problem !== null) {
     throw stateError(source, `invalid state: ${problem}; fix it, restore ${source}.backup, or run "assistants state rebuild"`);
   }
-  return document as unknown as StateFile;
+  return withDictionaries(document as unknown as StateFile);
+}
+
+/** The state with every map keyed by a user's names made prototype-less (a file named `constructor` is a key). */
+function withDictionaries(state: StateFile): StateFile {
+  const { pendingUploads, retiredFiles, ...rest } = state;
+  return {
+    ...rest,
+    assistants: dictionaryOf(state.assistants),
+    files: dictionaryOf(state.files),
+    ...(pendingUploads === undefined ? {} : { pendingUploads: dictionaryOf(pendingUploads) }),
+    ...(retiredFiles === undefined ? {} : { retiredFiles: dictionaryOf(retiredFiles) }),
+  };
 }
 
 /** The file's text: pretty JSON with sorted keys and a final newline. */

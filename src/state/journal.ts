@@ -5,6 +5,7 @@
  * folded (a crash between writing the state and clearing the journal) changes nothing.
  */
 import type { SensitivePath } from '../redaction.js';
+import { dictionaryOf } from '../dictionary.js';
 import type { FieldHashes, StateFile } from './types.js';
 
 export interface AssistantWrittenEntry {
@@ -68,10 +69,11 @@ export type JournalOp = JournalEntry['op'];
  * the tracked object under the same key.
  */
 export function applyJournal(state: StateFile, entries: readonly JournalEntry[]): StateFile {
-  const assistants = { ...state.assistants };
-  const files = { ...state.files };
-  const pending = { ...state.pendingUploads };
-  const retired = { ...state.retiredFiles };
+  // Keyed by manifest names: `constructor` must be a key, not Object.prototype's member.
+  const assistants = dictionaryOf(state.assistants);
+  const files = dictionaryOf(state.files);
+  const pending = dictionaryOf(state.pendingUploads ?? {});
+  const retired = dictionaryOf(state.retiredFiles ?? {});
   for (const entry of entries) {
     switch (entry.op) {
       case 'assistant.created':

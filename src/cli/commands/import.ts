@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { NotFoundError } from '../../api/errors.js';
 import type { AssistantObject } from '../../api/models.js';
+import { dictionary, ownEntry } from '../../dictionary.js';
 import { UserError } from '../../errors.js';
 import { formatOwner, OWNERSHIP_METADATA_KEY, parseOwner } from '../../plan/ownership.js';
 import { fieldHashes, fileLabelsById, liveView } from '../../plan/view.js';
@@ -25,7 +26,7 @@ export function register(program: Command, io: CliIo): void {
     .description('adopt an existing assistant: tag it as owned and record it in the state')
     .action(async (key: string, id: string, options: CommonOptions & StateOptions & LockOptions) => {
       const desired = await loadDesired(options, io);
-      if (!(key in desired.assistants)) {
+      if (!Object.hasOwn(desired.assistants, key)) {
         throw new UserError('USAGE', `import ${key}: the manifest has no assistant with that key; add it under assistants: first (keys: ${Object.keys(desired.assistants).sort().join(', ') || 'none'}).`);
       }
       const session = await openSession(options, io);
@@ -33,7 +34,7 @@ export function register(program: Command, io: CliIo): void {
         const backend = openBackend(options, desired, io);
         await withStateLock(backend, 'import', parseDuration(options.lockTimeout ?? '0'), io, async (state) => {
           checkStateBelongs(state, desired, session.endpoint, backend.location);
-          const recorded = state?.assistants[key];
+          const recorded = ownEntry(state?.assistants, key);
           if (recorded) throw new UserError('STATE', `import ${key}: already managed as ${recorded.id}; run "assistants state rm ${key}" first to replace it.`);
           const holder = Object.entries(state?.assistants ?? {}).find(([, r]) => r.id === id);
           if (holder) throw new UserError('STATE', `import ${key}: ${id} is already managed as ${holder[0]}.`);
@@ -57,9 +58,9 @@ export function register(program: Command, io: CliIo): void {
           const tagged = owner ? live : await session.assistants.modifyAssistant({ assistantId: id, modifyAssistantRequest: { metadata } });
           const base = state ?? (await backend.write(newState({ project: desired.project, environment: desired.environment, endpoint: session.endpoint, toolVersion: TOOL_VERSION })));
           // The manifest files this assistant attaches, not yet recorded, that are among its attachments.
-          const unrecorded = Object.fromEntries(
-            (desired.assistants[key]?.files ?? []).filter((name) => !base.files[name]).flatMap((name) => {
-              const file = desired.files[name];
+          const unrecorded = dictionary(
+            (desired.assistants[key]?.files ?? []).filter((name) => !Object.hasOwn(base.files, name)).flatMap((name) => {
+              const file = ownEntry(desired.files, name);
               return file ? [[name, file] as const] : [];
             }),
           );

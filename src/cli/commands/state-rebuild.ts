@@ -4,6 +4,7 @@
  * name, size and content hash (downloaded only for candidates of the right size).
  */
 import type { Command } from 'commander';
+import { dictionary } from '../../dictionary.js';
 import { parseOwner } from '../../plan/ownership.js';
 import { readLive } from '../../plan/refresh.js';
 import { fieldHashes, fileLabelsById, liveView } from '../../plan/view.js';
@@ -31,14 +32,14 @@ export function register(program: Command, io: CliIo): void {
           const live = await readLive(session.assistants, session.files);
           const now = new Date().toISOString();
           const files = await recognizeUploads(session.files, live.files, desired.files);
-          const assistants: StateFile['assistants'] = {};
+          const assistants: StateFile['assistants'] = dictionary();
           const duplicates: string[] = [];
           const labels = fileLabelsById(files);
           const oldestFirst = [...live.assistants].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
           for (const assistant of oldestFirst) {
             const owner = parseOwner(assistant.metadata);
             if (!owner || owner.project !== desired.project || owner.environment !== desired.environment) continue;
-            if (assistants[owner.key]) {
+            if (Object.hasOwn(assistants, owner.key)) {
               duplicates.push(`${owner.key}: ${assistant.id}`);
               continue;
             }

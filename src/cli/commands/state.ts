@@ -4,6 +4,7 @@
  * registered elsewhere on the same `state` command (see `stateCommand`).
  */
 import type { Command } from 'commander';
+import { dictionaryOf, ownEntry } from '../../dictionary.js';
 import { UserError } from '../../errors.js';
 import { stringifySorted } from '../../canonical-json.js';
 import { LocalStateBackend } from '../../state/local-backend.js';
@@ -29,7 +30,7 @@ function parseAddress(text: string): Address {
 }
 
 function recordAt(state: StateFile, address: Address): AssistantRecord | FileRecord | undefined {
-  return address.kind === 'file' ? state.files[address.name] : state.assistants[address.key];
+  return address.kind === 'file' ? ownEntry(state.files, address.name) : ownEntry(state.assistants, address.key);
 }
 
 function backendFor(io: CliIo, options: CommonOptions & StateOptions): LocalStateBackend {
@@ -102,8 +103,8 @@ export function register(program: Command, io: CliIo): void {
         // A forgotten assistant that kept its tag would be adopted again by the next plan,
         // or deleted as an orphan once its key left the manifest.
         if (keys.length > 0) await releaseOwnership(current, keys, options, io);
-        const assistants = { ...current.assistants };
-        const files = { ...current.files };
+        const assistants = dictionaryOf(current.assistants);
+        const files = dictionaryOf(current.files);
         const removed: string[] = [];
         for (const address of unique) {
           if (address.kind === 'file') {
