@@ -25,3 +25,13 @@ export function parseOwner(metadata: Record<string, string> | null | undefined):
   const [project, environment, key] = parts as [string, string, string];
   return { project, environment, key };
 }
+
+/**
+ * The owner an assistant's tag names when it is not `owner` (another project, environment
+ * or key), else null (tagged as `owner`, or not tagged at all). Such an assistant is never
+ * taken over: not by import, not through a state record.
+ */
+export function otherOwner(metadata: Record<string, string> | null | undefined, owner: Owner): Owner | null {
+  const tagged = parseOwner(metadata);
+  return tagged !== null && formatOwner(tagged) !== formatOwner(owner) ? tagged : null;
+}

@@ -12,7 +12,7 @@ import { SENSITIVE_VALUE } from '../redaction.js';
 import { dictionaryOf } from '../dictionary.js';
 import { hashValue } from './hash.js';
 import { redactChange, type SensitiveValues } from './redact.js';
-import { parseOwner, type Owner } from './ownership.js';
+import { formatOwner, otherOwner, OWNERSHIP_METADATA_KEY, parseOwner, type Owner } from './ownership.js';
 import {
   PLAN_FORMAT_VERSION,
   type ActionReason,
@@ -69,6 +69,8 @@ export function createPlan(input: PlanInput): PlanResult {
   );
   const ownerOf = (key: string): Owner => ({ project: desired.project, environment: desired.environment, key });
   const taggedByKey = groupTagged(live.assistants, desired.project, desired.environment);
+
+  refuseRecordsOfOtherOwners(records, liveById, ownerOf, inScope);
 
   const assistants: AssistantChange[] = [];
   const notes: PlanNote[] = [];
@@ -373,6 +375,29 @@ function groupTagged(assistants: AssistantObject[], project: string, environment
   }
   for (const list of byKey.values()) list.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   return byKey;
+}
+
+/**
+ * A state record naming an assistant whose tag names another owner (another project,
+ * environment or key): planning would retag it as ours and change or delete it, as
+ * `import` refuses to. Only records in scope: `--target` leaves the others alone.
+ */
+function refuseRecordsOfOtherOwners(
+  records: Readonly<Record<string, AssistantRecord>>,
+  liveById: ReadonlyMap<string, AssistantObject>,
+  ownerOf: (key: string) => Owner,
+  inScope: (key: string) => boolean,
+): void {
+  for (const key of Object.keys(records).sort()) {
+    const record = records[key] as AssistantRecord;
+    const other = inScope(key) ? otherOwner(liveById.get(record.id)?.metadata, ownerOf(key)) : null;
+    if (other === null) continue;
+    throw new UserError(
+      'STATE',
+      `the state records assistant "${key}" as ${record.id}, but ${record.id} is owned by ${formatOwner(other)} (its ${OWNERSHIP_METADATA_KEY} tag); ` +
+        `it will not be taken from its owner. Run "assistants state rm ${key}" to forget it (the tag stays), then plan again.`,
+    );
+  }
 }
 
 function refusePreventedDestroys(assistants: AssistantChange[], desired: Readonly<Record<string, DesiredAssistant>>): void {

@@ -13,6 +13,7 @@ import {
   GUIDE,
   LOOKUP_TOOL,
   MANIFEST_HASH,
+  PROJECT,
   assistantRecord,
   desiredAssistant,
   desiredFile,
@@ -455,6 +456,26 @@ describe('createPlan: ownership', () => {
       },
     },
   ]);
+});
+
+describe('createPlan: a state record naming an assistant another owner tagged', () => {
+  it.each(['normal', 'refresh-only', 'destroy'] as const)('is refused in %s mode, naming the owner, instead of being retagged', (mode) => {
+    const w = syncedWorld();
+    liveById(w, 'asst_support').metadata = { team: 'cx', [OWNERSHIP_METADATA_KEY]: 'other/default/x' };
+    expect(() => plan(w, { mode })).toThrow(
+      new UserError(
+        'STATE',
+        'the state records assistant "support" as asst_support, but asst_support is owned by other/default/x (its assistants-iac tag); it will not be taken from its owner. Run "assistants state rm support" to forget it (the tag stays), then plan again.',
+      ),
+    );
+  });
+
+  it('another environment of the same project is another owner; a key outside --target is left alone', () => {
+    const w = syncedWorld();
+    liveById(w, 'asst_support').metadata = tag('support', PROJECT, 'staging');
+    expect(() => plan(w)).toThrow(/owned by shop\/staging\/support/);
+    expect(only(plan(w, { targets: ['sales'] }), 'sales').action).toBe('no-op');
+  });
 });
 
 describe('createPlan: targets', () => {

@@ -131,6 +131,17 @@ describe('state and force-unlock commands', () => {
     expect((await api.getAssistant({ assistantId: live.id })).metadata).toEqual({ team: 'cx' });
   });
 
+  it('state rm leaves the tag of another owner in place (the record was wrong, not the tag)', async () => {
+    const api = new AssistantsApi(createConfiguration({ apiKey: server.apiKey, baseUrl: server.url }));
+    const live = await api.createAssistant({ createAssistantRequest: { model: 'gpt-4', metadata: { 'assistants-iac': 'other/dev/x' } } });
+    const state = sampleOn(server);
+    state.assistants['billing'] = { ...state.assistants['billing']!, id: live.id };
+    await backend.write(state);
+    await run(fakeIo(dir, apiEnv()), 'state', 'rm', 'billing', '--state', path);
+    expect((await api.getAssistant({ assistantId: live.id })).metadata).toEqual({ 'assistants-iac': 'other/dev/x' });
+    expect((await backend.read())?.assistants['billing']).toBeUndefined();
+  });
+
   it('state rm refuses an endpoint other than the state\'s', async () => {
     await backend.write(sampleOn(server));
     const error = await failure(fakeIo(dir, apiEnv()), 'state', 'rm', 'billing', '--state', path, '--endpoint', 'http://127.0.0.1:9/v1');

@@ -4,7 +4,7 @@ import { NotFoundError } from '../../api/errors.js';
 import type { AssistantObject } from '../../api/models.js';
 import { dictionary, ownEntry } from '../../dictionary.js';
 import { UserError } from '../../errors.js';
-import { formatOwner, OWNERSHIP_METADATA_KEY, parseOwner } from '../../plan/ownership.js';
+import { formatOwner, OWNERSHIP_METADATA_KEY, otherOwner, parseOwner } from '../../plan/ownership.js';
 import { fieldHashes, fileLabelsById, liveView } from '../../plan/view.js';
 import { newState } from '../../state/format.js';
 import { applyJournal } from '../../state/journal.js';
@@ -47,10 +47,9 @@ export function register(program: Command, io: CliIo): void {
             throw error;
           }
           const tag = formatOwner({ project: desired.project, environment: desired.environment, key });
+          const other = otherOwner(live.metadata, { project: desired.project, environment: desired.environment, key });
+          if (other) throw new UserError('STATE', `import ${key}: ${id} is owned by ${formatOwner(other)}; it will not be taken from its owner.`);
           const owner = parseOwner(live.metadata);
-          if (owner && live.metadata?.[OWNERSHIP_METADATA_KEY] !== tag) {
-            throw new UserError('STATE', `import ${key}: ${id} is owned by ${formatOwner(owner)}; it will not be taken from its owner.`);
-          }
           const metadata = { ...(live.metadata ?? {}), [OWNERSHIP_METADATA_KEY]: tag };
           if (Object.keys(metadata).length > METADATA_LIMIT) {
             throw new UserError('USAGE', `import ${key}: ${id} already has ${METADATA_LIMIT} metadata keys, so the ownership tag cannot be added; remove one first.`);

@@ -13,7 +13,7 @@ import { resolveStatePath } from '../../state/resolve-path.js';
 import type { AssistantRecord, FileRecord, StateFile } from '../../state/types.js';
 import { NotFoundError } from '../../api/errors.js';
 import type { AssistantObject } from '../../api/models.js';
-import { OWNERSHIP_METADATA_KEY } from '../../plan/ownership.js';
+import { formatOwner, OWNERSHIP_METADATA_KEY } from '../../plan/ownership.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { openSession } from '../session.js';
@@ -121,7 +121,10 @@ export function register(program: Command, io: CliIo): void {
     });
 }
 
-/** Takes the ownership tag off each recorded assistant that still exists (at the state's endpoint by default). */
+/**
+ * Takes the ownership tag off each recorded assistant that still exists (at the state's
+ * endpoint by default), when the tag is this state's: another owner's tag stays.
+ */
 async function releaseOwnership(current: StateFile, keys: string[], options: CommonOptions, io: CliIo): Promise<void> {
   const endpoint = options.endpoint ?? current.endpoint;
   const session = await openSession({ ...options, endpoint }, io);
@@ -138,8 +141,9 @@ async function releaseOwnership(current: StateFile, keys: string[], options: Com
         if (error instanceof NotFoundError) continue;
         throw error;
       }
-      if (!live.metadata || !(OWNERSHIP_METADATA_KEY in live.metadata)) continue;
-      const { [OWNERSHIP_METADATA_KEY]: _released, ...metadata } = live.metadata;
+      const ours = formatOwner({ project: current.project, environment: current.environment, key });
+      if (ownEntry(live.metadata, OWNERSHIP_METADATA_KEY) !== ours) continue;
+      const { [OWNERSHIP_METADATA_KEY]: _released, ...metadata } = live.metadata ?? {};
       await session.assistants.modifyAssistant({ assistantId: id, modifyAssistantRequest: { metadata } });
     }
   } finally {
