@@ -36,7 +36,7 @@ import type {
   ListAssistantsResponse,
   ModifyAssistantRequest,
 } from './models.js';
-import { CursorPaginator } from './pagination.js';
+import { CursorPaginator, type ListingSource } from './pagination.js';
 import { AssistantStream } from './stream.js';
 import type {
   CreateMessageRequest,
@@ -417,36 +417,41 @@ export class AssistantsApi {
   // ---- every page of a list ----
 
   iterateAssistants(request: AssistantsApiListAssistantsRequest = {}, options?: RequestOptions): CursorPaginator<AssistantsApiListAssistantsRequest, AssistantObject> {
-    return new CursorPaginator((page) => this.listAssistants(page, options), request);
+    return new CursorPaginator((page) => this.listAssistants(page, options), request, this.#listing`/assistants`);
   }
 
   iterateAssistantFiles(
     request: AssistantsApiListAssistantFilesRequest,
     options?: RequestOptions,
   ): CursorPaginator<AssistantsApiListAssistantFilesRequest, AssistantFileObject> {
-    return new CursorPaginator((page) => this.listAssistantFiles(page, options), request);
+    return new CursorPaginator((page) => this.listAssistantFiles(page, options), request, this.#listing`/assistants/${request.assistantId}/files`);
   }
 
   iterateMessages(request: AssistantsApiListMessagesRequest, options?: RequestOptions): CursorPaginator<AssistantsApiListMessagesRequest, MessageObject> {
-    return new CursorPaginator((page) => this.listMessages(page, options), request);
+    return new CursorPaginator((page) => this.listMessages(page, options), request, this.#listing`/threads/${request.threadId}/messages`);
   }
 
   iterateMessageFiles(
     request: AssistantsApiListMessageFilesRequest,
     options?: RequestOptions,
   ): CursorPaginator<AssistantsApiListMessageFilesRequest, MessageFileObject> {
-    return new CursorPaginator((page) => this.listMessageFiles(page, options), request);
+    return new CursorPaginator((page) => this.listMessageFiles(page, options), request, this.#listing`/threads/${request.threadId}/messages/${request.messageId}/files`);
   }
 
   iterateRuns(request: AssistantsApiListRunsRequest, options?: RequestOptions): CursorPaginator<AssistantsApiListRunsRequest, RunObject> {
-    return new CursorPaginator((page) => this.listRuns(page, options), request);
+    return new CursorPaginator((page) => this.listRuns(page, options), request, this.#listing`/threads/${request.threadId}/runs`);
   }
 
   iterateRunSteps(request: AssistantsApiListRunStepsRequest, options?: RequestOptions): CursorPaginator<AssistantsApiListRunStepsRequest, RunStepObject> {
-    return new CursorPaginator((page) => this.listRunSteps(page, options), request);
+    return new CursorPaginator((page) => this.listRunSteps(page, options), request, this.#listing`/threads/${request.threadId}/runs/${request.runId}/steps`);
   }
 
   // ---- internal ----
+
+  /** Where a paginated listing reads from, for its errors. */
+  #listing(strings: TemplateStringsArray, ...values: string[]): ListingSource {
+    return { path: encodePath(strings, ...values), baseUrl: this.#baseUrl };
+  }
 
   #json<W>(request: Omit<ApiRequest, 'beta'>, options: RequestOptions | undefined): Promise<W> {
     return this.#transport.json<W>({ ...request, beta: true }, options);

@@ -109,17 +109,30 @@ function nonNegative(name: string, value: number): number {
   return value;
 }
 
-function parseBaseUrl(value: string): URL {
+export const NOT_A_URL = 'is not a URL: give one like https://api.example.com/v1';
+
+/**
+ * Why `value` cannot be an API base URL, as a phrase to follow its name, or null. A URL
+ * with credentials, a query string or a fragment is refused: a key put there would be
+ * printed in messages and recorded in plans and state. The phrase never repeats the value.
+ */
+export function baseUrlProblem(value: string): string | null {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new TypeError(`The API base URL '${value}' is not a URL; set --endpoint or OPENAI_BASE_URL to one such as http://127.0.0.1:8080/v1.`);
+    return NOT_A_URL;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError(`The API base URL '${value}' must use http or https.`);
-  }
-  url.search = '';
-  url.hash = '';
-  return url;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must use http or https';
+  if (url.username !== '' || url.password !== '') return 'must not carry credentials (user:password@); put the key in OPENAI_API_KEY';
+  // `?` and `#` cannot stand unencoded in the rest of a URL, so their presence is the test (`.../v1?` has an empty search).
+  if (value.includes('?')) return 'must not carry a query string (?...): a key there would be printed and stored; put it in OPENAI_API_KEY';
+  if (value.includes('#')) return 'must not carry a fragment (#...); give the API base URL alone';
+  return null;
+}
+
+function parseBaseUrl(value: string): URL {
+  const problem = baseUrlProblem(value);
+  if (problem !== null) throw new TypeError(`The API base URL (baseUrl, else OPENAI_BASE_URL) ${problem}.`);
+  return new URL(value);
 }

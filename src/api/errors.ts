@@ -196,6 +196,17 @@ export function errorForStatus(details: APIErrorDetails & { status: number }): A
   return new UnexpectedStatusError(details);
 }
 
+/**
+ * A listing that would never end: the server repeated a cursor, or sent more pages than
+ * any account holds. Reading stops there rather than loop and fill memory.
+ */
+export class PaginationError extends APIError {
+  override name = 'PaginationError';
+  constructor(d: APIErrorDetails & { problem: string }) {
+    super(`The API's listing ${where(d)} at ${d.baseUrl} ${d.problem}; stopped reading it (the server's pagination is broken).`, d);
+  }
+}
+
 /** A streamed run sent an `error` event, or a stream that could not be understood. */
 export class StreamError extends APIError {
   override name = 'StreamError';

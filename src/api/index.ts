@@ -1,10 +1,12 @@
 /** The public surface of the client. Internal modules (transport, wire, mappers, sse) stay private. */
 export {
+  baseUrlProblem,
   Configuration,
   createConfiguration,
   DEFAULT_BASE_URL,
   DEFAULT_MAX_RETRIES,
   DEFAULT_TIMEOUT_MS,
+  NOT_A_URL,
   type ConfigurationOptions,
 } from './configuration.js';
 export type { RequestOptions, RetryEvent } from './transport.js';
@@ -13,7 +15,7 @@ export { RETRY_POLICY } from './retry.js';
 export * from './assistants-api.js';
 export * from './files-api.js';
 export { AssistantStream } from './stream.js';
-export { CursorPaginator, PAGE_LIMIT, type CursorParams, type ListPage } from './pagination.js';
+export { CursorPaginator, MAX_PAGES, PAGE_LIMIT, type CursorParams, type ListingSource, type ListPage } from './pagination.js';
 export { pollRun, RunPollTimeoutError, SETTLED_RUN_STATUSES, type PollRunOptions } from './poll.js';
 export type * from './models.js';
 export type * from './thread-models.js';

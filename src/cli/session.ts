@@ -4,7 +4,7 @@
  * state from the manifest, and the state backend for the environment.
  */
 import { dirname, join, resolve } from 'node:path';
-import { AssistantsApi, createConfiguration, DEFAULT_BASE_URL, FilesApi } from '../api/index.js';
+import { AssistantsApi, baseUrlProblem, createConfiguration, DEFAULT_BASE_URL, FilesApi, NOT_A_URL } from '../api/index.js';
 import { UserError } from '../errors.js';
 import { formatDiagnostic, loadManifest } from '../manifest/index.js';
 import type { DesiredState } from '../manifest/types.js';
@@ -45,7 +45,7 @@ export async function openSession(options: CommonOptions, io: CliIo): Promise<Ap
       close: () => server.close(),
     };
   }
-  const baseUrl = normalizeEndpoint(requested);
+  const baseUrl = normalizeEndpoint(requested, options.endpoint !== undefined ? '--endpoint' : 'OPENAI_BASE_URL');
   const apiKey = io.env.OPENAI_API_KEY;
   if (!apiKey) {
     throw new UserError(
@@ -73,20 +73,11 @@ export function manifestFolder(options: Pick<CommonOptions, 'file'>, io: CliIo):
   return dirname(resolve(io.cwd, options.file));
 }
 
-function normalizeEndpoint(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UserError('USAGE', `--endpoint ${JSON.stringify(value)} is not a URL: give one like https://api.example.com/v1, or "local".`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UserError('USAGE', `--endpoint ${value}: only http and https endpoints are supported.`);
-  }
-  if (url.username || url.password) {
-    throw new UserError('USAGE', '--endpoint must not carry credentials; put the key in OPENAI_API_KEY.');
-  }
-  return url.toString().replace(/\/+$/, '');
+/** The base URL as plans and state record it; `source` names where it came from in the error. */
+function normalizeEndpoint(value: string, source: string): string {
+  const problem = baseUrlProblem(value);
+  if (problem !== null) throw new UserError('USAGE', `${source} ${problem}${problem === NOT_A_URL ? ', or "local"' : ''}.`);
+  return new URL(value).toString().replace(/\/+$/, '');
 }
 
 export async function loadDesired(options: CommonOptions, io: CliIo): Promise<DesiredState> {

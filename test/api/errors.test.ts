@@ -195,6 +195,9 @@ describe('key redaction and headers', () => {
       maxRetries: 2,
       apiKey: '[redacted]',
     });
+    expect(() => createConfiguration({ baseUrl: 'http://127.0.0.1/v1?key=sk-in-query-0123456789', env: {} })).toThrow(
+      'The API base URL (baseUrl, else OPENAI_BASE_URL) must not carry a query string (?...): a key there would be printed and stored; put it in OPENAI_API_KEY.',
+    );
     expect(() => createConfiguration({ baseUrl: 'not a url', env: {} })).toThrow(/OPENAI_BASE_URL/);
   });
 
