@@ -26,7 +26,7 @@ export interface ApiSession {
 }
 
 export async function openSession(options: CommonOptions, io: CliIo): Promise<ApiSession> {
-  const timeoutMs = parseDuration(options.requestTimeout, '--request-timeout');
+  const timeoutMs = parseDuration(options.requestTimeout, '--request-timeout', { positive: true });
   const requested = options.endpoint ?? io.env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL;
   if (requested === 'local') {
     const dataFile = join(manifestFolder(options, io), '.assistants', 'local', 'api-data.jsonl');

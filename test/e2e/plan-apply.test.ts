@@ -192,6 +192,29 @@ describe('errors a user can cause', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('plan --out refuses to overwrite a file that is not a saved plan', async () => {
+    const manifestBefore = await readFile(join(dir, 'assistants.yaml'), 'utf8');
+    await writeFile(join(dir, 'notes.txt'), 'keep me\n');
+    for (const target of ['assistants.yaml', 'notes.txt', 'docs']) {
+      const result = await cli('plan', '--out', target);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(new RegExp(`^Error: --out ${target}: .* not a saved plan; .*\n$`));
+    }
+    expect(await readFile(join(dir, 'assistants.yaml'), 'utf8')).toBe(manifestBefore);
+    expect(await readFile(join(dir, 'notes.txt'), 'utf8')).toBe('keep me\n');
+    expect((await cli('plan', '--out', 'tfplan.json')).code).toBe(0);
+    expect((await cli('plan', '--out', 'tfplan.json')).code).toBe(0);
+  });
+
+  it.each(['0', '0s', '0ms', '-5s', '100000h', 'soon'])('--request-timeout %s is refused with one line naming the option, nothing sent', async (value) => {
+    const before = server.stats().requests;
+    const result = await cli('plan', `--request-timeout=${value}`);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^Error: --request-timeout "[^"]*": [^\n]+\n$/);
+    expect(server.stats().requests).toBe(before);
+  });
+
   it('apply without a terminal needs --auto-approve and changes nothing', async () => {
     const before = (await owned()).length;
     const result = await cli('apply');

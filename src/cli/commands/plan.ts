@@ -1,8 +1,9 @@
 /** `assistants plan`: show what apply would do; optionally save it for `apply PLANFILE`. */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { planHasChanges } from '../../plan/planner.js';
-import { writePlanFile } from '../../plan/planfile.js';
+import { planFileTargetProblem, writePlanFile } from '../../plan/planfile.js';
 import { readWithJournal } from '../../state/recover.js';
 import { collect } from '../option-parsers.js';
 import type { CliIo } from '../io.js';
@@ -30,6 +31,10 @@ export function register(program: Command, io: CliIo): void {
     .option('--refresh-only', 'show only what changed on the server since the last apply')
     .action(async (options: PlanOptions) => {
       if (options.json && options.markdown) throw new UserError('USAGE', '--json and --markdown are exclusive: pick one output format.');
+      const outProblem = options.out === undefined ? null : await planFileTargetProblem(resolve(io.cwd, options.out));
+      if (outProblem !== null) {
+        throw new UserError('USAGE', `--out ${options.out}: ${outProblem}; refusing to overwrite it. Give a new file name, or one a plan was saved to.`);
+      }
       const desired = await loadDesired(options, io);
       const session = await openSession(options, io);
       try {
@@ -37,7 +42,7 @@ export function register(program: Command, io: CliIo): void {
         const state = await readWithJournal(backend);
         checkStateBelongs(state, desired, session.endpoint, backend.location);
         const { plan } = await makePlan(desired, state, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target);
-        if (options.out) await writePlanFile(options.out, plan);
+        if (options.out) await writePlanFile(resolve(io.cwd, options.out), plan);
         io.stdout.write(renderPlan(plan, options.json ? 'json' : options.markdown ? 'markdown' : 'text', io));
         if (options.out) io.stderr.write(`Saved the plan to ${options.out}; apply it with: assistants apply ${options.out}\n`);
         io.exitCode = options.detailedExitcode && planHasChanges(plan) ? 2 : 0;
