@@ -26,34 +26,29 @@ export function redactChange(change: AssistantChange, paths: readonly SensitiveP
   };
 }
 
-/** Every string value the parts hold in `view`, for scrubbing messages that may echo them. */
+/**
+ * The texts the parts hold in `view`, for scrubbing messages that may echo them: a
+ * field's value, a metadata entry's value, and for tools the function descriptions (the
+ * only part of a tool a variable can make; tool types and names are not secrets).
+ */
 export function sensitiveStrings(view: AssistantView, parts: readonly SensitivePart[]): string[] {
   const strings: string[] = [];
   for (const { path } of parts) {
     const key = metadataKeyOf(path);
-    const value: JsonValue | undefined = key !== null ? (Object.hasOwn(view.metadata, key) ? view.metadata[key] : undefined) : fieldOf(view, path);
-    collectStrings(value ?? null, strings);
+    if (key !== null) {
+      if (Object.hasOwn(view.metadata, key)) strings.push(view.metadata[key] as string);
+    } else if (path === 'tools') {
+      for (const tool of view.tools) {
+        const fn = tool !== null && typeof tool === 'object' && !Array.isArray(tool) ? tool['function'] : undefined;
+        const description = fn !== null && typeof fn === 'object' && !Array.isArray(fn) ? fn['description'] : undefined;
+        if (typeof description === 'string') strings.push(description);
+      }
+    } else if (path === 'model' || path === 'name' || path === 'description' || path === 'instructions') {
+      const value = view[path];
+      if (value !== null) strings.push(value);
+    }
   }
   return strings;
-}
-
-function collectStrings(value: JsonValue, into: string[]): void {
-  if (typeof value === 'string') into.push(value);
-  else if (Array.isArray(value)) for (const item of value) collectStrings(item, into);
-  else if (value !== null && typeof value === 'object') for (const item of Object.values(value)) collectStrings(item, into);
-}
-
-function fieldOf(view: AssistantView, path: SensitivePath): JsonValue | undefined {
-  switch (path) {
-    case 'model':
-    case 'name':
-    case 'description':
-    case 'instructions':
-    case 'tools':
-      return view[path];
-    default:
-      return undefined;
-  }
 }
 
 function isChanged(change: AssistantChange, path: SensitivePath): boolean {
