@@ -20,7 +20,8 @@ import { defineEntry, diagnosticFor, entriesOf, isRecord, originOf, type Tree } 
 
 export type Expression =
   | { kind: 'var'; name: string }
-  | { kind: 'env'; name: string; fallback: string | undefined }
+  /** Not a value: parsed only to report that a manifest may not read the environment. */
+  | { kind: 'env'; name: string }
   | { kind: 'environment' };
 
 type Segment = { literal: string } | { expression: Expression; raw: string };
@@ -31,7 +32,7 @@ interface TemplateError {
 }
 
 const NAME = '[A-Za-z_][A-Za-z0-9_]*';
-const EXPRESSION = new RegExp(`^(?:var\\.(${NAME})|env\\.(${NAME})(?::-([^}]*))?|(environment))$`);
+const EXPRESSION = new RegExp(`^(?:var\\.(${NAME})|env\\.(${NAME})(?::-[^}]*)?|(environment))$`);
 const SYNTAX_HELP = 'use ${var.NAME} or ${environment}; write $${ for a literal ${';
 
 /** A declared variable NAME takes its value from this environment variable plus NAME, like TF_VAR_NAME. */
@@ -70,12 +71,12 @@ export function parseTemplate(text: string): { segments: Segment[]; errors: Temp
     } else {
       if (literal !== '') segments.push({ literal });
       literal = '';
-      const [, varName, envName, fallback] = match;
+      const [, varName, envName] = match;
       const expression: Expression =
         varName !== undefined
           ? { kind: 'var', name: varName }
           : envName !== undefined
-            ? { kind: 'env', name: envName, fallback }
+            ? { kind: 'env', name: envName }
             : { kind: 'environment' };
       segments.push({ expression, raw });
     }

@@ -22,7 +22,7 @@ describe('interpolation', () => {
       { literal: 'a ${var.x} ' },
       { expression: { kind: 'var', name: 'x' }, raw: '${var.x}' },
       { literal: '-' },
-      { expression: { kind: 'env', name: 'HOME', fallback: '/root' }, raw: '${env.HOME:-/root}' },
+      { expression: { kind: 'env', name: 'HOME' }, raw: '${env.HOME:-/root}' },
       { expression: { kind: 'environment' }, raw: '${environment}' },
     ]);
   });
