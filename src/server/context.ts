@@ -9,25 +9,10 @@
  *       const assistant = ctx.getAssistant(id);   // AssistantObject | undefined
  *       ...
  */
+import type { ResolvedServerOptions } from './options.js';
 import type { Store } from './store.js';
 import type { AssistantObject } from './routes/assistants.js';
 import type { OpenAIFile } from './routes/files.js';
-
-export interface ResolvedServerOptions {
-  host: string;
-  port: number;
-  dataFile: string | undefined;
-  apiKey: string | undefined;
-  latencyMs: number;
-  rateLimit: number | undefined;
-  faultRate: number;
-  faultSeed: number;
-  stallMs: number;
-  maxBodyBytes: number;
-  maxUploadBytes: number;
-  runStepMs: number;
-  runExpiresAfterSeconds: number;
-}
 
 export interface ServerContext {
   readonly store: Store;

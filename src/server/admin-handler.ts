@@ -1,0 +1,28 @@
+/**
+ * One /_admin request: no latency, rate limit or faults; a wrong method is a 405.
+ */
+import type { App } from './app.js';
+import type { ApiHandler } from './api-handler.js';
+import { ApiError } from './errors.js';
+import { sendJson } from './http.js';
+import { answerFailure, runRoute } from './route-call.js';
+
+export function createAdminHandler(app: App): ApiHandler {
+  return async (req, res, url) => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    try {
+      const match = app.admin.match(method, url.pathname);
+      if (match.kind === 'not-found') throw new ApiError(404, `Invalid URL (${method} ${url.pathname})`);
+      if (match.kind === 'method-not-allowed') {
+        throw new ApiError(405, `Invalid method for URL (${method} ${url.pathname})`, {
+          headers: { allow: match.allowed.join(', ') },
+        });
+      }
+      const result = await runRoute(app, match, req, res, url);
+      await app.store.flush();
+      sendJson(res, 200, result);
+    } catch (caught) {
+      answerFailure(caught, req, res);
+    }
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The node:http side: the common response headers, dispatch to /v1 or /_admin, a 400 for
+ * malformed HTTP, listening, and a close that lets requests in flight finish.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { ApiHandler } from './api-handler.js';
+import { ApiError } from './errors.js';
+import { sendError } from './http.js';
+import { describeError } from './route-call.js';
+
+export interface Handlers {
+  api: ApiHandler;
+  admin: ApiHandler;
+}
+
+export interface Listening {
+  port: number;
+  /** Stops accepting, waits for requests in flight, then closes every connection. */
+  close(): Promise<void>;
+}
+
+async function dispatch(handlers: Handlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = performance.now();
+  res.setHeader('x-request-id', `req_${randomBytes(16).toString('hex')}`);
+  res.setHeader('openai-version', '2020-10-01');
+  const originalWriteHead = res.writeHead.bind(res);
+  // The processing time is known only when the head goes out.
+  res.writeHead = ((...args: Parameters<ServerResponse['writeHead']>) => {
+    if (!res.headersSent) res.setHeader('openai-processing-ms', String(Math.round(performance.now() - started)));
+    return originalWriteHead(...args);
+  }) as ServerResponse['writeHead'];
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    sendError(res, new ApiError(400, `Invalid URL (${req.method ?? ''} ${req.url ?? ''})`));
+    return;
+  }
+  if (url.pathname === '/v1' || url.pathname.startsWith('/v1/')) return handlers.api(req, res, url);
+  if (url.pathname.startsWith('/_admin/')) return handlers.admin(req, res, url);
+  sendError(res, new ApiError(404, `Invalid URL (${req.method ?? 'GET'} ${url.pathname})`));
+}
+
+export async function listen(host: string, port: number, handlers: Handlers, closing: AbortController): Promise<Listening> {
+  const inFlight = new Set<Promise<void>>();
+  const server = createServer((req, res) => {
+    const done = dispatch(handlers, req, res).catch((error: unknown) => {
+      process.stderr.write(`assistants serve: ${describeError(error)}\n`);
+      res.destroy();
+    });
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done));
+  });
+  // A client error (a malformed request line) gets a 400, not a silent close.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) {
+      const body = JSON.stringify(new ApiError(400, 'Malformed HTTP request.').toBody());
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    } else {
+      socket.destroy();
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      closing.abort();
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await Promise.allSettled([...inFlight]);
+      server.closeAllConnections();
+      await stopped;
+    },
+  };
+}

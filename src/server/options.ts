@@ -1,0 +1,81 @@
+/**
+ * The options of `startServer` (and so of `assistants serve`), and their resolved form
+ * with every default filled in. A bad value is a RangeError naming the option.
+ */
+
+export interface ServerOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Persist to this file (a JSON-lines journal); in memory when absent. */
+  dataFile?: string;
+  /** Accept only this bearer key; without it any non-empty key is accepted. */
+  apiKey?: string;
+  /** Added to every /v1 response. */
+  latencyMs?: number;
+  /** Requests per second (token bucket); 429 beyond. */
+  rateLimit?: number;
+  /** Share of /v1 requests that get an injected fault, 0..1. */
+  faultRate?: number;
+  /** Seed of the fault sequence (default 1). */
+  faultSeed?: number;
+  /** How long a stall fault holds a request (default 3000 ms). */
+  stallMs?: number;
+  /** Largest JSON body (default 32 MiB); 413 beyond. */
+  maxBodyBytes?: number;
+  /** Largest upload to /v1/files (default 512 MB, the API's own limit); 413 beyond. */
+  maxUploadBytes?: number;
+  /** Delay between two phases of a run (default 25 ms), so pollers see queued and in_progress. */
+  runStepMs?: number;
+  /** How long a run waits for tool outputs before it expires (default 600 s, as the API). */
+  runExpiresAfterSeconds?: number;
+}
+
+export interface ResolvedServerOptions {
+  host: string;
+  port: number;
+  dataFile: string | undefined;
+  apiKey: string | undefined;
+  latencyMs: number;
+  rateLimit: number | undefined;
+  faultRate: number;
+  faultSeed: number;
+  stallMs: number;
+  maxBodyBytes: number;
+  maxUploadBytes: number;
+  runStepMs: number;
+  runExpiresAfterSeconds: number;
+}
+
+export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
+  const check = (ok: boolean, message: string): void => {
+    if (!ok) throw new RangeError(message);
+  };
+  const resolved: ResolvedServerOptions = {
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    dataFile: options.dataFile,
+    apiKey: options.apiKey,
+    latencyMs: options.latencyMs ?? 0,
+    rateLimit: options.rateLimit,
+    faultRate: options.faultRate ?? 0,
+    faultSeed: options.faultSeed ?? 1,
+    stallMs: options.stallMs ?? 3000,
+    maxBodyBytes: options.maxBodyBytes ?? 32 * 1024 * 1024,
+    maxUploadBytes: options.maxUploadBytes ?? 512 * 1000 * 1000,
+    runStepMs: options.runStepMs ?? 25,
+    runExpiresAfterSeconds: options.runExpiresAfterSeconds ?? 600,
+  };
+  check(Number.isInteger(resolved.port) && resolved.port >= 0 && resolved.port <= 65535, 'port must be an integer 0..65535');
+  check(resolved.latencyMs >= 0, 'latencyMs must be >= 0');
+  check(resolved.rateLimit === undefined || resolved.rateLimit > 0, 'rateLimit must be > 0');
+  check(resolved.faultRate >= 0 && resolved.faultRate <= 1, 'faultRate must be between 0 and 1');
+  check(Number.isInteger(resolved.faultSeed), 'faultSeed must be an integer');
+  check(resolved.stallMs >= 0, 'stallMs must be >= 0');
+  check(resolved.maxBodyBytes > 0 && resolved.maxUploadBytes > 0, 'body limits must be > 0');
+  check(resolved.apiKey === undefined || resolved.apiKey !== '', 'apiKey must not be empty');
+  check(resolved.runStepMs >= 0, 'runStepMs must be >= 0');
+  check(Number.isInteger(resolved.runExpiresAfterSeconds) && resolved.runExpiresAfterSeconds > 0, 'runExpiresAfterSeconds must be a positive integer');
+  return resolved;
+}
