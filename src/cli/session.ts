@@ -32,7 +32,11 @@ export async function openSession(options: CommonOptions, io: CliIo): Promise<Ap
     const dataFile = join(manifestFolder(options, io), '.assistants', 'local', 'api-data.jsonl');
     // Loaded only here: commands against a remote endpoint never need the server's code.
     const { startServer } = await import('../server/index.js');
-    const server = await startServer({ port: 0, dataFile }).catch((error: unknown) => {
+    // Under --debug the server's requests are logged too, one line each (never a key or a body).
+    const log = (line: string): void => {
+      io.stderr.write(`local server: ${line}\n`);
+    };
+    const server = await startServer({ port: 0, dataFile, log, logRequests: options.debug === true }).catch((error: unknown) => {
       // Typically the data is locked by another command (or `serve`) using it right now.
       const reason = error instanceof Error ? error.message : String(error);
       throw new UserError('CONFIG', `--endpoint local could not start the built-in server on ${dataFile}: ${reason}`);

@@ -8,7 +8,7 @@ import { sendJson } from './http.js';
 import { answerFailure, runRoute } from './route-call.js';
 
 export function createAdminHandler(app: App): ApiHandler {
-  return async (req, res, url) => {
+  return async (req, res, url, exchange) => {
     const method = (req.method ?? 'GET').toUpperCase();
     try {
       const match = app.admin.match(method, url.pathname);
@@ -22,7 +22,7 @@ export function createAdminHandler(app: App): ApiHandler {
       await app.store.flush();
       sendJson(res, 200, result);
     } catch (caught) {
-      answerFailure(caught, req, res);
+      answerFailure(caught, res, exchange, app.options.log);
     }
   };
 }

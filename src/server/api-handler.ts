@@ -8,13 +8,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { App } from './app.js';
 import { authenticate, requireBeta } from './auth.js';
 import { ApiError } from './errors.js';
+import type { Exchange } from './exchange.js';
 import { FaultInjector, faultError, type Fault } from './faults.js';
 import { sendJson } from './http.js';
 import { RateLimiter } from './rate-limit.js';
 import { RESPONDED } from './router.js';
 import { answerFailure, runRoute } from './route-call.js';
 
-export type ApiHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+export type ApiHandler = (req: IncomingMessage, res: ServerResponse, url: URL, exchange: Exchange) => Promise<void>;
 
 export function createApiHandler(app: App, closing: AbortSignal): ApiHandler {
   const { options, stats, store } = app;
@@ -34,7 +35,7 @@ export function createApiHandler(app: App, closing: AbortSignal): ApiHandler {
   };
 
   /** A fault that acts before processing; false when a stalled client left (nothing more to do). */
-  const faultBefore = async (fault: Fault | undefined, req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+  const faultBefore = async (fault: Fault | undefined, res: ServerResponse, exchange: Exchange): Promise<boolean> => {
     if (fault?.kind === 'status') {
       stats.fault('errors');
       throw faultError(fault.status);
@@ -43,7 +44,8 @@ export function createApiHandler(app: App, closing: AbortSignal): ApiHandler {
       stats.fault('stalls');
       await pause(options.stallMs);
       // A client that gave up gets nothing processed on its behalf.
-      if (req.destroyed || res.destroyed || closing.aborted) {
+      if (res.destroyed || closing.aborted) {
+        exchange.outcome = 'stalled';
         stats.status('stalled');
         return false;
       }
@@ -51,25 +53,30 @@ export function createApiHandler(app: App, closing: AbortSignal): ApiHandler {
     return true;
   };
 
-  return async (req, res, url) => {
+  return async (req, res, url, exchange) => {
     const method = (req.method ?? 'GET').toUpperCase();
     stats.request();
     if (options.latencyMs > 0) await pause(options.latencyMs);
     try {
       admit(res);
       const fault = faults?.next();
-      if (!(await faultBefore(fault, req, res))) return;
+      if (!(await faultBefore(fault, res, exchange))) return;
       authenticate(req, options.apiKey);
       const match = app.api.match(method, url.pathname);
       // The API answers a wrong method like an unknown path: 404 `Invalid URL (GET /v1/...)`.
       if (match.kind !== 'found') throw new ApiError(404, `Invalid URL (${method} ${url.pathname})`);
       stats.route(`${method} ${match.route.pattern}`);
       if (match.route.options.beta) requireBeta(req);
+      const generation = store.generation;
       const result = await runRoute(app, match, req, res, url);
       await store.flush();
+      // A failed write undid what this request changed or read: it must not be acknowledged.
+      const undone = store.rolledBackSince(generation);
+      if (undone && result !== RESPONDED) throw undone;
       if (fault?.kind === 'drop') {
         // The change is durable; the client never learns it happened.
         stats.fault('drops');
+        exchange.outcome = 'dropped';
         stats.status('dropped');
         res.socket?.destroy();
         return;
@@ -81,7 +88,7 @@ export function createApiHandler(app: App, closing: AbortSignal): ApiHandler {
       stats.status('200');
       sendJson(res, 200, result);
     } catch (caught) {
-      stats.status(answerFailure(caught, req, res));
+      stats.status(answerFailure(caught, res, exchange, options.log));
     }
   };
 }

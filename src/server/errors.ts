@@ -58,3 +58,13 @@ export function internalError(): ApiError {
     type: 'server_error',
   });
 }
+
+/** 500 for a change the server could not persist: it was undone, so retrying is safe. */
+export function changeNotSaved(reason: unknown): ApiError {
+  const detail = reason instanceof Error ? reason.message : String(reason);
+  return new ApiError(
+    500,
+    `Your change could not be saved (${detail}); nothing was changed. The server's disk may be full: free space, then retry.`,
+    { type: 'server_error' },
+  );
+}

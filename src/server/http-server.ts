@@ -4,15 +4,16 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import type { ApiHandler } from './api-handler.js';
 import { ApiError } from './errors.js';
+import { beginExchange, describeError, logWhenDone, type LogLine } from './exchange.js';
 import { sendError } from './http.js';
-import { describeError } from './route-call.js';
 
 export interface Handlers {
   api: ApiHandler;
   admin: ApiHandler;
+  log: LogLine;
+  logRequests: boolean;
 }
 
 export interface Listening {
@@ -22,32 +23,36 @@ export interface Listening {
 }
 
 async function dispatch(handlers: Handlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const started = performance.now();
-  res.setHeader('x-request-id', `req_${randomBytes(16).toString('hex')}`);
+  let url: URL | undefined;
+  try {
+    url = new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    // Answered below, once the exchange exists.
+  }
+  const exchange = beginExchange(req, url?.pathname ?? req.url ?? '');
+  if (handlers.logRequests) logWhenDone(exchange, res, handlers.log);
+  res.setHeader('x-request-id', exchange.id);
   res.setHeader('openai-version', '2020-10-01');
   const originalWriteHead = res.writeHead.bind(res);
   // The processing time is known only when the head goes out.
   res.writeHead = ((...args: Parameters<ServerResponse['writeHead']>) => {
-    if (!res.headersSent) res.setHeader('openai-processing-ms', String(Math.round(performance.now() - started)));
+    if (!res.headersSent) res.setHeader('openai-processing-ms', String(Math.round(performance.now() - exchange.started)));
     return originalWriteHead(...args);
   }) as ServerResponse['writeHead'];
-  let url: URL;
-  try {
-    url = new URL(req.url ?? '/', 'http://localhost');
-  } catch {
-    sendError(res, new ApiError(400, `Invalid URL (${req.method ?? ''} ${req.url ?? ''})`));
+  if (!url) {
+    sendError(res, new ApiError(400, `Invalid URL (${exchange.method} ${exchange.path})`));
     return;
   }
-  if (url.pathname === '/v1' || url.pathname.startsWith('/v1/')) return handlers.api(req, res, url);
-  if (url.pathname.startsWith('/_admin/')) return handlers.admin(req, res, url);
-  sendError(res, new ApiError(404, `Invalid URL (${req.method ?? 'GET'} ${url.pathname})`));
+  if (url.pathname === '/v1' || url.pathname.startsWith('/v1/')) return handlers.api(req, res, url, exchange);
+  if (url.pathname.startsWith('/_admin/')) return handlers.admin(req, res, url, exchange);
+  sendError(res, new ApiError(404, `Invalid URL (${exchange.method} ${url.pathname})`));
 }
 
 export async function listen(host: string, port: number, handlers: Handlers, closing: AbortController): Promise<Listening> {
   const inFlight = new Set<Promise<void>>();
   const server = createServer((req, res) => {
     const done = dispatch(handlers, req, res).catch((error: unknown) => {
-      process.stderr.write(`assistants serve: ${describeError(error)}\n`);
+      handlers.log(`assistants serve: ${describeError(error)}`);
       res.destroy();
     });
     inFlight.add(done);

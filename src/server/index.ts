@@ -30,7 +30,7 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const opts = resolveOptions(options);
-  const store = await Store.open({ dataFile: opts.dataFile });
+  const store = await Store.open({ dataFile: opts.dataFile, log: opts.log });
   try {
     return await serve(opts, store);
   } catch (error) {
@@ -46,7 +46,12 @@ async function serve(options: ResolvedServerOptions, store: Store): Promise<Runn
   const listening = await listen(
     options.host,
     options.port,
-    { api: createApiHandler(app, closing.signal), admin: createAdminHandler(app) },
+    {
+      api: createApiHandler(app, closing.signal),
+      admin: createAdminHandler(app),
+      log: options.log,
+      logRequests: options.logRequests,
+    },
     closing,
   ).catch(async (error: unknown) => {
     await app.close();

@@ -30,6 +30,10 @@ export interface ServerOptions {
   runStepMs?: number;
   /** How long a run waits for tool outputs before it expires (default 600 s, as the API). */
   runExpiresAfterSeconds?: number;
+  /** Log one line per request: method, path, status, time, request id (never a key or a body). */
+  logRequests?: boolean;
+  /** Where log lines go (requests, failures); default: stderr. */
+  log?: (line: string) => void;
 }
 
 export interface ResolvedServerOptions {
@@ -46,6 +50,8 @@ export interface ResolvedServerOptions {
   maxUploadBytes: number;
   runStepMs: number;
   runExpiresAfterSeconds: number;
+  logRequests: boolean;
+  log: (line: string) => void;
 }
 
 export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
@@ -66,6 +72,8 @@ export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
     maxUploadBytes: options.maxUploadBytes ?? 512 * 1000 * 1000,
     runStepMs: options.runStepMs ?? 25,
     runExpiresAfterSeconds: options.runExpiresAfterSeconds ?? 600,
+    logRequests: options.logRequests ?? false,
+    log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
   };
   check(Number.isInteger(resolved.port) && resolved.port >= 0 && resolved.port <= 65535, 'port must be an integer 0..65535');
   check(resolved.latencyMs >= 0, 'latencyMs must be >= 0');

@@ -4,9 +4,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from './app.js';
-import { ApiError, internalError } from './errors.js';
+import { ApiError, changeNotSaved, internalError } from './errors.js';
+import { failureLine, type Exchange, type LogLine } from './exchange.js';
 import { parseJsonBody, readBody, sendError } from './http.js';
 import type { RequestContext, RouteMatch } from './router.js';
+import { PersistenceError } from './store.js';
 
 /** Reads and parses the body (unless the route streams it) and calls the handler. */
 export async function runRoute(
@@ -38,27 +40,42 @@ export async function runRoute(
   return route.handler(request);
 }
 
+/** Errors that only say the client went away while its request was read or answered. */
+function isClientAbort(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return (
+    (error instanceof Error && error.message === 'aborted') ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE'
+  );
+}
+
 /**
- * Answers an ApiError as itself and anything else as a logged 500; returns the outcome
- * to count (`"client-gone"` or the status).
+ * Answers an ApiError as itself, a change that could not be saved as a 500 that says
+ * so, and anything else as the API's 500; the last two are logged with the request id.
+ * Returns the outcome to count (`"client-gone"` or the status).
  */
-export function answerFailure(caught: unknown, req: IncomingMessage, res: ServerResponse): string {
-  // A client that went away mid-request is not a server fault: nothing to log or answer.
-  if (req.destroyed && !(caught instanceof ApiError)) {
-    res.destroy();
-    return 'client-gone';
+export function answerFailure(caught: unknown, res: ServerResponse, exchange: Exchange, log: LogLine): string {
+  // A client that went away mid-request is not a server fault: nothing to answer.
+  if (res.destroyed && (caught instanceof ApiError || isClientAbort(caught))) {
+    exchange.outcome = 'client-gone';
+    return exchange.outcome;
   }
-  const error = caught instanceof ApiError ? caught : internalError();
-  if (!(caught instanceof ApiError)) process.stderr.write(`assistants serve: ${describeError(caught)}\n`);
-  if (res.headersSent) {
+  let error: ApiError;
+  if (caught instanceof ApiError) {
+    error = caught;
+  } else {
+    const persistence = caught instanceof PersistenceError;
+    error = persistence ? changeNotSaved(caught.reason) : internalError();
+    log(failureLine(exchange, error.status, persistence ? caught.reason : caught));
+  }
+  if (res.headersSent || res.destroyed) {
+    // Part of an answer (a stream) is out: all the client can learn is that it broke off.
     res.destroy();
   } else {
     if (error.status === 413) res.setHeader('connection', 'close');
     sendError(res, error);
   }
   return String(error.status);
-}
-
-export function describeError(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

@@ -21,7 +21,7 @@
  * `<dataFile>.lock` holds the owner's pid: a second server on the same file is refused,
  * and a lock left by a dead process (kill -9) is taken over.
  */
-import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DirectoryBlobStore, MemoryBlobStore, type BlobStore } from './blobs.js';
@@ -48,13 +48,22 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** A change to one collection as the journal records it, with how to take it back. */
+interface Change {
+  entry: JournalEntry;
+  undo(): void;
+}
+
 export class Collection<T extends StoredRecord> {
-  private readonly items = new Map<string, T>();
+  private items = new Map<string, T>();
+  /** Each record's insertion number: an undone delete goes back to its place. */
+  private readonly order = new Map<string, number>();
+  private nextOrder = 0;
 
   /** @internal Created by Store.collection(). */
   constructor(
     readonly name: string,
-    private readonly record: (entry: JournalEntry) => void,
+    private readonly record: (change: Change) => void,
   ) {}
 
   get size(): number {
@@ -90,8 +99,12 @@ export class Collection<T extends StoredRecord> {
   /** Inserts or replaces; a replaced record keeps its position. */
   put(item: T): T {
     const frozen = deepFreeze(structuredClone(item));
-    this.items.set(frozen.id, frozen);
-    this.record({ op: 'put', c: this.name, v: frozen });
+    const previous = this.items.get(frozen.id);
+    this.load(frozen);
+    this.record({
+      entry: { op: 'put', c: this.name, v: frozen },
+      undo: () => (previous === undefined ? this.unload(frozen.id) : this.items.set(frozen.id, previous)),
+    });
     return frozen;
   }
 
@@ -105,8 +118,11 @@ export class Collection<T extends StoredRecord> {
   }
 
   delete(id: string): boolean {
-    if (!this.items.delete(id)) return false;
-    this.record({ op: 'del', c: this.name, id });
+    const previous = this.items.get(id);
+    const position = this.order.get(id);
+    if (previous === undefined || position === undefined) return false;
+    this.unload(id);
+    this.record({ entry: { op: 'del', c: this.name, id }, undo: () => this.restore(previous, position) });
     return true;
   }
 
@@ -119,15 +135,26 @@ export class Collection<T extends StoredRecord> {
 
   /** @internal Replay and reset: change the map without journaling. */
   load(item: T): void {
+    if (!this.order.has(item.id)) this.order.set(item.id, this.nextOrder++);
     this.items.set(item.id, deepFreeze(item));
   }
   /** @internal */
   unload(id: string): void {
     this.items.delete(id);
+    this.order.delete(id);
   }
   /** @internal */
   clear(): void {
     this.items.clear();
+    this.order.clear();
+  }
+
+  /** Puts a deleted record back where it was (rare: only when a write is rolled back). */
+  private restore(item: T, position: number): void {
+    this.order.set(item.id, position);
+    this.items.set(item.id, item);
+    const sorted = [...this.items].sort(([a], [b]) => (this.order.get(a) ?? 0) - (this.order.get(b) ?? 0));
+    this.items = new Map(sorted);
   }
 }
 
@@ -139,19 +166,38 @@ export interface StoreOptions {
    * exceed the size of that snapshot (so compaction costs O(1) per write). Default 16 MiB.
    */
   compactAfterBytes?: number;
+  /** Where a failure of a background write is reported (default: stderr). */
+  log?: (line: string) => void;
+}
+
+/**
+ * A write the journal refused (disk full, I/O error): every change not yet durable was
+ * undone in memory, so what clients can see is what is on disk.
+ */
+export class PersistenceError extends Error {
+  override readonly name = 'PersistenceError';
+
+  constructor(readonly reason: unknown) {
+    super(`could not save changes: ${reason instanceof Error ? reason.message : String(reason)}`);
+  }
 }
 
 export class Store {
   private readonly collections = new Map<string, Collection<StoredRecord>>();
-  private pending: string[] = [];
+  /** Changes not yet handed to the journal, oldest first. */
+  private pending: Change[] = [];
   private chain: Promise<void> = Promise.resolve();
   private flushScheduled = false;
   private appendedBytes = 0;
   private snapshotBytes = 0;
-  /** An append failed; the next flush compacts instead of appending. */
+  /** An append failed and could not be cut off again; the next flush compacts instead of appending. */
   private journalSuspect = false;
   private handle: FileHandle | undefined;
   private closed = false;
+  /** Bumped by every rollback and reset: a write that fails after a reset has nothing of its own to undo. */
+  private epoch = 0;
+  private lastRollback: { epoch: number; error: PersistenceError } | undefined;
+  private readonly rollbackListeners: Array<() => void> = [];
 
   private constructor(
     private readonly options: StoreOptions,
@@ -180,7 +226,7 @@ export class Store {
   collection<T extends StoredRecord>(name: string): Collection<T> {
     let collection = this.collections.get(name);
     if (!collection) {
-      collection = new Collection<StoredRecord>(name, (entry) => this.record(entry));
+      collection = new Collection<StoredRecord>(name, (change) => this.record(change));
       this.collections.set(name, collection);
     }
     // Records are JSON of the caller's shape: the store never writes other shapes.
@@ -192,17 +238,39 @@ export class Store {
     if (this.blobs instanceof DirectoryBlobStore) await this.blobs.prune(keep);
   }
 
-  /** Resolves once every change made so far is durable (a no-op in memory). */
+  /**
+   * Resolves once every change made so far is durable (a no-op in memory). Rejects with a
+   * PersistenceError when the write failed; those changes are then undone.
+   */
   flush(): Promise<void> {
     const run = this.chain.catch(() => undefined).then(() => this.writePending());
     this.chain = run;
     return run;
   }
 
+  /** A mark to pass to `rolledBackSince`: take it before changing or reading anything. */
+  get generation(): number {
+    return this.epoch;
+  }
+
+  /**
+   * The error of a rollback since `generation`, if one happened: what a request changed
+   * or read since then may have been undone, so it must not be acknowledged.
+   */
+  rolledBackSince(generation: number): PersistenceError | undefined {
+    return this.lastRollback !== undefined && this.lastRollback.epoch > generation ? this.lastRollback.error : undefined;
+  }
+
+  /** Called after a failed write was undone in memory (timers may need to be set again). */
+  onRollback(listener: () => void): void {
+    this.rollbackListeners.push(listener);
+  }
+
   /** Deletes every record and blob. */
   async reset(): Promise<void> {
     for (const collection of this.collections.values()) collection.clear();
     this.pending = [];
+    this.epoch++;
     await this.blobs.clear();
     const run = this.chain.catch(() => undefined).then(() => this.compact());
     this.chain = run;
@@ -211,24 +279,29 @@ export class Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.flush();
-    await this.compact();
-    this.closed = true;
-    await this.handle?.close();
-    this.handle = undefined;
-    if (this.options.dataFile !== undefined) await releaseLock(this.options.dataFile);
+    try {
+      await this.flush().catch(() => undefined);
+      await this.compact();
+    } finally {
+      this.closed = true;
+      await this.handle?.close();
+      this.handle = undefined;
+      if (this.options.dataFile !== undefined) await releaseLock(this.options.dataFile);
+    }
   }
 
-  private record(entry: JournalEntry): void {
+  private record(change: Change): void {
     if (this.options.dataFile === undefined) return;
     if (this.closed) throw new Error('store is closed');
-    this.pending.push(`${JSON.stringify(entry)}\n`);
+    this.pending.push(change);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => {
         this.flushScheduled = false;
         this.flush().catch((error: unknown) => {
-          process.stderr.write(`assistants serve: could not persist changes: ${String(error)}\n`);
+          const line = `assistants serve: ${error instanceof Error ? error.message : String(error)}`;
+          if (this.options.log) this.options.log(line);
+          else process.stderr.write(`${line}\n`);
         });
       });
     }
@@ -236,25 +309,59 @@ export class Store {
 
   private async writePending(): Promise<void> {
     if (this.pending.length === 0 || !this.handle) return;
-    const data = this.pending.join('');
+    const batch = this.pending;
     this.pending = [];
-    if (this.journalSuspect) {
-      // A failed append may have left half a line mid-journal: rewrite it from memory.
-      await this.compact();
-      this.journalSuspect = false;
-      return;
-    }
+    const epoch = this.epoch;
     try {
-      await this.handle.writeFile(data);
-      await this.handle.datasync();
+      if (this.journalSuspect) {
+        // A failed append may have left half a line mid-journal: rewrite it from memory.
+        await this.compact();
+        this.journalSuspect = false;
+        return;
+      }
+      await this.append(batch.map((change) => `${JSON.stringify(change.entry)}\n`).join(''));
     } catch (error) {
-      this.journalSuspect = true;
-      throw error;
+      throw this.rollBack(batch, epoch, error);
     }
-    this.appendedBytes += Buffer.byteLength(data);
     if (this.appendedBytes > Math.max(this.options.compactAfterBytes ?? 16 * 1024 * 1024, this.snapshotBytes)) {
       await this.compact();
     }
+  }
+
+  /** Appends and syncs; on failure cuts the journal back to its last durable length. */
+  private async append(data: string): Promise<void> {
+    const handle = this.handle;
+    if (!handle) return;
+    const durableLength = this.snapshotBytes + this.appendedBytes;
+    try {
+      await handle.writeFile(data);
+      await handle.datasync();
+    } catch (error) {
+      try {
+        await handle.truncate(durableLength);
+        await handle.datasync();
+      } catch {
+        this.journalSuspect = true;
+      }
+      throw error;
+    }
+    this.appendedBytes += Buffer.byteLength(data);
+  }
+
+  /**
+   * Undoes `batch` and everything changed since (which may build on it), newest first, so
+   * memory holds what the journal holds; returns the error to give whoever waits on them.
+   */
+  private rollBack(batch: Change[], epoch: number, reason: unknown): PersistenceError {
+    const error = reason instanceof PersistenceError ? reason : new PersistenceError(reason);
+    if (epoch !== this.epoch) return error;
+    const undone = [...batch, ...this.pending];
+    this.pending = [];
+    for (let i = undone.length - 1; i >= 0; i--) undone[i]?.undo();
+    this.epoch++;
+    this.lastRollback = { epoch: this.epoch, error };
+    for (const listener of this.rollbackListeners) listener();
+    return error;
   }
 
   private async replay(dataFile: string): Promise<void> {
@@ -320,9 +427,9 @@ export class Store {
     if (dataFile === undefined || this.closed) return;
     const temp = `${dataFile}.tmp`;
     const out = await open(temp, 'w');
+    let written = 0;
     try {
       let batch = `${JSON.stringify(JOURNAL_HEADER)}\n`;
-      let written = 0;
       // Written in batches so a large store never becomes one giant string.
       for (const collection of this.collections.values()) {
         for (const item of collection.all()) {
@@ -337,14 +444,17 @@ export class Store {
       await out.writeFile(batch);
       written += Buffer.byteLength(batch);
       await out.sync();
-      this.snapshotBytes = written;
-    } finally {
       await out.close();
+      await rename(temp, dataFile);
+    } catch (error) {
+      await out.close().catch(() => undefined);
+      await rm(temp, { force: true });
+      throw error;
     }
-    await rename(temp, dataFile);
     await syncDirectory(dirname(dataFile));
     await this.handle?.close();
     this.handle = await open(dataFile, 'a');
+    this.snapshotBytes = written;
     this.appendedBytes = 0;
   }
 }

@@ -9,13 +9,16 @@ import type { CliIo } from '../../src/cli/io.js';
 import { UserError } from '../../src/errors.js';
 import { startServer } from '../../src/server/index.js';
 
-function testIo(): CliIo & { out: () => string } {
+function testIo(): CliIo & { out: () => string; err: () => string } {
   const stdout = new PassThrough();
+  const stderr = new PassThrough();
   let text = '';
+  let errText = '';
   stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (errText += chunk.toString()));
   return {
     stdout,
-    stderr: new PassThrough(),
+    stderr,
     stdin: new PassThrough(),
     env: {},
     cwd: process.cwd(),
@@ -23,7 +26,29 @@ function testIo(): CliIo & { out: () => string } {
     color: false,
     exitCode: -1,
     out: () => text,
+    err: () => errText,
   };
+}
+
+/** Runs `serve ARGS` in-process until `use` is done, then stops it with SIGTERM. */
+async function withServe(args: string[], use: (url: string, io: ReturnType<typeof testIo>) => Promise<void>): Promise<ReturnType<typeof testIo>> {
+  const io = testIo();
+  const program = new Command().exitOverride();
+  register(program, io);
+  const running = program.parseAsync(['serve', '--port', '0', ...args], { from: 'user' });
+  let url: string | undefined;
+  for (let i = 0; i < 200 && !url; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    url = /^listening on (http:\/\/127\.0\.0\.1:\d+\/v1)\n$/.exec(io.out())?.[1];
+  }
+  if (!url) throw new Error(`serve did not start: ${io.err()}`);
+  try {
+    await use(url, io);
+  } finally {
+    process.emit('SIGTERM', 'SIGTERM');
+    await running;
+  }
+  return io;
 }
 
 test('serve listens, prints its url, and stops on SIGTERM', async () => {
@@ -100,4 +125,30 @@ test('a data file locked by another server is a one-line config error', async ()
     await holder.close();
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('serve --log-requests prints method, path, status, time and request id, one line each, never a key or a body', async () => {
+  const key = 'sk-secret-key-0123456789';
+  const ids: string[] = [];
+  const io = await withServe(['--api-key', key, '--log-requests'], async (url) => {
+    const headers = { authorization: `Bearer ${key}`, 'openai-beta': 'assistants=v1', 'content-type': 'application/json' };
+    const created = await fetch(`${url}/assistants`, { method: 'POST', headers, body: JSON.stringify({ model: 'm', instructions: 'BODY-TEXT' }) });
+    ids.push(created.headers.get('x-request-id') ?? '');
+    await created.text();
+    const refused = await fetch(`${url}/assistants?limit=5`, { headers: { ...headers, authorization: 'Bearer sk-wrong-key-9876543210' } });
+    ids.push(refused.headers.get('x-request-id') ?? '');
+    await refused.text();
+  });
+  const lines = io.err().trim().split('\n');
+  expect(lines).toHaveLength(2);
+  expect(lines[0]).toMatch(new RegExp(`^POST /v1/assistants 200 \\d+ms ${ids[0]}$`));
+  expect(lines[1]).toMatch(new RegExp(`^GET /v1/assistants 401 \\d+ms ${ids[1]}$`));
+  for (const secret of [key, 'sk-wrong-key', 'BODY-TEXT', 'limit=5']) expect(io.err()).not.toContain(secret);
+});
+
+test('without --log-requests serve logs no requests', async () => {
+  const io = await withServe([], async (url) => {
+    await (await fetch(`${url}/assistants`, { headers: { authorization: 'Bearer k', 'openai-beta': 'assistants=v1' } })).text();
+  });
+  expect(io.err()).toBe('');
 });

@@ -13,6 +13,7 @@ interface ServeFlags {
   rateLimit?: string;
   faultRate?: string;
   faultSeed?: string;
+  logRequests?: boolean;
 }
 
 function parseNumber(flag: string, value: string, check: (n: number) => boolean, rule: string): number {
@@ -46,6 +47,7 @@ export function serveOptions(flags: ServeFlags): ServerOptions {
   if (flags.faultSeed !== undefined) {
     options.faultSeed = parseNumber('--fault-seed', flags.faultSeed, Number.isInteger, 'an integer');
   }
+  if (flags.logRequests) options.logRequests = true;
   return options;
 }
 
@@ -76,8 +78,9 @@ export function register(program: Command, io: CliIo): void {
     .option('--rate-limit <rps>', 'allow this many requests per second, then answer 429')
     .option('--fault-rate <p>', 'inject faults (500/502/503, dropped connections, stalls) into this share of requests')
     .option('--fault-seed <s>', 'seed for the fault sequence')
+    .option('--log-requests', 'print one line per request on stderr: method, path, status, time, request id')
     .action(async (flags: ServeFlags) => {
-      const options = serveOptions(flags);
+      const options: ServerOptions = { ...serveOptions(flags), log: (line) => io.stderr.write(`${line}\n`) };
       const running = await startServer(options).catch((error: unknown) => {
         throw startFailure(error, options);
       });

@@ -86,7 +86,7 @@ export function registerFileRoutes(router: Router, ctx: ServerContext): void {
         if (purpose === undefined) missingParameter('purpose');
         const checkedPurpose = checkEnum(purpose, 'purpose', UPLOAD_PURPOSES);
         const bytes = await writer.commit();
-        return files.insert({
+        const file = files.insert({
           id,
           object: 'file',
           bytes,
@@ -95,6 +95,14 @@ export function registerFileRoutes(router: Router, ctx: ServerContext): void {
           purpose: checkedPurpose,
           status: 'processed',
         });
+        try {
+          await ctx.store.flush();
+        } catch (error) {
+          // The record was undone: its content goes too.
+          await ctx.store.blobs.remove(id);
+          throw error;
+        }
+        return file;
       } catch (error) {
         await writer?.abort();
         throw error;

@@ -53,6 +53,9 @@ const EARLY_END: Record<
   expired: { step: 'expired', timestamp: 'expired_at', event: 'thread.run.step.expired', message: 'run_expired' },
 };
 
+/** How long a run whose last change could not be saved waits before it tries again. */
+const RETRY_AFTER_ROLLBACK_MS = 1000;
+
 const CANCELLABLE: ReadonlySet<string> = new Set(['queued', 'in_progress', 'requires_action']);
 
 function usageOf(prompt: number, completion: number): Usage {
@@ -89,6 +92,17 @@ export class RunEngine {
       } else {
         this.#schedule(run.id, this.options.stepMs);
       }
+    }
+  }
+
+  /**
+   * After a failed write was undone: runs whose progress came back without a timer get
+   * one again, a second later, so a full disk is not retried in a tight loop.
+   */
+  resync(): void {
+    for (const progress of this.data.progress.all()) {
+      if (this.#timers.has(progress.id)) continue;
+      this.#schedule(progress.id, Math.max(this.options.stepMs, RETRY_AFTER_ROLLBACK_MS));
     }
   }
 

@@ -27,5 +27,6 @@ export function registerThreadRoutes(router: Router, ctx: ServerContext): void {
   registerRunRoutes(router, services);
   ctx.onReset(() => engine.stop());
   ctx.onClose(() => engine.stop());
+  ctx.store.onRollback(() => engine.resync());
   engine.resume();
 }
