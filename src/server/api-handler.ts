@@ -1,7 +1,8 @@
 /**
- * One /v1 request, step by step: latency -> rate limit -> fault (before) -> auth ->
+ * One /v1 request, step by step: latency -> auth -> rate limit -> fault (before) ->
  * route (404, for a wrong method too) -> beta header -> body (413/400) -> handler ->
- * store flush -> fault (drop after processing) -> response.
+ * store flush -> fault (drop after processing) -> response. Auth comes first so that
+ * requests without the key spend neither the client's rate budget nor its faults.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -58,10 +59,10 @@ export function createApiHandler(app: App, closing: AbortSignal): ApiHandler {
     stats.request();
     if (options.latencyMs > 0) await pause(options.latencyMs);
     try {
+      authenticate(req, options.apiKey);
       admit(res);
       const fault = faults?.next();
       if (!(await faultBefore(fault, res, exchange))) return;
-      authenticate(req, options.apiKey);
       const match = app.api.match(method, url.pathname);
       // The API answers a wrong method like an unknown path: 404 `Invalid URL (GET /v1/...)`.
       if (match.kind !== 'found') throw new ApiError(404, `Invalid URL (${method} ${url.pathname})`);

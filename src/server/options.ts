@@ -30,6 +30,8 @@ export interface ServerOptions {
   runStepMs?: number;
   /** How long a run waits for tool outputs before it expires (default 600 s, as the API). */
   runExpiresAfterSeconds?: number;
+  /** Serve /_admin/stats and /_admin/reset (default true). */
+  admin?: boolean;
   /** Log one line per request: method, path, status, time, request id (never a key or a body). */
   logRequests?: boolean;
   /** Where log lines go (requests, failures); default: stderr. */
@@ -50,6 +52,7 @@ export interface ResolvedServerOptions {
   maxUploadBytes: number;
   runStepMs: number;
   runExpiresAfterSeconds: number;
+  admin: boolean;
   logRequests: boolean;
   log: (line: string) => void;
 }
@@ -72,6 +75,7 @@ export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
     maxUploadBytes: options.maxUploadBytes ?? 512 * 1000 * 1000,
     runStepMs: options.runStepMs ?? 25,
     runExpiresAfterSeconds: options.runExpiresAfterSeconds ?? 600,
+    admin: options.admin ?? true,
     logRequests: options.logRequests ?? false,
     log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
   };

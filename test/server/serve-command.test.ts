@@ -95,6 +95,7 @@ test('flags become options; bad values are usage errors naming the flag', () => 
     faultRate: 0.3,
     faultSeed: 42,
   });
+  expect(serveOptions({ port: '0', host: '127.0.0.1', admin: false, logRequests: true })).toMatchObject({ admin: false, logRequests: true });
   for (const [flags, flag] of [
     [{ port: 'abc' }, '--port'],
     [{ port: '70000' }, '--port'],
@@ -151,4 +152,11 @@ test('without --log-requests serve logs no requests', async () => {
     await (await fetch(`${url}/assistants`, { headers: { authorization: 'Bearer k', 'openai-beta': 'assistants=v1' } })).text();
   });
   expect(io.err()).toBe('');
+});
+
+test('serve --no-admin answers /_admin with 404', async () => {
+  await withServe(['--no-admin'], async (url) => {
+    const reply = await fetch(url.replace(/\/v1$/, '/_admin/stats'));
+    expect(reply.status).toBe(404);
+  });
 });

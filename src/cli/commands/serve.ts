@@ -14,6 +14,8 @@ interface ServeFlags {
   faultRate?: string;
   faultSeed?: string;
   logRequests?: boolean;
+  /** false with --no-admin. */
+  admin?: boolean;
 }
 
 function parseNumber(flag: string, value: string, check: (n: number) => boolean, rule: string): number {
@@ -48,6 +50,7 @@ export function serveOptions(flags: ServeFlags): ServerOptions {
     options.faultSeed = parseNumber('--fault-seed', flags.faultSeed, Number.isInteger, 'an integer');
   }
   if (flags.logRequests) options.logRequests = true;
+  if (flags.admin === false) options.admin = false;
   return options;
 }
 
@@ -78,6 +81,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--rate-limit <rps>', 'allow this many requests per second, then answer 429')
     .option('--fault-rate <p>', 'inject faults (500/502/503, dropped connections, stalls) into this share of requests')
     .option('--fault-seed <s>', 'seed for the fault sequence')
+    .option('--no-admin', 'do not serve /_admin/stats and /_admin/reset')
     .option('--log-requests', 'print one line per request on stderr: method, path, status, time, request id')
     .action(async (flags: ServeFlags) => {
       const options: ServerOptions = { ...serveOptions(flags), log: (line) => io.stderr.write(`${line}\n`) };
