@@ -28,6 +28,12 @@ export interface RunProgress {
   message_id: string | null;
   chunks: string[];
   incomplete: boolean;
+  /**
+   * Set, and made durable, before the model runs for a `think` phase; cleared by the next
+   * phase. Found set after a restart, it means the server died executing this run: the
+   * run then fails instead of being executed again (and again).
+   */
+  executing?: boolean;
 }
 
 export class ThreadData {

@@ -7,11 +7,13 @@
  * depends on a listener: a stream that disconnects leaves its run running.
  */
 import { invalidRequest } from '../errors.js';
+import { describeError } from '../exchange.js';
 import { ID_PREFIX, newId, nowSeconds } from '../ids.js';
 import { buildConversation } from './conversation.js';
 import type { RunProgress, ThreadData } from './data.js';
+import { isActiveRun } from './objects.js';
 import type { AssistantStreamEvent, RunEventBus, RunEventName, RunStepEventName } from './events.js';
-import { runModel } from './model.js';
+import { runModel, UnanswerableRunError } from './model.js';
 import type { PlannedToolCall, ToolResult } from './model.js';
 import type {
   MessageIncompleteReason,
@@ -30,6 +32,9 @@ export interface RunEngineOptions {
   stepMs: number;
   /** How long a run may wait for tool outputs, in seconds. */
   expiresAfterSeconds: number;
+  /** Resolves once every change made so far is durable. */
+  flush: () => Promise<void>;
+  log: (line: string) => void;
 }
 
 /** Resolves the name the stand-in model uses for an assistant; undefined when it is gone. */
@@ -53,6 +58,24 @@ const EARLY_END: Record<
   expired: { step: 'expired', timestamp: 'expired_at', event: 'thread.run.step.expired', message: 'run_expired' },
 };
 
+const SERVER_ERROR_MESSAGE = 'The server had an error while processing your request. Sorry about that!';
+
+function blankProgress(id: string): RunProgress {
+  return {
+    id,
+    phase: 'start',
+    tool_results: [],
+    pending_results: [],
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    step_id: null,
+    step_usage: null,
+    message_id: null,
+    chunks: [],
+    incomplete: false,
+  };
+}
+
 /** How long a run whose last change could not be saved waits before it tries again. */
 const RETRY_AFTER_ROLLBACK_MS = 1000;
 
@@ -73,6 +96,8 @@ export function replyChunks(text: string): string[] {
 
 export class RunEngine {
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** Bumped by stop(): a flush that resolves afterwards schedules nothing. */
+  #generation = 0;
 
   constructor(
     private readonly data: ThreadData,
@@ -81,17 +106,26 @@ export class RunEngine {
     private readonly options: RunEngineOptions,
   ) {}
 
-  /** Picks up every run left active in the store (after a restart). */
+  /**
+   * Picks up every run left active in the store (after a restart). What a crash can leave
+   * behind is settled first: the progress record of a run that had ended is dropped, and a
+   * run the server died executing, or one that never got a progress record, fails.
+   */
   resume(): void {
     for (const progress of this.data.progress.all()) {
       const run = this.data.runs.get(progress.id);
-      if (run === undefined) {
+      if (run === undefined || !isActiveRun(run)) {
         this.data.progress.delete(progress.id);
+      } else if (progress.executing === true) {
+        this.#fail(run.id, { code: 'server_error', message: 'The server stopped while executing this run; it is not executed again.' });
       } else if (run.status === 'requires_action') {
         this.#scheduleExpiry(run);
       } else {
         this.#schedule(run.id, this.options.stepMs);
       }
+    }
+    for (const run of this.data.runs.filter((candidate) => isActiveRun(candidate) && !this.data.progress.has(candidate.id))) {
+      this.#fail(run.id, { code: 'server_error', message: 'The server stopped before this run started; it is not executed.' });
     }
   }
 
@@ -110,6 +144,7 @@ export class RunEngine {
   stop(): void {
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
+    this.#generation++;
   }
 
   /** Forgets runs whose records were deleted with their thread. */
@@ -122,19 +157,7 @@ export class RunEngine {
 
   /** Starts a run already inserted with status `queued`. */
   start(run: RunObject): void {
-    this.data.progress.insert({
-      id: run.id,
-      phase: 'start',
-      tool_results: [],
-      pending_results: [],
-      prompt_tokens: 0,
-      completion_tokens: 0,
-      step_id: null,
-      step_usage: null,
-      message_id: null,
-      chunks: [],
-      incomplete: false,
-    });
+    this.data.progress.insert(blankProgress(run.id));
     this.#emit(run.thread_id, { event: 'thread.run.created', data: run });
     this.#emit(run.thread_id, { event: 'thread.run.queued', data: run });
     this.#schedule(run.id, this.options.stepMs);
@@ -233,13 +256,60 @@ export class RunEngine {
     const progress = this.data.progress.get(runId);
     if (run === undefined || progress === undefined) return;
     try {
+      if (progress.phase === 'think' && progress.executing !== true) return this.#markExecuting(runId);
       this.#advance(run, progress);
     } catch (error) {
-      process.stderr.write(`assistants serve: run ${runId} failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-      this.#end(run, progress, {
-        status: 'failed',
-        lastError: { code: 'server_error', message: 'The server had an error while processing your request. Sorry about that!' },
-      });
+      if (error instanceof UnanswerableRunError) {
+        this.#fail(runId, { code: 'invalid_prompt', message: error.message });
+      } else {
+        this.options.log(`assistants serve: run ${runId} failed: ${describeError(error)}`);
+        this.#fail(runId, { code: 'server_error', message: SERVER_ERROR_MESSAGE });
+      }
+    }
+  }
+
+  /** Makes `executing` durable, then thinks: a crash while thinking is then seen on restart. */
+  #markExecuting(runId: string): void {
+    this.#setProgress(runId, { executing: true });
+    const generation = this.#generation;
+    this.options.flush().then(
+      () => {
+        if (generation === this.#generation && this.data.progress.get(runId)?.executing === true) this.#schedule(runId, 0);
+      },
+      // Undone by the store's rollback; resync() schedules the run again.
+      () => undefined,
+    );
+  }
+
+  /**
+   * Ends a run that could not be executed as `failed` with `lastError`. Whatever goes wrong
+   * on the way, the run does not stay active and nothing escapes the timer.
+   */
+  #fail(runId: string, lastError: NonNullable<RunObject['last_error']>): void {
+    const run = this.data.runs.get(runId);
+    try {
+      if (run === undefined) {
+        this.data.progress.delete(runId);
+      } else {
+        this.#end(run, this.data.progress.get(runId) ?? blankProgress(runId), { status: 'failed', lastError });
+      }
+    } catch (second) {
+      this.options.log(`assistants serve: run ${runId} could not be ended cleanly: ${describeError(second)}`);
+      clearTimeout(this.#timers.get(runId));
+      this.#timers.delete(runId);
+      try {
+        this.data.runs.update(runId, (current) => ({
+          ...current,
+          status: 'failed',
+          failed_at: nowSeconds(),
+          expires_at: null,
+          required_action: null,
+          last_error: lastError,
+        }));
+        this.data.progress.delete(runId);
+      } catch {
+        // The store refuses every change (closed): the run is settled on the next start.
+      }
     }
   }
 
@@ -529,8 +599,10 @@ export class RunEngine {
     return updated;
   }
 
+  /** Changes the run's progress; a new phase clears `executing`. */
   #setProgress(id: string, patch: Partial<RunProgress>): void {
-    this.data.progress.update(id, (current) => ({ ...current, ...patch }));
+    const cleared = patch.phase !== undefined && patch.executing === undefined ? { executing: false } : {};
+    this.data.progress.update(id, (current) => ({ ...current, ...cleared, ...patch }));
   }
 
   #emit(threadId: string, event: AssistantStreamEvent): void {

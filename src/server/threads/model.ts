@@ -1,5 +1,5 @@
 import type { ResponseFormat, Tool, ToolChoice } from './objects.js';
-import { sampleFromSchema } from './schema-sample.js';
+import { MAX_SAMPLE_SIZE, SampleTooLargeError, sampleFromSchema } from './schema-sample.js';
 
 /**
  * The deterministic stand-in model that executes runs (documented in
@@ -82,9 +82,23 @@ function functionTools(tools: readonly Tool[]): Array<Extract<Tool, { type: 'fun
   return tools.filter((tool): tool is Extract<Tool, { type: 'function' }> => tool.type === 'function');
 }
 
+/** A run the stand-in model cannot answer as asked: the run fails with `invalid_prompt` and this message. */
+export class UnanswerableRunError extends Error {
+  override readonly name = 'UnanswerableRunError';
+}
+
 function functionCall(tool: Extract<Tool, { type: 'function' }>): PlannedToolCall {
   const parameters = tool.function.parameters ?? { type: 'object', properties: {} };
-  return { type: 'function', name: tool.function.name, arguments: JSON.stringify(sampleFromSchema(parameters)) };
+  let args: unknown;
+  try {
+    args = sampleFromSchema(parameters);
+  } catch (error) {
+    if (!(error instanceof SampleTooLargeError)) throw error;
+    throw new UnanswerableRunError(
+      `The arguments of function '${tool.function.name}' would be larger than the ${MAX_SAMPLE_SIZE} characters the stand-in model writes: lower the minItems or minLength its parameters ask for.`,
+    );
+  }
+  return { type: 'function', name: tool.function.name, arguments: JSON.stringify(args) };
 }
 
 function namesWord(text: string, name: string): boolean {

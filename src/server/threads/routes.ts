@@ -20,7 +20,12 @@ export function registerThreadRoutes(router: Router, ctx: ServerContext): void {
       const assistant = ctx.getAssistant(assistantId);
       return assistant === undefined ? undefined : (assistant.name ?? assistant.id);
     },
-    { stepMs: ctx.options.runStepMs, expiresAfterSeconds: ctx.options.runExpiresAfterSeconds },
+    {
+      stepMs: ctx.options.runStepMs,
+      expiresAfterSeconds: ctx.options.runExpiresAfterSeconds,
+      flush: () => ctx.store.flush(),
+      log: ctx.options.log,
+    },
   );
   const services = { ctx, data, engine, bus };
   registerThreadAndMessageRoutes(router, services);
