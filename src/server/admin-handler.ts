@@ -26,7 +26,7 @@ export function createAdminHandler(app: App): ApiHandler {
       await app.store.flush();
       sendJson(res, 200, result);
     } catch (caught) {
-      answerFailure(caught, res, exchange, app.options.log);
+      answerFailure(caught, req, res, exchange, app.options.log);
     }
   };
 }

@@ -89,7 +89,7 @@ export function createApiHandler(app: App, closing: AbortSignal): ApiHandler {
       stats.status('200');
       sendJson(res, 200, result);
     } catch (caught) {
-      stats.status(answerFailure(caught, res, exchange, options.log));
+      stats.status(answerFailure(caught, req, res, exchange, options.log));
     }
   };
 }

@@ -1,19 +1,15 @@
 /**
- * Uploaded file contents: in memory, or one file per blob in a directory (written to a
- * temp file, fsynced and renamed on commit). The store owns one; see Store.blobs.
+ * Uploaded file contents, one file per blob in a folder: beside the journal with
+ * `--data`, else in a private folder under the OS temp dir, made on first upload and
+ * removed on close. Either way an upload goes to disk as it arrives and a download is
+ * streamed from it, so no file content is ever held in memory whole. A blob is written to
+ * a temp file, fsynced and renamed on commit.
  */
-import { mkdir, open, readFile, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import type { ReadStream } from 'node:fs';
+import { mkdir, mkdtemp, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isErrnoCode, syncDirectory } from './durable-fs.js';
-
-/** Where uploaded file contents go: memory, or one file each beside the journal. */
-export interface BlobStore {
-  /** Starts a blob; nothing is visible until `commit()` (which makes it durable). */
-  create(id: string): BlobWriter;
-  read(id: string): Promise<Buffer | undefined>;
-  remove(id: string): Promise<void>;
-  clear(): Promise<void>;
-}
 
 export interface BlobWriter {
   write(chunk: Buffer): Promise<void>;
@@ -22,52 +18,43 @@ export interface BlobWriter {
   abort(): Promise<void>;
 }
 
-export class MemoryBlobStore implements BlobStore {
-  private readonly blobs = new Map<string, Buffer>();
-
-  create(id: string): BlobWriter {
-    const chunks: Buffer[] = [];
-    return {
-      write: async (chunk) => {
-        chunks.push(chunk);
-      },
-      commit: async () => {
-        const data = Buffer.concat(chunks);
-        this.blobs.set(id, data);
-        return data.length;
-      },
-      abort: async () => {
-        chunks.length = 0;
-      },
-    };
-  }
-
-  async read(id: string): Promise<Buffer | undefined> {
-    return this.blobs.get(id);
-  }
-
-  async remove(id: string): Promise<void> {
-    this.blobs.delete(id);
-  }
-
-  async clear(): Promise<void> {
-    this.blobs.clear();
-  }
+/** A blob opened for reading: its size, and a stream of its bytes (to be consumed or destroyed). */
+export interface BlobReader {
+  size: number;
+  stream: ReadStream;
 }
 
-export class DirectoryBlobStore implements BlobStore {
-  constructor(private readonly dir: string) {}
+export class BlobStore {
+  private folder: Promise<string> | undefined;
 
-  private path(id: string): string {
-    // Ids are server-made (`file-` + alphanumerics); encode anyway so no id can escape the dir.
-    return join(this.dir, encodeURIComponent(id));
+  /** `dir` for blobs kept beside the journal; none for a temporary folder. */
+  constructor(private readonly dir?: string) {}
+
+  /** Whether blobs outlive the process (`--data`). */
+  get persistent(): boolean {
+    return this.dir !== undefined;
   }
 
+  private location(): Promise<string> {
+    this.folder ??= (
+      this.dir === undefined ? mkdtemp(join(tmpdir(), 'assistants-serve-')) : mkdir(this.dir, { recursive: true }).then(() => this.dir as string)
+    ).catch((error: unknown) => {
+      this.folder = undefined;
+      throw error;
+    });
+    return this.folder;
+  }
+
+  private async path(id: string): Promise<string> {
+    // Ids are server-made (`file-` + alphanumerics); encode anyway so no id can escape the dir.
+    return join(await this.location(), encodeURIComponent(id));
+  }
+
+  /** Starts a blob; nothing is visible until `commit()` (which makes it durable). */
   create(id: string): BlobWriter {
-    const temp = `${this.path(id)}.tmp`;
     let handle: Promise<FileHandle> | undefined;
     let size = 0;
-    const file = (): Promise<FileHandle> => (handle ??= mkdir(this.dir, { recursive: true }).then(() => open(temp, 'w')));
+    const file = (): Promise<FileHandle> => (handle ??= this.path(id).then((path) => open(`${path}.tmp`, 'w')));
     return {
       write: async (chunk) => {
         const fh = await file();
@@ -78,36 +65,53 @@ export class DirectoryBlobStore implements BlobStore {
         const fh = await file();
         await fh.sync();
         await fh.close();
-        await rename(temp, this.path(id));
-        await syncDirectory(this.dir);
+        const path = await this.path(id);
+        await rename(`${path}.tmp`, path);
+        await syncDirectory(await this.location());
         return size;
       },
       abort: async () => {
         if (handle) await (await handle).close().catch(() => undefined);
-        await rm(temp, { force: true });
+        await rm(`${await this.path(id)}.tmp`, { force: true });
       },
     };
   }
 
-  async read(id: string): Promise<Buffer | undefined> {
+  /** The blob for reading, or undefined when there is none. */
+  async open(id: string): Promise<BlobReader | undefined> {
+    if (this.folder === undefined && this.dir === undefined) return undefined;
+    let fh: FileHandle;
     try {
-      return await readFile(this.path(id));
+      fh = await open(await this.path(id), 'r');
     } catch (error) {
       if (isErrnoCode(error, 'ENOENT')) return undefined;
+      throw error;
+    }
+    try {
+      const { size } = await fh.stat();
+      // The stream owns the handle from here: it closes it when it ends or is destroyed.
+      return { size, stream: fh.createReadStream() };
+    } catch (error) {
+      await fh.close();
       throw error;
     }
   }
 
   async remove(id: string): Promise<void> {
-    await rm(this.path(id), { force: true });
+    if (this.folder === undefined && this.dir === undefined) return;
+    await rm(await this.path(id), { force: true });
   }
 
+  /** Deletes every blob (and, for a temporary folder, the folder). */
   async clear(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
+    const folder = this.dir ?? (this.folder ? await this.folder.catch(() => undefined) : undefined);
+    this.folder = undefined;
+    if (folder !== undefined) await rm(folder, { recursive: true, force: true });
   }
 
   /** Removes blobs no record refers to (left by a crash between a blob and its record). */
   async prune(keep: (id: string) => boolean): Promise<void> {
+    if (this.dir === undefined) return;
     let names: string[];
     try {
       names = await readdir(this.dir);
@@ -120,5 +124,9 @@ export class DirectoryBlobStore implements BlobStore {
       if (name.endsWith('.tmp') || !keep(id)) await rm(join(this.dir, name), { force: true });
     }
   }
-}
 
+  /** Removes a temporary folder; blobs beside a journal stay. */
+  async close(): Promise<void> {
+    if (this.dir === undefined) await this.clear();
+  }
+}

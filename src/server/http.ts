@@ -25,7 +25,8 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   checkContentLength(req, limit);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
+  // Stopping early (413) must leave the socket open for the answer.
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
     const buffer = chunk as Buffer;
     size += buffer.length;
     if (size > limit) throw payloadTooLarge(limit);

@@ -1,6 +1,11 @@
 /**
  * A small streaming multipart/form-data reader (RFC 7578) for `POST /v1/files`: file parts
  * are passed on chunk by chunk, so an upload is never held in memory whole.
+ *
+ * Linear time and bounded memory, whatever the body: the bytes held between two chunks
+ * are at most a delimiter's length (in a part's body or the preamble), 1 KiB (after a
+ * boundary), 16 KiB (part headers) or 64 KiB (a field's value), each checked as bytes
+ * arrive; and reading stops at the closing boundary (an epilogue is never read).
  */
 import { invalidRequest } from './errors.js';
 
@@ -19,6 +24,11 @@ export interface MultipartHandlers {
 
 const MAX_FIELD_BYTES = 64 * 1024;
 const MAX_HEADER_BYTES = 16 * 1024;
+/** Transport padding (spaces, tabs) allowed between a boundary and its line break. */
+const MAX_BOUNDARY_LINE_BYTES = 1024;
+
+const CRLF = Buffer.from('\r\n');
+const HEADERS_END = Buffer.from('\r\n\r\n');
 
 /** The boundary from a `multipart/form-data; boundary=…` content type, or undefined. */
 export function multipartBoundary(contentType: string | undefined): string | undefined {
@@ -56,7 +66,13 @@ function parsePartHeaders(block: string): PartHeaders {
   return { name, filename: params.get('filename'), contentType };
 }
 
-/** Reads the whole form from `source`, calling `handlers` as parts complete. */
+type State = 'preamble' | 'boundary' | 'headers' | 'body' | 'done';
+
+/**
+ * Reads the form from `source`, calling `handlers` as parts complete. Returns once the
+ * closing boundary is read, without reading further: what `source` still holds is left
+ * to the caller (an HTTP server closes the connection).
+ */
 export async function readMultipart(
   source: AsyncIterable<Buffer | string>,
   boundary: string,
@@ -64,9 +80,9 @@ export async function readMultipart(
 ): Promise<void> {
   const delimiter = Buffer.from(`\r\n--${boundary}`);
   // Prefixing CRLF lets the first boundary match the same delimiter as the others.
-  let buffer: Buffer = Buffer.from('\r\n');
+  let buffer: Buffer = CRLF;
   // An object, so the closure's assignments are not lost to control-flow narrowing.
-  const parser: { state: 'preamble' | 'boundary' | 'headers' | 'body' | 'done' } = { state: 'preamble' };
+  const parser: { state: State } = { state: 'preamble' };
   let sink: { write(chunk: Buffer): Promise<void> } | undefined;
   let field: { name: string; chunks: Buffer[]; size: number } | undefined;
 
@@ -81,12 +97,14 @@ export async function readMultipart(
     }
   };
 
+  /** Advances one state if it can; false when it needs more bytes (or is done). */
   const step = async (): Promise<boolean> => {
     switch (parser.state) {
       case 'preamble': {
         const at = buffer.indexOf(delimiter);
         if (at < 0) {
-          buffer = buffer.subarray(Math.max(0, buffer.length - delimiter.length));
+          // Keep only a tail that could be the start of a delimiter split across chunks.
+          buffer = buffer.subarray(Math.max(0, buffer.length - (delimiter.length - 1)));
           return false;
         }
         buffer = buffer.subarray(at + delimiter.length);
@@ -99,22 +117,26 @@ export async function readMultipart(
           parser.state = 'done';
           return false;
         }
-        const eol = buffer.indexOf('\r\n');
-        if (eol < 0) return false;
+        const eol = buffer.indexOf(CRLF);
+        if (eol < 0) {
+          if (buffer.length > MAX_BOUNDARY_LINE_BYTES) malformed('a boundary is not followed by a line break');
+          return false;
+        }
         // Transport padding (spaces or tabs) may follow a boundary.
-        if (buffer.subarray(0, eol).toString('latin1').trim() !== '') malformed('bad boundary line');
+        if (!/^[ \t]*$/.test(buffer.subarray(0, eol).toString('latin1'))) malformed('bad boundary line');
         buffer = buffer.subarray(eol + 2);
         parser.state = 'headers';
         return true;
       }
       case 'headers': {
-        const end = buffer.indexOf('\r\n\r\n');
+        const end = buffer.indexOf(HEADERS_END);
         if (end < 0) {
           if (buffer.length > MAX_HEADER_BYTES) malformed('part headers are too long');
           return false;
         }
+        if (end > MAX_HEADER_BYTES) malformed('part headers are too long');
         const part = parsePartHeaders(buffer.subarray(0, end).toString('utf8'));
-        buffer = buffer.subarray(end + 4);
+        buffer = buffer.subarray(end + HEADERS_END.length);
         if (part.filename !== undefined) sink = handlers.file(part);
         else field = { name: part.name, chunks: [], size: 0 };
         parser.state = 'body';
@@ -143,10 +165,13 @@ export async function readMultipart(
   };
 
   for await (const chunk of source) {
-    buffer = buffer.length === 0 ? Buffer.from(chunk) : Buffer.concat([buffer, Buffer.from(chunk)]);
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    // What is held over is bounded (see above), so this copy costs O(chunk).
+    buffer = buffer.length === 0 ? bytes : Buffer.concat([buffer, bytes]);
     while (await step()) {
       // keep stepping while a state completes
     }
+    if (parser.state === 'done') return;
   }
-  if (parser.state !== 'done') malformed('the body ended before the closing boundary');
+  malformed('the body ended before the closing boundary');
 }

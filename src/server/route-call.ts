@@ -56,7 +56,7 @@ function isClientAbort(error: unknown): boolean {
  * so, and anything else as the API's 500; the last two are logged with the request id.
  * Returns the outcome to count (`"client-gone"` or the status).
  */
-export function answerFailure(caught: unknown, res: ServerResponse, exchange: Exchange, log: LogLine): string {
+export function answerFailure(caught: unknown, req: IncomingMessage, res: ServerResponse, exchange: Exchange, log: LogLine): string {
   // A client that went away mid-request is not a server fault: nothing to answer.
   if (res.destroyed && (caught instanceof ApiError || isClientAbort(caught))) {
     exchange.outcome = 'client-gone';
@@ -74,7 +74,8 @@ export function answerFailure(caught: unknown, res: ServerResponse, exchange: Ex
     // Part of an answer (a stream) is out: all the client can learn is that it broke off.
     res.destroy();
   } else {
-    if (error.status === 413) res.setHeader('connection', 'close');
+    // A body left unread (413, a malformed upload) is not waited for: the connection closes.
+    if (!req.complete) res.setHeader('connection', 'close');
     sendError(res, error);
   }
   return String(error.status);

@@ -17,18 +17,19 @@
  * line, from a crash mid-write, is dropped) and compacted: the live records are written
  * to a temp file, fsynced and renamed over the journal. It is compacted again once the
  * bytes appended since exceed both 16 MiB and the last snapshot's size, and on close.
- * File contents live beside it in `<dataFile>.blobs/`, one file per blob (see BlobStore).
+ * File contents live beside it in `<dataFile>.blobs/`, one file per blob (see BlobStore);
+ * without a data file, in a temporary folder removed on close.
  * `<dataFile>.lock` holds the owner's pid: a second server on the same file is refused,
  * and a lock left by a dead process (kill -9) is taken over.
  */
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { DirectoryBlobStore, MemoryBlobStore, type BlobStore } from './blobs.js';
+import { BlobStore } from './blobs.js';
 import { acquireLock, releaseLock } from './data-lock.js';
 import { isErrnoCode, syncDirectory } from './durable-fs.js';
 
-export type { BlobStore, BlobWriter } from './blobs.js';
+export type { BlobReader, BlobStore, BlobWriter } from './blobs.js';
 
 export interface StoredRecord {
   id: string;
@@ -206,8 +207,8 @@ export class Store {
 
   static async open(options: StoreOptions = {}): Promise<Store> {
     const dataFile = options.dataFile;
-    if (dataFile === undefined) return new Store(options, new MemoryBlobStore());
-    const blobs = new DirectoryBlobStore(`${dataFile}.blobs`);
+    if (dataFile === undefined) return new Store(options, new BlobStore());
+    const blobs = new BlobStore(`${dataFile}.blobs`);
     const store = new Store(options, blobs);
     await mkdir(dirname(dataFile), { recursive: true });
     await acquireLock(dataFile);
@@ -235,7 +236,7 @@ export class Store {
 
   /** Removes blobs that `keep` does not claim (call once the owners are known). */
   async pruneBlobs(keep: (id: string) => boolean): Promise<void> {
-    if (this.blobs instanceof DirectoryBlobStore) await this.blobs.prune(keep);
+    await this.blobs.prune(keep);
   }
 
   /**
@@ -286,6 +287,7 @@ export class Store {
       this.closed = true;
       await this.handle?.close();
       this.handle = undefined;
+      await this.blobs.close();
       if (this.options.dataFile !== undefined) await releaseLock(this.options.dataFile);
     }
   }

@@ -3,6 +3,7 @@
  * No beta header. Contents go to the store's blob store; records to the `files` collection.
  * Deleting a File also detaches it from every assistant.
  */
+import { pipeline } from 'node:stream/promises';
 import type { ServerContext } from '../context.js';
 import { ApiError, invalidRequest, notFound } from '../errors.js';
 import { checkContentLength, payloadTooLarge } from '../http.js';
@@ -61,7 +62,8 @@ export function registerFileRoutes(router: Router, ctx: ServerContext): void {
       let purpose: string | undefined;
       let received = 0;
       const source = async function* (): AsyncGenerator<Buffer> {
-        for await (const chunk of req.req) {
+        // Stopping early (the closing boundary, an error) must leave the socket open for the answer.
+        for await (const chunk of req.req.iterator({ destroyOnReturn: false })) {
           received += (chunk as Buffer).length;
           if (received > limit) throw payloadTooLarge(limit);
           yield chunk as Buffer;
@@ -82,6 +84,8 @@ export function registerFileRoutes(router: Router, ctx: ServerContext): void {
             else throw invalidRequest(`Unrecognized request argument supplied: ${name}`, name, 'unknown_parameter');
           },
         });
+        // Whatever follows the closing boundary is not read: the connection closes after the answer.
+        if (!req.req.complete) req.res.setHeader('connection', 'close');
         if (!writer) missingParameter('file');
         if (purpose === undefined) missingParameter('purpose');
         const checkedPurpose = checkEnum(purpose, 'purpose', UPLOAD_PURPOSES);
@@ -145,14 +149,16 @@ export function registerFileRoutes(router: Router, ctx: ServerContext): void {
     '/v1/files/:file_id/content',
     async (req) => {
       const file = requireFile(req.params.file_id);
-      const content = await ctx.store.blobs.read(file.id);
+      const content = await ctx.store.blobs.open(file.id);
       if (!content) throw new ApiError(500, `The content of file '${file.id}' is missing.`, { type: 'server_error' });
       req.res.writeHead(200, {
         'content-type': 'application/octet-stream',
-        'content-length': String(content.length),
+        'content-length': String(content.size),
         'content-disposition': `attachment; filename="${encodeURIComponent(file.filename)}"`,
       });
-      req.res.end(content);
+      // Streamed at the client's pace, never read whole; not awaited, so a slow client
+      // does not hold up the server's close (which then cuts the download off).
+      pipeline(content.stream, req.res).catch(() => undefined);
       return RESPONDED;
     },
     { beta: false },
