@@ -3,7 +3,7 @@
  * parsing JSON (400 with the real API's message), and writing JSON or an ApiError.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError } from './errors.js';
+import { ApiError, invalidRequest } from './errors.js';
 
 /** The real API's answer to a body that is not JSON. */
 export const INVALID_JSON_MESSAGE =
@@ -35,14 +35,44 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   return Buffer.concat(chunks);
 }
 
+/**
+ * How deep objects and arrays may nest in a request body. Real bodies stay far below (a
+ * function's `parameters` schema 40 levels deep is about 85); the bound keeps every
+ * recursive walk of stored data (freezing, cloning, JSON) well inside the stack.
+ */
+export const MAX_BODY_DEPTH = 100;
+
 /** Parses a JSON body; an empty body is undefined. */
 export function parseJsonBody(raw: Buffer): unknown {
   const text = raw.toString('utf8');
   if (text.trim() === '') return undefined;
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch {
     throw new ApiError(400, INVALID_JSON_MESSAGE);
+  }
+  checkDepth(body);
+  return body;
+}
+
+/** 400 naming the top-level field under which `value` nests deeper than MAX_BODY_DEPTH (without recursing). */
+function checkDepth(value: unknown): void {
+  const stack: Array<{ value: unknown; depth: number; field: string | null }> = [{ value, depth: 1, field: null }];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    if (next.depth > MAX_BODY_DEPTH) {
+      const where = next.field === null ? 'request body' : `'${next.field}'`;
+      throw invalidRequest(
+        `Invalid ${where}: nested too deeply. Expected at most ${MAX_BODY_DEPTH} levels of objects and arrays in a request body.`,
+        next.field,
+        'invalid_value',
+      );
+    }
+    const topLevel = next.depth === 1 && !Array.isArray(next.value);
+    for (const [key, child] of Object.entries(next.value)) {
+      stack.push({ value: child, depth: next.depth + 1, field: topLevel ? key : next.field });
+    }
   }
 }
 

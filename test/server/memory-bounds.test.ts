@@ -57,3 +57,33 @@ test('concurrent downloads of a large file are streamed, not read whole', async 
   expect(bytes.length).toBe(size);
   expect(bytes.every((byte) => byte === 0x62)).toBe(true);
 });
+
+test('a body nested deeper than any real one is a 400 in the API shape, at any depth', async () => {
+  const headers = { ...server.headers };
+  let schema: Record<string, unknown> = { type: 'string' };
+  for (let i = 0; i < 2_000; i++) schema = { type: 'object', properties: { a: schema }, required: ['a'] };
+  const tool = { type: 'function', function: { name: 'deep', parameters: schema } };
+  const deepTools = await fetch(`${server.url}/assistants`, { method: 'POST', headers, body: JSON.stringify({ model: 'm', tools: [tool] }) });
+  expect(deepTools.status).toBe(400);
+  expect(await deepTools.json()).toEqual({
+    error: {
+      message: "Invalid 'tools': nested too deeply. Expected at most 100 levels of objects and arrays in a request body.",
+      type: 'invalid_request_error',
+      param: 'tools',
+      code: 'invalid_value',
+    },
+  });
+  const deepArray = await fetch(`${server.url}/threads`, { method: 'POST', headers, body: `${'['.repeat(100_000)}${']'.repeat(100_000)}` });
+  expect(deepArray.status).toBe(400);
+  expect(await deepArray.json()).toMatchObject({ error: { type: 'invalid_request_error', param: null } });
+
+  // A schema as deep as real ones get is fine.
+  let real: Record<string, unknown> = { type: 'string' };
+  for (let i = 0; i < 20; i++) real = { type: 'object', properties: { a: real } };
+  const ok = await fetch(`${server.url}/assistants`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ model: 'm', tools: [{ type: 'function', function: { name: 'ok', parameters: real } }] }),
+  });
+  expect(ok.status).toBe(200);
+});
