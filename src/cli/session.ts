@@ -3,11 +3,13 @@
  * in-process server persisted beside the manifest), a configured client, the desired
  * state from the manifest, and the state backend for the environment.
  */
+import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { AssistantsApi, baseUrlProblem, createConfiguration, DEFAULT_BASE_URL, FilesApi, NOT_A_URL } from '../api/index.js';
 import { UserError } from '../errors.js';
 import { formatDiagnostic, loadManifest } from '../manifest/index.js';
 import type { DesiredState } from '../manifest/types.js';
+import { PRIVATE_DIR_MODE } from '../state/atomic-file.js';
 import { LocalStateBackend } from '../state/local-backend.js';
 import { resolveStatePath } from '../state/resolve-path.js';
 import type { StateFile } from '../state/types.js';
@@ -29,7 +31,11 @@ export async function openSession(options: CommonOptions, io: CliIo): Promise<Ap
   const timeoutMs = parseDuration(options.requestTimeout, '--request-timeout', { positive: true });
   const requested = options.endpoint ?? io.env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL;
   if (requested === 'local') {
-    const dataFile = join(manifestFolder(options, io), '.assistants', 'local', 'api-data.jsonl');
+    const localFolder = join(manifestFolder(options, io), '.assistants', 'local');
+    const dataFile = join(localFolder, 'api-data.jsonl');
+    // The server's data (instructions, uploads) is its owner's only, even where an older version made it 0755.
+    await mkdir(localFolder, { recursive: true, mode: PRIVATE_DIR_MODE });
+    await chmod(localFolder, PRIVATE_DIR_MODE);
     // Loaded only here: commands against a remote endpoint never need the server's code.
     const { startServer } = await import('../server/index.js');
     // Under --debug the server's requests are logged too, one line each (never a key or a body).

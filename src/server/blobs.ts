@@ -6,10 +6,10 @@
  * a temp file, fsynced and renamed on commit.
  */
 import type { ReadStream } from 'node:fs';
-import { mkdir, mkdtemp, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isErrnoCode, syncDirectory } from './durable-fs.js';
+import { isErrnoCode, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, syncDirectory } from './durable-fs.js';
 
 export interface BlobWriter {
   write(chunk: Buffer): Promise<void>;
@@ -24,6 +24,15 @@ export interface BlobReader {
   stream: ReadStream;
 }
 
+/** The names blobs get: a File id (`file-` + alphanumerics), and `.tmp` while being written. */
+const BLOB_NAME = /^(file-[A-Za-z0-9]{1,64})(\.tmp)?$/;
+
+async function privateFolder(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  await chmod(dir, PRIVATE_DIR_MODE);
+  return dir;
+}
+
 export class BlobStore {
   private folder: Promise<string> | undefined;
 
@@ -35,13 +44,14 @@ export class BlobStore {
     return this.dir !== undefined;
   }
 
+  /** The folder, made on first use: private (0700), even one an older version left open. */
   private location(): Promise<string> {
-    this.folder ??= (
-      this.dir === undefined ? mkdtemp(join(tmpdir(), 'assistants-serve-')) : mkdir(this.dir, { recursive: true }).then(() => this.dir as string)
-    ).catch((error: unknown) => {
-      this.folder = undefined;
-      throw error;
-    });
+    this.folder ??= (this.dir === undefined ? mkdtemp(join(tmpdir(), 'assistants-serve-')) : privateFolder(this.dir)).catch(
+      (error: unknown) => {
+        this.folder = undefined;
+        throw error;
+      },
+    );
     return this.folder;
   }
 
@@ -54,7 +64,7 @@ export class BlobStore {
   create(id: string): BlobWriter {
     let handle: Promise<FileHandle> | undefined;
     let size = 0;
-    const file = (): Promise<FileHandle> => (handle ??= this.path(id).then((path) => open(`${path}.tmp`, 'w')));
+    const file = (): Promise<FileHandle> => (handle ??= this.path(id).then((path) => open(`${path}.tmp`, 'w', PRIVATE_FILE_MODE)));
     return {
       write: async (chunk) => {
         const fh = await file();
@@ -109,19 +119,24 @@ export class BlobStore {
     if (folder !== undefined) await rm(folder, { recursive: true, force: true });
   }
 
-  /** Removes blobs no record refers to (left by a crash between a blob and its record). */
+  /**
+   * Removes blobs no record refers to (left by a crash between a blob and its record).
+   * Only names the server makes are touched: a stray file or folder is left alone.
+   */
   async prune(keep: (id: string) => boolean): Promise<void> {
     if (this.dir === undefined) return;
     let names: string[];
     try {
-      names = await readdir(this.dir);
+      names = await readdir(await this.location());
     } catch (error) {
       if (isErrnoCode(error, 'ENOENT')) return;
       throw error;
     }
     for (const name of names) {
-      const id = decodeURIComponent(name);
-      if (name.endsWith('.tmp') || !keep(id)) await rm(join(this.dir, name), { force: true });
+      const ours = BLOB_NAME.exec(name);
+      if (!ours || (ours[2] === undefined && keep(ours[1] as string))) continue;
+      // A folder that happens to carry such a name is not ours either.
+      await rm(join(this.dir, name)).catch(() => undefined);
     }
   }
 

@@ -3,7 +3,7 @@
  * live process is refused; one left by a dead process (kill -9) is taken over.
  */
 import { open, readFile, rm } from 'node:fs/promises';
-import { isErrnoCode } from './durable-fs.js';
+import { isErrnoCode, PRIVATE_FILE_MODE } from './durable-fs.js';
 
 /** Data files locked by stores of this process (the lock file's pid cannot tell them apart). */
 const lockedHere = new Set<string>();
@@ -22,7 +22,7 @@ export async function acquireLock(dataFile: string): Promise<void> {
   if (lockedHere.has(lockFile)) throw new Error(`${dataFile} is already in use by another server in this process`);
   for (;;) {
     try {
-      const fh = await open(lockFile, 'wx');
+      const fh = await open(lockFile, 'wx', PRIVATE_FILE_MODE);
       await fh.writeFile(`${process.pid}\n`);
       await fh.close();
       lockedHere.add(lockFile);

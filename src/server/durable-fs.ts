@@ -1,5 +1,10 @@
-/** Filesystem helpers for durable writes: errno checks and fsync of a directory entry. */
+/** Filesystem helpers for durable, private writes: modes, errno checks, fsync of a directory entry. */
 import { open } from 'node:fs/promises';
+
+/** Files that hold data (the journal, uploads, the lock) are readable by their owner only... */
+export const PRIVATE_FILE_MODE = 0o600;
+/** ...in folders only their owner can list. */
+export const PRIVATE_DIR_MODE = 0o700;
 
 export function isErrnoCode(error: unknown, code: string): boolean {
   return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
@@ -14,4 +19,3 @@ export async function syncDirectory(dir: string): Promise<void> {
     await fh.close();
   }
 }
-

@@ -30,7 +30,7 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const opts = resolveOptions(options);
-  const store = await Store.open({ dataFile: opts.dataFile, log: opts.log });
+  const store = await Store.open({ dataFile: opts.dataFile, log: opts.log, repair: opts.repair });
   try {
     return await serve(opts, store);
   } catch (error) {

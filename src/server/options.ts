@@ -32,6 +32,8 @@ export interface ServerOptions {
   runExpiresAfterSeconds?: number;
   /** Serve /_admin/stats and /_admin/reset (default true). */
   admin?: boolean;
+  /** Drop corrupt journal lines instead of refusing to start, after a backup (needs dataFile). */
+  repair?: boolean;
   /** Log one line per request: method, path, status, time, request id (never a key or a body). */
   logRequests?: boolean;
   /** Where log lines go (requests, failures); default: stderr. */
@@ -53,6 +55,7 @@ export interface ResolvedServerOptions {
   runStepMs: number;
   runExpiresAfterSeconds: number;
   admin: boolean;
+  repair: boolean;
   logRequests: boolean;
   log: (line: string) => void;
 }
@@ -76,6 +79,7 @@ export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
     runStepMs: options.runStepMs ?? 25,
     runExpiresAfterSeconds: options.runExpiresAfterSeconds ?? 600,
     admin: options.admin ?? true,
+    repair: options.repair ?? false,
     logRequests: options.logRequests ?? false,
     log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
   };
@@ -88,6 +92,7 @@ export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
   check(resolved.maxBodyBytes > 0 && resolved.maxUploadBytes > 0, 'body limits must be > 0');
   check(resolved.apiKey === undefined || resolved.apiKey !== '', 'apiKey must not be empty');
   check(resolved.runStepMs >= 0, 'runStepMs must be >= 0');
+  check(!resolved.repair || resolved.dataFile !== undefined, 'repair needs a dataFile');
   check(Number.isInteger(resolved.runExpiresAfterSeconds) && resolved.runExpiresAfterSeconds > 0, 'runExpiresAfterSeconds must be a positive integer');
   return resolved;
 }

@@ -13,8 +13,10 @@
  * await `flush()` itself before streaming an event that reports the change.
  *
  * Persistence (with `dataFile`): an append-only JSON-lines journal, one fdatasync per
- * flush (concurrent requests share it). On open the journal is replayed (a torn last
- * line, from a crash mid-write, is dropped) and compacted: the live records are written
+ * flush (concurrent requests share it); a failed append is cut off again and every change
+ * not yet durable is undone in memory (PersistenceError). On open the journal is replayed
+ * (journal.ts: a torn last line is dropped; corrupt lines refused, or skipped with
+ * `repair`, after a backup) and compacted: the live records are written
  * to a temp file, fsynced and renamed over the journal. It is compacted again once the
  * bytes appended since exceed both 16 MiB and the last snapshot's size, and on close.
  * File contents live beside it in `<dataFile>.blobs/`, one file per blob (see BlobStore);
@@ -24,22 +26,14 @@
  */
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { createInterface } from 'node:readline';
 import { BlobStore } from './blobs.js';
 import { acquireLock, releaseLock } from './data-lock.js';
-import { isErrnoCode, syncDirectory } from './durable-fs.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, syncDirectory } from './durable-fs.js';
+import { backUpJournal } from './journal-backup.js';
+import { JOURNAL_HEADER, readJournal, type JournalEntry, type StoredRecord } from './journal.js';
 
 export type { BlobReader, BlobStore, BlobWriter } from './blobs.js';
-
-export interface StoredRecord {
-  id: string;
-}
-
-type JournalEntry =
-  | { op: 'put'; c: string; v: StoredRecord }
-  | { op: 'del'; c: string; id: string };
-
-const JOURNAL_HEADER = { format: 'assistants-serve-journal', version: 1 } as const;
+export type { StoredRecord } from './journal.js';
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -167,8 +161,13 @@ export interface StoreOptions {
    * exceed the size of that snapshot (so compaction costs O(1) per write). Default 16 MiB.
    */
   compactAfterBytes?: number;
-  /** Where a failure of a background write is reported (default: stderr). */
+  /** Where a failure of a background write, and a repair, is reported (default: stderr). */
   log?: (line: string) => void;
+  /**
+   * Start even if the journal has corrupt lines: they are dropped, after the journal and
+   * the uploads are backed up beside it (see journal-backup.ts).
+   */
+  repair?: boolean;
 }
 
 /**
@@ -210,7 +209,7 @@ export class Store {
     if (dataFile === undefined) return new Store(options, new BlobStore());
     const blobs = new BlobStore(`${dataFile}.blobs`);
     const store = new Store(options, blobs);
-    await mkdir(dirname(dataFile), { recursive: true });
+    await mkdir(dirname(dataFile), { recursive: true, mode: PRIVATE_DIR_MODE });
     await acquireLock(dataFile);
     try {
       await store.replay(dataFile);
@@ -301,9 +300,7 @@ export class Store {
       setImmediate(() => {
         this.flushScheduled = false;
         this.flush().catch((error: unknown) => {
-          const line = `assistants serve: ${error instanceof Error ? error.message : String(error)}`;
-          if (this.options.log) this.options.log(line);
-          else process.stderr.write(`${line}\n`);
+          this.log(`assistants serve: ${error instanceof Error ? error.message : String(error)}`);
         });
       });
     }
@@ -366,61 +363,26 @@ export class Store {
     return error;
   }
 
+  /** Loads the journal; with `repair`, backs it up and skips its corrupt lines. */
   private async replay(dataFile: string): Promise<void> {
-    let input: FileHandle;
-    try {
-      input = await open(dataFile, 'r');
-    } catch (error) {
-      if (isErrnoCode(error, 'ENOENT')) return;
-      throw error;
-    }
-    // Line by line, so a journal larger than the biggest string V8 allows still loads.
-    const lines = createInterface({ input: input.createReadStream({ encoding: 'utf8' }), crlfDelay: Infinity });
-    // Each line is applied once the next one is seen: only the very last line may be
-    // torn (a crash mid-append) and is then dropped; a bad line before it is corruption.
-    let held: { text: string; number: number } | undefined;
-    let number = 0;
-    const applyLine = (line: { text: string; number: number }, last: boolean): void => {
-      let entry: unknown;
-      try {
-        entry = JSON.parse(line.text);
-      } catch {
-        if (last) return;
-        throw new Error(`${dataFile}:${line.number}: corrupt journal line; restore a backup or delete the file`);
-      }
-      this.apply(entry, `${dataFile}:${line.number}`);
+    const load = (entry: JournalEntry): void => {
+      if (entry.op === 'put') this.collection(entry.c).load(entry.v);
+      else this.collection(entry.c).unload(entry.id);
     };
-    try {
-      for await (const text of lines) {
-        number++;
-        if (text.trim() === '') continue;
-        if (held) applyLine(held, false);
-        held = { text, number };
-      }
-      if (held) applyLine(held, true);
-    } finally {
-      lines.close();
-      await input.close();
-    }
+    const repair = this.options.repair === true;
+    const skipped = await readJournal(dataFile, load, { repair });
+    if (!repair || skipped === undefined) return;
+    if (skipped.length === 0) return this.log(`assistants serve: ${dataFile} needs no repair`);
+    const backup = await backUpJournal(dataFile, `${dataFile}.blobs`);
+    const count = skipped.length === 1 ? '1 corrupt line' : `${skipped.length} corrupt lines`;
+    this.log(
+      `assistants serve: repaired ${dataFile}: dropped ${count} (${skipped.join(', ')}); the original journal and uploads are kept in ${backup}`,
+    );
   }
 
-  private apply(entry: unknown, where: string): void {
-    if (typeof entry !== 'object' || entry === null) throw new Error(`${where}: not a journal entry`);
-    const e = entry as Record<string, unknown>;
-    if (e.format === JOURNAL_HEADER.format) {
-      if (e.version !== JOURNAL_HEADER.version) {
-        throw new Error(`${where}: journal version ${String(e.version)} is not supported by this version`);
-      }
-      return;
-    }
-    const name = typeof e.c === 'string' ? e.c : undefined;
-    if (e.op === 'put' && name && typeof e.v === 'object' && e.v !== null && typeof (e.v as StoredRecord).id === 'string') {
-      this.collection(name).load(e.v as StoredRecord);
-    } else if (e.op === 'del' && name && typeof e.id === 'string') {
-      this.collection(name).unload(e.id);
-    } else {
-      throw new Error(`${where}: not a journal entry`);
-    }
+  private log(line: string): void {
+    if (this.options.log) this.options.log(line);
+    else process.stderr.write(`${line}\n`);
   }
 
   /** Rewrites the journal as a snapshot of the live records: temp file, fsync, rename. */
@@ -428,9 +390,11 @@ export class Store {
     const dataFile = this.options.dataFile;
     if (dataFile === undefined || this.closed) return;
     const temp = `${dataFile}.tmp`;
-    const out = await open(temp, 'w');
+    const out = await open(temp, 'w', PRIVATE_FILE_MODE);
     let written = 0;
     try {
+      // A temp file left by a crash keeps its old mode when reopened.
+      await out.chmod(PRIVATE_FILE_MODE);
       let batch = `${JSON.stringify(JOURNAL_HEADER)}\n`;
       // Written in batches so a large store never becomes one giant string.
       for (const collection of this.collections.values()) {

@@ -1,7 +1,9 @@
 /**
- * The in-process server of `--endpoint local`, as the built CLI runs it.
+ * The in-process server of `--endpoint local`, as the built CLI runs it: its request log
+ * under --debug and the privacy of the data it keeps beside the manifest.
  */
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { makeProject, runCli } from './cli.js';
 
@@ -23,6 +25,11 @@ it('--debug logs each request of the local server on one line, without the key o
     expect(logged.some((line) => line.includes('GET /v1/assistants 200'))).toBe(true);
     expect(debug.stderr).not.toContain('sk-local-secret');
     expect(debug.stderr).not.toContain('INSTRUCTION-TEXT');
+
+    // What the local server keeps is readable by its owner only.
+    const local = join(dir, '.assistants', 'local');
+    expect((await stat(local)).mode & 0o777).toBe(0o700);
+    expect((await stat(join(local, 'api-data.jsonl'))).mode & 0o777).toBe(0o600);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -104,6 +104,7 @@ test('flags become options; bad values are usage errors naming the flag', () => 
     [{ faultRate: '1.5' }, '--fault-rate'],
     [{ faultSeed: '1.5' }, '--fault-seed'],
     [{ apiKey: '' }, '--api-key'],
+    [{ repair: true }, '--repair'],
   ] as const) {
     const call = (): unknown => serveOptions(Object.assign({ port: '0', host: '127.0.0.1' }, flags));
     expect(call).toThrow(UserError);
@@ -159,4 +160,20 @@ test('serve --no-admin answers /_admin with 404', async () => {
     const reply = await fetch(url.replace(/\/v1$/, '/_admin/stats'));
     expect(reply.status).toBe(404);
   });
+});
+
+test('serve --data F --repair starts past corrupt lines and says what it dropped and kept', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'serve-cmd-'));
+  const dataFile = join(dir, 'data.jsonl');
+  try {
+    const holder = await startServer({ dataFile });
+    await holder.close();
+    await appendFile(dataFile, 'not json\n');
+    const io = await withServe(['--data', dataFile, '--repair'], async (url) => {
+      expect((await fetch(`${url}/assistants`, { headers: { authorization: 'Bearer k', 'openai-beta': 'assistants=v1' } })).status).toBe(200);
+    });
+    expect(io.err()).toMatch(new RegExp(`^assistants serve: repaired ${dataFile}: dropped 1 corrupt line \\(2\\); the original journal and uploads are kept in ${dataFile}\\.backup-\\d{8}T\\d{6}Z\n$`));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -16,6 +16,7 @@ interface ServeFlags {
   logRequests?: boolean;
   /** false with --no-admin. */
   admin?: boolean;
+  repair?: boolean;
 }
 
 function parseNumber(flag: string, value: string, check: (n: number) => boolean, rule: string): number {
@@ -51,6 +52,10 @@ export function serveOptions(flags: ServeFlags): ServerOptions {
   }
   if (flags.logRequests) options.logRequests = true;
   if (flags.admin === false) options.admin = false;
+  if (flags.repair) {
+    if (flags.data === undefined) throw new UserError('USAGE', '--repair needs --data FILE: the journal to repair.');
+    options.repair = true;
+  }
   return options;
 }
 
@@ -81,6 +86,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--rate-limit <rps>', 'allow this many requests per second, then answer 429')
     .option('--fault-rate <p>', 'inject faults (500/502/503, dropped connections, stalls) into this share of requests')
     .option('--fault-seed <s>', 'seed for the fault sequence')
+    .option('--repair', 'drop corrupt lines of the --data journal instead of refusing to start (a backup is kept)')
     .option('--no-admin', 'do not serve /_admin/stats and /_admin/reset')
     .option('--log-requests', 'print one line per request on stderr: method, path, status, time, request id')
     .action(async (flags: ServeFlags) => {
