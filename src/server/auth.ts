@@ -39,9 +39,21 @@ export function authenticate(req: IncomingMessage, expected: string | undefined)
   }
 }
 
-/** Throws 400 `invalid_beta` unless `OpenAI-Beta` lists `assistants=v1`. */
+/**
+ * Throws 400 `invalid_beta` unless `OpenAI-Beta` lists `assistants=v1`: with the hosted
+ * API's message when the header is missing, and naming the value received otherwise (a v2
+ * client sends `assistants=v2` and should learn that, not that the header is missing).
+ */
 export function requireBeta(req: IncomingMessage): void {
   const raw = req.headers['openai-beta'];
-  const values = (Array.isArray(raw) ? raw.join(',') : (raw ?? '')).split(',').map((v) => v.trim());
-  if (!values.includes('assistants=v1')) throw new ApiError(400, BETA_MESSAGE, { code: 'invalid_beta' });
+  const header = Array.isArray(raw) ? raw.join(', ') : (raw ?? '');
+  const values = header.split(',').map((v) => v.trim());
+  if (values.includes('assistants=v1')) return;
+  if (header.trim() === '') throw new ApiError(400, BETA_MESSAGE, { code: 'invalid_beta' });
+  const shown = header.length > 200 ? `${header.slice(0, 200)}…` : header;
+  throw new ApiError(
+    400,
+    `The 'OpenAI-Beta' header is '${shown}', but it must include 'assistants=v1': this server answers the Assistants API v1 only.`,
+    { code: 'invalid_beta' },
+  );
 }

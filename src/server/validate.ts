@@ -189,6 +189,8 @@ export const METADATA_LIMITS = { maxKeys: 16, maxKeyLength: 64, maxValueLength: 
 
 /**
  * Metadata: at most 16 keys of at most 64 characters, string values of at most 512.
+ * Boolean and number values are stored as their strings (`false` -> "false", `3` -> "3"),
+ * as the hosted API did: clients written against it send them.
  * Returns undefined when absent and null when explicitly null.
  */
 export function checkMetadata(value: unknown, param = 'metadata'): Metadata | null | undefined {
@@ -212,7 +214,9 @@ export function checkMetadata(value: unknown, param = 'metadata'): Metadata | nu
         'string_above_max_length',
       );
     }
-    entries.push([key, checkString(obj[key], `${param}.${key}`, { maxLength: METADATA_LIMITS.maxValueLength })]);
+    const raw = obj[key];
+    const value = typeof raw === 'boolean' || (typeof raw === 'number' && Number.isFinite(raw)) ? String(raw) : raw;
+    entries.push([key, checkString(value, `${param}.${key}`, { maxLength: METADATA_LIMITS.maxValueLength })]);
   }
   // fromEntries defines own properties, so even a key named `__proto__` stays a key.
   return Object.fromEntries(entries);

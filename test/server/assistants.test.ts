@@ -317,7 +317,7 @@ describe('validation', () => {
     [{ model: 'm', file_ids: [1] }, 'file_ids[0]'],
     [{ model: 'm', metadata: [] }, 'metadata'],
     [{ model: 'm', metadata: 'x' }, 'metadata'],
-    [{ model: 'm', metadata: { k: 1 } }, 'metadata.k'],
+    [{ model: 'm', metadata: { k: { n: 1 } } }, 'metadata.k'],
     [{ model: 'm', temperature: 1 }, 'temperature'],
   ])('rejects %j with param %s', async (body, param) => {
     expect(errorOf(await call(server, 'POST', '/assistants', body))).toMatchObject({ status: 400, param });

@@ -134,7 +134,9 @@ function parseTruncation(value: unknown): TruncationStrategy | null {
   const lastMessages = present(body, 'last_messages')
     ? checkInteger(body['last_messages'], 'truncation_strategy.last_messages', { min: 1 })
     : null;
-  if (type === 'last_messages' && lastMessages === null) missingParameter('truncation_strategy.last_messages');
+  // `last_messages: null` is allowed by the spec and the SDK's types for either type; with
+  // `last_messages` it cuts nothing (the run sees what `auto` would).
+  if (type === 'last_messages' && body['last_messages'] === undefined) missingParameter('truncation_strategy.last_messages');
   return { type, last_messages: lastMessages };
 }
 
