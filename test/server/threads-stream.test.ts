@@ -174,3 +174,30 @@ describe('stream: true', () => {
     }
   });
 });
+
+describe('a stream whose run can no longer go on', () => {
+  it('ends with an error event when the thread is deleted, or the server reset, mid-stream', async () => {
+    const slow = await startTestServer({ runStepMs: 60_000 });
+    try {
+      for (const interrupt of ['delete', 'reset'] as const) {
+        const assistantId = await weatherAssistant(slow);
+        const threadId = await threadWith(slow, 'Hello.');
+        const streamed = postStream(slow, `/threads/${threadId}/runs`, { assistant_id: assistantId });
+        // The run is queued for a minute: interrupt it meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        if (interrupt === 'delete') expect((await call(slow, 'DELETE', `/threads/${threadId}`)).status).toBe(200);
+        else expect((await fetch(`${slow.origin}/_admin/reset`, { method: 'POST' })).status).toBe(200);
+        const { events } = await streamed;
+        expect(events.map((e) => e.event)).toEqual(['thread.run.created', 'thread.run.queued', 'error']);
+        expect(JSON.parse(events[2]?.data ?? '{}')).toEqual({
+          message: interrupt === 'delete' ? `The thread ${threadId} was deleted while its run was streaming.` : 'The server was reset while this run was streaming.',
+          type: 'invalid_request_error',
+          param: null,
+          code: null,
+        });
+      }
+    } finally {
+      await slow.close();
+    }
+  });
+});

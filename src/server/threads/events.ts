@@ -44,11 +44,20 @@ export type AssistantStreamEvent =
   | { event: RunStepEventName; data: RunStepObject }
   | { event: 'thread.run.step.delta'; data: RunStepDeltaObject }
   | { event: MessageEventName; data: MessageObject }
-  | { event: 'thread.message.delta'; data: MessageDeltaObject };
+  | { event: 'thread.message.delta'; data: MessageDeltaObject }
+  | { event: 'error'; data: StreamError };
 
-/** An event with the thread it happened on. */
+/** The `data` of an `error` event: the spec's `Error` object. */
+export interface StreamError {
+  message: string;
+  type: string;
+  param: string | null;
+  code: string | null;
+}
+
+/** An event with the thread it happened on (null: every thread). */
 export interface PublishedEvent {
-  threadId: string;
+  threadId: string | null;
   event: AssistantStreamEvent;
 }
 
@@ -59,6 +68,15 @@ export class RunEventBus {
 
   publish(threadId: string, event: AssistantStreamEvent): void {
     for (const listener of [...this.#listeners]) listener({ threadId, event });
+  }
+
+  /**
+   * Ends the streams of `threadId` (null: of every thread) with an `error` event: their
+   * runs will publish nothing more (the thread was deleted, the server reset).
+   */
+  interrupt(threadId: string | null, message: string): void {
+    const data: StreamError = { message, type: 'invalid_request_error', param: null, code: null };
+    for (const listener of [...this.#listeners]) listener({ threadId, event: { event: 'error', data } });
   }
 
   /** Returns the function that unsubscribes. */
@@ -80,5 +98,6 @@ const STREAM_ENDING_EVENTS: ReadonlySet<string> = new Set([
 ]);
 
 export function endsStream(event: AssistantStreamEvent, runId: string): boolean {
-  return STREAM_ENDING_EVENTS.has(event.event) && event.data.id === runId;
+  if (event.event === 'error') return true;
+  return STREAM_ENDING_EVENTS.has(event.event) && 'id' in event.data && event.data.id === runId;
 }

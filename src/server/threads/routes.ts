@@ -30,7 +30,10 @@ export function registerThreadRoutes(router: Router, ctx: ServerContext): void {
   const services = { ctx, data, engine, bus };
   registerThreadAndMessageRoutes(router, services);
   registerRunRoutes(router, services);
-  ctx.onReset(() => engine.stop());
+  ctx.onReset(() => {
+    engine.stop();
+    bus.interrupt(null, 'The server was reset while this run was streaming.');
+  });
   ctx.onClose(() => engine.stop());
   ctx.store.onRollback(() => engine.resync());
   engine.resume();

@@ -1,9 +1,10 @@
 /**
  * Server-sent events for `stream: true`: `event: <name>\ndata: <json>\n\n` for every event
  * of the run, in the order the engine published them, until the run ends or waits for
- * tool outputs; then `event: done\ndata: [DONE]\n\n`. Each event is written only after the
- * store has made the change it reports durable. A client that goes away just stops
- * receiving: the run carries on.
+ * tool outputs; then `event: done\ndata: [DONE]\n\n`. If the run can go no further (its
+ * thread deleted, the server reset) the stream ends with an `error` event instead. Each
+ * event is written only after the store has made the change it reports durable. A client
+ * that goes away just stops receiving: the run carries on.
  */
 import type { ServerResponse } from 'node:http';
 import { RESPONDED } from '../router.js';
@@ -68,12 +69,13 @@ export function streamRun(res: ServerResponse, deps: StreamDeps, begin: () => Ru
       });
   };
   const forward = (published: PublishedEvent): void => {
-    if (finished || published.threadId !== run.thread_id) return;
+    if (finished || (published.threadId !== null && published.threadId !== run.thread_id)) return;
+    const ends = endsStream(published.event, run.id);
+    if (ends) finish();
+    // An error ends the stream without `done`: the run did not get to an end of its own.
+    if (published.event.event === 'error') return write(formatEvent(published.event), true);
     write(formatEvent(published.event), false);
-    if (endsStream(published.event, run.id)) {
-      finish();
-      write(DONE_EVENT, true);
-    }
+    if (ends) write(DONE_EVENT, true);
   };
   onEvent = forward;
   for (const published of early) forward(published);

@@ -12,7 +12,7 @@ import { rejectWhileActive, requireMessage, requireThread } from './services.js'
 import { parseCreateThread, parseMessage, parseMetadataUpdate } from './validation.js';
 
 export function registerThreadAndMessageRoutes(router: Router, services: ThreadServices): void {
-  const { ctx, data, engine } = services;
+  const { ctx, data, engine, bus } = services;
 
   router.add('POST', '/v1/threads', (req) => {
     const input = parseCreateThread(ctx, req.body);
@@ -33,6 +33,7 @@ export function registerThreadAndMessageRoutes(router: Router, services: ThreadS
   router.add('DELETE', '/v1/threads/:thread_id', (req) => {
     const thread = requireThread(services, req.params.thread_id);
     engine.forget(data.deleteThread(thread.id));
+    bus.interrupt(thread.id, `The thread ${thread.id} was deleted while its run was streaming.`);
     return { id: thread.id, object: 'thread.deleted', deleted: true };
   });
 
