@@ -73,11 +73,12 @@ export class BlobStore {
       },
       commit: async () => {
         const fh = await file();
-        await fh.sync();
+        // Durable only where it outlives the process: a temporary folder needs no fsync.
+        if (this.persistent) await fh.sync();
         await fh.close();
         const path = await this.path(id);
         await rename(`${path}.tmp`, path);
-        await syncDirectory(await this.location());
+        if (this.persistent) await syncDirectory(await this.location());
         return size;
       },
       abort: async () => {
@@ -112,36 +113,48 @@ export class BlobStore {
     await rm(await this.path(id), { force: true });
   }
 
-  /** Deletes every blob (and, for a temporary folder, the folder). */
+  /**
+   * Deletes every committed blob. Uploads in flight keep their temp files: they learn of
+   * the reset themselves (Store.reset) rather than fail on a vanished file.
+   */
   async clear(): Promise<void> {
-    const folder = this.dir ?? (this.folder ? await this.folder.catch(() => undefined) : undefined);
+    await this.removeWhere((_id, temp) => !temp);
+  }
+
+  /**
+   * Removes blobs no record refers to, and temp files (left by a crash between a blob and
+   * its record). Call at start, before any upload.
+   */
+  async prune(keep: (id: string) => boolean): Promise<void> {
+    // A folder an older version made 0755 becomes private now, not at the next upload.
+    if (this.dir !== undefined) await chmod(this.dir, PRIVATE_DIR_MODE).catch(() => undefined);
+    await this.removeWhere((id, temp) => temp || !keep(id));
+  }
+
+  /** Removes the temporary folder; blobs beside a journal stay. */
+  async close(): Promise<void> {
+    if (this.dir !== undefined || this.folder === undefined) return;
+    const folder = await this.folder.catch(() => undefined);
     this.folder = undefined;
     if (folder !== undefined) await rm(folder, { recursive: true, force: true });
   }
 
-  /**
-   * Removes blobs no record refers to (left by a crash between a blob and its record).
-   * Only names the server makes are touched: a stray file or folder is left alone.
-   */
-  async prune(keep: (id: string) => boolean): Promise<void> {
-    if (this.dir === undefined) return;
+  /** Only names the server makes are touched: a stray file or folder is left alone. */
+  private async removeWhere(remove: (id: string, temp: boolean) => boolean): Promise<void> {
+    const folder = this.dir ?? (this.folder ? await this.folder.catch(() => undefined) : undefined);
+    if (folder === undefined) return;
     let names: string[];
     try {
-      names = await readdir(await this.location());
+      names = await readdir(folder);
     } catch (error) {
       if (isErrnoCode(error, 'ENOENT')) return;
       throw error;
     }
     for (const name of names) {
       const ours = BLOB_NAME.exec(name);
-      if (!ours || (ours[2] === undefined && keep(ours[1] as string))) continue;
+      if (!ours || !remove(ours[1] as string, ours[2] !== undefined)) continue;
       // A folder that happens to carry such a name is not ours either.
-      await rm(join(this.dir, name)).catch(() => undefined);
+      await rm(join(folder, name)).catch(() => undefined);
     }
-  }
-
-  /** Removes a temporary folder; blobs beside a journal stay. */
-  async close(): Promise<void> {
-    if (this.dir === undefined) await this.clear();
   }
 }

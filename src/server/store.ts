@@ -198,6 +198,9 @@ export class Store {
   private epoch = 0;
   private lastRollback: { epoch: number; error: PersistenceError } | undefined;
   private readonly rollbackListeners: Array<() => void> = [];
+  private resetCount = 0;
+  /** Resets, and blob commits with their records, run one at a time (see withoutReset). */
+  private resetGate: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly options: StoreOptions,
@@ -266,15 +269,36 @@ export class Store {
     this.rollbackListeners.push(listener);
   }
 
+  /** How many resets so far: an upload that saw a reset while its body arrived is not kept. */
+  get resets(): number {
+    return this.resetCount;
+  }
+
+  /**
+   * Runs `fn` while no reset runs: a blob committed and recorded in `fn` cannot be half
+   * wiped by one (its file gone, its record kept).
+   */
+  withoutReset<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.resetGate.then(fn);
+    this.resetGate = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
   /** Deletes every record and blob. */
-  async reset(): Promise<void> {
-    for (const collection of this.collections.values()) collection.clear();
-    this.pending = [];
-    this.epoch++;
-    await this.blobs.clear();
-    const run = this.chain.catch(() => undefined).then(() => this.compact());
-    this.chain = run;
-    await run;
+  reset(): Promise<void> {
+    return this.withoutReset(async () => {
+      for (const collection of this.collections.values()) collection.clear();
+      this.pending = [];
+      this.epoch++;
+      this.resetCount++;
+      await this.blobs.clear();
+      const run = this.chain.catch(() => undefined).then(() => this.compact());
+      this.chain = run;
+      await run;
+    });
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@
  * early while other clients go on being served.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { MiB, settledExternalBytes } from '../support/memory.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -114,4 +115,28 @@ test('an upload to a server without --data goes to disk, not to memory', async (
   expect(reply.status, JSON.stringify(reply.body)).toBe(200);
   expect(reply.body).toMatchObject({ bytes: size });
   expect(settledExternalBytes() - before).toBeLessThan(8 * MiB);
+});
+
+test('an upload under way while the server is reset is answered 409 and leaves nothing behind', async () => {
+  const reply = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(
+      `${server.url}/files`,
+      { method: 'POST', headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'multipart/form-data; boundary=B' } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (part: string) => (body += part));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.write('--B\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n--B\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nfirst half, ');
+    // The rest comes after the reset.
+    setTimeout(() => {
+      void fetch(`${server.origin}/_admin/reset`, { method: 'POST' }).then(() => req.end('second half\r\n--B--\r\n'));
+    }, 50);
+  });
+  const answer = await reply;
+  expect(answer.status).toBe(409);
+  expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'reset_during_upload', type: 'invalid_request_error' } });
+  expect((await call(server, 'GET', '/files')).body.data).toEqual([]);
 });

@@ -30,6 +30,13 @@ export interface OpenAIFile {
 
 const UPLOAD_PURPOSES = ['fine-tune', 'assistants'] as const;
 
+/** 409 (clients retry it): `POST /_admin/reset` ran while the upload's body arrived. */
+function resetDuringUpload(): ApiError {
+  return new ApiError(409, 'The server was reset while this file was being uploaded; nothing was kept. Upload it again.', {
+    code: 'reset_during_upload',
+  });
+}
+
 export function fileCollection(store: Store): Collection<OpenAIFile> {
   return store.collection<OpenAIFile>('files');
 }
@@ -57,6 +64,7 @@ export function registerFileRoutes(router: Router, ctx: ServerContext): void {
       const limit = ctx.options.maxUploadBytes;
       checkContentLength(req.req, limit);
       const id = newId(ID_PREFIX.file);
+      const resets = ctx.store.resets;
       let writer: BlobWriter | undefined;
       let filename = '';
       let purpose: string | undefined;
@@ -89,15 +97,20 @@ export function registerFileRoutes(router: Router, ctx: ServerContext): void {
         if (!writer) missingParameter('file');
         if (purpose === undefined) missingParameter('purpose');
         const checkedPurpose = checkEnum(purpose, 'purpose', UPLOAD_PURPOSES);
-        const bytes = await writer.commit();
-        const file = files.insert({
-          id,
-          object: 'file',
-          bytes,
-          created_at: nowSeconds(),
-          filename,
-          purpose: checkedPurpose,
-          status: 'processed',
+        const finished = writer;
+        const file = await ctx.store.withoutReset(async () => {
+          // A reset while the body arrived wiped what this upload would join: keep nothing.
+          if (ctx.store.resets !== resets) throw resetDuringUpload();
+          const bytes = await finished.commit();
+          return files.insert({
+            id,
+            object: 'file',
+            bytes,
+            created_at: nowSeconds(),
+            filename,
+            purpose: checkedPurpose,
+            status: 'processed',
+          });
         });
         try {
           await ctx.store.flush();
