@@ -4,6 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // A private temp root per run, checked for leftovers; each file's temp folders removed after it.
+    globalSetup: ['./test/support/temp-guard.ts'],
+    setupFiles: ['./test/support/remove-temp-dirs.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Forks keep each file's servers and child processes apart. The default (cores - 1)

@@ -3,10 +3,10 @@
  * user would: a child process with its own cwd and environment, no TTY, CI=true.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeTempDir } from '../support/temp-dir.js';
 
 export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'main.js');
 
@@ -43,9 +43,9 @@ export function runCli(args: readonly string[], options: CliRunOptions): Promise
   return startCli(args, options).result;
 }
 
-/** A fresh project folder holding the given files (paths relative to it). */
+/** A fresh project folder holding the given files (paths relative to it), removed after the test file. */
 export async function makeProject(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'assistants-e2e-'));
+  const { dir } = await makeTempDir('assistants-e2e-');
   await writeFiles(dir, files);
   return dir;
 }

@@ -3,13 +3,13 @@
  * shows nothing; an edit shows exactly that edit; apply converges; destroy leaves nothing
  * we own (prevent_destroy refuses in prod) and never touches an assistant made by hand.
  */
-import { appendFile, cp, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { appendFile, cp } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssistantsApi, createConfiguration } from '../../src/api/index.js';
 import type { Plan } from '../../src/plan/types.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { makeTempDir } from '../support/temp-dir.js';
 import { runCli } from './cli.js';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples');
@@ -38,8 +38,9 @@ describe.each(cases)('examples/$example $env', ({ example, env, edited, fileName
   const planJson = async (): Promise<Plan> => JSON.parse((await cli('plan', '--json')).stdout) as Plan;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), `example-${example}-`));
-    await cp(join(EXAMPLES, example), dir, { recursive: true });
+    ({ dir } = await makeTempDir(`example-${example}-`));
+    // Without the state and local data a run of the README's set-up leaves in the example.
+    await cp(join(EXAMPLES, example), dir, { recursive: true, filter: (source) => basename(source) !== '.assistants' });
   });
 
   it('applies, then plans no changes', async () => {

@@ -2,12 +2,12 @@
  * export -> import -> plan: the assistants of an account made by hand come under
  * management with a manifest that says exactly what they are, so the plan is empty.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssistantsApi, createConfiguration, FilesApi } from '../../src/api/index.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { makeTempDir } from '../support/temp-dir.js';
 import { runCli } from './cli.js';
 
 let server: TestServer;
@@ -40,7 +40,7 @@ describe('export', () => {
     const salesA = await api.createAssistant({ createAssistantRequest: { model: 'gpt-4', name: 'Sales', instructions: 'Sell.' } });
     const salesB = await api.createAssistant({ createAssistantRequest: { model: 'gpt-4', name: 'Sales' } });
 
-    const dir = await mkdtemp(join(tmpdir(), 'export-'));
+    const { dir } = await makeTempDir('export-');
     const env = { OPENAI_API_KEY: server.apiKey };
     const exported = await runCli(['export', '--project', 'acme', '-f', 'acme/assistants.yaml', '--endpoint', server.url], { cwd: dir, env });
     expect(exported.code, exported.stderr).toBe(0);
@@ -91,7 +91,7 @@ describe('export', () => {
       const long = 'Line with ${env.OPENAI_API_KEY}\n'.repeat(3);
       const made = await api.createAssistant({ createAssistantRequest: fields });
       const other = await api.createAssistant({ createAssistantRequest: { model: 'gpt-4', name: '${var.name}', instructions: long } });
-      const dir = await mkdtemp(join(tmpdir(), 'export-'));
+      const { dir } = await makeTempDir('export-');
       try {
         const env = { OPENAI_API_KEY: hostile.apiKey, HOME: '/home/victim' };
         const exported = await runCli(['export', '--project', 'acme', '--endpoint', hostile.url], { cwd: dir, env });

@@ -3,13 +3,13 @@
  * requests, import, state rebuild after the state is lost, Ctrl-C during apply, and
  * `--endpoint local` keeping its data between processes.
  */
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssistantsApi, createConfiguration } from '../../src/api/index.js';
 import { parseState } from '../../src/state/format.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { makeTempDir } from '../support/temp-dir.js';
 import { makeProject, runCli, startCli, writeFiles } from './cli.js';
 
 function fleet(count: number, project = 'fleet'): string {
@@ -106,7 +106,7 @@ describe('saved plans across checkouts', () => {
     expect(saved.code, saved.stderr).toBe(0);
     const plan = JSON.parse(await readFile(join(first, 'plan.json'), 'utf8')) as { files: Array<{ path: string }> };
     expect(plan.files.map((f) => f.path)).toEqual(['docs/faq.md']);
-    const second = await mkdtemp(join(tmpdir(), 'assistants-e2e-moved-'));
+    const { dir: second } = await makeTempDir('assistants-e2e-moved-');
     await cp(first, second, { recursive: true });
     await rm(first, { recursive: true });
     const applied = await runCli(['apply', 'plan.json', '-f', 'infra/assistants.yaml', '--endpoint', server.url], { cwd: second, env });

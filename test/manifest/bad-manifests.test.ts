@@ -1,8 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BAD_MANIFESTS, materialize } from './corpus.js';
-import { problemsIn, removeFolders } from './helpers.js';
-
-afterAll(removeFolders);
+import { problemsIn } from './helpers.js';
 
 describe('bad manifests', () => {
   it('the corpus holds at least 40 cases, each with a distinct name', () => {

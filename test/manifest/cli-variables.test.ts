@@ -1,9 +1,9 @@
 /** `--var NAME=VALUE`: over the environment's value and the default; an undeclared name is an error. */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic, loadManifest } from '../../src/manifest/index.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const MANIFEST = `version: 1
 project: p
@@ -22,7 +22,7 @@ assistants:
 `;
 
 async function manifest(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'cli-vars-'));
+  const { dir } = await makeTempDir('cli-vars-');
   await writeFile(join(dir, 'assistants.yaml'), MANIFEST);
   return dir;
 }

@@ -1,24 +1,17 @@
 /** Temp folders holding a manifest and its files, and loading them as the CLI would. */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { formatDiagnostic, loadManifest, type LoadResult } from '../../src/manifest/index.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
-const made: string[] = [];
-
-/** A fresh folder with these files (paths relative to it). */
+/** A fresh folder with these files (paths relative to it), removed after the test file. */
 export async function folderWith(files: Record<string, string | Buffer>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'assistants-manifest-'));
-  made.push(dir);
+  const { dir } = await makeTempDir('assistants-manifest-');
   for (const [path, content] of Object.entries(files)) {
     await mkdir(dirname(join(dir, path)), { recursive: true });
     await writeFile(join(dir, path), content);
   }
   return dir;
-}
-
-export async function removeFolders(): Promise<void> {
-  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }
 
 export interface LoadIn {

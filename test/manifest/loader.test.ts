@@ -1,12 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatDiagnostic, loadManifest, type DesiredState } from '../../src/manifest/index.js';
 import { parseTemplate } from '../../src/manifest/interpolate.js';
-import { folderWith, loadIn, removeFolders, type LoadIn } from './helpers.js';
-
-afterAll(removeFolders);
+import { folderWith, loadIn, type LoadIn } from './helpers.js';
 
 async function desiredIn(dir: string, options: LoadIn = {}): Promise<DesiredState> {
   const result = await loadIn(dir, options);

@@ -1,13 +1,11 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { parse } from 'yaml';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { register } from '../../src/cli/commands/validate.js';
 import { UserError } from '../../src/errors.js';
 import { fakeIo } from '../support/fake-io.js';
-import { folderWith, removeFolders } from './helpers.js';
-
-afterAll(removeFolders);
+import { folderWith } from './helpers.js';
 
 const root = resolve(import.meta.dirname, '../..');
 

@@ -1,9 +1,9 @@
 /** Saved plans: read back with validation, and refused when what they were made from moved on. */
-import { mkdtemp, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readPlanFile, stalePlanReason, writePlanFile } from '../../src/plan/planfile.js';
+import { makeTempDir } from '../support/temp-dir.js';
 import { desiredAssistant, liveAssistant, plan, syncedWorld, tag } from './world.js';
 
 const ENDPOINT = 'http://127.0.0.1:4010/v1';
@@ -39,7 +39,7 @@ describe('stalePlanReason', () => {
 
 describe('plan files', () => {
   it('are written with mode 0600 and read back equal', async () => {
-    const path = join(await mkdtemp(join(tmpdir(), 'planfile-')), 'plan.json');
+    const path = join((await makeTempDir('planfile-')).dir, 'plan.json');
     const saved = plan(syncedWorld());
     await writePlanFile(path, saved);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
@@ -51,7 +51,7 @@ describe('plan files', () => {
     ['a newer format', JSON.stringify({ formatVersion: 9 }), /written by a newer version of assistants \(plan format 9\)/],
     ['another shape', JSON.stringify({ formatVersion: 1 }), /is not a valid saved plan: the document is missing "toolVersion"/],
   ])('refuses %s with one line', async (_name, text, message) => {
-    const path = join(await mkdtemp(join(tmpdir(), 'planfile-')), 'plan.json');
+    const path = join((await makeTempDir('planfile-')).dir, 'plan.json');
     await writeFile(path, text);
     await expect(readPlanFile(path)).rejects.toThrow(message);
   });

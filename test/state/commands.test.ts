@@ -8,7 +8,7 @@ import type { CliIo } from '../../src/cli/io.js';
 import { UserError } from '../../src/errors.js';
 import { LocalStateBackend } from '../../src/state/local-backend.js';
 import { created, sampleState } from './sample.js';
-import { makeTempDir } from './temp-dir.js';
+import { makeTempDir } from '../support/temp-dir.js';
 import { fakeIo } from '../support/fake-io.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 

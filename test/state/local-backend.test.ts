@@ -7,7 +7,7 @@ import { UserError } from '../../src/errors.js';
 import { LocalStateBackend } from '../../src/state/local-backend.js';
 import { runBackendConformance } from './backend-conformance.js';
 import { created, sampleState } from './sample.js';
-import { makeTempDir } from './temp-dir.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 runBackendConformance('local file', async () => {
   const { dir, cleanup } = await makeTempDir();

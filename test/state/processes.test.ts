@@ -12,7 +12,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LockInfo } from '../../src/state/backend.js';
 import { LocalStateBackend } from '../../src/state/local-backend.js';
 import { sampleState } from './sample.js';
-import { makeTempDir } from './temp-dir.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const BUILT = fileURLToPath(new URL('../../dist/state/local-backend.js', import.meta.url));

@@ -1,8 +1,10 @@
 import type { Reporter, TestModule } from 'vitest/node';
+import { leftInTempRoot } from './temp-guard.js';
 
 /**
  * Prints the plain closing line CI counts: `N passed, N failed`.
- * A module that failed to load counts as one failure, so a broken import cannot go green.
+ * A module that failed to load counts as one failure, so a broken import cannot go green;
+ * so does anything the tests left in the temp directory (see temp-guard.ts).
  */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
@@ -17,6 +19,12 @@ export default class SummaryReporter implements Reporter {
         else if (state === 'failed') failed++;
       }
       if (cases === 0 && mod.state() === 'failed') failed++;
+    }
+    const left = leftInTempRoot();
+    if (left.length > 0) {
+      failed++;
+      process.exitCode = 1;
+      process.stdout.write(`\nFAIL the tests left ${left.length} item(s) in the temp directory: ${left.slice(0, 10).join(', ')}\n`);
     }
     process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
   }
