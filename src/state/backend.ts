@@ -40,6 +40,11 @@ export interface LockRequest {
   timeoutMs?: number;
 }
 
+export interface ForceUnlockOptions {
+  /** Remove the lock even though its holder is still running on this host. */
+  force?: boolean;
+}
+
 export interface StateLock {
   readonly info: LockInfo;
   /** Set when a lock left by a dead process was taken over: one line for stderr. */
@@ -63,8 +68,11 @@ export interface StateBackend {
   write(state: StateFile): Promise<StateFile>;
   /** Takes the lock, or throws UserError('LOCK_HELD') naming the holder. */
   lock(request: LockRequest): Promise<StateLock>;
-  /** Removes the lock if its id is `id` and returns who held it; throws UserError('STATE') otherwise. */
-  forceUnlock(id: string): Promise<LockInfo>;
+  /**
+   * Removes the lock if its id is `id` and returns who held it; throws UserError('STATE')
+   * otherwise, and UserError('LOCK_HELD') while the holder is known to run (unless `force`).
+   */
+  forceUnlock(id: string, options?: ForceUnlockOptions): Promise<LockInfo>;
   appendJournal(entry: JournalEntry): Promise<void>;
   readJournal(): Promise<JournalRead>;
   clearJournal(): Promise<void>;

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
-import type { JournalRead, LockInfo, LockRequest, StateBackend, StateLock } from './backend.js';
+import type { ForceUnlockOptions, JournalRead, LockInfo, LockRequest, StateBackend, StateLock } from './backend.js';
 import { parseState, serializeState } from './format.js';
 import { JournalFile } from './journal-file.js';
 import type { JournalEntry } from './journal.js';
@@ -80,8 +80,8 @@ export class LocalStateBackend implements StateBackend {
     return acquireLockFile(this.paths.lock, request);
   }
 
-  forceUnlock(id: string): Promise<LockInfo> {
-    return forceUnlockFile(this.paths.lock, id);
+  forceUnlock(id: string, options?: ForceUnlockOptions): Promise<LockInfo> {
+    return forceUnlockFile(this.paths.lock, id, options);
   }
 
   appendJournal(entry: JournalEntry): Promise<void> {

@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.js';
 import { createDurable, ensurePrivateDir, fsyncDir, tempPathFor } from './atomic-file.js';
-import type { LockInfo, LockRequest, StateLock } from './backend.js';
+import type { ForceUnlockOptions, LockInfo, LockRequest, StateLock } from './backend.js';
 
 /** A guard older than this was left by a process that died mid-takeover. */
 const GUARD_STALE_MS = 30_000;
@@ -53,6 +53,11 @@ function processIsAlive(pid: number): boolean {
 /** Held by a process on this host that no longer runs. */
 function holderIsGone(info: LockInfo): boolean {
   return info.host === hostname() && !processIsAlive(info.pid);
+}
+
+/** Held by a process on this host that still runs (a holder elsewhere cannot be checked). */
+function holderIsRunningHere(info: LockInfo): boolean {
+  return info.host === hostname() && processIsAlive(info.pid);
 }
 
 function describeHolder(info: LockInfo): string {
@@ -189,14 +194,24 @@ export async function acquireLockFile(lockPath: string, request: LockRequest): P
   }
 }
 
-/** Removes the lock at `lockPath` if its id is `id`; returns who held it. */
-export async function forceUnlockFile(lockPath: string, id: string): Promise<LockInfo> {
+/**
+ * Removes the lock at `lockPath` if its id is `id`; returns who held it. Refuses while the
+ * holder still runs on this host (removing its lock would let a second command run beside
+ * it), unless `force`.
+ */
+export async function forceUnlockFile(lockPath: string, id: string, options: ForceUnlockOptions = {}): Promise<LockInfo> {
   const holder = await readLockFile(lockPath);
   if (holder === null) throw new UserError('STATE', `${lockPath}: there is no lock to remove`);
   if (holder.id !== id) {
     throw new UserError(
       'STATE',
       `${lockPath}: the lock's ID is ${holder.id} (held by ${describeHolder(holder)}), not ${id}; nothing was removed`,
+    );
+  }
+  if (!options.force && holderIsRunningHere(holder)) {
+    throw new UserError(
+      'LOCK_HELD',
+      `${lockPath}: lock ${id} is held by ${describeHolder(holder)}, which is still running on this host; wait for it or stop it, or pass --force to remove the lock anyway.`,
     );
   }
   const removed = await removeIfHeldBy(lockPath, id, 'force-unlock');

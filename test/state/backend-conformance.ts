@@ -208,14 +208,18 @@ export function runBackendConformance(name: string, create: () => Promise<Backen
       expect(wrong.code).toBe('STATE');
       expect(wrong.message).toMatch(/nothing was removed/);
       expect((await rejection(reopen().lock({ command: 'plan' }))).code).toBe('LOCK_HELD');
-      const removed = await reopen().forceUnlock(lock.info.id);
+      // Its holder (this process) is still running: removing it needs force.
+      const alive = await rejection(reopen().forceUnlock(lock.info.id));
+      expect(alive.code).toBe('LOCK_HELD');
+      expect(alive.message).toMatch(/still running on this host; wait for it or stop it, or pass --force/);
+      const removed = await reopen().forceUnlock(lock.info.id, { force: true });
       expect(removed).toEqual(lock.info);
       const next = await reopen().lock({ command: 'apply' });
       // The old holder's release must not remove the new holder's lock.
       await lock.release();
       expect((await rejection(backend.lock({ command: 'plan' }))).code).toBe('LOCK_HELD');
       await next.release();
-      const none = await rejection(backend.forceUnlock(lock.info.id));
+      const none = await rejection(backend.forceUnlock(lock.info.id, { force: true }));
       expect(none.message).toMatch(/no lock/);
     });
   });

@@ -169,12 +169,15 @@ describe('state and force-unlock commands', () => {
     expect(Object.keys((await backend.read())?.assistants ?? {})).toEqual(['support']);
   });
 
-  it('force-unlock removes the lock with that id only', async () => {
+  it('force-unlock removes the lock with that id only, and one whose holder runs only with --force', async () => {
     const lock = await backend.lock({ command: 'apply' });
     const wrong = await failure(fakeIo(dir), 'force-unlock', 'abc', '--state', path);
     expect(wrong.code).toBe('STATE');
+    const alive = await failure(fakeIo(dir), 'force-unlock', lock.info.id, '--state', path);
+    expect(alive.code).toBe('LOCK_HELD');
+    expect(alive.message).toContain(`pid ${process.pid} on ${lock.info.host}`);
     const io = fakeIo(dir);
-    await run(io, 'force-unlock', lock.info.id, '--state', path);
+    await run(io, 'force-unlock', lock.info.id, '--state', path, '--force');
     expect(io.out()).toBe(
       `Removed lock ${lock.info.id} on ${path} (taken by apply, pid ${process.pid} on ${lock.info.host}, user ${lock.info.who}, at ${lock.info.createdAt}).\n`,
     );

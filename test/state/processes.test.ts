@@ -13,6 +13,7 @@ import type { LockInfo } from '../../src/state/backend.js';
 import { LocalStateBackend } from '../../src/state/local-backend.js';
 import { sampleState } from './sample.js';
 import { makeTempDir } from '../support/temp-dir.js';
+import { runCli } from '../e2e/cli.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const BUILT = fileURLToPath(new URL('../../dist/state/local-backend.js', import.meta.url));
@@ -139,6 +140,30 @@ describe('state with real processes', () => {
     expect(JSON.parse(tried.stdout).message).toContain(`on ci-runner-7`);
     await new LocalStateBackend(path).forceUnlock(info.id);
     expect(JSON.parse((await run('lock-try.mjs', [path, '0'])).stdout)).toEqual({ ok: true, notice: null });
+  });
+
+  it('force-unlock refuses the lock of a running holder (exit 3) unless --force, and frees a dead one\'s', async () => {
+    const cli = (...args: string[]) => runCli(['force-unlock', ...args, '--state', path], { cwd: dir });
+    const holder = start('lock-holder.mjs', [path, 'apply']);
+    const info = JSON.parse(await firstLine(holder)) as LockInfo;
+    const refused = await cli(info.id);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toBe(
+      `Error: ${path}.lock: lock ${info.id} is held by apply (pid ${info.pid} on ${hostname()} since ${info.createdAt}, lock ID ${info.id}), which is still running on this host; wait for it or stop it, or pass --force to remove the lock anyway.\n`,
+    );
+    expect(existsSync(`${path}.lock`)).toBe(true);
+    const forced = await cli(info.id, '--force');
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+
+    const second = start('lock-holder.mjs', [path, 'apply']);
+    const dead = JSON.parse(await firstLine(second)) as LockInfo;
+    const gone = finished(second);
+    second.kill('SIGKILL');
+    await gone;
+    const freed = await cli(dead.id);
+    expect(freed.code, freed.stderr).toBe(0);
+    expect(freed.stdout).toMatch(new RegExp(`^Removed lock ${dead.id} `));
   });
 
   it('a process killed while writing the state never leaves it unreadable', async () => {

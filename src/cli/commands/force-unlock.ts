@@ -10,11 +10,12 @@ export function register(program: Command, io: CliIo): void {
   addStateOption(addCommonOptions(program.command('force-unlock')))
     .argument('<id>', 'the lock ID, as printed by the command that found the state locked')
     .description('remove the state lock with this ID (only when the process holding it is gone)')
-    .action(async (id: string, options: CommonOptions & StateOptions) => {
+    .option('--force', 'remove the lock even though the process holding it still runs on this host')
+    .action(async (id: string, options: CommonOptions & StateOptions & { force?: boolean }) => {
       const backend = new LocalStateBackend(
         resolveStatePath({ cwd: io.cwd, manifestFile: options.file, env: options.env, statePath: options.state }),
       );
-      const holder = await backend.forceUnlock(id);
+      const holder = await backend.forceUnlock(id, { force: Boolean(options.force) });
       io.stdout.write(
         `Removed lock ${holder.id} on ${backend.location} (taken by ${holder.command}, pid ${holder.pid} on ${holder.host}, user ${holder.who}, at ${holder.createdAt}).\n`,
       );
