@@ -19,7 +19,7 @@ import { makePlan, renderPlan } from './planning.js';
 import { progressReporter } from './progress.js';
 import { confirm } from './prompt.js';
 import { checkStateBelongs, loadDesired, manifestFolder, openBackend, openSession, type ApiSession } from './session.js';
-import type { StateOptions } from './state-options.js';
+import type { LockOptions, StateOptions } from './state-options.js';
 
 export interface ExecuteOptions {
   autoApprove: boolean;
@@ -31,7 +31,7 @@ export interface ExecuteOptions {
   verb: 'apply' | 'destroy';
 }
 
-export interface PlanAndExecuteOptions extends CommonOptions, StateOptions {
+export interface PlanAndExecuteOptions extends CommonOptions, StateOptions, LockOptions {
   autoApprove?: boolean;
   target: string[];
 }
@@ -43,7 +43,7 @@ export async function planAndExecute(
   run: { mode: PlanMode; verb: ExecuteOptions['verb']; parallelism: number; lockTimeoutMs: number },
 ): Promise<void> {
   const desired = await loadDesired(options, io);
-  const session = await openSession(options, io);
+  const session = await openSession(options, io, run.verb);
   try {
     const backend = openBackend(options, desired, io);
     await withStateLock(backend, run.verb, run.lockTimeoutMs, io, async (state) => {

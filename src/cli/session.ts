@@ -5,10 +5,12 @@
  */
 import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AssistantsApi, baseUrlProblem, createConfiguration, DEFAULT_BASE_URL, FilesApi, NOT_A_URL } from '../api/index.js';
 import { UserError } from '../errors.js';
 import { formatDiagnostic, loadManifest } from '../manifest/index.js';
 import type { DesiredState } from '../manifest/types.js';
+import type { RunningServer, ServerOptions } from '../server/index.js';
 import { PRIVATE_DIR_MODE } from '../state/atomic-file.js';
 import { LocalStateBackend } from '../state/local-backend.js';
 import { resolveStatePath } from '../state/resolve-path.js';
@@ -16,7 +18,7 @@ import type { StateFile } from '../state/types.js';
 import type { CliIo } from './io.js';
 import type { CommonOptions } from './options.js';
 import { parseDuration } from './option-parsers.js';
-import type { StateOptions } from './state-options.js';
+import type { LockOptions, StateOptions } from './state-options.js';
 
 export interface ApiSession {
   /** What plans and state record: the base URL, or `local`. Never a key. */
@@ -27,7 +29,12 @@ export interface ApiSession {
   close(): Promise<void>;
 }
 
-export async function openSession(options: CommonOptions, io: CliIo): Promise<ApiSession> {
+/**
+ * A client for the endpoint the options name. With `--endpoint local` this starts the
+ * built-in server on the data beside the manifest, which one process uses at a time: while
+ * another holds it, this waits up to --lock-timeout, then fails with LOCK_HELD naming it.
+ */
+export async function openSession(options: CommonOptions & LockOptions, io: CliIo, command: string): Promise<ApiSession> {
   const timeoutMs = parseDuration(options.requestTimeout, '--request-timeout', { positive: true });
   const requested = options.endpoint ?? io.env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL;
   if (requested === 'local') {
@@ -36,17 +43,14 @@ export async function openSession(options: CommonOptions, io: CliIo): Promise<Ap
     // The server's data (instructions, uploads) is its owner's only, even where an older version made it 0755.
     await mkdir(localFolder, { recursive: true, mode: PRIVATE_DIR_MODE });
     await chmod(localFolder, PRIVATE_DIR_MODE);
-    // Loaded only here: commands against a remote endpoint never need the server's code.
-    const { startServer } = await import('../server/index.js');
     // Under --debug the server's requests are logged too, one line each (never a key or a body).
     const log = (line: string): void => {
       io.stderr.write(`local server: ${line}\n`);
     };
-    const server = await startServer({ port: 0, dataFile, log, logRequests: options.debug === true }).catch((error: unknown) => {
-      // Typically the data is locked by another command (or `serve`) using it right now.
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new UserError('CONFIG', `--endpoint local could not start the built-in server on ${dataFile}: ${reason}`);
-    });
+    const server = await startLocalServer(
+      { port: 0, dataFile, holder: `assistants ${command}`, log, logRequests: options.debug === true },
+      parseDuration(options.lockTimeout ?? '0'),
+    );
     const configuration = createConfiguration({ apiKey: io.env.OPENAI_API_KEY ?? 'local', baseUrl: server.url, timeoutMs });
     return {
       endpoint: 'local',
@@ -76,6 +80,31 @@ export async function openSession(options: CommonOptions, io: CliIo): Promise<Ap
     files: new FilesApi(configuration),
     close: async () => {},
   };
+}
+
+async function startLocalServer(options: ServerOptions & { dataFile: string }, lockTimeoutMs: number): Promise<RunningServer> {
+  const { dataFile } = options;
+  // Loaded only here: commands against a remote endpoint never need the server's code.
+  const { startServer, DataInUseError, describeDataHolder } = await import('../server/index.js');
+  const deadline = Date.now() + lockTimeoutMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+    try {
+      return await startServer(options);
+    } catch (error) {
+      if (!(error instanceof DataInUseError)) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new UserError('CONFIG', `--endpoint local could not start the built-in server on ${dataFile}: ${reason}`);
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new UserError(
+          'LOCK_HELD',
+          `The local server's data (${dataFile}) is in use by ${describeDataHolder(error.holder)}. Wait for it to finish (--lock-timeout waits for it), or stop it.`,
+        );
+      }
+      await sleep(Math.min(delay, remaining));
+    }
+  }
 }
 
 /** The folder of the manifest `-f` names: the base of its relative paths, its state and local data. */

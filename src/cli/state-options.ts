@@ -16,5 +16,5 @@ export function addStateOption(command: Command): Command {
 }
 
 export function addLockTimeoutOption(command: Command): Command {
-  return command.option('--lock-timeout <duration>', 'how long to wait for a held state lock, e.g. 30s, 5m (default: 0, fail at once)');
+  return command.option('--lock-timeout <duration>', 'how long to wait for a held state lock, or for the local server\'s data with --endpoint local, e.g. 30s, 5m (default: 0, fail at once)');
 }

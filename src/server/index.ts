@@ -17,6 +17,7 @@ import type { ServerStats } from './stats.js';
 import { Store } from './store.js';
 
 export type { ServerStats } from './stats.js';
+export { DataInUseError, describeDataHolder, type DataHolder } from './data-lock.js';
 export type { ServerContext } from './context.js';
 export type { ServerOptions } from './options.js';
 
@@ -30,7 +31,7 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const opts = resolveOptions(options);
-  const store = await Store.open({ dataFile: opts.dataFile, log: opts.log, repair: opts.repair });
+  const store = await Store.open({ dataFile: opts.dataFile, holder: opts.holder, log: opts.log, repair: opts.repair });
   try {
     return await serve(opts, store);
   } catch (error) {

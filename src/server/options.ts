@@ -10,6 +10,8 @@ export interface ServerOptions {
   host?: string;
   /** Persist to this file (a JSON-lines journal); in memory when absent. */
   dataFile?: string;
+  /** What uses the data file, shown to another process that finds it in use (e.g. "assistants serve"). */
+  holder?: string;
   /** Accept only this bearer key; without it any non-empty key is accepted. */
   apiKey?: string;
   /** Added to every /v1 response. */
@@ -44,6 +46,7 @@ export interface ResolvedServerOptions {
   host: string;
   port: number;
   dataFile: string | undefined;
+  holder: string | undefined;
   apiKey: string | undefined;
   latencyMs: number;
   rateLimit: number | undefined;
@@ -68,6 +71,7 @@ export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     dataFile: options.dataFile,
+    holder: options.holder,
     apiKey: options.apiKey,
     latencyMs: options.latencyMs ?? 0,
     rateLimit: options.rateLimit,

@@ -156,6 +156,8 @@ export class Collection<T extends StoredRecord> {
 export interface StoreOptions {
   /** Persist to this JSON-lines journal; in memory only when absent. */
   dataFile?: string;
+  /** What uses the data, written in its lock for whoever finds it in use (e.g. "assistants serve"). */
+  holder?: string;
   /**
    * Compact once this many bytes were appended since the last compaction and they also
    * exceed the size of that snapshot (so compaction costs O(1) per write). Default 16 MiB.
@@ -213,7 +215,7 @@ export class Store {
     const blobs = new BlobStore(`${dataFile}.blobs`);
     const store = new Store(options, blobs);
     await mkdir(dirname(dataFile), { recursive: true, mode: PRIVATE_DIR_MODE });
-    await acquireLock(dataFile);
+    await acquireLock(dataFile, options.holder ?? null);
     try {
       await store.replay(dataFile);
       await store.compact();

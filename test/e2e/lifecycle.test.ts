@@ -232,4 +232,23 @@ describe('--endpoint local', () => {
     expect(grown.code).toBe(2);
     expect(grown.stdout).toContain('Plan: 1 to add, 0 to change, 0 to destroy.');
   });
+
+  it('while another process holds its data: exit 3 naming the holder, or wait with --lock-timeout', async () => {
+    const dir = await makeProject({ 'assistants.yaml': fleet(1, 'busy') });
+    const env = { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined };
+    const serve = startCli(['serve', '--port', '0', '--data', join(dir, '.assistants', 'local', 'api-data.jsonl')], { cwd: dir, env });
+    await new Promise<void>((resolve) => serve.child.stdout!.on('data', () => resolve()));
+    const held = await runCli(['plan', '--endpoint', 'local'], { cwd: dir, env });
+    expect(held.code).toBe(3);
+    expect(held.stderr).toMatch(
+      new RegExp(`^Error: The local server's data \\(.*api-data\\.jsonl\\) is in use by assistants serve \\(pid ${serve.child.pid} since [-0-9T:.Z]+\\)\\. Wait for it to finish \\(--lock-timeout waits for it\\), or stop it\\.\n$`),
+    );
+    const waiting = runCli(['apply', '--auto-approve', '--endpoint', 'local', '--lock-timeout', '20s'], { cwd: dir, env });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    serve.child.kill('SIGTERM');
+    expect((await serve.result).code).toBe(0);
+    const applied = await waiting;
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('1 added');
+  });
 });

@@ -186,13 +186,14 @@ describe('Store', () => {
   });
 
   test('one server per data file; a lock left by a dead process is taken over', async () => {
-    const store = await Store.open({ dataFile });
-    await expect(Store.open({ dataFile })).rejects.toThrow(/already in use/);
+    const store = await Store.open({ dataFile, holder: 'assistants serve' });
+    await expect(Store.open({ dataFile })).rejects.toThrow(new RegExp(`is in use by assistants serve \\(pid ${process.pid} since `));
     await store.close();
     await writeFile(`${dataFile}.lock`, '99999999\n');
-    const again = await Store.open({ dataFile });
-    expect((await readFile(`${dataFile}.lock`, 'utf8')).trim()).toBe(String(process.pid));
+    const again = await Store.open({ dataFile, holder: 'assistants plan' });
+    expect(JSON.parse(await readFile(`${dataFile}.lock`, 'utf8'))).toMatchObject({ pid: process.pid, label: 'assistants plan' });
     await again.close();
+    // A lock file of an older version holds only the pid.
     await writeFile(`${dataFile}.lock`, `${process.ppid}\n`);
     await expect(Store.open({ dataFile })).rejects.toThrow(`in use by another server (pid ${process.ppid})`);
   });

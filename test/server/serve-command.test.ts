@@ -121,7 +121,7 @@ test('a data file locked by another server is a one-line config error', async ()
     const program = new Command().exitOverride();
     register(program, io);
     const failure = program.parseAsync(['serve', '--port', '0', '--data', dataFile], { from: 'user' });
-    await expect(failure).rejects.toMatchObject({ code: 'CONFIG', message: expect.stringMatching(/^Could not start the server: .*already in use/) });
+    await expect(failure).rejects.toMatchObject({ code: 'CONFIG', message: expect.stringMatching(/^Could not start the server: .*is in use by another server \(pid \d+ since /) });
     expect(io.out()).toBe('');
   } finally {
     await holder.close();

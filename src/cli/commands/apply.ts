@@ -50,7 +50,7 @@ async function applySaved(planfile: string, options: ApplyCommandOptions, parall
     new UserError('STALE_PLAN', `Refusing to apply ${planfile}: ${reason}. Run "assistants plan --out ${planfile}" again and review it.`);
   // A saved plan never holds sensitive values: they come from the manifest, read again.
   const desired = needsSensitiveValues(plan) ? await loadDesired({ ...options, env: plan.environment }, io) : null;
-  const session = await openSession(options, io);
+  const session = await openSession(options, io, 'apply');
   try {
     const backend = openBackend({ ...options, env: plan.environment }, null, io);
     await withStateLock(backend, 'apply', lockTimeoutMs, io, async (state) => {

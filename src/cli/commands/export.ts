@@ -14,8 +14,9 @@ import { readLive } from '../../plan/refresh.js';
 import type { CliIo } from '../io.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
 import { openSession } from '../session.js';
+import { addLockTimeoutOption, type LockOptions } from '../state-options.js';
 
-interface ExportOptions extends CommonOptions {
+interface ExportOptions extends CommonOptions, LockOptions {
   project: string;
   force?: boolean;
 }
@@ -23,7 +24,7 @@ interface ExportOptions extends CommonOptions {
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 export function register(program: Command, io: CliIo): void {
-  addCommonOptions(program.command('export'))
+  addLockTimeoutOption(addCommonOptions(program.command('export')))
     .description('write a manifest (-f) from the assistants at the endpoint, with their instructions and files, and print the import commands')
     .option('--project <name>', 'the project name to write into the manifest', 'exported')
     .option('--force', 'overwrite files that already exist')
@@ -33,7 +34,7 @@ export function register(program: Command, io: CliIo): void {
       }
       const manifestPath = resolve(io.cwd, options.file);
       const folder = dirname(manifestPath);
-      const session = await openSession(options, io);
+      const session = await openSession(options, io, 'export');
       try {
         const live = await readLive(session.assistants, session.files);
         const result = buildExport({ project: options.project, assistants: live.assistants, files: live.files });

@@ -29,7 +29,7 @@ export function register(program: Command, io: CliIo): void {
       if (!Object.hasOwn(desired.assistants, key)) {
         throw new UserError('USAGE', `import ${key}: the manifest has no assistant with that key; add it under assistants: first (keys: ${Object.keys(desired.assistants).sort().join(', ') || 'none'}).`);
       }
-      const session = await openSession(options, io);
+      const session = await openSession(options, io, 'import');
       try {
         const backend = openBackend(options, desired, io);
         await withStateLock(backend, 'import', parseDuration(options.lockTimeout ?? '0'), io, async (state) => {

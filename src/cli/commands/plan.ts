@@ -10,9 +10,9 @@ import type { CliIo } from '../io.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
 import { makePlan, renderPlan } from '../planning.js';
 import { checkStateBelongs, loadDesired, openBackend, openSession } from '../session.js';
-import { addStateOption, type StateOptions } from '../state-options.js';
+import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 
-interface PlanOptions extends CommonOptions, StateOptions {
+interface PlanOptions extends CommonOptions, StateOptions, LockOptions {
   out?: string;
   json?: boolean;
   markdown?: boolean;
@@ -22,7 +22,7 @@ interface PlanOptions extends CommonOptions, StateOptions {
 }
 
 export function register(program: Command, io: CliIo): void {
-  addStateOption(addCommonOptions(program.command('plan').description('show what apply would change, without changing anything')))
+  addLockTimeoutOption(addStateOption(addCommonOptions(program.command('plan').description('show what apply would change, without changing anything'))))
     .option('--out <file>', 'save the plan for "assistants apply FILE" (mode 0600)')
     .option('--json', 'print the plan as JSON (schemas/plan.schema.json)')
     .option('--markdown', 'print the plan as Markdown for a pull-request comment')
@@ -36,7 +36,7 @@ export function register(program: Command, io: CliIo): void {
         throw new UserError('USAGE', `--out ${options.out}: ${outProblem}; refusing to overwrite it. Give a new file name, or one a plan was saved to.`);
       }
       const desired = await loadDesired(options, io);
-      const session = await openSession(options, io);
+      const session = await openSession(options, io, 'plan');
       try {
         const backend = openBackend(options, desired, io);
         const state = await readWithJournal(backend);

@@ -90,7 +90,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--no-admin', 'do not serve /_admin/stats and /_admin/reset')
     .option('--log-requests', 'print one line per request on stderr: method, path, status, time, request id')
     .action(async (flags: ServeFlags) => {
-      const options: ServerOptions = { ...serveOptions(flags), log: (line) => io.stderr.write(`${line}\n`) };
+      const options: ServerOptions = { ...serveOptions(flags), holder: 'assistants serve', log: (line) => io.stderr.write(`${line}\n`) };
       const running = await startServer(options).catch((error: unknown) => {
         throw startFailure(error, options);
       });

@@ -25,7 +25,7 @@ export function register(program: Command, io: CliIo): void {
     .description('recreate the state from the ownership tags on the server (replaces the current state; the old one is kept as .backup)')
     .action(async (options: CommonOptions & StateOptions & LockOptions) => {
       const desired = await loadDesired(options, io);
-      const session = await openSession(options, io);
+      const session = await openSession(options, io, 'state rebuild');
       try {
         const backend = openBackend(options, desired, io);
         await withStateLock(backend, 'state rebuild', parseDuration(options.lockTimeout ?? '0'), io, async (previous) => {

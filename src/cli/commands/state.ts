@@ -125,9 +125,9 @@ export function register(program: Command, io: CliIo): void {
  * Takes the ownership tag off each recorded assistant that still exists (at the state's
  * endpoint by default), when the tag is this state's: another owner's tag stays.
  */
-async function releaseOwnership(current: StateFile, keys: string[], options: CommonOptions, io: CliIo): Promise<void> {
+async function releaseOwnership(current: StateFile, keys: string[], options: CommonOptions & LockOptions, io: CliIo): Promise<void> {
   const endpoint = options.endpoint ?? current.endpoint;
-  const session = await openSession({ ...options, endpoint }, io);
+  const session = await openSession({ ...options, endpoint }, io, 'state rm');
   try {
     if (session.endpoint !== current.endpoint) {
       throw new UserError('STATE', `the state belongs to endpoint ${current.endpoint}, not ${session.endpoint}; drop --endpoint or give that one.`);
