@@ -28,6 +28,8 @@ export interface ConfigurationOptions {
   onRetry?: (event: RetryEvent) => void;
   /** An undici dispatcher to send requests through instead of this configuration's own pool. */
   dispatcher?: Dispatcher;
+  /** Aborts every request made with this configuration (a command's Ctrl-C, say). */
+  signal?: AbortSignal;
   /** Where the defaults are read from (default `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -64,6 +66,7 @@ export class Configuration {
         maxRetries: this.maxRetries,
         dispatcher: options.dispatcher,
         onRetry: options.onRetry,
+        signal: options.signal,
       }),
     );
   }

@@ -45,6 +45,8 @@ export interface TransportSettings {
   maxRetries: number;
   dispatcher: Dispatcher | undefined;
   onRetry: ((event: RetryEvent) => void) | undefined;
+  /** Aborts every request (with the per-call signal, whichever comes first). */
+  signal: AbortSignal | undefined;
 }
 
 export type QueryValue = string | number | null | undefined;
@@ -118,7 +120,7 @@ export class Transport {
     return this.#send(request, options, 'text/event-stream', async (response, details) => {
       const body = response.body;
       const timer = { ms: options?.timeoutMs ?? this.#settings.timeoutMs, fired: false };
-      const classify = (error: unknown): APIError => this.#classify(error, details, options?.signal, timer);
+      const classify = (error: unknown): APIError => this.#classify(error, details, this.#signalFor(options), timer);
       return (async function* chunks(): AsyncGenerator<Buffer> {
         try {
           for await (const chunk of body) yield chunk as Buffer;
@@ -145,18 +147,26 @@ export class Transport {
     if (!this.#settings.apiKey) throw new MissingApiKeyError(details);
     const maxRetries = options?.maxRetries ?? this.#settings.maxRetries;
     const timeoutMs = options?.timeoutMs ?? this.#settings.timeoutMs;
+    const signal = this.#signalFor(options);
     for (let retry = 0; ; retry += 1) {
-      const outcome = await this.#attempt(request, accept, timeoutMs, options?.signal, details, consume);
+      const outcome = await this.#attempt(request, accept, timeoutMs, signal, details, consume);
       if (outcome.ok) return outcome.value;
       if (!outcome.retryable || retry >= maxRetries) throw outcome.error;
       const delayMs = retryDelayMs(retry, outcome.error.retryAfterMs);
       this.#settings.onRetry?.({ error: outcome.error, retry: retry + 1, maxRetries, delayMs });
       try {
-        await sleep(delayMs, undefined, options?.signal ? { signal: options.signal } : undefined);
+        await sleep(delayMs, undefined, signal ? { signal } : undefined);
       } catch (cause) {
         throw new APIUserAbortError({ ...details, cause });
       }
     }
+  }
+
+  /** The call's signal and the configuration's, whichever aborts first. */
+  #signalFor(options: RequestOptions | undefined): AbortSignal | undefined {
+    const own = options?.signal;
+    const shared = this.#settings.signal;
+    return own && shared ? AbortSignal.any([own, shared]) : (own ?? shared);
   }
 
   async #attempt<T>(

@@ -30,6 +30,11 @@ export interface ApplyOptions {
   sensitiveValues?: SensitiveValues;
   /** True once the user asked to stop (Ctrl-C): nothing new starts. */
   shouldStop?: () => boolean;
+  /**
+   * Aborted when requests in flight are given up (a second Ctrl-C): the API calls carry it
+   * too, and no operation waits any longer for a retry or the rate limit.
+   */
+  signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
 }
 
@@ -293,7 +298,7 @@ class PlanRun {
     let failures = 0;
     let throttled = 0;
     for (;;) {
-      await this.pacer.ready();
+      await abortable(this.pacer.ready(), this.options.signal);
       try {
         const result = await send();
         this.pacer.succeeded();
@@ -310,7 +315,7 @@ class PlanRun {
         failures++;
         if (failure.kind !== 'transient' || failures >= maxAttempts) throw error;
         this.options.onProgress?.({ type: 'retry', node, attempt: failures, message: this.describe(error) });
-        await sleep(retryDelayMs(failures - 1, failure.retryAfterMs ?? null));
+        await abortable(sleep(retryDelayMs(failures - 1, failure.retryAfterMs ?? null)), this.options.signal);
         const recover = extra.recover;
         if (recover && failure.mayHaveBeenProcessed) {
           // Sending again before knowing whether the first one landed could duplicate it.
@@ -353,6 +358,26 @@ async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/** `wait`, unless `signal` aborts first: then an error (the operation was given up before it was sent). */
+function abortable(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return wait;
+  if (signal.aborted) return Promise.reject(new Error('given up before it was sent (interrupted)'));
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(new Error('given up before it was sent (interrupted)'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    wait.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }
 
 function sleep(ms: number): Promise<void> {

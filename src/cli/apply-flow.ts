@@ -72,6 +72,8 @@ export async function executePlan(
 ): Promise<void> {
   if (!options.saved) io.stdout.write(renderPlan(plan, 'text', io));
   if (!planHasChanges(plan)) return;
+  const cancelled = (): UserError => new UserError('INTERRUPTED', `${options.verb} cancelled: nothing was changed.`);
+  if (io.interrupts.stop.aborted) throw cancelled();
   if (!options.saved && !options.autoApprove) {
     if (!io.interactive) {
       throw new UserError('USAGE', `${options.verb} needs --auto-approve when not run from a terminal (CI); review the plan above first.`);
@@ -79,34 +81,39 @@ export async function executePlan(
     const question = options.verb === 'destroy'
       ? 'Do you really want to destroy all assistants and files this project and environment own?'
       : 'Do you want to perform these actions?';
-    if (!(await confirm(io, question))) throw new UserError('USAGE', `${options.verb} cancelled: nothing was changed.`);
+    const approved = await confirm(io, question);
+    if (io.interrupts.stop.aborted) throw cancelled();
+    if (!approved) throw new UserError('USAGE', `${options.verb} cancelled: nothing was changed.`);
   }
 
   // The journal needs a written state to fold into.
   const base = state ?? (await backend.write(newState({ project: plan.project, environment: plan.environment, endpoint: plan.endpoint, toolVersion: TOOL_VERSION })));
-  let stopping = false;
-  const onSignal = (): void => {
-    if (!stopping) io.stderr.write('\nInterrupted: starting nothing new, finishing and recording what is in flight...\n');
-    stopping = true;
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stopListening = io.interrupts.onInterrupt((count) => {
+    io.stderr.write(
+      count === 1
+        ? '\nInterrupted: starting nothing new, finishing and recording what is in flight (Ctrl-C again to stop at once)...\n'
+        : '\nInterrupted again: giving up the requests in flight and recording what is known...\n',
+    );
+  });
   const progress = progressReporter(io);
   let report: ApplyReport;
   try {
-    report = await applyPlan(plan, base, createApplyApi(session.assistants, session.files), { append: (entry) => backend.appendJournal(entry) }, {
-      parallelism: options.parallelism,
-      manifestDir: options.manifestDir,
-      sensitiveValues,
-      shouldStop: () => stopping,
-      onProgress: progress.onProgress,
-    });
+    report = await io.interrupts.finishInFlight(() =>
+      applyPlan(plan, base, createApplyApi(session.assistants, session.files), { append: (entry) => backend.appendJournal(entry) }, {
+        parallelism: options.parallelism,
+        manifestDir: options.manifestDir,
+        sensitiveValues,
+        shouldStop: () => io.interrupts.stop.aborted,
+        signal: io.interrupts.requests,
+        onProgress: progress.onProgress,
+      }),
+    );
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopListening();
     progress.finish();
     await replayJournal(backend);
   }
+  const stopping = io.interrupts.stop.aborted;
 
   const count = (kinds: string[]): number => report.done.filter((n) => kinds.includes(n.op.kind)).length;
   const files = `${count(['upload'])} uploaded, ${count(['delete-file'])} deleted`;

@@ -1,3 +1,5 @@
+import { Interrupts } from './interrupts.js';
+
 /**
  * What a command may touch of the outside world. Commands write results to `stdout`
  * and everything else (progress, prompts, diagnostics) to `stderr`.
@@ -12,14 +14,33 @@ export interface CliIo {
   interactive: boolean;
   /** Colour on stdout: a TTY, and neither NO_COLOR nor CI set. */
   color: boolean;
+  /** Ctrl-C and SIGTERM (see interrupts.ts). */
+  interrupts: Interrupts;
   /** An exit code for main.ts to use once the command's promise settles. */
   exitCode: number;
 }
 
-export function processIo(): CliIo {
+export interface ProcessIo extends CliIo {
+  /** Why writing the output failed (not a reader going away), or null. */
+  outputFailure(): string | null;
+}
+
+export function processIo(): ProcessIo {
   const env = process.env;
   const ci = env.CI === 'true' || env.CI === '1';
   const tty = Boolean(process.stdout.isTTY);
+  const interrupts = new Interrupts();
+  process.on('SIGINT', () => interrupts.interrupt());
+  process.on('SIGTERM', () => interrupts.interrupt());
+  // A reader that went away (`plan | head -1`) is no reason to stop: what is left to say is
+  // dropped, the command finishes (an apply records everything it does) and exits as it would.
+  // Any other failure to write (a full disk under `> plan.json`) must not pass for success.
+  let failure: string | null = null;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') failure ??= error.code ?? error.message;
+    });
+  }
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -28,6 +49,8 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
     interactive: tty && Boolean(process.stdin.isTTY) && !ci,
     color: tty && !ci && env.NO_COLOR === undefined,
+    interrupts,
     exitCode: 0,
+    outputFailure: () => failure,
   };
 }

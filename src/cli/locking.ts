@@ -14,7 +14,7 @@ export async function withStateLock<T>(
   io: CliIo,
   work: (state: StateFile | null) => Promise<T>,
 ): Promise<T> {
-  const lock = await backend.lock({ command, timeoutMs });
+  const lock = await backend.lock({ command, timeoutMs, signal: io.interrupts.stop });
   try {
     if (lock.notice) io.stderr.write(`${lock.notice}\n`);
     const replay = await replayJournal(backend);

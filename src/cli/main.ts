@@ -4,6 +4,15 @@ import { processIo } from './io.js';
 import { runCli } from './run.js';
 
 const io = processIo();
+// Two interrupts unwind any command at once (interrupts.ts); a third means something that
+// cannot be aborted hangs, and the user gets the prompt back.
+io.interrupts.onInterrupt((count) => {
+  if (count >= 3) process.exit(130);
+});
 const code = await runCli(process.argv.slice(2), io);
 // Let stdout drain before exiting, so `plan --json > plan.json` is never cut short.
-process.stdout.write('', () => process.exit(code));
+process.stdout.write('', () => {
+  const failure = io.outputFailure();
+  if (failure !== null) process.stderr.write(`Error: could not write the output (${failure}).\n`);
+  process.exit(failure !== null && code === 0 ? 1 : code);
+});

@@ -3,7 +3,7 @@
  * `main.ts` runs it; tests call runCli directly with their own io.
  */
 import { Command, CommanderError } from 'commander';
-import { APIError } from '../api/errors.js';
+import { APIError, APIUserAbortError } from '../api/errors.js';
 import { exitCodeFor, UserError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliIo } from './io.js';
@@ -57,7 +57,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-function reportError(error: unknown, io: CliIo, debug: boolean): number {
+function reportError(thrown: unknown, io: CliIo, debug: boolean): number {
+  // A Ctrl-C outside apply's execution gives up the requests in flight (interrupts.ts).
+  const error = thrown instanceof APIUserAbortError && io.interrupts.count > 0 ? new UserError('INTERRUPTED', 'Interrupted: the requests in flight were given up.') : thrown;
   const secret = io.env.OPENAI_API_KEY;
   const scrub = (text: string): string => (secret && secret.length >= 4 ? text.split(secret).join('[redacted]') : text);
   const write = (text: string): void => void io.stderr.write(`${scrub(text)}\n`);
@@ -70,6 +72,7 @@ function reportError(error: unknown, io: CliIo, debug: boolean): number {
     for (const line of error.details) write(line);
     return exitCodeFor(error);
   }
+
   if (error instanceof APIError) {
     write(`Error: ${error.message}`);
     if (debug && error.stack) write(error.stack);

@@ -50,8 +50,9 @@ export async function openSession(options: CommonOptions & LockOptions, io: CliI
     const server = await startLocalServer(
       { port: 0, dataFile, holder: `assistants ${command}`, log, logRequests: options.debug === true },
       parseDuration(options.lockTimeout ?? '0'),
+      io.interrupts.stop,
     );
-    const configuration = createConfiguration({ apiKey: io.env.OPENAI_API_KEY ?? 'local', baseUrl: server.url, timeoutMs });
+    const configuration = createConfiguration({ apiKey: io.env.OPENAI_API_KEY ?? 'local', baseUrl: server.url, timeoutMs, signal: io.interrupts.requests });
     return {
       endpoint: 'local',
       assistants: new AssistantsApi(configuration),
@@ -73,6 +74,7 @@ export async function openSession(options: CommonOptions & LockOptions, io: CliI
     organization: io.env.OPENAI_ORG_ID,
     project: io.env.OPENAI_PROJECT_ID,
     timeoutMs,
+    signal: io.interrupts.requests,
   });
   return {
     endpoint: baseUrl,
@@ -82,7 +84,7 @@ export async function openSession(options: CommonOptions & LockOptions, io: CliI
   };
 }
 
-async function startLocalServer(options: ServerOptions & { dataFile: string }, lockTimeoutMs: number): Promise<RunningServer> {
+async function startLocalServer(options: ServerOptions & { dataFile: string }, lockTimeoutMs: number, stop: AbortSignal): Promise<RunningServer> {
   const { dataFile } = options;
   // Loaded only here: commands against a remote endpoint never need the server's code.
   const { startServer, DataInUseError, describeDataHolder } = await import('../server/index.js');
@@ -102,7 +104,9 @@ async function startLocalServer(options: ServerOptions & { dataFile: string }, l
           `The local server's data (${dataFile}) is in use by ${describeDataHolder(error.holder)}. Wait for it to finish (--lock-timeout waits for it), or stop it.`,
         );
       }
-      await sleep(Math.min(delay, remaining));
+      await sleep(Math.min(delay, remaining), undefined, { signal: stop }).catch(() => {
+        throw new UserError('INTERRUPTED', `Interrupted while waiting for the local server's data held by ${describeDataHolder(error.holder)}; nothing was changed.`);
+      });
     }
   }
 }

@@ -38,6 +38,8 @@ export interface LockRequest {
   command: string;
   /** How long to wait for a held lock (polling with backoff); 0 (default) fails at once. */
   timeoutMs?: number;
+  /** Gives up waiting (UserError('INTERRUPTED')) when aborted: a Ctrl-C. */
+  signal?: AbortSignal;
 }
 
 export interface ForceUnlockOptions {

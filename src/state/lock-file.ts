@@ -189,7 +189,9 @@ export async function acquireLockFile(lockPath: string, request: LockRequest): P
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw lockHeldError(holder);
-    await sleep(Math.min(delay, remaining));
+    await sleep(Math.min(delay, remaining), undefined, request.signal ? { signal: request.signal } : undefined).catch(() => {
+      throw new UserError('INTERRUPTED', `Interrupted while waiting for the state lock held by ${describeHolder(holder)}; nothing was changed.`);
+    });
     delay = Math.min(Math.round(delay * 1.5), MAX_POLL_MS);
   }
 }

@@ -43,6 +43,42 @@ export function runCli(args: readonly string[], options: CliRunOptions): Promise
   return startCli(args, options).result;
 }
 
+/**
+ * The CLI in a terminal: `script` (util-linux) gives it a pseudo-terminal, so it prompts as
+ * for a person, and writing "\x03" to `child.stdin` is a Ctrl-C the terminal turns into a
+ * SIGINT. stdout and stderr arrive together on `stdout`, with CRLF line ends.
+ */
+export function startCliInTerminal(args: readonly string[], options: CliRunOptions): { child: ChildProcess; result: Promise<CliResult> } {
+  const quote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, CLI, ...args].map(quote).join(' ');
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, CI: undefined, NO_COLOR: '1', ...options.env })) if (v !== undefined) env[k] = v;
+  const child = spawn('script', ['--quiet', '--return', '--flush', '--command', command, '/dev/null'], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const result = new Promise<CliResult>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, result };
+}
+
+/** Resolves once `stream` has carried text matching `pattern`. */
+export function waitForOutput(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<string> {
+  return new Promise((resolve) => {
+    let seen = '';
+    const onData = (chunk: Buffer | string): void => {
+      seen += chunk.toString();
+      if (!pattern.test(seen)) return;
+      stream.off('data', onData);
+      resolve(seen);
+    };
+    stream.on('data', onData);
+  });
+}
+
 /** A fresh project folder holding the given files (paths relative to it), removed after the test file. */
 export async function makeProject(files: Record<string, string>): Promise<string> {
   const { dir } = await makeTempDir('assistants-e2e-');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { register, serveOptions } from '../../src/cli/commands/serve.js';
+import { Interrupts } from '../../src/cli/interrupts.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { UserError } from '../../src/errors.js';
 import { startServer } from '../../src/server/index.js';
@@ -24,6 +25,7 @@ function testIo(): CliIo & { out: () => string; err: () => string } {
     cwd: process.cwd(),
     interactive: false,
     color: false,
+    interrupts: new Interrupts(),
     exitCode: -1,
     out: () => text,
     err: () => errText,

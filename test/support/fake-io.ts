@@ -1,5 +1,6 @@
 /** A CliIo for driving a command in-process: no terminal, no colour, output captured as text. */
 import { PassThrough, Writable } from 'node:stream';
+import { Interrupts } from '../../src/cli/interrupts.js';
 import type { CliIo } from '../../src/cli/io.js';
 
 export interface FakeIo extends CliIo {
@@ -26,6 +27,7 @@ export function fakeIo(cwd: string, env: NodeJS.ProcessEnv = {}): FakeIo {
     cwd,
     interactive: false,
     color: false,
+    interrupts: new Interrupts(),
     exitCode: 0,
     out: () => out,
     err: () => err,
