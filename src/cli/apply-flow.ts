@@ -48,7 +48,7 @@ export async function planAndExecute(
     const backend = openBackend(options, desired, io);
     await withStateLock(backend, run.verb, run.lockTimeoutMs, io, async (state) => {
       checkStateBelongs(state, desired, session.endpoint, backend.location);
-      const planned = await makePlan(desired, state, session, run.mode, options.target);
+      const planned = await makePlan(desired, state, session, run.mode, options.target, io.cwd);
       await executePlan(planned, state, backend, session, io, {
         autoApprove: Boolean(options.autoApprove),
         parallelism: run.parallelism,

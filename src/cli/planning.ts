@@ -2,6 +2,7 @@
  * Making a plan the way plan, apply and destroy all do: read the live state, check the
  * targets, run the pure planner.
  */
+import { relative, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import type { DesiredState } from '../manifest/types.js';
 import { createPlan, type PlanResult } from '../plan/planner.js';
@@ -19,6 +20,7 @@ export async function makePlan(
   session: ApiSession,
   mode: PlanMode,
   targets: readonly string[],
+  cwd: string,
 ): Promise<PlanResult> {
   for (const target of targets) {
     if (!Object.hasOwn(desired.assistants, target) && !(state && Object.hasOwn(state.assistants, target))) {
@@ -27,7 +29,8 @@ export async function makePlan(
     }
   }
   const live = await readLive(session.assistants, session.files);
-  return createPlan({ desired, state, live, mode, targets, endpoint: session.endpoint, toolVersion: TOOL_VERSION, now: new Date() });
+  const manifest = relative(cwd, desired.manifestPath).split(sep).join('/');
+  return createPlan({ desired, state, live, mode, manifest, targets, endpoint: session.endpoint, toolVersion: TOOL_VERSION, now: new Date() });
 }
 
 export type PlanFormat = 'text' | 'json' | 'markdown';

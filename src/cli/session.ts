@@ -36,8 +36,8 @@ export interface ApiSession {
  */
 export async function openSession(options: CommonOptions & LockOptions, io: CliIo, command: string): Promise<ApiSession> {
   const timeoutMs = parseDuration(options.requestTimeout, '--request-timeout', { positive: true });
-  const requested = options.endpoint ?? io.env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL;
-  if (requested === 'local') {
+  const endpoint = endpointOf(options, io);
+  if (endpoint === 'local') {
     const localFolder = join(manifestFolder(options, io), '.assistants', 'local');
     const dataFile = join(localFolder, 'api-data.jsonl');
     // The server's data (instructions, uploads) is its owner's only, even where an older version made it 0755.
@@ -60,7 +60,7 @@ export async function openSession(options: CommonOptions & LockOptions, io: CliI
       close: () => server.close(),
     };
   }
-  const baseUrl = normalizeEndpoint(requested, options.endpoint !== undefined ? '--endpoint' : 'OPENAI_BASE_URL');
+  const baseUrl = endpoint;
   const apiKey = io.env.OPENAI_API_KEY;
   if (!apiKey) {
     throw new UserError(
@@ -114,6 +114,12 @@ async function startLocalServer(options: ServerOptions & { dataFile: string }, l
 /** The folder of the manifest `-f` names: the base of its relative paths, its state and local data. */
 export function manifestFolder(options: Pick<CommonOptions, 'file'>, io: CliIo): string {
   return dirname(resolve(io.cwd, options.file));
+}
+
+/** The endpoint the options name, as plans and state record it: `local`, or a base URL without a trailing slash. */
+export function endpointOf(options: Pick<CommonOptions, 'endpoint'>, io: CliIo): string {
+  const requested = options.endpoint ?? io.env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL;
+  return requested === 'local' ? 'local' : normalizeEndpoint(requested, options.endpoint !== undefined ? '--endpoint' : 'OPENAI_BASE_URL');
 }
 
 /** The base URL as plans and state record it; `source` names where it came from in the error. */

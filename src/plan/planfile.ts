@@ -124,6 +124,7 @@ export function sensitiveValuesForSavedPlan(
     state,
     live,
     mode: plan.mode,
+    manifest: plan.manifest,
     targets: plan.targets,
     endpoint: plan.endpoint,
     toolVersion: plan.toolVersion,

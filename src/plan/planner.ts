@@ -39,6 +39,8 @@ export interface PlanInput {
   state: StateFile | null;
   live: LiveState;
   mode: PlanMode;
+  /** The manifest's path as the plan records it (see Plan.manifest). */
+  manifest: string;
   /** Manifest keys to limit the plan to; empty for all. */
   targets: readonly string[];
   endpoint: string;
@@ -177,6 +179,7 @@ export function createPlan(input: PlanInput): PlanResult {
     toolVersion: input.toolVersion,
     createdAt: input.now.toISOString(),
     mode,
+    manifest: input.manifest,
     project: desired.project,
     environment: desired.environment,
     endpoint: input.endpoint,

@@ -120,9 +120,14 @@ export interface Plan {
   /** ISO time the plan was made. */
   createdAt: string;
   mode: PlanMode;
+  /**
+   * The manifest planned: its path relative to the folder the plan was made in, with `/`
+   * separators, so `apply PLANFILE` from that folder needs no `-f`.
+   */
+  manifest: string;
   project: string;
   environment: string;
-  /** API base URL the plan was made against (never a key). */
+  /** API base URL the plan was made against, or `local` (never a key). */
   endpoint: string;
   /** Keys given with --target; empty means all. */
   targets: string[];

@@ -28,6 +28,7 @@ export function planJsonValue(plan: Plan): Plan {
     toolVersion: plan.toolVersion,
     createdAt: plan.createdAt,
     mode: plan.mode,
+    manifest: plan.manifest,
     project: plan.project,
     environment: plan.environment,
     endpoint: plan.endpoint,

@@ -3,6 +3,7 @@
  * requests, import, state rebuild after the state is lost, Ctrl-C during apply, and
  * `--endpoint local` keeping its data between processes.
  */
+import { existsSync } from 'node:fs';
 import { cp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,6 +114,37 @@ describe('saved plans across checkouts', () => {
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout).toContain('1 added');
     expect((await runCli(['plan', '-f', 'infra/assistants.yaml', '--detailed-exitcode', '--endpoint', server.url], { cwd: second, env })).code).toBe(0);
+  });
+});
+
+describe('saved plans as printed', () => {
+  it('apply PLANFILE works from the folder it was made in: it carries the manifest, environment and endpoint', async () => {
+    const dir = await makeProject({
+      'infra/assistants.yaml':
+        'version: 1\nproject: printed\nenvironments:\n  staging: {}\n  prod: {}\nfiles:\n  faq:\n    path: docs/faq.md\nassistants:\n  a:\n    model: gpt-4\n    name: A (${environment})\n    files: [faq]\n',
+      'infra/docs/faq.md': '# FAQ\n',
+    });
+    const env = { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined };
+    const saved = await runCli(['plan', '-f', 'infra/assistants.yaml', '--env', 'staging', '--endpoint', 'local', '--out', 'plan.json'], { cwd: dir, env });
+    expect(saved.code, saved.stderr).toBe(0);
+    const printed = /apply it from this folder with: (assistants apply .*)\n/.exec(saved.stderr)?.[1];
+    expect(printed).toBe('assistants apply plan.json');
+    const plan = JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8')) as { manifest: string; environment: string; endpoint: string };
+    expect([plan.manifest, plan.environment, plan.endpoint]).toEqual(['infra/assistants.yaml', 'staging', 'local']);
+
+    for (const [option, value, named] of [['--env', 'prod', '--env staging'], ['-f', 'assistants.yaml', '-f infra/assistants.yaml'], ['--endpoint', server.url, '--endpoint local']]) {
+      const refused = await runCli(['apply', 'plan.json', option!, value!], { cwd: dir, env: { OPENAI_API_KEY: server.apiKey } });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toBe(`Error: plan.json was made with ${named}; a saved plan is applied as it was made: drop the option, or make a new plan with it.\n`);
+    }
+
+    const applied = await runCli(printed!.split(' ').slice(1), { cwd: dir, env });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('Apply complete! Resources: 1 added, 0 changed, 0 destroyed; files: 1 uploaded, 0 deleted.');
+    expect(existsSync(join(dir, '.assistants'))).toBe(false);
+    expect(existsSync(join(dir, 'infra/.assistants/state/staging.json'))).toBe(true);
+    const again = await runCli(['plan', '-f', 'infra/assistants.yaml', '--env', 'staging', '--endpoint', 'local', '--detailed-exitcode'], { cwd: dir, env });
+    expect(again.code, again.stdout).toBe(0);
   });
 });
 

@@ -205,6 +205,7 @@ export function plan(world: World, options: Partial<Pick<PlanInput, 'mode' | 'ta
     state: world.state,
     live: world.live,
     mode: options.mode ?? 'normal',
+    manifest: 'assistants.yaml',
     targets: options.targets ?? [],
     endpoint: 'http://127.0.0.1:4010/v1',
     toolVersion: '0.1.0',

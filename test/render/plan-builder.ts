@@ -28,6 +28,7 @@ export function plan(overrides: Partial<Plan> = {}): Plan {
     toolVersion: '0.1.0',
     createdAt: '2026-01-02T03:04:05.000Z',
     mode: 'normal',
+    manifest: 'infra/assistants.yaml',
     project: 'shop',
     environment: 'prod',
     endpoint: 'http://127.0.0.1:4010/v1',

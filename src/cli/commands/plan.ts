@@ -41,10 +41,14 @@ export function register(program: Command, io: CliIo): void {
         const backend = openBackend(options, desired, io);
         const state = await readWithJournal(backend);
         checkStateBelongs(state, desired, session.endpoint, backend.location);
-        const { plan } = await makePlan(desired, state, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target);
+        const { plan } = await makePlan(desired, state, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target, io.cwd);
         if (options.out) await writePlanFile(resolve(io.cwd, options.out), plan);
         io.stdout.write(renderPlan(plan, options.json ? 'json' : options.markdown ? 'markdown' : 'text', io));
-        if (options.out) io.stderr.write(`Saved the plan to ${options.out}; apply it with: assistants apply ${options.out}\n`);
+        if (options.out) {
+          // The plan names the manifest, environment and endpoint; only a --state must be given again.
+          const state = options.state ? ` --state ${options.state}` : '';
+          io.stderr.write(`Saved the plan to ${options.out}; apply it from this folder with: assistants apply ${options.out}${state}\n`);
+        }
         io.exitCode = options.detailedExitcode && planHasChanges(plan) ? 2 : 0;
       } finally {
         await session.close();
