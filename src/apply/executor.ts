@@ -134,7 +134,7 @@ class PlanRun {
       case 'upload': {
         const file = await this.upload(node, op.file);
         this.fileIds.set(op.file.name, file.id);
-        await this.journal.append({ op: 'file.uploaded', name: op.file.name, id: file.id, sha256: op.file.sha256, bytes: op.file.bytes, filename: op.file.filename, at: at() });
+        await this.journal.append({ op: 'file.uploaded', name: op.file.name, id: file.id, sha256: op.file.sha256, bytes: op.file.bytes, filename: op.file.filename, replaces: op.file.id, at: at() });
         return file.id;
       }
       case 'create': {

@@ -118,7 +118,11 @@ export async function executePlan(
   const count = (kinds: string[]): number => report.done.filter((n) => kinds.includes(n.op.kind)).length;
   const files = `${count(['upload'])} uploaded, ${count(['delete-file'])} deleted`;
   const verb = options.verb === 'destroy' ? 'Destroy' : 'Apply';
-  const resources = `${count(['create'])} added, ${count(['update'])} changed, ${count(['delete'])} destroyed; files: ${files}`;
+  // Counted as the plan's summary counts: a replaced file's old copy is one of the deletions.
+  const resources =
+    plan.mode === 'refresh-only'
+      ? `${count(['record'])} drifted recorded in the state`
+      : `${count(['create'])} added, ${count(['update'])} changed, ${count(['delete'])} destroyed; files: ${files}`;
   if (report.failed.length === 0 && report.notStarted.length === 0 && report.skipped.length === 0) {
     io.stdout.write(`\n${verb} complete! Resources: ${resources}.\n`);
     return;

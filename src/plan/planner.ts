@@ -23,6 +23,7 @@ import {
   type Plan,
   type PlanMode,
   type PlanNote,
+  type PlanSummary,
 } from './types.js';
 import { ASSISTANT_FIELDS, desiredView, fieldValue, fileLabelsById, liveView, type FileLabels } from './view.js';
 
@@ -187,13 +188,7 @@ export function createPlan(input: PlanInput): PlanResult {
     files,
     assistants: shownAssistants,
     notes,
-    summary: {
-      add: assistants.filter((a) => a.action === 'create').length,
-      change: assistants.filter((a) => a.action === 'update').length,
-      destroy: assistants.filter((a) => a.action === 'delete').length,
-      filesUpload: files.filter((f) => f.action === 'upload').length,
-      filesDelete: files.filter((f) => f.action === 'delete').length,
-    },
+    summary: planSummary(assistants, files),
     prior: {
       manifestHash: desired.manifestHash,
       lineage: state?.lineage ?? null,
@@ -204,11 +199,31 @@ export function createPlan(input: PlanInput): PlanResult {
   return { plan, sensitiveValues };
 }
 
+/** The counts of the summary, as apply counts what it did. */
+export function planSummary(assistants: readonly AssistantChange[], files: readonly FileChange[]): PlanSummary {
+  return {
+    add: assistants.filter((a) => a.action === 'create').length,
+    change: assistants.filter((a) => a.action === 'update').length,
+    destroy: assistants.filter((a) => a.action === 'delete').length,
+    filesUpload: files.filter((f) => f.action === 'upload').length,
+    // The old copy of a replaced file is deleted too, after its replacement is attached.
+    filesDelete: files.filter((f) => f.action === 'delete' || (f.action === 'upload' && f.id !== null)).length,
+  };
+}
+
 /** True when applying the plan would change anything (assistants, files or state records). */
 export function planHasChanges(plan: Plan): boolean {
+  return plan.assistants.some((a) => a.action !== 'no-op') || plan.files.some((f) => f.action !== 'no-op') || stateOnlyChanges(plan) > 0;
+}
+
+/**
+ * Entries whose apply writes the state and sends nothing: an assistant adopted by its tag,
+ * and records of objects deleted outside the tool, which are dropped.
+ */
+export function stateOnlyChanges(plan: Pick<Plan, 'assistants' | 'files'>): number {
   return (
-    plan.assistants.some((a) => a.action !== 'no-op' || a.reason === 'adopt' || a.reason === 'gone') ||
-    plan.files.some((f) => f.action !== 'no-op' || f.reason === 'gone')
+    plan.assistants.filter((a) => a.action === 'no-op' && (a.reason === 'adopt' || a.reason === 'gone')).length +
+    plan.files.filter((f) => f.action === 'no-op' && f.reason === 'gone').length
   );
 }
 

@@ -18,6 +18,7 @@ import type {
   PlanMode,
   SensitivePart,
 } from '../plan/types.js';
+import { planHasChanges, stateOnlyChanges } from '../plan/planner.js';
 
 export type Sign = '+' | '-' | '~' | '-/+';
 
@@ -86,17 +87,24 @@ export function legendEntries(blocks: ObjectBlock[]): Array<{ sign: Sign; meanin
   return all.filter((e) => e.actions.some((a) => used.has(a))).map(({ sign, meaning }) => ({ sign, meaning }));
 }
 
-/** The summary: `Plan: ...` and `Files: ...`, or the no-changes sentence, by mode. */
+/**
+ * The summary: `Plan: ...`, `Files: ...` and `State: ...`, or the no-changes sentence, by
+ * mode. "No changes" only when applying would do nothing at all (planHasChanges), the same
+ * test `--detailed-exitcode` uses, so the two never disagree.
+ */
 export function summaryLines(plan: Plan, blocks: ObjectBlock[]): string[] {
   const changed = blocks.filter((b) => b.sign !== null).length;
+  const stateOnly = stateOnlyChanges(plan);
+  const stateLine = `State: ${stateOnly} ${stateOnly === 1 ? 'record' : 'records'} to update (objects adopted, or deleted outside assistants); nothing is sent.`;
   if (plan.mode === 'refresh-only') {
-    if (changed === 0) return ['No changes. Your assistants still match the last applied state.'];
-    return [
+    if (changed === 0 && stateOnly === 0) return ['No changes. Your assistants still match the last applied state.'];
+    const drift = changed === 0 ? [] : [
       `Drift: ${changed} ${changed === 1 ? 'object has' : 'objects have'} changed outside assistants. ` +
         'Applying this refresh-only plan records that in the state and changes no assistant or file.',
     ];
+    return [...drift, ...(stateOnly > 0 ? [stateLine] : [])];
   }
-  if (changed === 0) {
+  if (!planHasChanges(plan)) {
     return plan.mode === 'destroy'
       ? [`No changes. Nothing that project "${plan.project}" owns in environment "${plan.environment}" is left to destroy.`]
       : ['No changes. Your assistants match the manifest.'];
@@ -104,8 +112,11 @@ export function summaryLines(plan: Plan, blocks: ObjectBlock[]): string[] {
   const s = plan.summary;
   const lines = [`Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.`];
   if (plan.files.length > 0 || s.filesUpload > 0 || s.filesDelete > 0) {
-    lines.push(`Files: ${s.filesUpload} to upload, ${s.filesDelete} to delete.`);
+    const replaced = plan.files.filter((f) => f.action === 'upload' && f.id !== null).length;
+    const old = replaced === 0 ? '' : ` (${replaced === s.filesDelete ? '' : `${replaced} of them `}the old ${replaced === 1 ? 'copy of a replaced file' : 'copies of replaced files'})`;
+    lines.push(`Files: ${s.filesUpload} to upload, ${s.filesDelete} to delete${old}.`);
   }
+  if (stateOnly > 0) lines.push(stateLine);
   return lines;
 }
 

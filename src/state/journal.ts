@@ -34,6 +34,12 @@ export interface FileUploadedEntry {
   sha256: string;
   bytes: number;
   filename: string;
+  /**
+   * The upload this one replaces, which stays ours to delete (a retired file); null when
+   * none exists on the server (a new file, or one deleted by hand). Absent in journals
+   * written by older versions: then whatever was recorded under the name is retired.
+   */
+  replaces?: string | null;
   at: string;
 }
 
@@ -94,7 +100,8 @@ export function applyJournal(state: StateFile, entries: readonly JournalEntry[])
       case 'file.uploaded': {
         delete pending[entry.name];
         const replaced = files[entry.name];
-        if (replaced && replaced.id !== entry.id) {
+        const retires = entry.replaces === undefined || entry.replaces === replaced?.id;
+        if (replaced && replaced.id !== entry.id && retires) {
           retired[replaced.id] = { name: entry.name, sha256: replaced.sha256, bytes: replaced.bytes, filename: replaced.filename, since: entry.at };
         }
         files[entry.name] = {

@@ -60,8 +60,14 @@ describe.each(cases)('examples/$example $env', ({ example, env, edited, fileName
     const updates = plan.assistants.filter((a) => a.action !== 'no-op');
     expect(updates.length).toBeGreaterThan(0);
     for (const update of updates) expect(update.changes.map((c) => [c.field, c.cause])).toEqual([['files', 'manifest']]);
-    expect(plan.summary).toMatchObject({ add: 0, destroy: 0, filesUpload: 1, filesDelete: 0 });
-    expect((await cli('apply', '--auto-approve')).code).toBe(0);
+    // The old upload is deleted once its replacement is attached: the plan counts it as apply does.
+    expect(plan.summary).toMatchObject({ add: 0, destroy: 0, filesUpload: 1, filesDelete: 1 });
+    expect(text.stdout).toContain('Files: 1 to upload, 1 to delete (the old copy of a replaced file).');
+    const markdown = await cli('plan', '--markdown');
+    expect(markdown.stdout).toContain('**Files: 1 to upload, 1 to delete (the old copy of a replaced file).**');
+    const applied = await cli('apply', '--auto-approve');
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain(`; files: 1 uploaded, 1 deleted.`);
     expect((await cli('plan', '--detailed-exitcode')).code).toBe(0);
   });
 

@@ -6,7 +6,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AssistantsApi, createConfiguration } from '../../src/api/index.js';
+import { AssistantsApi, createConfiguration, FilesApi } from '../../src/api/index.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { makeProject, runCli } from './cli.js';
 
@@ -125,6 +125,19 @@ describe('plan and apply against the local server', () => {
     expect(entry.changes).toEqual([{ field: 'model', before: 'gpt-3.5-turbo', after: 'gpt-4-turbo', cause: 'drift' }]);
     expect((await cli('apply', '--auto-approve')).code).toBe(0);
     expect((await api.getAssistant({ assistantId: support.id })).model).toBe('gpt-4-turbo');
+  });
+
+  it('converges in one apply after an attached file is deleted by hand; "No changes" only with exit 0', async () => {
+    const files = new FilesApi(createConfiguration({ apiKey: server.apiKey, baseUrl: server.url }));
+    const [faq] = (await files.listFiles({})).data.filter((f) => f.filename === 'faq.md');
+    await files.deleteFile({ fileId: faq!.id });
+    const before = await cli('plan', '--detailed-exitcode');
+    expect(before.code).toBe(2);
+    expect(before.stdout).not.toContain('No changes');
+    expect((await cli('apply', '--auto-approve')).code).toBe(0);
+    const after = await cli('plan', '--detailed-exitcode');
+    expect(after.stdout).toContain('No changes. Your assistants match the manifest.');
+    expect(after.code, after.stdout).toBe(0);
   });
 
   it('deletes an assistant removed from the manifest', async () => {

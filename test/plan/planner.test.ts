@@ -584,7 +584,8 @@ describe('createPlan: files', () => {
           },
         ]);
         expect(fileOf(p, 'guide').action).toBe('no-op');
-        expect(p.summary).toMatchObject({ change: 1, filesUpload: 1, filesDelete: 0 });
+        // The replaced upload is deleted after the new one is attached: counted, as apply counts it.
+        expect(p.summary).toMatchObject({ change: 1, filesUpload: 1, filesDelete: 1 });
       },
     },
     {
@@ -820,7 +821,8 @@ describe('createPlan: summary and prior', () => {
         w.live.files.push(liveFile('file-old', desiredFile('old')));
       },
       check: (p) => {
-        expect(p.summary).toEqual({ add: 2, change: 1, destroy: 2, filesUpload: 1, filesDelete: 1 });
+        // filesDelete: "old", and the upload the new faq replaces.
+        expect(p.summary).toEqual({ add: 2, change: 1, destroy: 2, filesUpload: 1, filesDelete: 2 });
         // Plan order: manifest keys sorted, then removed keys, then orphans.
         expect(p.assistants.map((a) => a.key)).toEqual(['billing', 'support', 'triage', 'sales', 'legacy']);
       },

@@ -36,6 +36,18 @@ describe('journal: pending and replaced uploads', () => {
     // Folding the same journal again changes nothing.
     expect(applyJournal(settled, [started, uploaded, deleted])).toEqual(settled);
   });
+
+  it('retires only the upload the entry says it replaces: not a record whose file was deleted by hand', () => {
+    const base = { ...syncedWorld().state!, lineage: randomUUID() };
+    const entry = (replaces: string | null): JournalEntry => ({ op: 'file.uploaded', name: 'faq', id: 'file-faq-2', sha256: NEW_FAQ_SHA, bytes: 9, filename: 'faq.md', replaces, at: AT });
+    const reuploaded = applyJournal(base, [entry(null)]);
+    expect(reuploaded.files['faq']?.id).toBe('file-faq-2');
+    expect(reuploaded.retiredFiles).toBeUndefined();
+    expect(applyJournal(base, [entry('file-faq')]).retiredFiles).toEqual({
+      'file-faq': { name: 'faq', sha256: FAQ.sha256, bytes: FAQ.bytes, filename: FAQ.filename, since: AT },
+    });
+    expect(stateProblem(reuploaded)).toBeNull();
+  });
 });
 
 describe('planner: retired uploads', () => {

@@ -19,7 +19,9 @@ describe('renderMarkdown', () => {
     expect(md).toMatchInlineSnapshot(`
       "**Plan: 1 to add, 1 to change, 1 to destroy.**
 
-      **Files: 1 to upload, 0 to delete.**
+      **Files: 1 to upload, 1 to delete (the old copy of a replaced file).**
+
+      **State: 1 record to update (objects adopted, or deleted outside assistants); nothing is sent.**
 
       Project "shop", environment "prod", endpoint http://127.0.0.1:4010/v1
 

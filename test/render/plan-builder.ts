@@ -1,6 +1,7 @@
 /** Hand-built Plan fixtures for the renderer tests. */
 import type { JsonValue } from '../../src/api/models.js';
 import type { AssistantChange, AssistantView, FieldChange, FileChange, Plan } from '../../src/plan/types.js';
+import { planSummary } from '../../src/plan/planner.js';
 
 export const SHA_A = 'a'.repeat(64);
 export const SHA_B = 'b'.repeat(64);
@@ -38,13 +39,7 @@ export function plan(overrides: Partial<Plan> = {}): Plan {
     ...overrides,
     files,
     assistants,
-    summary: overrides.summary ?? {
-      add: assistants.filter((a) => a.action === 'create').length,
-      change: assistants.filter((a) => a.action === 'update').length,
-      destroy: assistants.filter((a) => a.action === 'delete').length,
-      filesUpload: files.filter((f) => f.action === 'upload').length,
-      filesDelete: files.filter((f) => f.action === 'delete').length,
-    },
+    summary: overrides.summary ?? planSummary(assistants, files),
   };
 }
 

@@ -455,7 +455,7 @@ describe('renderText', () => {
           }
 
       Plan: 0 to add, 1 to change, 0 to destroy.
-      Files: 2 to upload, 1 to delete.
+      Files: 2 to upload, 2 to delete (1 of them the old copy of a replaced file).
       "
     `);
   });
@@ -479,7 +479,8 @@ describe('renderText', () => {
 
         # assistant "gone" (asst_2) was deleted outside assistants; its state record will be dropped
 
-      No changes. Your assistants match the manifest.
+      Plan: 0 to add, 0 to change, 0 to destroy.
+      State: 2 records to update (objects adopted, or deleted outside assistants); nothing is sent.
       "
     `);
   });
@@ -513,6 +514,7 @@ describe('renderText', () => {
         # assistant "b" (asst_2) was deleted outside assistants; its state record will be dropped
 
       Drift: 1 object has changed outside assistants. Applying this refresh-only plan records that in the state and changes no assistant or file.
+      State: 1 record to update (objects adopted, or deleted outside assistants); nothing is sent.
       "
     `);
     expect(text(plan({ mode: 'refresh-only', assistants: [noop('a', 'asst_1')] }))).toMatchInlineSnapshot(`
