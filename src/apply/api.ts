@@ -3,10 +3,10 @@
  * here: the executor retries itself so a 429 pauses the whole pool and a create that
  * may have reached the server is looked for before it is sent again.
  */
-import { createHash } from 'node:crypto';
 import type { AssistantsApi, FilesApi } from '../api/index.js';
 import type { AssistantObject, CreateAssistantRequest, ModifyAssistantRequest, OpenAIFile } from '../api/models.js';
 import { listAllAssistants } from '../plan/refresh.js';
+import { contentSha256 } from '../plan/uploads.js';
 
 export interface ApplyApi {
   createAssistant(body: CreateAssistantRequest): Promise<AssistantObject>;
@@ -16,7 +16,8 @@ export interface ApplyApi {
   deleteFile(id: string): Promise<void>;
   listAllAssistants(): Promise<AssistantObject[]>;
   listFiles(): Promise<OpenAIFile[]>;
-  downloadFileSha256(id: string): Promise<string>;
+  /** sha256 of an upload's content, or null when the server does not serve it. */
+  contentSha256(id: string): Promise<string | null>;
 }
 
 const ONCE = { maxRetries: 0 };
@@ -30,6 +31,6 @@ export function createApplyApi(assistants: AssistantsApi, files: FilesApi): Appl
     deleteFile: async (id) => void (await files.deleteFile({ fileId: id }, ONCE)),
     listAllAssistants: () => listAllAssistants(assistants),
     listFiles: async () => (await files.listFiles({})).data,
-    downloadFileSha256: async (id) => createHash('sha256').update(await files.downloadFile({ fileId: id })).digest('hex'),
+    contentSha256: (id) => contentSha256(files, id),
   };
 }

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import type { AssistantObject, AssistantTool, OpenAIFile } from '../api/models.js';
 import { formatOwner, OWNERSHIP_METADATA_KEY, parseOwner } from '../plan/ownership.js';
 import type { AssistantChange, AssistantView, FileChange, Plan } from '../plan/types.js';
+import { contentAllows, sameNameAndSize } from '../plan/uploads.js';
 import { fieldHashes, fileNameOfLabel } from '../plan/view.js';
 import type { JournalEntry } from '../state/journal.js';
 import type { FieldHashes, StateFile } from '../state/types.js';
@@ -115,6 +116,8 @@ class PlanRun {
     for (const record of Object.values(state.files)) this.claimed.add(record.id);
     // Whatever the plan itself names (an orphan it deletes, say) is not free to be recovered.
     for (const entry of [...plan.assistants, ...plan.files]) if (entry.id) this.claimed.add(entry.id);
+    // An upload recognised as a manifest file's is attached under that name from the start.
+    for (const file of plan.files) if (file.action === 'no-op' && file.reason === 'adopt' && file.id) this.fileIds.set(file.name, file.id);
     this.pendingUploads = state.pendingUploads ?? {};
   }
 
@@ -167,6 +170,11 @@ class PlanRun {
       case 'forget-assistant':
         await this.journal.append({ op: 'assistant.deleted', key: op.key, id: op.id, at: at() });
         return op.id;
+      case 'adopt-file': {
+        const id = op.file.id as string;
+        await this.journal.append({ op: 'file.uploaded', name: op.file.name, id, sha256: op.file.sha256, bytes: op.file.bytes, filename: op.file.filename, replaces: null, at: at() });
+        return id;
+      }
       case 'forget-file':
         await this.journal.append({ op: 'file.deleted', name: op.name, id: op.id, at: at() });
         return op.id;
@@ -209,9 +217,10 @@ class PlanRun {
   }
 
   /**
-   * Uploads a file at most once. Files carry no tag, so an upload is recognised by name,
-   * size, content and time: after an ambiguous failure in this run, and before uploading
-   * again what a dead run had started (its intent is in the state).
+   * Uploads a file at most once. Files carry no tag, so an upload is recognised by the rule
+   * of plan/uploads.ts (name, size, content where served), bounded by time instead of by
+   * attachment: after an ambiguous failure in this run, and before uploading again what a
+   * dead run had started (its intent is in the state).
    */
   private async upload(node: OperationNode, file: FileChange): Promise<OpenAIFile> {
     if (!file.path) throw new Error(`plan entry for file ${file.name} has no path`);
@@ -222,9 +231,9 @@ class PlanRun {
     }
     const findUpload = async ({ startedAt, failedAt }: RecoveryWindow): Promise<OpenAIFile | null> => {
       for (const candidate of await this.filesListedAfter(failedAt)) {
-        if (this.claimed.has(candidate.id) || candidate.filename !== file.filename || candidate.bytes !== file.bytes) continue;
+        if (this.claimed.has(candidate.id) || !sameNameAndSize(candidate, file)) continue;
         if (candidate.createdAt < Math.floor(startedAt / 1000) - 1) continue;
-        if ((await this.api.downloadFileSha256(candidate.id)) === file.sha256) return candidate;
+        if (contentAllows(await this.api.contentSha256(candidate.id), file)) return candidate;
       }
       return null;
     };

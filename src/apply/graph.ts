@@ -15,6 +15,8 @@ export type Operation =
   | { kind: 'delete-file'; name: string; id: string; replaced: boolean }
   /** State only, no request: adopt a tagged assistant, or record drift (refresh-only). */
   | { kind: 'record'; change: AssistantChange }
+  /** State only: record an upload recognised as a manifest file's (plan/uploads.ts). */
+  | { kind: 'adopt-file'; file: FileChange }
   /** State only: drop the record of an object deleted outside the tool. */
   | { kind: 'forget-assistant'; key: string; id: string }
   | { kind: 'forget-file'; name: string; id: string };
@@ -87,6 +89,8 @@ export function buildGraph(plan: Plan): OperationNode[] {
         op: { kind: 'delete-file', name: file.name, id: file.id as string, replaced: replacing },
         deps: [...(upload ? [upload] : []), ...(detachers.get(file.name) ?? []), ...(detachers.get(file.id ?? '') ?? [])],
       });
+    } else if (file.action === 'no-op' && file.reason === 'adopt' && file.id) {
+      nodes.push({ id: `adopt-file ${file.name}`, op: { kind: 'adopt-file', file }, deps: [] });
     } else if (file.action === 'no-op' && file.reason === 'gone' && file.id) {
       nodes.push({ id: `forget-file ${file.name}`, op: { kind: 'forget-file', name: file.name, id: file.id }, deps: [] });
     }

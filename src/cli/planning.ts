@@ -6,7 +6,7 @@ import { relative, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import type { DesiredState } from '../manifest/types.js';
 import { createPlan, type PlanResult } from '../plan/planner.js';
-import { readLive } from '../plan/refresh.js';
+import { readLiveFor } from '../plan/refresh.js';
 import type { Plan, PlanMode } from '../plan/types.js';
 import { renderJson, renderMarkdown, renderText } from '../render/index.js';
 import type { StateFile } from '../state/types.js';
@@ -28,7 +28,7 @@ export async function makePlan(
       throw new UserError('USAGE', `--target ${target}: no assistant with that key in the manifest or the state (keys: ${known}).`);
     }
   }
-  const live = await readLive(session.assistants, session.files);
+  const live = await readLiveFor(desired, state, session.assistants, session.files);
   const manifest = relative(cwd, desired.manifestPath).split(sep).join('/');
   return createPlan({ desired, state, live, mode, manifest, targets, endpoint: session.endpoint, toolVersion: TOOL_VERSION, now: new Date() });
 }

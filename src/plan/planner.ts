@@ -6,10 +6,10 @@ import { dirname, relative, sep } from 'node:path';
 import type { AssistantObject, OpenAIFile } from '../api/models.js';
 import { UserError } from '../errors.js';
 import type { AssistantField, DesiredAssistant, DesiredState } from '../manifest/types.js';
-import type { AssistantRecord, StateFile } from '../state/types.js';
+import type { AssistantRecord, FileRecord, StateFile } from '../state/types.js';
 import { canonicalJson } from '../canonical-json.js';
 import { SENSITIVE_VALUE } from '../redaction.js';
-import { dictionaryOf } from '../dictionary.js';
+import { dictionary, dictionaryOf, ownEntry } from '../dictionary.js';
 import { hashValue } from './hash.js';
 import { redactChange, type SensitiveValues } from './redact.js';
 import { formatOwner, otherOwner, OWNERSHIP_METADATA_KEY, parseOwner, type Owner } from './ownership.js';
@@ -25,7 +25,8 @@ import {
   type PlanNote,
   type PlanSummary,
 } from './types.js';
-import { ASSISTANT_FIELDS, desiredView, fieldValue, fileLabelsById, liveView, type FileLabels } from './view.js';
+import { ourUploadCandidates, recognizeUploads, type Recognized, type UploadHashes } from './uploads.js';
+import { ASSISTANT_FIELDS, desiredView, fieldValue, fileLabel, fileLabelsById, liveView, type FileLabels } from './view.js';
 
 /** What the server holds, as read by refresh. */
 export interface LiveState {
@@ -33,6 +34,11 @@ export interface LiveState {
   assistants: AssistantObject[];
   /** Every file in the account. */
   files: OpenAIFile[];
+  /**
+   * Content hashes of the unrecorded uploads that may be ours (`ourUploadCandidates`, read
+   * by `readUploadHashes`); without them no upload is recognised (see uploads.ts).
+   */
+  uploadHashes?: UploadHashes;
 }
 
 export interface PlanInput {
@@ -67,9 +73,12 @@ export function createPlan(input: PlanInput): PlanResult {
   const liveFileById = new Map(live.files.map((f) => [f.id, f]));
   // Only recorded files that still exist label a live attachment: an assistant still
   // naming a deleted file keeps its raw id, so the re-upload's new id gets attached.
-  const labels = fileLabelsById(
-    Object.fromEntries(Object.entries(state?.files ?? {}).filter(([, record]) => liveFileById.has(record.id))),
-  );
+  const liveRecords = dictionary(Object.entries(state?.files ?? {}).filter(([, record]) => liveFileById.has(record.id)));
+  const recognized: Recognized = mode === 'refresh-only' ? { adopt: new Map(), surplus: [] } : recognizeOurUploads(input, liveRecords);
+  const labels: FileLabels = new Map([
+    ...fileLabelsById(liveRecords),
+    ...[...recognized.adopt].map(([name, { file }]) => [file.id, fileLabel(name, ownEntry(desired.files, name)!.sha256)] as const),
+  ]);
   const ownerOf = (key: string): Owner => ({ project: desired.project, environment: desired.environment, key });
   const taggedByKey = groupTagged(live.assistants, desired.project, desired.environment);
 
@@ -174,7 +183,15 @@ export function createPlan(input: PlanInput): PlanResult {
     return redacted;
   });
 
-  const files = planFiles(input, inScope, liveFileById);
+  for (const [name, { file, verified }] of recognized.adopt) {
+    if (verified || mode !== 'normal') continue;
+    notes.push({
+      level: 'info',
+      key: null,
+      message: `file "${name}": ${file.id} is taken as its upload by name and size; the server does not serve its content, so the content could not be compared`,
+    });
+  }
+  const files = planFiles(input, inScope, liveFileById, recognized);
   const plan: Plan = {
     formatVersion: PLAN_FORMAT_VERSION,
     toolVersion: input.toolVersion,
@@ -218,12 +235,13 @@ export function planHasChanges(plan: Plan): boolean {
 
 /**
  * Entries whose apply writes the state and sends nothing: an assistant adopted by its tag,
- * and records of objects deleted outside the tool, which are dropped.
+ * an upload recognised as ours, and records of objects deleted outside the tool, which are
+ * dropped.
  */
 export function stateOnlyChanges(plan: Pick<Plan, 'assistants' | 'files'>): number {
   return (
     plan.assistants.filter((a) => a.action === 'no-op' && (a.reason === 'adopt' || a.reason === 'gone')).length +
-    plan.files.filter((f) => f.action === 'no-op' && f.reason === 'gone').length
+    plan.files.filter((f) => f.action === 'no-op' && (f.reason === 'gone' || f.reason === 'adopt')).length
   );
 }
 
@@ -296,10 +314,26 @@ function refreshAssistant(
   };
 }
 
+/**
+ * Uploads the state does not record but the rule in uploads.ts recognises as ours. One
+ * whose file is still recorded (and exists) is a duplicate.
+ */
+function recognizeOurUploads(input: PlanInput, liveRecords: Record<string, FileRecord>): Recognized {
+  const { desired, state, live } = input;
+  const found = recognizeUploads(ourUploadCandidates(live, desired, state), live.uploadHashes ?? new Map(), new Map(Object.entries(desired.files)));
+  for (const [name, { file }] of [...found.adopt]) {
+    if (!Object.hasOwn(liveRecords, name)) continue;
+    found.adopt.delete(name);
+    found.surplus.push({ name, file });
+  }
+  return found;
+}
+
 function planFiles(
   input: PlanInput,
   inScope: (key: string) => boolean,
   liveFileById: Map<string, OpenAIFile>,
+  recognized: Recognized,
 ): FileChange[] {
   const { desired, state, mode } = input;
   const recorded = dictionaryOf(state?.files ?? {});
@@ -322,8 +356,11 @@ function planFiles(
     const record = recorded[name];
     const exists = record !== undefined && liveFileById.has(record.id);
     const base = { path: manifestRelative(desired.manifestPath, file.path), filename: file.filename, bytes: file.bytes, sha256: file.sha256 };
+    const adopted = recognized.adopt.get(name);
     if (record && exists && record.sha256 === file.sha256) {
       files.push({ name, action: 'no-op', reason: 'unchanged', id: record.id, ...base, previousSha256: null });
+    } else if (adopted) {
+      files.push({ name, action: 'no-op', reason: 'adopt', id: adopted.file.id, ...base, previousSha256: null });
     } else if (record && exists) {
       files.push({ name, action: 'upload', reason: 'changed-in-manifest', id: record.id, ...base, previousSha256: record.sha256 });
     } else {
@@ -338,6 +375,15 @@ function planFiles(
       const exists = liveFileById.has(record.id);
       const reason: ActionReason = !exists ? 'gone' : mode === 'destroy' ? 'destroy' : 'removed-from-manifest';
       files.push(fileChange(name, exists ? 'delete' : 'no-op', reason, record.id, null, record, null));
+    }
+    // Recognised uploads of ours not taken as a manifest file's: duplicates, or (destroy) all.
+    const ours = [
+      ...recognized.surplus,
+      ...(mode === 'destroy' ? [...recognized.adopt].map(([name, { file }]) => ({ name, file })) : []),
+    ];
+    for (const { name, file } of ours) {
+      const identity = desiredFiles[name]!;
+      files.push(fileChange(name, 'delete', mode === 'destroy' ? 'destroy' : 'orphan', file.id, null, identity, null));
     }
     // Uploads a newer one replaced, whose deletion did not happen (the run stopped first).
     const retired = state?.retiredFiles ?? {};

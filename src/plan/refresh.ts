@@ -7,7 +7,10 @@
  */
 import type { AssistantsApi, FilesApi } from '../api/index.js';
 import type { AssistantObject } from '../api/models.js';
+import type { DesiredState } from '../manifest/types.js';
+import type { StateFile } from '../state/types.js';
 import type { LiveState } from './planner.js';
+import { ourUploadCandidates, readUploadHashes } from './uploads.js';
 
 export async function listAllAssistants(api: AssistantsApi): Promise<AssistantObject[]> {
   const all = await api.iterateAssistants({ order: 'asc' }).toArray();
@@ -24,4 +27,18 @@ export async function listAllAssistants(api: AssistantsApi): Promise<AssistantOb
 export async function readLive(assistants: AssistantsApi, files: FilesApi): Promise<LiveState> {
   const [liveAssistants, liveFiles] = await Promise.all([listAllAssistants(assistants), files.listFiles({})]);
   return { assistants: liveAssistants, files: liveFiles.data };
+}
+
+/**
+ * readLive, plus the content of the unrecorded uploads that may be ours (uploads.ts): one
+ * download per candidate, and there are none while the state records what it attached.
+ */
+export async function readLiveFor(
+  desired: Pick<DesiredState, 'project' | 'environment' | 'files'>,
+  state: StateFile | null,
+  assistants: AssistantsApi,
+  files: FilesApi,
+): Promise<LiveState> {
+  const live = await readLive(assistants, files);
+  return { ...live, uploadHashes: await readUploadHashes(files, ourUploadCandidates(live, desired, state)) };
 }

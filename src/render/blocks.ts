@@ -132,7 +132,7 @@ function fileBlock(file: FileChange, mode: PlanMode): ObjectBlock | null {
   const subject = `file ${quote(file.name)}`;
   const reason = reasonText(file.reason, mode);
   if (file.action === 'no-op') {
-    const headline = stateOnlyHeadline(subject, file.id, file.reason);
+    const headline = stateOnlyHeadline('file', subject, file.id, file.reason);
     if (headline === null) return null;
     return { kind: 'file', key: file.name, sign: null, action: stateOnlyAction(file.reason), headline, reason, fields: [], lines: [] };
   }
@@ -143,7 +143,7 @@ function fileBlock(file: FileChange, mode: PlanMode): ObjectBlock | null {
       key: file.name,
       sign: '-',
       action: 'delete',
-      headline: withSuffix(`${subject} will be deleted`, suffixFor(file.reason, mode)),
+      headline: withSuffix(`${subject} will be deleted`, file.reason === 'orphan' && mode !== 'destroy' ? 'left over: an upload of ours no longer used' : suffixFor(file.reason, mode)),
       reason,
       fields: [],
       lines: objectLines('-', subject, attrs),
@@ -255,7 +255,7 @@ function assistantBlock(change: AssistantChange, plan: Plan): ObjectBlock | null
           lines: objectLines('~', subject, updateAttrs(change)),
         };
       }
-      const headline = stateOnlyHeadline(subject, change.id, change.reason);
+      const headline = stateOnlyHeadline('assistant', subject, change.id, change.reason);
       if (headline !== null) {
         return { kind: 'assistant', key: change.key, sign: null, action: stateOnlyAction(change.reason), headline, reason, fields: [], lines: [] };
       }
@@ -629,8 +629,11 @@ function reasonText(reason: ActionReason, mode: PlanMode): string {
 }
 
 /** The headline of a no-op that still changes the state, or null when it changes nothing. */
-function stateOnlyHeadline(subject: string, id: string | null, reason: ActionReason): string | null {
+function stateOnlyHeadline(kind: ObjectBlock['kind'], subject: string, id: string | null, reason: ActionReason): string | null {
   const ref = id === null ? subject : `${subject} (${id})`;
+  if (reason === 'adopt' && kind === 'file') {
+    return `${ref} is an upload of it attached to our assistants and will be recorded in the state instead of uploaded again`;
+  }
   if (reason === 'adopt') return `${ref} is tagged as ours and will be recorded in the state; it needs no change`;
   if (reason === 'gone') return `${ref} was deleted outside assistants; its state record will be dropped`;
   return null;

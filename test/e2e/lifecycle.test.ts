@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { cp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AssistantsApi, createConfiguration } from '../../src/api/index.js';
+import { AssistantsApi, createConfiguration, FilesApi } from '../../src/api/index.js';
 import { parseState } from '../../src/state/format.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { makeTempDir } from '../support/temp-dir.js';
@@ -21,9 +21,11 @@ function fleet(count: number, project = 'fleet'): string {
 
 let server: TestServer;
 let api: AssistantsApi;
+let files: FilesApi;
 beforeAll(async () => {
   server = await startTestServer();
   api = new AssistantsApi(createConfiguration({ apiKey: server.apiKey, baseUrl: server.url }));
+  files = new FilesApi(createConfiguration({ apiKey: server.apiKey, baseUrl: server.url }));
 });
 afterAll(async () => server.close());
 
@@ -93,6 +95,35 @@ describe('import and state rebuild', () => {
     expect(state.files.guide?.id).toBe(original.files.guide?.id);
     const plan = await runCli(['plan', '--detailed-exitcode', '--endpoint', server.url], { cwd: dir, env });
     expect(plan.code, plan.stdout).toBe(0);
+  });
+});
+
+describe('a state lost every run (the CI recipe without a kept state)', () => {
+  it('re-uploads nothing, leaves no upload behind, and destroy deletes the uploads too', async () => {
+    const dir = await makeProject({
+      'assistants.yaml': `${fleet(2, 'stateless')}    files: [guide]\nfiles:\n  guide:\n    path: guide.md\n`,
+      'guide.md': '# Guide\n',
+    });
+    const env = { OPENAI_API_KEY: server.apiKey };
+    const cli = (...args: string[]) => runCli([...args, '--endpoint', server.url], { cwd: dir, env });
+    const uploads = async (): Promise<string[]> => (await files.listFiles({})).data.filter((f) => f.filename === 'guide.md').map((f) => f.id);
+    const before = await uploads();
+    expect((await cli('apply', '--auto-approve')).code).toBe(0);
+    const first = (await uploads()).filter((id) => !before.includes(id));
+    expect(first).toHaveLength(1);
+    for (let run = 0; run < 2; run++) {
+      await rm(join(dir, '.assistants'), { recursive: true });
+      const applied = await cli('apply', '--auto-approve');
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(applied.stdout).toContain('Resources: 0 added, 0 changed, 0 destroyed; files: 0 uploaded, 0 deleted.');
+      expect((await stateOf(dir)).files.guide?.id).toBe(first[0]);
+    }
+    expect((await uploads()).filter((id) => !before.includes(id))).toEqual(first);
+    await rm(join(dir, '.assistants'), { recursive: true });
+    const destroyed = await cli('destroy', '--auto-approve');
+    expect(destroyed.code, destroyed.stderr).toBe(0);
+    expect(destroyed.stdout).toContain('2 destroyed; files: 0 uploaded, 1 deleted.');
+    expect((await uploads()).filter((id) => !before.includes(id))).toEqual([]);
   });
 });
 

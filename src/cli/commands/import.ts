@@ -5,11 +5,12 @@ import type { AssistantObject } from '../../api/models.js';
 import { dictionary, ownEntry } from '../../dictionary.js';
 import { UserError } from '../../errors.js';
 import { formatOwner, OWNERSHIP_METADATA_KEY, otherOwner, parseOwner } from '../../plan/ownership.js';
+import { readLive } from '../../plan/refresh.js';
+import { ourUploadCandidates, readUploadHashes, recognizeUploads, recordRecognized } from '../../plan/uploads.js';
 import { fieldHashes, fileLabelsById, liveView } from '../../plan/view.js';
 import { newState } from '../../state/format.js';
 import { applyJournal } from '../../state/journal.js';
 import { TOOL_VERSION } from '../../version.js';
-import { recognizeUploads } from '../adopt-files.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
@@ -56,24 +57,23 @@ export function register(program: Command, io: CliIo): void {
           }
           const tagged = owner ? live : await session.assistants.modifyAssistant({ assistantId: id, modifyAssistantRequest: { metadata } });
           const base = state ?? (await backend.write(newState({ project: desired.project, environment: desired.environment, endpoint: session.endpoint, toolVersion: TOOL_VERSION })));
-          // The manifest files this assistant attaches, not yet recorded, that are among its attachments.
-          const unrecorded = dictionary(
+          // Its attachments that are uploads of the manifest files it attaches and the state
+          // does not record yet, by the rule of plan/uploads.ts.
+          const unrecorded = new Map(
             (desired.assistants[key]?.files ?? []).filter((name) => !Object.hasOwn(base.files, name)).flatMap((name) => {
               const file = ownEntry(desired.files, name);
               return file ? [[name, file] as const] : [];
             }),
           );
-          const attached = (await session.files.listFiles({})).data.filter((f) => tagged.fileIds.includes(f.id));
-          const adopted = await recognizeUploads(session.files, attached, unrecorded);
+          const account = await readLive(session.assistants, session.files);
+          const candidates = ourUploadCandidates(account, { ...desired, files: dictionary(unrecorded) }, base).filter((f) => tagged.fileIds.includes(f.id));
+          const found = recognizeUploads(candidates, await readUploadHashes(session.files, candidates), unrecorded);
           const at = new Date().toISOString();
-          const withFiles = applyJournal(
-            base,
-            Object.entries(adopted).map(([name, f]) => ({ op: 'file.uploaded' as const, name, id: f.id, sha256: f.sha256, bytes: f.bytes, filename: f.filename, at })),
-          );
+          const withFiles = recordRecognized(base, found, unrecorded, at);
           const applied = fieldHashes(liveView(tagged, fileLabelsById(withFiles.files)));
           const sensitive = desired.assistants[key]?.sensitive ?? [];
           await backend.write(applyJournal(withFiles, [{ op: 'assistant.updated', key, id, applied, ...(sensitive.length > 0 ? { sensitive } : {}), at }]));
-          const files = Object.keys(adopted);
+          const files = [...found.adopt.keys()];
           io.stdout.write(
             `Imported ${id} as ${key}${files.length > 0 ? `, with its file(s) ${files.join(', ')}` : ''}. Run "assistants plan" to see how it differs from the manifest.\n`,
           );

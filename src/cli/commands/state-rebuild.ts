@@ -1,17 +1,18 @@
 /**
  * `assistants state rebuild`: recreate a lost state from the ownership tags on the
- * server and the manifest. Files carry no tags, so an uploaded file is recognised by
- * name, size and content hash (downloaded only for candidates of the right size).
+ * server and the manifest. Files carry no tags: the uploads attached to the tagged
+ * assistants are recognised by the rule of plan/uploads.ts (name, size, and content where
+ * the server serves it).
  */
 import type { Command } from 'commander';
 import { dictionary } from '../../dictionary.js';
 import { parseOwner } from '../../plan/ownership.js';
 import { readLive } from '../../plan/refresh.js';
+import { ourUploadCandidates, readUploadHashes, recognizeUploads, recordRecognized } from '../../plan/uploads.js';
 import { fieldHashes, fileLabelsById, liveView } from '../../plan/view.js';
 import { newState } from '../../state/format.js';
 import type { StateFile } from '../../state/types.js';
 import { TOOL_VERSION } from '../../version.js';
-import { recognizeUploads } from '../adopt-files.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
@@ -31,10 +32,16 @@ export function register(program: Command, io: CliIo): void {
         await withStateLock(backend, 'state rebuild', parseDuration(options.lockTimeout ?? '0'), io, async (previous) => {
           const live = await readLive(session.assistants, session.files);
           const now = new Date().toISOString();
-          const files = await recognizeUploads(session.files, live.files, desired.files);
+          const base = previous ?? newState({ project: desired.project, environment: desired.environment, endpoint: session.endpoint, toolVersion: TOOL_VERSION });
+          // Everything is found again, except the retired uploads the state keeps to delete.
+          const kept: StateFile = { ...base, endpoint: session.endpoint, assistants: dictionary(), files: dictionary() };
+          const candidates = ourUploadCandidates(live, desired, kept);
+          const wanted = new Map(Object.entries(desired.files));
+          const found = recognizeUploads(candidates, await readUploadHashes(session.files, candidates), wanted);
+          const withFiles = recordRecognized(kept, found, wanted, now);
           const assistants: StateFile['assistants'] = dictionary();
           const duplicates: string[] = [];
-          const labels = fileLabelsById(files);
+          const labels = fileLabelsById(withFiles.files);
           const oldestFirst = [...live.assistants].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
           for (const assistant of oldestFirst) {
             const owner = parseOwner(assistant.metadata);
@@ -46,11 +53,13 @@ export function register(program: Command, io: CliIo): void {
             const sensitive = desired.assistants[owner.key]?.sensitive ?? [];
             assistants[owner.key] = { id: assistant.id, applied: fieldHashes(liveView(assistant, labels)), updatedAt: now, ...(sensitive.length > 0 ? { sensitive } : {}) };
           }
-          const base = previous ?? newState({ project: desired.project, environment: desired.environment, endpoint: session.endpoint, toolVersion: TOOL_VERSION });
-          await backend.write({ ...base, endpoint: session.endpoint, assistants, files });
+          await backend.write({ ...withFiles, assistants });
           io.stdout.write(
-            `Rebuilt ${backend.location}: ${Object.keys(assistants).length} assistant(s), ${Object.keys(files).length} file(s).\n` +
-              (duplicates.length > 0 ? `Duplicates left out (the next plan deletes them as orphans): ${duplicates.join(', ')}\n` : ''),
+            `Rebuilt ${backend.location}: ${Object.keys(assistants).length} assistant(s), ${Object.keys(withFiles.files).length} file(s).\n` +
+              (duplicates.length > 0 ? `Duplicates left out (the next plan deletes them as orphans): ${duplicates.join(', ')}\n` : '') +
+              (found.surplus.length > 0
+                ? `Duplicate uploads recorded for deletion by the next apply: ${found.surplus.map(({ name, file }) => `${name}: ${file.id}`).join(', ')}\n`
+                : ''),
           );
         });
       } finally {
