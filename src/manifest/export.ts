@@ -9,7 +9,8 @@
  * are, so they are written as they are.
  */
 import type { AssistantObject, FunctionTool, JsonValue, OpenAIFile } from '../api/models.js';
-import { OWNERSHIP_METADATA_KEY, parseOwner } from '../plan/ownership.js';
+import { formatOwner, OWNERSHIP_METADATA_KEY, parseOwner } from '../plan/ownership.js';
+import { DEFAULT_ENVIRONMENT } from './environments.js';
 import { escapeTemplate } from './interpolate.js';
 
 export interface ExportInput {
@@ -25,12 +26,20 @@ export interface ExportedAssistant {
   id: string;
 }
 
+/** An assistant left out of the export, because `import` would refuse it. */
+export interface SkippedAssistant {
+  id: string;
+  name: string | null;
+  reason: string;
+}
+
 export interface Export {
   /** The manifest as plain data, ready for YAML. */
   document: Record<string, unknown>;
   /** Files to write beside the manifest: relative path -> where the content comes from. */
   writes: Array<{ path: string; fileId?: string; text?: string }>;
   assistants: ExportedAssistant[];
+  skipped: SkippedAssistant[];
   /** Things the manifest cannot say (an unknown tool type, an attachment whose file is gone). */
   warnings: string[];
 }
@@ -38,8 +47,13 @@ export interface Export {
 /** Instructions longer than this, or on several lines, go to a file of their own. */
 const INLINE_INSTRUCTIONS_MAX = 200;
 const KEY_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-/** A file name that is safe as a single path segment on any disk (`${` in it is escaped in the manifest). */
-const SAFE_FILENAME = /^(?!\.+$)[A-Za-z0-9 _()+,.${}-]{1,200}$/;
+/**
+ * A file name kept as it is (a plan compares the uploaded name): one path segment on any
+ * disk (`${` in it is escaped in the manifest).
+ */
+const SAFE_FILENAME = /^(?!\.+$)(?![ .])(?!.*[ .]$)[^/\\<>:"|?*\p{Cc}]{1,200}$/u;
+/** Metadata entries an assistant may have: the API's 16, less the ownership tag. */
+const METADATA_ENTRIES_MAX = 15;
 
 export function buildExport(input: ExportInput): Export {
   const fileById = new Map(input.files.map((f) => [f.id, f]));
@@ -57,7 +71,11 @@ export function buildExport(input: ExportInput): Export {
     const basename = file.filename.split(/[\\/]/).pop() ?? '';
     const name = unique(slug(basename.replace(/\.[^.]*$/, ''), 'file'), takenFileNames, 64);
     // The file keeps the name it was uploaded under (a plan compares it), in a folder of its own if two share one.
-    const base = SAFE_FILENAME.test(file.filename) ? file.filename : `${name}${extensionOf(file.filename)}`;
+    const kept = SAFE_FILENAME.test(file.filename);
+    const base = kept ? file.filename : `${name}${extensionOf(file.filename)}`;
+    if (!kept) {
+      warnings.push(`${id} (${JSON.stringify(file.filename)}) is saved as ${base}, its name not being a portable file name; the plan uploads it again under that name`);
+    }
     const path = takenPaths.has(`files/${base}`) ? `files/${name}/${base}` : `files/${base}`;
     takenPaths.add(path);
     fileNames.set(id, name);
@@ -69,8 +87,14 @@ export function buildExport(input: ExportInput): Export {
   const takenKeys = new Set<string>();
   const assistants: Record<string, unknown> = {};
   const exported: ExportedAssistant[] = [];
+  const skipped: SkippedAssistant[] = [];
   // In listing order (oldest first): created_at ties within a second, the server's order does not.
   for (const assistant of input.assistants) {
+    const reason = importRefusal(assistant, input.project);
+    if (reason !== null) {
+      skipped.push({ id: assistant.id, name: assistant.name, reason });
+      continue;
+    }
     const tagged = parseOwner(assistant.metadata)?.key;
     const key = unique(tagged && KEY_PATTERN.test(tagged) ? tagged : slug(assistant.name ?? '', 'assistant'), takenKeys, 63);
     const entry: Record<string, unknown> = {};
@@ -113,7 +137,20 @@ export function buildExport(input: ExportInput): Export {
   const document: Record<string, unknown> = { version: 1, project: input.project };
   if (Object.keys(filesSection).length > 0) document.files = filesSection;
   document.assistants = assistants;
-  return { document, writes, assistants: exported, warnings };
+  return { document, writes, assistants: exported, skipped, warnings };
+}
+
+/** Why `assistants import` would refuse this assistant into `project`, or null. */
+function importRefusal(assistant: AssistantObject, project: string): string | null {
+  const owner = parseOwner(assistant.metadata);
+  if (owner !== null && (owner.project !== project || owner.environment !== DEFAULT_ENVIRONMENT)) {
+    return `owned by ${formatOwner(owner)}: another project or environment manages it`;
+  }
+  const entries = Object.keys(assistant.metadata ?? {}).filter((key) => key !== OWNERSHIP_METADATA_KEY).length;
+  if (entries > METADATA_ENTRIES_MAX) {
+    return `has ${entries} metadata entries, leaving none of the API's 16 for the ownership tag; remove one and export again`;
+  }
+  return null;
 }
 
 /** A manifest key or file name from free text: lowercase letters, digits, `-` and `_`. */

@@ -53,6 +53,10 @@ export function register(program: Command, io: CliIo): void {
         await writeFile(manifestPath, `# Exported by assistants from ${session.endpoint} on ${new Date().toISOString().slice(0, 10)}.\n${stringify(result.document, { lineWidth: 0 })}`);
 
         for (const warning of result.warnings) io.stderr.write(`Warning: ${warning}\n`);
+        if (result.skipped.length > 0) {
+          io.stderr.write(`Skipped ${result.skipped.length} assistant(s) that "assistants import" would refuse:\n`);
+          for (const { id, name, reason } of result.skipped) io.stderr.write(`  ${id}${name === null ? '' : ` (${JSON.stringify(name)})`}: ${reason}\n`);
+        }
         const check = await loadManifest({ file: manifestPath, cwd: io.cwd, processEnv: {} });
         if (!check.ok) for (const d of check.errors) io.stderr.write(`Warning: ${formatDiagnostic(d, io.cwd)}\n`);
         const file = relative(io.cwd, manifestPath);
@@ -60,12 +64,19 @@ export function register(program: Command, io: CliIo): void {
           `Wrote ${file}: ${result.assistants.length} assistant(s), ${result.writes.filter((w) => w.fileId).length} file(s). ` +
             'To manage them, run the commands below (each tags an assistant as owned and records it):\n',
         );
-        const endpoint = options.endpoint ? ` --endpoint ${options.endpoint}` : '';
-        for (const { key, id } of result.assistants) io.stdout.write(`assistants import ${key} ${id} -f ${file}${endpoint}\n`);
+        const endpoint = options.endpoint ? ['--endpoint', options.endpoint] : [];
+        for (const { key, id } of result.assistants) {
+          io.stdout.write(`${['assistants', 'import', key, id, '-f', file, ...endpoint].map(shellWord).join(' ')}\n`);
+        }
       } finally {
         await session.close();
       }
     });
+}
+
+/** `word` as a POSIX shell reads it back: as it is when plain, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 async function exists(path: string): Promise<boolean> {
