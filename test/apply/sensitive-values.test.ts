@@ -22,6 +22,7 @@ function planned() {
     state: null,
     live: { assistants: [], files: [] },
     mode: 'normal',
+    manifest: 'assistants.yaml',
     targets: [],
     endpoint: 'e',
     toolVersion: 't',
@@ -41,7 +42,7 @@ function fakeApi(create: (body: CreateAssistantRequest) => Promise<AssistantObje
     deleteFile: unused,
     listAllAssistants: async () => [],
     listFiles: async () => [],
-    downloadFileSha256: unused,
+    contentSha256: unused,
   };
 }
 

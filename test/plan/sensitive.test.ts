@@ -36,7 +36,7 @@ describe('sensitive parts of a plan', () => {
     const w = world();
     const support = w.desired.assistants['support']!;
     support.spec = { ...support.spec, name: 'Support tok-rotated-value', metadata: { team: 'cx', token: 'tok-rotated-value' } };
-    const { plan: p, sensitiveValues } = createPlan({ desired: w.desired, state: w.state, live: w.live, mode: 'normal', targets: [], endpoint: 'e', toolVersion: 't', now: new Date(0) });
+    const { plan: p, sensitiveValues } = createPlan({ desired: w.desired, state: w.state, live: w.live, mode: 'normal', manifest: 'assistants.yaml', targets: [], endpoint: 'e', toolVersion: 't', now: new Date(0) });
     const change = p.assistants[0]!;
     expect(change.action).toBe('update');
     expect(change.changes.map((c) => [c.field, c.before, c.after])).toEqual([

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { readLive } from '../../plan/refresh.js';
+import { readLive, readLiveFor } from '../../plan/refresh.js';
 import { needsSensitiveValues, readPlanFile, sensitiveValuesForSavedPlan, stalePlanReason } from '../../plan/planfile.js';
 import type { SensitiveValues } from '../../plan/redact.js';
 import { executePlan, planAndExecute } from '../apply-flow.js';
@@ -80,7 +80,8 @@ async function applySaved(
   try {
     const backend = openBackend(planned, null, io);
     await withStateLock(backend, 'apply', lockTimeoutMs, io, async (state) => {
-      const live = await readLive(session.assistants, session.files);
+      // Planning again for the sensitive values reads what the plan read: uploads that may be ours included.
+      const live = desired !== null ? await readLiveFor(desired, state, session.assistants, session.files) : await readLive(session.assistants, session.files);
       const stale = stalePlanReason(plan, state, session.endpoint, live);
       if (stale) throw refuse(stale);
       let sensitiveValues: SensitiveValues = new Map();
