@@ -2,10 +2,9 @@
  * Every map keyed by a user's names, with the names of Object.prototype's members as
  * keys: present ones are kept (even `__proto__`), absent ones read as absent.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { assistantFromWire, createAssistantToWire } from '../src/api/mappers.js';
 import { canonicalJson, stringifySorted } from '../src/canonical-json.js';
 import { dictionary, ownEntry } from '../src/dictionary.js';
@@ -18,6 +17,7 @@ import { desiredAssistant, desiredFile, desiredState, plan, stateFile, type Worl
 import { created, emptyState, uploaded } from './state/sample.js';
 import { call, createAssistant } from './server/http.js';
 import { withServer } from './support/server.js';
+import { makeTempDir } from './support/temp-dir.js';
 
 const NAMES = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__'];
 /** The ones the manifest allows as file names (`__proto__` starts with `_`). */
@@ -25,9 +25,6 @@ const FILE_NAMES = NAMES.filter((n) => n !== '__proto__');
 
 /** An object with each name as an own key, built without ever touching a prototype. */
 const withEvery = <T>(value: (name: string) => T): Record<string, T> => dictionary(NAMES.map((n) => [n, value(n)]));
-
-const dirs: string[] = [];
-afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 describe('objects keyed by user names', () => {
   it('dictionary and ownEntry', () => {
@@ -60,8 +57,7 @@ describe('objects keyed by user names', () => {
   });
 
   it('the manifest loads them as assistant, file, metadata, variable and environment names', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'builtin-keys-'));
-    dirs.push(dir);
+    const { dir } = await makeTempDir('builtin-keys-');
     for (const n of FILE_NAMES) await writeFile(join(dir, `${n}.md`), n);
     await writeFile(
       join(dir, 'assistants.yaml'),
@@ -119,8 +115,7 @@ describe('objects keyed by user names', () => {
 
   it('the server stores, lists and persists such metadata keys', async () => {
     expect(Object.keys(checkMetadata(JSON.parse('{"__proto__":"x","constructor":"y"}')) ?? {})).toEqual(['__proto__', 'constructor']);
-    const dir = await mkdtemp(join(tmpdir(), 'builtin-keys-'));
-    dirs.push(dir);
+    const { dir } = await makeTempDir('builtin-keys-');
     const dataFile = join(dir, 'data.jsonl');
     const metadata = withEvery((n) => `m-${n}`);
     const id = await withServer({ dataFile }, async (server) => (await createAssistant(server, { model: 'gpt-4', metadata })).id);

@@ -1,19 +1,20 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { NotFoundError } from '../../src/index.js';
 import { startHarness, type Harness } from './harness.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 let h: Harness;
 let dir: string;
+let cleanup: () => Promise<void>;
 beforeAll(async () => {
   h = await startHarness();
-  dir = await mkdtemp(join(tmpdir(), 'assistants-files-'));
+  ({ dir, cleanup } = await makeTempDir('assistants-files-'));
 });
 afterAll(async () => {
   await h.close();
-  await rm(dir, { recursive: true, force: true });
+  await cleanup();
 });
 
 describe('FilesApi', () => {

@@ -4,21 +4,22 @@
  * trip over a stray file in the uploads folder.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startServer } from '../../src/server/index.js';
 import { startTestServer } from '../support/server.js';
 import { call, createAssistant, upload } from './http.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 let dir: string;
+let cleanup: () => Promise<void>;
 let dataFile: string;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'assistants-rest-'));
+  ({ dir, cleanup } = await makeTempDir('assistants-rest-'));
   dataFile = join(dir, 'data', 'server.jsonl');
 });
 afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await cleanup();
 });
 
 const mode = async (path: string): Promise<number> => (await stat(path)).mode & 0o777;

@@ -3,19 +3,20 @@
  * mistaken for a client that went away; a change that cannot be persisted is undone.
  */
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTestServer } from '../support/server.js';
 import { startChildServer } from './child-server.js';
 import { call, createAssistant } from './http.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 let dir: string;
+let cleanup: () => Promise<void>;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'assistants-failures-'));
+  ({ dir, cleanup } = await makeTempDir('assistants-failures-'));
 });
 afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await cleanup();
 });
 
 test('a change the disk refuses is answered 500, logged once with its request id, and not kept', async () => {

@@ -4,22 +4,22 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { get, type IncomingMessage } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MiB, settledExternalBytes } from '../support/memory.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { uploadGenerated } from './http.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 let dir: string;
+let cleanup: () => Promise<void>;
 let server: TestServer;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'assistants-downloads-'));
+  ({ dir, cleanup } = await makeTempDir('assistants-downloads-'));
   server = await startTestServer({ dataFile: join(dir, 'data.jsonl') });
 });
 afterAll(async () => {
   await server.close();
-  await rm(dir, { recursive: true, force: true });
+  await cleanup();
 });
 
 test('concurrent downloads of a large file are streamed, not read whole', async () => {

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { spawn } from 'node:child_process';
-import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -9,15 +8,17 @@ import { startServer } from '../../src/server/index.js';
 import { Store } from '../../src/server/store.js';
 import { startTestServer, TEST_API_KEY, type TestServer } from '../support/server.js';
 import { call, createAssistant, upload } from './http.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 let dir: string;
+let cleanup: () => Promise<void>;
 let dataFile: string;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'assistants-serve-'));
+  ({ dir, cleanup } = await makeTempDir('assistants-serve-'));
   dataFile = join(dir, 'data', 'server.jsonl');
 });
 afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await cleanup();
 });
 
 /** Everything a client can see: assistants with their files, and files with their content. */

@@ -4,13 +4,13 @@
  * again a run that already failed (or that was executing when the server died).
  */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sampleFromSchema, SampleTooLargeError } from '../../src/server/threads/schema-sample.js';
 import { startTestServer, withServer } from '../support/server.js';
 import { call, createAssistant } from './http.js';
 import { ok, settle, threadWith } from './threads-support.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 /** 20,000 lists of 20,000 strings of 20,000 letters: terabytes if built. */
 const HUGE = {
@@ -56,13 +56,14 @@ test('a run whose function asks for huge arguments fails with last_error, and th
 
 describe('after a restart', () => {
   let dir: string;
+  let cleanup: () => Promise<void>;
   let dataFile: string;
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'assistants-runs-'));
+    ({ dir, cleanup } = await makeTempDir('assistants-runs-'));
     dataFile = join(dir, 'data.jsonl');
   });
   afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await cleanup();
   });
 
   /** A queued run, left as the journal holds it, plus the lines a crash would have left after it. */

@@ -1,6 +1,5 @@
 import { expect, test } from 'vitest';
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
@@ -9,6 +8,7 @@ import { Interrupts } from '../../src/cli/interrupts.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { UserError } from '../../src/errors.js';
 import { startServer } from '../../src/server/index.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 function testIo(): CliIo & { out: () => string; err: () => string } {
   const stdout = new PassThrough();
@@ -115,7 +115,7 @@ test('flags become options; bad values are usage errors naming the flag', () => 
 });
 
 test('a data file locked by another server is a one-line config error', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'serve-cmd-'));
+  const { dir, cleanup } = await makeTempDir('serve-cmd-');
   const dataFile = join(dir, 'data.jsonl');
   const holder = await startServer({ dataFile });
   try {
@@ -127,7 +127,7 @@ test('a data file locked by another server is a one-line config error', async ()
     expect(io.out()).toBe('');
   } finally {
     await holder.close();
-    await rm(dir, { recursive: true, force: true });
+    await cleanup();
   }
 });
 
@@ -165,7 +165,7 @@ test('serve --no-admin answers /_admin with 404', async () => {
 });
 
 test('serve --data F --repair starts past corrupt lines and says what it dropped and kept', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'serve-cmd-'));
+  const { dir, cleanup } = await makeTempDir('serve-cmd-');
   const dataFile = join(dir, 'data.jsonl');
   try {
     const holder = await startServer({ dataFile });
@@ -176,6 +176,6 @@ test('serve --data F --repair starts past corrupt lines and says what it dropped
     });
     expect(io.err()).toMatch(new RegExp(`^assistants serve: repaired ${dataFile}: dropped 1 corrupt line \\(2\\); the original journal and uploads are kept in ${dataFile}\\.backup-\\d{8}T\\d{6}Z\n$`));
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await cleanup();
   }
 });

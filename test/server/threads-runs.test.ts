@@ -1,10 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { call, createAssistant, errorOf } from './http.js';
 import { ok, settle, threadWith, WEATHER_TOOL, weatherAssistant } from './threads-support.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const RUN_ID = /^run_[A-Za-z0-9]{24}$/;
 const STEP_ID = /^step_[A-Za-z0-9]{24}$/;
@@ -517,7 +516,7 @@ describe('run validation', () => {
 
 describe('persistence', () => {
   it('a run interrupted by a restart carries on from where it stopped', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'threads-restart-'));
+    const { dir, cleanup } = await makeTempDir('threads-restart-');
     const dataFile = join(dir, 'data.jsonl');
     try {
       const first = await startTestServer({ dataFile, runStepMs: 200 });
@@ -536,7 +535,7 @@ describe('persistence', () => {
         await second.close();
       }
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await cleanup();
     }
   });
 });
