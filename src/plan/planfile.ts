@@ -14,6 +14,7 @@ import { formatOwner, OWNERSHIP_METADATA_KEY } from './ownership.js';
 import type { DesiredState } from '../manifest/types.js';
 import { createPlan, type LiveState } from './planner.js';
 import type { SensitiveValues } from './redact.js';
+import { planHashOf } from './plan-hash.js';
 import { planProblem } from './plan-schema.js';
 import { PLAN_FORMAT_VERSION, type Plan } from './types.js';
 
@@ -68,7 +69,11 @@ export async function readPlanFile(path: string): Promise<Plan> {
   }
   const problem = planProblem(document);
   if (problem) throw new UserError('STALE_PLAN', `${path} is not a valid saved plan: ${problem}`);
-  return document as Plan;
+  const plan = document as Plan;
+  if (planHashOf(plan) !== plan.planHash) {
+    throw new UserError('STALE_PLAN', `${path} was changed after it was saved (its planHash does not match its actions); make it again with: assistants plan --out ${path}`);
+  }
+  return plan;
 }
 
 /**

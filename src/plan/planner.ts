@@ -11,6 +11,7 @@ import { canonicalJson } from '../canonical-json.js';
 import { SENSITIVE_VALUE } from '../redaction.js';
 import { dictionary, dictionaryOf, ownEntry } from '../dictionary.js';
 import { hashValue } from './hash.js';
+import { withPlanHash } from './plan-hash.js';
 import { redactChange, type SensitiveValues } from './redact.js';
 import { formatOwner, otherOwner, OWNERSHIP_METADATA_KEY, parseOwner, type Owner } from './ownership.js';
 import {
@@ -192,7 +193,7 @@ export function createPlan(input: PlanInput): PlanResult {
     });
   }
   const files = planFiles(input, inScope, liveFileById, recognized);
-  const plan: Plan = {
+  const plan: Plan = withPlanHash({
     formatVersion: PLAN_FORMAT_VERSION,
     toolVersion: input.toolVersion,
     createdAt: input.now.toISOString(),
@@ -212,7 +213,7 @@ export function createPlan(input: PlanInput): PlanResult {
       serial: state?.serial ?? null,
       liveFingerprints: fingerprints(assistants, files, liveById, liveFileById),
     },
-  };
+  });
   return { plan, sensitiveValues };
 }
 

@@ -135,6 +135,8 @@ export interface Plan {
   assistants: AssistantChange[];
   notes: PlanNote[];
   summary: PlanSummary;
+  /** sha256 of what apply would do (see plan-hash.ts): what `apply --plan-hash` checks. */
+  planHash: string;
   /** What the plan was made against, so apply can refuse a stale one. */
   prior: {
     manifestHash: string;

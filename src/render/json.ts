@@ -43,6 +43,7 @@ export function planJsonValue(plan: Plan): Plan {
       filesUpload: plan.summary.filesUpload,
       filesDelete: plan.summary.filesDelete,
     },
+    planHash: plan.planHash,
     prior: {
       manifestHash: plan.prior.manifestHash,
       lineage: plan.prior.lineage,

@@ -1,5 +1,6 @@
 /** Hand-built Plan fixtures for the renderer tests. */
 import type { JsonValue } from '../../src/api/models.js';
+import { withPlanHash } from '../../src/plan/plan-hash.js';
 import type { AssistantChange, AssistantView, FieldChange, FileChange, Plan } from '../../src/plan/types.js';
 import { planSummary } from '../../src/plan/planner.js';
 
@@ -24,7 +25,8 @@ export function view(overrides: Partial<AssistantView> = {}): AssistantView {
 export function plan(overrides: Partial<Plan> = {}): Plan {
   const assistants = overrides.assistants ?? [];
   const files = overrides.files ?? [];
-  return {
+  const { planHash: _given, ...rest } = overrides;
+  return withPlanHash({
     formatVersion: 1,
     toolVersion: '0.1.0',
     createdAt: '2026-01-02T03:04:05.000Z',
@@ -36,11 +38,11 @@ export function plan(overrides: Partial<Plan> = {}): Plan {
     targets: [],
     notes: [],
     prior: { manifestHash: SHA_C, lineage: 'lin-1', serial: 3, liveFingerprints: {} },
-    ...overrides,
+    ...rest,
     files,
     assistants,
     summary: overrides.summary ?? planSummary(assistants, files),
-  };
+  });
 }
 
 export function create(key: string, after: AssistantView = view()): AssistantChange {
