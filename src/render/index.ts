@@ -2,4 +2,5 @@
 export { renderJson, planJsonValue } from './json.js';
 export { renderText } from './text.js';
 export type { TextOptions } from './text.js';
-export { renderMarkdown, MARKDOWN_COMMENT_LIMIT } from './markdown.js';
+export { renderMarkdown, renderMarkdownParts, MARKDOWN_COMMENT_LIMIT, MARKDOWN_MAX_PARTS } from './markdown.js';
+export type { MarkdownOptions } from './markdown.js';

@@ -1,75 +1,187 @@
 /**
- * The plan as a pull-request comment: the summary first, a table of actions, then each
+ * The plan as pull-request comments: the summary first, a table of actions, then each
  * object's diff in a `<details>` block. It reads the plan in its JSON form, like the text
- * renderer, and always fits a GitHub comment: diffs are cut first, the summary never.
+ * renderer.
+ *
+ * A plan longer than one comment is split into parts, never cut: between objects (table
+ * rows, notes, diffs), so no part breaks a code fence or a `<details>`; a single diff too
+ * long for a comment becomes several blocks, each fenced on its own. Each part of a
+ * split plan starts with a hidden line `<!-- assistants plan: part N of M -->` (a script
+ * splits the printed plan there) and names itself; the first carries the summary, the
+ * counts and the plan hash, outside any fold.
  */
 import type { Plan } from '../plan/types.js';
 import { contextLine, objectBlocks, summaryLines } from './blocks.js';
 import type { ActionLabel, Line, ObjectBlock, Sign } from './blocks.js';
 import { planJsonValue } from './json.js';
 
-/** The most characters GitHub accepts in a comment body. */
+/** The most characters GitHub accepts in a comment body: the default length of a part. */
 export const MARKDOWN_COMMENT_LIMIT = 65_536;
+/** The most parts a plan is split into by default; what does not fit is named in the last. */
+export const MARKDOWN_MAX_PARTS = 50;
 
-/** Room kept for the note that says what was cut. */
-const CUT_NOTICE_RESERVE = 2_000;
-/** A diff shortened to less than this is left out instead. */
-const MIN_SHORTENED_DIFF = 400;
-/** How long the list of left-out objects in the cut note may grow. */
-const CUT_NAMES_LENGTH = 800;
+export interface MarkdownOptions {
+  /** The most characters in one part (default MARKDOWN_COMMENT_LIMIT). */
+  maxPartLength?: number;
+  /** The most parts (default MARKDOWN_MAX_PARTS). */
+  maxParts?: number;
+}
+
+/** The smallest part length the splitter works with. */
+const MIN_PART_LENGTH = 4_000;
+/** Room kept in every part for the note that says what did not fit in the last one. */
+const LEFT_OUT_RESERVE = 400;
 /** How many `--target` keys the comment names. */
 const TARGETS_SHOWN = 20;
 
-export function renderMarkdown(plan: Plan): string {
+/** The plan as one Markdown text: its parts, in order (one part when it fits in one comment). */
+export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
+  return renderMarkdownParts(plan, options).join('\n');
+}
+
+/** The plan as comments, each at most `maxPartLength` characters. */
+export function renderMarkdownParts(plan: Plan, options: MarkdownOptions = {}): string[] {
+  const maxLength = Math.max(MIN_PART_LENGTH, options.maxPartLength ?? MARKDOWN_COMMENT_LIMIT);
+  const maxParts = Math.max(1, options.maxParts ?? MARKDOWN_MAX_PARTS);
   const data = planJsonValue(plan);
   const blocks = objectBlocks(data);
   const summary = summaryLines(data, blocks).map((l) => `**${escapeMarkdown(l)}**`);
-  const intro = [...summary, ...introLines(data)];
-  const rows = blocks.map(tableRow);
+  const head = joinSections([...summary, ...introLines(data)]).trimEnd();
   const notes = data.notes.map(
     (n) => `> ${n.level === 'warning' ? '**Warning:**' : '**Note:**'} ${n.key === null ? '' : `${escapeMarkdown(n.key)}: `}${escapeMarkdown(n.message)}`,
   );
   const details = blocks.filter((b) => b.sign !== null).map((b) => ({ title: b.headline, lines: diffLines(b) }));
 
-  const full = joinSections([...intro, table(rows), notes.join('\n>\n'), ...details.map((d) => detailsBlock(d.title, d.lines))]);
-  if (full.length <= MARKDOWN_COMMENT_LIMIT) return full;
+  const whole = joinSections([head, table(blocks.map(tableRow)), notes.join('\n>\n'), ...details.map((d) => detailsBlock(d.title, d.lines))]);
+  if (whole.length <= maxLength) return [whole];
 
-  const budget = MARKDOWN_COMMENT_LIMIT - CUT_NOTICE_RESERVE;
-  const head = fitHead(intro, rows, notes, budget);
-  let used = head.text.length;
-  const kept: string[] = [];
-  let shortened: string | null = null;
-  const omitted: string[] = [];
-  for (const d of details) {
-    if (shortened !== null || omitted.length > 0) {
-      omitted.push(d.title);
-      continue;
-    }
-    const whole = detailsBlock(d.title, d.lines);
-    if (used + 2 + whole.length <= budget) {
-      kept.push(whole);
-      used += 2 + whole.length;
-      continue;
-    }
-    const cut = shortenedDetailsBlock(d.title, d.lines, budget - used - 2);
-    if (cut === null) {
-      omitted.push(d.title);
-    } else {
-      kept.push(cut);
-      shortened = d.title;
-    }
-  }
-  const notice = cutNotice(head.cut, shortened, omitted);
-  return joinSections([...head.sections, notice, ...kept]);
+  const reserve = partReserve(data, maxParts);
+  const room = maxLength - reserve;
+  const units: Unit[] = [
+    ...blocks.map((b): Unit => ({ kind: 'row', text: fitted(tableRow(b), room - TABLE_HEADER.length - 1) })),
+    ...notes.map((n): Unit => ({ kind: 'note', text: fitted(n, room) })),
+    ...details.flatMap((d) => detailsPieces(d.title, d.lines, room).map((text): Unit => ({ kind: 'diff', text }))),
+  ];
+  const packed = pack(head, units, room);
+  const kept = packed.slice(0, maxParts);
+  const left = packed.slice(maxParts).flatMap((p) => p.units);
+  const count = kept.length;
+  return kept.map((part, index) => {
+    const number = index + 1;
+    const sections = [
+      `${partMarker(number, count)}\n${number === 1 ? `${head}\n\n${firstPartLine(count)}` : partTitle(data, number, count)}`,
+      ...sectionsOf(part.units),
+    ];
+    if (number === count && left.length > 0) sections.push(leftOutNote(left, count));
+    return joinSections(sections);
+  });
 }
 
 function introLines(plan: Plan): string[] {
   const context = escapeMarkdown(contextLine(plan));
-  if (plan.targets.length === 0) return [context];
+  const hash = `Plan hash: \`${plan.planHash}\``;
+  if (plan.targets.length === 0) return [context, hash];
   const shown = plan.targets.slice(0, TARGETS_SHOWN).map((t) => escapeMarkdown(JSON.stringify(t.slice(0, 100))));
   const more = plan.targets.length > TARGETS_SHOWN ? ` and ${plan.targets.length - TARGETS_SHOWN} more` : '';
   const targets = `${shown.join(', ')}${more}`;
-  return [context, `Targeting is in effect: only ${targets} planned; the plan may be incomplete.`];
+  return [context, `Targeting is in effect: only ${targets} planned; the plan may be incomplete.`, hash];
+}
+
+// ---------------------------------------------------------------------------------------
+// Splitting into parts
+
+/** A piece of the plan no part may break: a table row, a note, or one `<details>` block. */
+interface Unit {
+  kind: 'row' | 'note' | 'diff';
+  text: string;
+}
+
+interface Part {
+  units: Unit[];
+  size: number;
+}
+
+/** The hidden first line of each part of a split plan. */
+function partMarker(number: number, count: number): string {
+  return `<!-- assistants plan: part ${number} of ${count} -->`;
+}
+
+function firstPartLine(count: number): string {
+  return `_This plan is split into ${count} comments: this is part 1 of ${count}._`;
+}
+
+function partTitle(plan: Plan, number: number, count: number): string {
+  return `**Plan for project "${escapeMarkdown(plan.project)}", environment "${escapeMarkdown(plan.environment)}": part ${number} of ${count}**`;
+}
+
+/** Characters kept in each part for its marker, its part line (the head's, in the first) and the left-out note. */
+function partReserve(plan: Plan, maxParts: number): number {
+  const marker = partMarker(maxParts, maxParts).length + 1;
+  const line = Math.max(firstPartLine(maxParts).length, partTitle(plan, maxParts, maxParts).length) + 2;
+  return marker + line + LEFT_OUT_RESERVE + 1;
+}
+
+/**
+ * Units into parts of at most `room` characters each (the head counted in the first), in
+ * order: a unit that does not fit starts the next part. `fitted` and `detailsPieces` made
+ * every unit fit an empty part.
+ */
+function pack(head: string, units: Unit[], room: number): Part[] {
+  const parts: Part[] = [{ units: [], size: head.length }];
+  for (const unit of units) {
+    let part = parts[parts.length - 1] as Part;
+    let cost = unitCost(part, unit);
+    if (part.size + cost > room && part.units.length + (parts.length === 1 ? 1 : 0) > 0) {
+      part = { units: [], size: 0 };
+      parts.push(part);
+      cost = unitCost(part, unit);
+    }
+    part.units.push(unit);
+    part.size += cost;
+  }
+  return parts;
+}
+
+/** What adding `unit` to `part` adds: a row joins the table before it, or opens one. */
+function unitCost(part: Part, unit: Unit): number {
+  const last = part.units[part.units.length - 1];
+  if (unit.kind === 'row' && last?.kind === 'row') return 1 + unit.text.length;
+  const separator = 2;
+  return separator + (unit.kind === 'row' ? TABLE_HEADER.length + 1 : 0) + unit.text.length;
+}
+
+/** A part's units as Markdown sections: consecutive rows in one table, each note and diff on its own. */
+function sectionsOf(units: Unit[]): string[] {
+  const sections: string[] = [];
+  let rows: string[] = [];
+  const flush = (): void => {
+    if (rows.length > 0) sections.push(table(rows));
+    rows = [];
+  };
+  for (const unit of units) {
+    if (unit.kind === 'row') {
+      rows.push(unit.text);
+      continue;
+    }
+    flush();
+    sections.push(unit.text);
+  }
+  flush();
+  return sections;
+}
+
+function leftOutNote(left: Unit[], parts: number): string {
+  const counted = (kind: Unit['kind'], one: string, many: string): string[] => {
+    const n = left.filter((u) => u.kind === kind).length;
+    return n === 0 ? [] : [`${n} ${n === 1 ? one : many}`];
+  };
+  const what = [...counted('row', 'table row', 'table rows'), ...counted('note', 'note', 'notes'), ...counted('diff', 'diff block', 'diff blocks')];
+  return `> **Not shown:** ${what.join(', ')} did not fit in ${parts} comments. Run \`assistants plan\` to see the whole plan.`;
+}
+
+/** A row or note longer than `room` (only a hostile server's text makes one), shortened with an ellipsis. */
+function fitted(text: string, room: number): string {
+  return text.length <= room ? text : `${text.slice(0, Math.max(0, room - 1))}…`;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -107,21 +219,35 @@ function detailsBlock(title: string, texts: string[]): string {
   return detailsText(escapeMarkdown(title), texts, '');
 }
 
-/** The block with as many of its lines as fit in `room` characters, or null when too few fit. */
-function shortenedDetailsBlock(title: string, texts: string[], room: number): string | null {
-  if (room < MIN_SHORTENED_DIFF) return null;
-  const summary = `${escapeMarkdown(title)} (shortened)`;
+/**
+ * A diff as `<details>` blocks of at most `room` characters: the whole block when it fits,
+ * else its lines in consecutive blocks titled "(lines A-B of N)", each fenced on its own.
+ * A single line longer than a block holds (only a hostile server's text makes one) is
+ * shortened with an ellipsis.
+ */
+function detailsPieces(title: string, texts: string[], room: number): string[] {
+  const whole = detailsBlock(title, texts);
+  if (whole.length <= room) return [whole];
   const fence = fenceFor(texts);
-  const kept: string[] = [];
-  // The footer is no longer than the one naming every line as cut.
-  let size = detailsText(summary, [], `\n_${texts.length} more lines cut._\n`, fence).length;
-  for (const text of texts) {
-    if (size + text.length + 1 > room) break;
-    kept.push(text);
-    size += text.length + 1;
-  }
-  if (kept.length === 0) return null;
-  return detailsText(summary, kept, `\n_${texts.length - kept.length} more lines cut._\n`, fence);
+  const summary = (first: number, last: number): string => `${escapeMarkdown(title)} (lines ${first}-${last} of ${texts.length})`;
+  const lineRoom = room - detailsText(summary(texts.length, texts.length), [], '', fence).length - 1;
+  const pieces: string[] = [];
+  let lines: string[] = [];
+  let size = 0;
+  let first = 1;
+  texts.forEach((text, index) => {
+    const line = text.length <= lineRoom ? text : `${text.slice(0, Math.max(0, lineRoom - 1))}…`;
+    if (lines.length > 0 && size + line.length + 1 > lineRoom) {
+      pieces.push(detailsText(summary(first, index), lines, '', fence));
+      lines = [];
+      size = 0;
+      first = index + 1;
+    }
+    lines.push(line);
+    size += line.length + 1;
+  });
+  pieces.push(detailsText(summary(first, texts.length), lines, '', fence));
+  return pieces;
 }
 
 function detailsText(summary: string, texts: string[], footer: string, fence = fenceFor(texts)): string {
@@ -149,62 +275,6 @@ function fenceFor(texts: string[]): string {
     for (const run of text.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
   }
   return '`'.repeat(Math.max(3, longest + 1));
-}
-
-// ---------------------------------------------------------------------------------------
-// Cutting to fit
-
-interface Head {
-  sections: string[];
-  text: string;
-  /** What was cut from the table and notes, for the cut note. */
-  cut: string[];
-}
-
-/** The summary, the table and the notes; if they are too long, table rows and notes are cut. */
-function fitHead(intro: string[], rows: string[], notes: string[], budget: number): Head {
-  const whole = [...intro, table(rows), notes.join('\n>\n')];
-  if (joinSections(whole).length <= budget) return { sections: whole, text: joinSections(whole), cut: [] };
-  const cut = notes.length > 0 ? [`${notes.length} ${notes.length === 1 ? 'note' : 'notes'}`] : [];
-  let size = joinSections([...intro, TABLE_HEADER]).length + 200;
-  const kept: string[] = [];
-  for (const row of rows) {
-    if (size + row.length + 1 > budget) break;
-    kept.push(row);
-    size += row.length + 1;
-  }
-  const left = rows.length - kept.length;
-  if (left > 0) cut.unshift(`${left} table ${left === 1 ? 'row' : 'rows'}`);
-  const sections = [...intro, table(kept)];
-  return { sections, text: joinSections(sections), cut };
-}
-
-/** The note saying what was cut; it names left-out objects up to a length, so it fits its reserve. */
-function cutNotice(headCut: string[], shortened: string | null, omitted: string[]): string {
-  const parts: string[] = [...headCut];
-  if (shortened !== null) parts.push(`the diff of ${nameForNotice(shortened)} (shortened)`);
-  if (omitted.length > 0) {
-    const named: string[] = [];
-    let length = 0;
-    for (const title of omitted) {
-      const name = nameForNotice(title);
-      if (length + name.length > CUT_NAMES_LENGTH) break;
-      named.push(name);
-      length += name.length + 2;
-    }
-    const more = omitted.length > named.length ? `${named.length > 0 ? '; ' : ''}and ${omitted.length - named.length} more` : '';
-    parts.push(`${omitted.length} ${omitted.length === 1 ? 'diff' : 'diffs'} left out (${named.join('; ')}${more})`);
-  }
-  return (
-    `> **Cut to fit GitHub's ${MARKDOWN_COMMENT_LIMIT.toLocaleString('en-US')}-character comment limit:** ` +
-    `${parts.join(', ')}. Run \`assistants plan\` to see the whole plan.`
-  );
-}
-
-/** At most 100 characters of a headline, escaped (at most 500 characters). */
-function nameForNotice(headline: string): string {
-  const short = headline.length > 100 ? `${headline.slice(0, 99)}…` : headline;
-  return escapeMarkdown(short);
 }
 
 function joinSections(sections: string[]): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MARKDOWN_COMMENT_LIMIT, renderMarkdown, renderText } from '../../src/render/index.js';
+import { MARKDOWN_COMMENT_LIMIT, renderMarkdown, renderMarkdownParts, renderText } from '../../src/render/index.js';
 import { SHA_B, create, destroy, field, file, noop, plan, update, view } from './plan-builder.js';
 
 describe('renderMarkdown', () => {
@@ -24,6 +24,8 @@ describe('renderMarkdown', () => {
       **State: 1 record to update (objects adopted, or deleted outside assistants); nothing is sent.**
 
       Project "shop", environment "prod", endpoint http://127.0.0.1:4010/v1
+
+      Plan hash: \`1b9d550d1797c44cd203eaad532b63e9cbc82d1493bd442c21aa9e83c27cf095\`
 
       | | Kind | Key | Action | Reason | Changed fields |
       | --- | --- | --- | --- | --- | --- |
@@ -101,6 +103,8 @@ describe('renderMarkdown', () => {
       "**No changes. Your assistants match the manifest.**
 
       Project "shop", environment "prod", endpoint http://127.0.0.1:4010/v1
+
+      Plan hash: \`c808b6dbdbef22f760030ac4cc71a8bf4333cf4efa86edfac6c79558160a13b7\`
       "
     `);
   });
@@ -130,46 +134,68 @@ describe('renderMarkdown', () => {
     expect(md).toContain('+           Use ```code``` blocks\n+           and ````more````\n+       EOT\n+   }\n');
   });
 
-  it('cuts the diffs of a huge plan to fit a GitHub comment, keeping the summary and the table', () => {
-    const huge = Array.from({ length: 4000 }, (_, i) => `Line ${i} of the long instructions.`).join('\n');
-    const p = plan({
-      assistants: [
-        update('small', 'asst_0', [field('model', 'gpt-4', 'gpt-4o')]),
-        update('big', 'asst_1', [field('instructions', '', huge)]),
-        update('after1', 'asst_2', [field('instructions', 'a', huge)]),
-        update('after2', 'asst_3', [field('instructions', 'b', huge)]),
-      ],
+  /** Every fence opened is closed and every <details> too, in each part on its own. */
+  function expectBalanced(part: string): void {
+    expect(part.match(/<details>/g)?.length ?? 0).toBe(part.match(/<\/details>/g)?.length ?? 0);
+    expect((part.match(/^`{3,}/gm)?.length ?? 0) % 2).toBe(0);
+  }
+
+  it('splits a plan of 500 assistants into named parts at object boundaries, each within the limit and balanced', () => {
+    const instructions = Array.from({ length: 30 }, (_, i) => `Rule ${i}: answer politely and cite the handbook section.`).join('\n');
+    const p = plan({ assistants: Array.from({ length: 500 }, (_, i) => create(`assistant-${i}`, view({ instructions }))) });
+    const parts = renderMarkdownParts(p);
+    expect(parts.length).toBeGreaterThan(5);
+    parts.forEach((part, index) => {
+      expect(part.length).toBeLessThanOrEqual(MARKDOWN_COMMENT_LIMIT);
+      expect(part.startsWith(`<!-- assistants plan: part ${index + 1} of ${parts.length} -->\n`)).toBe(true);
+      expectBalanced(part);
     });
-    const md = renderMarkdown(p);
-    expect(md.length).toBeLessThanOrEqual(MARKDOWN_COMMENT_LIMIT);
-    expect(md.length).toBeGreaterThan(MARKDOWN_COMMENT_LIMIT - 3000);
-    expect(md.startsWith('**Plan: 0 to add, 4 to change, 0 to destroy.**\n')).toBe(true);
-    for (const key of ['small', 'big', 'after1', 'after2']) expect(md).toContain(`| 🟡 &#126; | assistant | ${key} | update |`);
-    expect(md).toContain('<details><summary>assistant "small" will be updated in-place (changed in manifest)</summary>');
-    expect(md).toContain('<details><summary>assistant "big" will be updated in-place (changed in manifest) (shortened)</summary>');
-    expect(md).toMatch(/_\d+ more lines cut\._/);
-    expect(md).not.toContain('<summary>assistant "after1"');
-    expect(md).toContain(
-      "> **Cut to fit GitHub's 65,536-character comment limit:** the diff of assistant \"big\" will be updated in-place (changed in manifest) (shortened), " +
-        '2 diffs left out (assistant "after1" will be updated in-place (changed in manifest); assistant "after2" will be updated in-place (changed in manifest)). ' +
-        'Run `assistants plan` to see the whole plan.',
-    );
-    // Every opened fence and <details> is closed.
-    expect(md.match(/<details>/g)?.length).toBe(md.match(/<\/details>/g)?.length);
-    expect((md.match(/^```/gm)?.length ?? 0) % 2).toBe(0);
+    // The first part: the summary, the counts and the hash first, outside any fold.
+    expect(parts[0]).toMatch(/^<!-- assistants plan: part 1 of \d+ -->\n\*\*Plan: 500 to add, 0 to change, 0 to destroy\.\*\*\n\nProject "shop"/);
+    expect(parts[0]).toContain(`Plan hash: \`${p.planHash}\``);
+    expect(parts[0]).toContain(`_This plan is split into ${parts.length} comments: this is part 1 of ${parts.length}._`);
+    expect(parts[1]).toContain(`**Plan for project "shop", environment "prod": part 2 of ${parts.length}**`);
+    // Nothing lost, nothing twice: every row and every diff once, in order.
+    const all = parts.join('\n');
+    for (const i of [0, 1, 250, 499]) {
+      expect(all.split(`| 🟢 + | assistant | assistant-${i} | create |`).length).toBe(2);
+      expect(all.split(`<summary>assistant "assistant-${i}" will be created</summary>`).length).toBe(2);
+    }
+    expect(all.indexOf('"assistant-10" will be created')).toBeLessThan(all.indexOf('"assistant-11" will be created'));
+    // A table cut between parts opens again with its header.
+    for (const part of parts.filter((x) => x.includes('| 🟢 +'))) expect(part).toContain('| | Kind | Key | Action | Reason | Changed fields |');
+    expect(renderMarkdown(p)).toBe(all);
   });
 
-  it('cuts table rows and notes last, when the table alone is too long', () => {
-    const p = plan({
-      assistants: Array.from({ length: 3000 }, (_, i) => create(`assistant-number-${i}`)),
-      notes: [{ level: 'warning', key: null, message: 'a note' }],
-    });
-    const md = renderMarkdown(p);
-    expect(md.length).toBeLessThanOrEqual(MARKDOWN_COMMENT_LIMIT);
-    expect(md.startsWith('**Plan: 3000 to add, 0 to change, 0 to destroy.**\n')).toBe(true);
-    expect(md).toContain('| 🟢 + | assistant | assistant-number-0 | create |');
-    expect(md).toMatch(/Cut to fit GitHub's 65,536-character comment limit:\*\* \d+ table rows, 1 note, 3000 diffs left out \(/);
-    expect(md).toMatch(/assistant "assistant-number-0" will be created; assistant "assistant-number-1" will be created; .*; and \d+ more\)/);
-    expect(md).not.toContain('<details>');
+  it('splits a diff longer than a comment into fenced blocks by lines', () => {
+    const huge = Array.from({ length: 4000 }, (_, i) => `Line ${i} of the long instructions.`).join('\n');
+    const p = plan({ assistants: [update('small', 'asst_0', [field('model', 'gpt-4', 'gpt-4o')]), update('big', 'asst_1', [field('instructions', '', huge)])] });
+    const parts = renderMarkdownParts(p);
+    expect(parts.length).toBeGreaterThanOrEqual(3);
+    for (const part of parts) {
+      expect(part.length).toBeLessThanOrEqual(MARKDOWN_COMMENT_LIMIT);
+      expectBalanced(part);
+    }
+    const all = parts.join('\n');
+    const titles = [...all.matchAll(/<summary>assistant "big" will be updated in-place \(changed in manifest\) \(lines (\d+)-(\d+) of (\d+)\)<\/summary>/g)];
+    expect(titles.length).toBeGreaterThan(1);
+    // The blocks cover every line once, in order.
+    const total = Number(titles[0]?.[3]);
+    let next = 1;
+    for (const [, first, last, of] of titles) {
+      expect([Number(first), Number(of)]).toEqual([next, total]);
+      next = Number(last) + 1;
+    }
+    expect(next - 1).toBe(total);
+    for (const i of [0, 1999, 3999]) expect(all).toContain(`+           Line ${i} of the long instructions.\n`);
+  });
+
+  it('names what did not fit when a plan needs more than the most parts', () => {
+    const instructions = 'x'.repeat(3000);
+    const p = plan({ assistants: Array.from({ length: 100 }, (_, i) => create(`a${i}`, view({ instructions }))) });
+    const parts = renderMarkdownParts(p, { maxPartLength: 10_000, maxParts: 3 });
+    expect(parts.length).toBe(3);
+    for (const part of parts) expect(part.length).toBeLessThanOrEqual(10_000);
+    expect(parts[2]).toMatch(/> \*\*Not shown:\*\* \d+ diff blocks did not fit in 3 comments\. Run `assistants plan` to see the whole plan\.\n$/);
   });
 });
