@@ -12,6 +12,7 @@ export type UserErrorCode =
   | 'PREVENT_DESTROY'
   | 'APPLY_FAILED'
   | 'LOCK_HELD'
+  | 'COMMENT'
   | 'INTERRUPTED';
 
 export class UserError extends Error {

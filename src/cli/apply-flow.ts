@@ -6,7 +6,7 @@ import { createApplyApi } from '../apply/api.js';
 import { applyPlan, type ApplyReport } from '../apply/executor.js';
 import { UserError } from '../errors.js';
 import { planHasChanges, type PlanResult } from '../plan/planner.js';
-import type { PlanMode } from '../plan/types.js';
+import type { Plan, PlanMode } from '../plan/types.js';
 import type { StateBackend } from '../state/backend.js';
 import { newState } from '../state/format.js';
 import { replayJournal } from '../state/recover.js';
@@ -36,21 +36,37 @@ export interface PlanAndExecuteOptions extends CommonOptions, StateOptions, Lock
   target: string[];
 }
 
-/** `apply` (without a saved plan) and `destroy`: plan in `mode` under the lock, then execute. */
-export async function planAndExecute(
-  options: PlanAndExecuteOptions,
-  io: CliIo,
-  run: { mode: PlanMode; verb: ExecuteOptions['verb']; parallelism: number; lockTimeoutMs: number },
-): Promise<void> {
+export interface PlanAndExecuteRun {
+  mode: PlanMode;
+  verb: ExecuteOptions['verb'];
+  parallelism: number;
+  lockTimeoutMs: number;
+  /** `apply --plan-hash`: run only a plan with this hash (the reviewed one), without asking. */
+  planHash?: string;
+  /** Told the plan once it is made (to comment on it whatever happens next). */
+  onPlan?: (plan: Plan) => void;
+}
+
+/**
+ * `apply` (without a saved plan) and `destroy`: plan in `mode` under the lock, then
+ * execute. Resolves with the closing line (`Apply complete! ...`), or null when there was
+ * nothing to do.
+ */
+export async function planAndExecute(options: PlanAndExecuteOptions, io: CliIo, run: PlanAndExecuteRun): Promise<string | null> {
   const desired = await loadDesired(options, io);
   const session = await openSession(options, io, run.verb);
   try {
     const backend = openBackend(options, desired, io);
-    await withStateLock(backend, run.verb, run.lockTimeoutMs, io, async (state) => {
+    return await withStateLock(backend, run.verb, run.lockTimeoutMs, io, async (state) => {
       checkStateBelongs(state, desired, session.endpoint, backend.location);
       const planned = await makePlan(desired, state, session, run.mode, options.target, io.cwd);
-      await executePlan(planned, state, backend, session, io, {
-        autoApprove: Boolean(options.autoApprove),
+      run.onPlan?.(planned.plan);
+      if (run.planHash !== undefined && planned.plan.planHash !== run.planHash) {
+        io.stdout.write(renderPlan(planned.plan, 'text', io));
+        throw new UserError('STALE_PLAN', `Refusing to apply: ${planDifference(planned.plan, run.planHash)}`);
+      }
+      return await executePlan(planned, state, backend, session, io, {
+        autoApprove: Boolean(options.autoApprove) || run.planHash !== undefined,
         parallelism: run.parallelism,
         saved: false,
         manifestDir: manifestFolder(options, io),
@@ -62,6 +78,35 @@ export async function planAndExecute(
   }
 }
 
+/**
+ * Why a fresh plan is not the reviewed one: its hash and what it would do, so a reviewer
+ * can compare it with the plan they approved.
+ */
+function planDifference(plan: Plan, reviewed: string): string {
+  const changed = changedObjects(plan);
+  const shown = changed.slice(0, 10).join(', ');
+  const more = changed.length > 10 ? ` and ${changed.length - 10} more` : '';
+  const now = changed.length === 0 ? 'nothing to do' : `${summaryOf(plan)} (${shown}${more})`;
+  return (
+    `the plan made now (hash ${plan.planHash.slice(0, 12)}: ${now}) is not the reviewed plan (hash ${reviewed.slice(0, 12)}); ` +
+    'something changed since the review (the manifest, the state or the live objects). Review the plan above and apply with its hash, or plan again in the pull request.'
+  );
+}
+
+function summaryOf(plan: Plan): string {
+  const s = plan.summary;
+  return `${s.add} to add, ${s.change} to change, ${s.destroy} to destroy, ${s.filesUpload} files to upload, ${s.filesDelete} to delete`;
+}
+
+/** `+ key`, `~ key`, `- key` for each assistant and file the plan acts on. */
+function changedObjects(plan: Plan): string[] {
+  const sign = { create: '+', update: '~', delete: '-', upload: '+', 'no-op': '' } as const;
+  return [
+    ...plan.files.filter((f) => f.action !== 'no-op').map((f) => `${sign[f.action]} file ${f.name}`),
+    ...plan.assistants.filter((a) => a.action !== 'no-op').map((a) => `${sign[a.action]} ${a.key}`),
+  ];
+}
+
 export async function executePlan(
   { plan, sensitiveValues }: PlanResult,
   state: StateFile | null,
@@ -69,9 +114,9 @@ export async function executePlan(
   session: ApiSession,
   io: CliIo,
   options: ExecuteOptions,
-): Promise<void> {
+): Promise<string | null> {
   if (!options.saved) io.stdout.write(renderPlan(plan, 'text', io));
-  if (!planHasChanges(plan)) return;
+  if (!planHasChanges(plan)) return null;
   const cancelled = (): UserError => new UserError('INTERRUPTED', `${options.verb} cancelled: nothing was changed.`);
   if (io.interrupts.stop.aborted) throw cancelled();
   if (!options.saved && !options.autoApprove) {
@@ -124,8 +169,9 @@ export async function executePlan(
       ? `${count(['record'])} drifted recorded in the state`
       : `${count(['create'])} added, ${count(['update'])} changed, ${count(['delete'])} destroyed; files: ${files}`;
   if (report.failed.length === 0 && report.notStarted.length === 0 && report.skipped.length === 0) {
-    io.stdout.write(`\n${verb} complete! Resources: ${resources}.\n`);
-    return;
+    const done = `${verb} complete! Resources: ${resources}.`;
+    io.stdout.write(`\n${done}\n`);
+    return done;
   }
   const lines = [
     ...report.failed.map((f) => `  ${f.node.id}: ${f.message}`),

@@ -8,7 +8,7 @@ import type { DesiredState } from '../manifest/types.js';
 import { createPlan, type PlanResult } from '../plan/planner.js';
 import { readLiveFor } from '../plan/refresh.js';
 import type { Plan, PlanMode } from '../plan/types.js';
-import { renderJson, renderMarkdown, renderText } from '../render/index.js';
+import { renderJson, renderText } from '../render/index.js';
 import type { StateFile } from '../state/types.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliIo } from './io.js';
@@ -33,10 +33,10 @@ export async function makePlan(
   return createPlan({ desired, state, live, mode, manifest, targets, endpoint: session.endpoint, toolVersion: TOOL_VERSION, now: new Date() });
 }
 
-export type PlanFormat = 'text' | 'json' | 'markdown';
+/** Markdown is printed by `plan --markdown` itself, split for the CI's comments. */
+export type PlanFormat = 'text' | 'json';
 
 export function renderPlan(plan: Plan, format: PlanFormat, io: CliIo): string {
   if (format === 'json') return renderJson(plan);
-  if (format === 'markdown') return renderMarkdown(plan);
   return renderText(plan, { color: io.color });
 }

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AssistantsApi, baseUrlProblem, createConfiguration, DEFAULT_BASE_URL, FilesApi, NOT_A_URL } from '../api/index.js';
 import { UserError } from '../errors.js';
-import { formatDiagnostic, loadManifest } from '../manifest/index.js';
+import { formatDiagnostic, loadManifest, type ManifestDiagnostic } from '../manifest/index.js';
 import type { DesiredState } from '../manifest/types.js';
 import type { RunningServer, ServerOptions } from '../server/index.js';
 import { PRIVATE_DIR_MODE } from '../state/atomic-file.js';
@@ -129,7 +129,10 @@ function normalizeEndpoint(value: string, source: string): string {
   return new URL(value).toString().replace(/\/+$/, '');
 }
 
-export async function loadDesired(options: CommonOptions, io: CliIo): Promise<DesiredState> {
+/** Called with each manifest problem as it is reported (for CI annotations). */
+export type ProblemSink = (level: 'error' | 'warning', diagnostic: ManifestDiagnostic) => void;
+
+export async function loadDesired(options: CommonOptions, io: CliIo, onProblem?: ProblemSink): Promise<DesiredState> {
   const result = await loadManifest({
     file: options.file,
     env: options.env,
@@ -139,13 +142,17 @@ export async function loadDesired(options: CommonOptions, io: CliIo): Promise<De
     variables: options.var,
   });
   if (!result.ok) {
+    for (const error of result.errors) onProblem?.('error', error);
     throw new UserError(
       'MANIFEST_INVALID',
       `${result.errors.length} problem${result.errors.length === 1 ? '' : 's'} in the manifest; nothing was sent.`,
       result.errors.map((d) => formatDiagnostic(d, io.cwd)),
     );
   }
-  for (const warning of result.warnings) io.stderr.write(`Warning: ${formatDiagnostic(warning, io.cwd)}\n`);
+  for (const warning of result.warnings) {
+    io.stderr.write(`Warning: ${formatDiagnostic(warning, io.cwd)}\n`);
+    onProblem?.('warning', warning);
+  }
   return result.desired;
 }
 

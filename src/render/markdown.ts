@@ -25,6 +25,8 @@ export interface MarkdownOptions {
   maxPartLength?: number;
   /** The most parts (default MARKDOWN_MAX_PARTS). */
   maxParts?: number;
+  /** Plain text shown in bold above the summary (an apply's outcome); escaped like any other. */
+  heading?: string;
 }
 
 /** The smallest part length the splitter works with. */
@@ -46,7 +48,8 @@ export function renderMarkdownParts(plan: Plan, options: MarkdownOptions = {}): 
   const data = planJsonValue(plan);
   const blocks = objectBlocks(data);
   const summary = summaryLines(data, blocks).map((l) => `**${escapeMarkdown(l)}**`);
-  const head = joinSections([...summary, ...introLines(data)]).trimEnd();
+  const heading = options.heading === undefined ? [] : [`**${escapeMarkdown(options.heading)}**`];
+  const head = joinSections([...heading, ...summary, ...introLines(data)]).trimEnd();
   const notes = data.notes.map(
     (n) => `> ${n.level === 'warning' ? '**Warning:**' : '**Note:**'} ${n.key === null ? '' : `${escapeMarkdown(n.key)}: `}${escapeMarkdown(n.message)}`,
   );

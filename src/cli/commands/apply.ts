@@ -5,7 +5,10 @@ import { UserError } from '../../errors.js';
 import { readLive, readLiveFor } from '../../plan/refresh.js';
 import { needsSensitiveValues, readPlanFile, sensitiveValuesForSavedPlan, stalePlanReason } from '../../plan/planfile.js';
 import type { SensitiveValues } from '../../plan/redact.js';
+import { scrub } from '../../forge/errors.js';
+import type { Plan } from '../../plan/types.js';
 import { executePlan, planAndExecute } from '../apply-flow.js';
+import { addCommentOptions, postComment, type CommentOptions } from '../ci-integration.js';
 import { collect, parseDuration, parsePositiveInt } from '../option-parsers.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
@@ -13,36 +16,70 @@ import { addCommonOptions, type CommonOptions } from '../options.js';
 import { endpointOf, loadDesired, manifestFolder, openBackend, openSession } from '../session.js';
 import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 
-export interface ApplyCommandOptions extends CommonOptions, StateOptions, LockOptions {
+export interface ApplyCommandOptions extends CommonOptions, StateOptions, LockOptions, CommentOptions {
   autoApprove?: boolean;
   parallelism: string;
   target: string[];
   refreshOnly?: boolean;
+  planHash?: string;
 }
 
 export function addApplyOptions(command: Command): Command {
-  return addLockTimeoutOption(addStateOption(addCommonOptions(command)))
+  return addCommentOptions(addLockTimeoutOption(addStateOption(addCommonOptions(command))), 'the outcome and the plan run')
     .option('--auto-approve', 'do not ask for confirmation (required without a terminal)')
     .option('--parallelism <n>', 'operations in flight at once', '10')
     .option('--target <key>', 'limit to this assistant key (repeatable)', collect, []);
+}
+
+/**
+ * Runs an apply or a destroy and, with --comment, posts its outcome and the plan it ran to
+ * the pull request, whether it succeeded or not; a failure is thrown on afterwards.
+ */
+export async function runAndComment(
+  io: CliIo,
+  options: CommentOptions,
+  kind: 'apply' | 'destroy',
+  run: (onPlan: (plan: Plan) => void) => Promise<string | null>,
+): Promise<void> {
+  let plan: Plan | null = null;
+  let heading: string;
+  let failure: unknown = null;
+  try {
+    heading = (await run((made) => (plan = made))) ?? 'No changes: nothing was done.';
+  } catch (error) {
+    failure = error;
+    heading = `${kind === 'destroy' ? 'Destroy' : 'Apply'} failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  if (options.comment !== undefined && plan !== null) {
+    await postComment(io, options, { kind, plan, heading: scrub(heading, io.env.OPENAI_API_KEY ?? '') });
+  }
+  if (failure !== null) throw failure;
 }
 
 export function register(program: Command, io: CliIo): void {
   addApplyOptions(program.command('apply').argument('[planfile]', 'a plan saved with "assistants plan --out"'))
     .description('make the API match the manifest, recording what was done in the state')
     .option('--refresh-only', 'record the server\'s current values in the state, changing nothing remotely')
+    .option('--plan-hash <sha256>', 'apply only when the plan made now has this hash (the reviewed plan\'s, shown in its comment and plan --json), without asking')
     .action(async (planfile: string | undefined, options: ApplyCommandOptions, command: Command) => {
       const parallelism = parsePositiveInt(options.parallelism, '--parallelism');
       const lockTimeoutMs = parseDuration(options.lockTimeout ?? '0');
+      const planHash = options.planHash === undefined ? undefined : options.planHash.trim().toLowerCase();
+      if (planHash !== undefined && !/^[0-9a-f]{64}$/.test(planHash)) {
+        throw new UserError('USAGE', `--plan-hash ${JSON.stringify(options.planHash)}: give the 64 hex digits of a plan's hash (planHash in plan --json, or the plan comment).`);
+      }
       if (planfile) {
         const given = (name: string): boolean => command.getOptionValueSource(name) === 'cli';
-        if (options.target.length > 0 || options.refreshOnly || given('var')) {
-          throw new UserError('USAGE', 'a saved plan is applied as it is: give --target, --refresh-only and --var to "assistants plan" instead.');
+        if (options.target.length > 0 || options.refreshOnly || given('var') || planHash !== undefined) {
+          throw new UserError('USAGE', 'a saved plan is applied as it is: give --target, --refresh-only and --var to "assistants plan" instead, and --plan-hash only without a plan file.');
         }
-        await applySaved(planfile, options, { file: given('file'), env: given('env'), endpoint: given('endpoint') }, parallelism, lockTimeoutMs, io);
+        const fromCli = { file: given('file'), env: given('env'), endpoint: given('endpoint') };
+        await runAndComment(io, options, 'apply', (onPlan) => applySaved(planfile, options, fromCli, parallelism, lockTimeoutMs, io, onPlan));
         return;
       }
-      await planAndExecute(options, io, { mode: options.refreshOnly ? 'refresh-only' : 'normal', verb: 'apply', parallelism, lockTimeoutMs });
+      await runAndComment(io, options, 'apply', (onPlan) =>
+        planAndExecute(options, io, { mode: options.refreshOnly ? 'refresh-only' : 'normal', verb: 'apply', parallelism, lockTimeoutMs, onPlan, ...(planHash === undefined ? {} : { planHash }) }),
+      );
     });
 }
 
@@ -58,8 +95,10 @@ async function applySaved(
   parallelism: number,
   lockTimeoutMs: number,
   io: CliIo,
-): Promise<void> {
+  onPlan: (plan: Plan) => void,
+): Promise<string | null> {
   const plan = await readPlanFile(planfile);
+  onPlan(plan);
   const refuse = (reason: string): UserError =>
     new UserError('STALE_PLAN', `Refusing to apply ${planfile}: ${reason}. Run "assistants plan --out ${planfile}" again and review it.`);
   const differs = [
@@ -79,7 +118,7 @@ async function applySaved(
   const session = await openSession(planned, io, 'apply');
   try {
     const backend = openBackend(planned, null, io);
-    await withStateLock(backend, 'apply', lockTimeoutMs, io, async (state) => {
+    return await withStateLock(backend, 'apply', lockTimeoutMs, io, async (state) => {
       // Planning again for the sensitive values reads what the plan read: uploads that may be ours included.
       const live = desired !== null ? await readLiveFor(desired, state, session.assistants, session.files) : await readLive(session.assistants, session.files);
       const stale = stalePlanReason(plan, state, session.endpoint, live);
@@ -90,7 +129,7 @@ async function applySaved(
         if (!found.ok) throw refuse(found.reason);
         sensitiveValues = found.sensitiveValues;
       }
-      await executePlan({ plan, sensitiveValues }, state, backend, session, io, { autoApprove: true, parallelism, saved: true, manifestDir: manifestFolder(planned, io), verb: plan.mode === 'destroy' ? 'destroy' : 'apply' });
+      return await executePlan({ plan, sensitiveValues }, state, backend, session, io, { autoApprove: true, parallelism, saved: true, manifestDir: manifestFolder(planned, io), verb: plan.mode === 'destroy' ? 'destroy' : 'apply' });
     });
   } finally {
     await session.close();

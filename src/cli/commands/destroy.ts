@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { planAndExecute } from '../apply-flow.js';
 import { parseDuration, parsePositiveInt } from '../option-parsers.js';
 import type { CliIo } from '../io.js';
-import { addApplyOptions, type ApplyCommandOptions } from './apply.js';
+import { addApplyOptions, runAndComment, type ApplyCommandOptions } from './apply.js';
 
 export function register(program: Command, io: CliIo): void {
   addApplyOptions(program.command('destroy'))
@@ -11,6 +11,6 @@ export function register(program: Command, io: CliIo): void {
     .action(async (options: ApplyCommandOptions) => {
       const parallelism = parsePositiveInt(options.parallelism, '--parallelism');
       const lockTimeoutMs = parseDuration(options.lockTimeout ?? '0');
-      await planAndExecute(options, io, { mode: 'destroy', verb: 'destroy', parallelism, lockTimeoutMs });
+      await runAndComment(io, options, 'destroy', (onPlan) => planAndExecute(options, io, { mode: 'destroy', verb: 'destroy', parallelism, lockTimeoutMs, onPlan }));
     });
 }

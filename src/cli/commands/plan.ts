@@ -1,10 +1,24 @@
-/** `assistants plan`: show what apply would do; optionally save it for `apply PLANFILE`. */
+/** `assistants plan`: show what apply would do; optionally save it for `apply PLANFILE`, post it to the pull request. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
+import { terraformReport } from '../../forge/gitlab-reports.js';
 import { planHasChanges } from '../../plan/planner.js';
 import { planFileTargetProblem, writePlanFile } from '../../plan/planfile.js';
+import { renderMarkdown } from '../../render/index.js';
+import { writeFileAtomic } from '../../state/atomic-file.js';
 import { readWithJournal } from '../../state/recover.js';
+import {
+  addCommentOptions,
+  addFormatOption,
+  annotate,
+  annotates,
+  markdownPartLength,
+  postComment,
+  writeGitHubStepResults,
+  type CommentOptions,
+  type DiagnosticFormatOptions,
+} from '../ci-integration.js';
 import { collect } from '../option-parsers.js';
 import type { CliIo } from '../io.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
@@ -12,30 +26,36 @@ import { makePlan, renderPlan } from '../planning.js';
 import { checkStateBelongs, loadDesired, openBackend, openSession } from '../session.js';
 import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 
-interface PlanOptions extends CommonOptions, StateOptions, LockOptions {
+interface PlanOptions extends CommonOptions, StateOptions, LockOptions, CommentOptions, DiagnosticFormatOptions {
   out?: string;
   json?: boolean;
   markdown?: boolean;
   detailedExitcode?: boolean;
   target: string[];
   refreshOnly?: boolean;
+  gitlabReport?: string;
 }
 
 export function register(program: Command, io: CliIo): void {
-  addLockTimeoutOption(addStateOption(addCommonOptions(program.command('plan').description('show what apply would change, without changing anything'))))
+  const command = addLockTimeoutOption(addStateOption(addCommonOptions(program.command('plan').description('show what apply would change, without changing anything'))))
     .option('--out <file>', 'save the plan for "assistants apply FILE" (mode 0600)')
     .option('--json', 'print the plan as JSON (schemas/plan.schema.json)')
-    .option('--markdown', 'print the plan as Markdown for a pull-request comment')
+    .option('--markdown', 'print the plan as Markdown: the comments --comment would post, each part after a hidden <!-- assistants plan: part N of M --> line')
     .option('--detailed-exitcode', 'exit 0 with no changes, 2 with changes (drift included), 1 on error')
     .option('--target <key>', 'limit the plan to this assistant key (repeatable)', collect, [])
-    .option('--refresh-only', 'show only what changed on the server since the last apply')
+    .option('--refresh-only', 'show only what changed on the server since the last apply');
+  addFormatOption(addCommentOptions(command, 'the plan'))
+    .option('--label', 'with --comment: label the pull/merge request PROJECT/ENV: no changes, add or update, or destroy')
+    .option('--gitlab-report <file>', "write the counts GitLab's merge request widget reads (artifacts:reports:terraform)")
     .action(async (options: PlanOptions) => {
       if (options.json && options.markdown) throw new UserError('USAGE', '--json and --markdown are exclusive: pick one output format.');
+      if (options.label && options.comment === undefined) throw new UserError('USAGE', '--label goes with --comment: the label is set on the pull request commented on.');
+      const annotated = annotates(options, io);
       const outProblem = options.out === undefined ? null : await planFileTargetProblem(resolve(io.cwd, options.out));
       if (outProblem !== null) {
         throw new UserError('USAGE', `--out ${options.out}: ${outProblem}; refusing to overwrite it. Give a new file name, or one a plan was saved to.`);
       }
-      const desired = await loadDesired(options, io);
+      const desired = await loadDesired(options, io, annotated ? (level, d) => annotate(io, level, d) : undefined);
       const session = await openSession(options, io, 'plan');
       try {
         const backend = openBackend(options, desired, io);
@@ -43,12 +63,15 @@ export function register(program: Command, io: CliIo): void {
         checkStateBelongs(state, desired, session.endpoint, backend.location);
         const { plan } = await makePlan(desired, state, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target, io.cwd);
         if (options.out) await writePlanFile(resolve(io.cwd, options.out), plan);
-        io.stdout.write(renderPlan(plan, options.json ? 'json' : options.markdown ? 'markdown' : 'text', io));
+        io.stdout.write(options.markdown ? renderMarkdown(plan, { maxPartLength: markdownPartLength(io) }) : renderPlan(plan, options.json ? 'json' : 'text', io));
         if (options.out) {
           // The plan names the manifest, environment and endpoint; only a --state must be given again.
           const state = options.state ? ` --state ${options.state}` : '';
           io.stderr.write(`Saved the plan to ${options.out}; apply it from this folder with: assistants apply ${options.out}${state}\n`);
         }
+        const commentId = options.comment === undefined ? null : await postComment(io, options, { kind: 'plan', plan });
+        if (io.env.GITHUB_ACTIONS === 'true') await writeGitHubStepResults(io, plan, commentId);
+        if (options.gitlabReport) await writeFileAtomic(resolve(io.cwd, options.gitlabReport), `${JSON.stringify(terraformReport(plan))}\n`);
         io.exitCode = options.detailedExitcode && planHasChanges(plan) ? 2 : 0;
       } finally {
         await session.close();

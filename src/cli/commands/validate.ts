@@ -17,12 +17,16 @@ import {
   type DesiredState,
   type ManifestDiagnostic,
 } from '../../manifest/index.js';
+import { codeQualityReport, type QualityProblem } from '../../forge/gitlab-reports.js';
+import { writeFileAtomic } from '../../state/atomic-file.js';
+import { addFormatOption, annotate, annotates, repositoryPath, type DiagnosticFormatOptions } from '../ci-integration.js';
 import type { CliIo } from '../io.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
 
-interface ValidateOptions extends CommonOptions {
+interface ValidateOptions extends CommonOptions, DiagnosticFormatOptions {
   json?: boolean;
   print?: boolean;
+  codequality?: string;
 }
 
 interface Outcome {
@@ -33,12 +37,19 @@ interface Outcome {
 }
 
 export function register(program: Command, io: CliIo): void {
-  addCommonOptions(program.command('validate'))
+  addFormatOption(addCommonOptions(program.command('validate')))
     .description('check the manifest (schema, limits, references, files) without touching the network')
     .option('--json', 'print the result as JSON on stdout: errors, warnings and the resolved desired state')
     .option('--print', 'print the resolved desired state of each environment as YAML on stdout')
+    .option('--codequality <file>', 'write the problems as a GitLab Code Quality report (artifacts:reports:codequality)')
     .action(async (options: ValidateOptions) => {
+      const annotated = annotates(options, io);
       const outcome = await validate(options, io);
+      if (annotated) {
+        for (const error of outcome.errors) annotate(io, 'error', error);
+        for (const warning of outcome.warnings) annotate(io, 'warning', warning);
+      }
+      if (options.codequality) await writeCodeQuality(resolve(io.cwd, options.codequality), outcome, io);
       if (options.json) {
         io.stdout.write(`${JSON.stringify(toJson(outcome, io.cwd), null, 2)}\n`);
         if (outcome.errors.length > 0) io.exitCode = 1;
@@ -99,6 +110,15 @@ async function validate(options: ValidateOptions, io: CliIo): Promise<Outcome> {
     every && envs.length < names.length ? { ...diagnostic, message: `${diagnostic.message} (in environment ${envs.join(', ')})` } : diagnostic,
   );
   return { file, environments, errors: all, warnings: [...warnings.values()] };
+}
+
+/** The problems as GitLab Code Quality issues, paths relative to the repository (CI_PROJECT_DIR). */
+async function writeCodeQuality(path: string, outcome: Outcome, io: CliIo): Promise<void> {
+  const root = io.env.CI_PROJECT_DIR || io.cwd;
+  const problem = (severity: QualityProblem['severity']) => (d: ManifestDiagnostic): QualityProblem =>
+    ({ path: repositoryPath(d.file, root), line: d.line, column: d.column, message: d.message, severity });
+  const issues = codeQualityReport([...outcome.errors.map(problem('error')), ...outcome.warnings.map(problem('warning'))]);
+  await writeFileAtomic(path, `${JSON.stringify(issues, null, 2)}\n`);
 }
 
 function plural(count: number, word: string): string {
