@@ -1,7 +1,25 @@
-import { defineConfig } from 'vitest/config';
+import { readFileSync } from 'node:fs';
+import { defineConfig, type Plugin } from 'vitest/config';
+
+/**
+ * @actions/workflow-parser (GitHub's workflow parser, which the recipe tests run) imports
+ * its schema JSON without an import attribute, as a bundler allows: vitest bundles it
+ * (server.deps.inline), and this drops the source-map comments whose sources the
+ * package does not ship, which would otherwise warn once per file.
+ */
+const workflowParserWithoutSourceMaps: Plugin = {
+  name: 'workflow-parser-without-source-maps',
+  enforce: 'pre',
+  load(id) {
+    if (!id.includes('/node_modules/@actions/') || !id.endsWith('.js')) return null;
+    return readFileSync(id.split('?')[0] ?? id, 'utf8').replace(/^\/\/# sourceMappingURL=.*$/m, '');
+  },
+};
 
 export default defineConfig({
+  plugins: [workflowParserWithoutSourceMaps],
   test: {
+    server: { deps: { inline: ['@actions/workflow-parser', '@actions/expressions'] } },
     include: ['test/**/*.test.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     // A private temp root per run, checked for leftovers; each file's temp folders removed after it.
