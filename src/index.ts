@@ -9,7 +9,7 @@ export type { DesiredState, DesiredAssistant, DesiredFile } from './manifest/typ
 export { createPlan, planHasChanges, type LiveState, type PlanInput } from './plan/planner.js';
 export { readLive } from './plan/refresh.js';
 export type * from './plan/types.js';
-export { renderJson, renderText, renderMarkdown } from './render/index.js';
+export { renderJson, renderText, renderMarkdown, renderMarkdownParts, type MarkdownOptions } from './render/index.js';
 export { applyPlan, type ApplyOptions, type ApplyReport, type ProgressEvent } from './apply/executor.js';
 export { createApplyApi } from './apply/api.js';
 export type { StateBackend } from './state/backend.js';

@@ -19,60 +19,33 @@
  *   limit as 403 with retry-after. Every request needs a User-Agent (else 403), and
  *   `Authorization: Bearer TOKEN`.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { answer, JsonStandIn, type Answer } from './json-stand-in.js';
 
 export interface StandInComment {
   id: number;
   body: string;
 }
 
-export interface ScriptedAnswer {
-  status: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-}
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-}
-
 const DOCS = 'https://docs.github.com/rest';
 const MAX_BODY = 65_536;
 
-export class GitHubStandIn {
+export class GitHubStandIn extends JsonStandIn {
+  protected readonly tokenHeader = 'authorization';
   readonly token: string;
   readonly repository: string;
   /** Issue number -> its comments, oldest first. */
   readonly comments = new Map<number, StandInComment[]>();
   readonly issueLabels = new Map<number, string[]>();
   readonly repoLabels = new Map<string, string>();
-  readonly requests: RecordedRequest[] = [];
   /** A read-only token (a fork's): every write answers 403. */
   readOnly = false;
-  /** Answers given, in order, to the next requests (before anything else). */
-  readonly script: ScriptedAnswer[] = [];
   #nextId = 1000;
-  #server: Server | null = null;
-  url = '';
 
   constructor(options: { token?: string; repository?: string } = {}) {
+    super();
     this.token = options.token ?? 'ghs_standInToken0123456789';
     this.repository = options.repository ?? 'acme/assistants-config';
-  }
-
-  async start(): Promise<this> {
-    this.#server = createServer((req, res) => void this.#handle(req, res));
-    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.#server?.close(() => resolve()) ?? resolve());
   }
 
   /** Seeds a comment as someone else (or we, earlier) posted it. */
@@ -86,107 +59,97 @@ export class GitHubStandIn {
     return this.comments.get(issue) ?? [];
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    let body: unknown = null;
-    if (text !== '') {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        return send(res, 400, { message: 'Problems parsing JSON', documentation_url: DOCS });
-      }
-    }
-    const url = new URL(req.url ?? '/', this.url);
-    this.requests.push({ method: req.method ?? '', path: `${url.pathname}${url.search}`, headers: { ...req.headers, authorization: undefined }, body });
+  protected invalidJson(): Answer {
+    return answer(400, { message: 'Problems parsing JSON', documentation_url: DOCS });
+  }
 
+  protected route(req: IncomingMessage, url: URL, body: unknown): Answer {
     if (!req.headers['user-agent']) {
-      return send(res, 403, { message: 'Request forbidden by administrative rules. Please make sure your request has a User-Agent header', documentation_url: DOCS });
+      return answer(403, { message: 'Request forbidden by administrative rules. Please make sure your request has a User-Agent header', documentation_url: DOCS });
     }
     if (req.headers['authorization'] !== `Bearer ${this.token}`) {
       // A hostile or careless server might echo what it was sent: the client must scrub it.
-      return send(res, 401, { message: `Bad credentials (${String(req.headers['authorization'])})`, documentation_url: DOCS, status: '401' });
+      return answer(401, { message: `Bad credentials (${String(req.headers['authorization'])})`, documentation_url: DOCS, status: '401' });
     }
     if (req.headers['accept'] !== 'application/vnd.github+json' || req.headers['x-github-api-version'] !== '2022-11-28') {
-      return send(res, 400, { message: 'expected Accept: application/vnd.github+json and X-GitHub-Api-Version: 2022-11-28' });
+      return answer(400, { message: 'expected Accept: application/vnd.github+json and X-GitHub-Api-Version: 2022-11-28' });
     }
     const scripted = this.script.shift();
-    if (scripted) return send(res, scripted.status, scripted.body ?? null, scripted.headers);
+    if (scripted) return scripted;
 
     const repo = `/repos/${this.repository}`;
     const path = url.pathname;
-    if (!path.startsWith(`${repo}/`)) return send(res, 404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
+    if (!path.startsWith(`${repo}/`)) return answer(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
     const rest = path.slice(repo.length);
     const write = req.method !== 'GET';
     if (write && this.readOnly) {
-      return send(res, 403, { message: 'Resource not accessible by integration', documentation_url: DOCS, status: '403' }, { 'x-accepted-github-permissions': 'issues=write; pull_requests=write' });
+      return answer(403, { message: 'Resource not accessible by integration', documentation_url: DOCS, status: '403' }, { 'x-accepted-github-permissions': 'issues=write; pull_requests=write' });
     }
     let m: RegExpExecArray | null;
     if ((m = /^\/issues\/(\d+)\/comments$/.exec(rest))) {
       const issue = Number(m[1]);
-      if (req.method === 'GET') return this.#list(res, url, issue);
+      if (req.method === 'GET') return this.#list(url, issue);
       if (req.method === 'POST') {
         const problem = bodyProblem(body);
-        if (problem) return send(res, 422, { message: 'Validation Failed', errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: problem }], documentation_url: DOCS, status: '422' });
-        return send(res, 201, this.#json(issue, this.seed(issue, (body as { body: string }).body)));
+        if (problem) return answer(422, { message: 'Validation Failed', errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: problem }], documentation_url: DOCS, status: '422' });
+        return answer(201, this.#json(issue, this.seed(issue, (body as { body: string }).body)));
       }
     }
     if ((m = /^\/issues\/comments\/(\d+)$/.exec(rest))) {
       const id = Number(m[1]);
       const found = [...this.comments.entries()].find(([, list]) => list.some((c) => c.id === id));
-      if (!found) return send(res, 404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
+      if (!found) return answer(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
       const [issue, list] = found;
       if (req.method === 'PATCH') {
         const problem = bodyProblem(body);
-        if (problem) return send(res, 422, { message: 'Validation Failed', errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: problem }], documentation_url: DOCS, status: '422' });
+        if (problem) return answer(422, { message: 'Validation Failed', errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: problem }], documentation_url: DOCS, status: '422' });
         const comment = list.find((c) => c.id === id)!;
         comment.body = (body as { body: string }).body;
-        return send(res, 200, this.#json(issue, comment));
+        return answer(200, this.#json(issue, comment));
       }
       if (req.method === 'DELETE') {
         this.comments.set(issue, list.filter((c) => c.id !== id));
-        return send(res, 204, null);
+        return answer(204, null);
       }
     }
     if (rest === '/labels' && req.method === 'POST') {
       const { name, color } = (body ?? {}) as { name?: unknown; color?: unknown };
-      if (typeof name !== 'string' || typeof color !== 'string' || !/^[0-9a-f]{6}$/i.test(color)) return send(res, 422, { message: 'Validation Failed', documentation_url: DOCS });
-      if (this.repoLabels.has(name)) return send(res, 422, { message: 'Validation Failed', errors: [{ resource: 'Label', code: 'already_exists', field: 'name' }], documentation_url: DOCS });
+      if (typeof name !== 'string' || typeof color !== 'string' || !/^[0-9a-f]{6}$/i.test(color)) return answer(422, { message: 'Validation Failed', documentation_url: DOCS });
+      if (this.repoLabels.has(name)) return answer(422, { message: 'Validation Failed', errors: [{ resource: 'Label', code: 'already_exists', field: 'name' }], documentation_url: DOCS });
       this.repoLabels.set(name, color);
-      return send(res, 201, { id: this.#nextId++, name, color, default: false });
+      return answer(201, { id: this.#nextId++, name, color, default: false });
     }
     if ((m = /^\/issues\/(\d+)\/labels$/.exec(rest))) {
       const issue = Number(m[1]);
       const current = this.issueLabels.get(issue) ?? [];
-      if (req.method === 'GET') return send(res, 200, current.map((name) => ({ name, color: this.repoLabels.get(name) ?? 'ededed' })));
+      if (req.method === 'GET') return answer(200, current.map((name) => ({ name, color: this.repoLabels.get(name) ?? 'ededed' })));
       if (req.method === 'POST') {
         const labels = (body as { labels?: unknown } | null)?.labels;
-        if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) return send(res, 422, { message: 'Validation Failed', documentation_url: DOCS });
+        if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) return answer(422, { message: 'Validation Failed', documentation_url: DOCS });
         for (const l of labels) if (!this.repoLabels.has(l)) this.repoLabels.set(l, 'ededed');
         this.issueLabels.set(issue, [...new Set([...current, ...labels])]);
-        return send(res, 200, (this.issueLabels.get(issue) ?? []).map((name) => ({ name })));
+        return answer(200, (this.issueLabels.get(issue) ?? []).map((name) => ({ name })));
       }
     }
     if ((m = /^\/issues\/(\d+)\/labels\/(.+)$/.exec(rest)) && req.method === 'DELETE') {
       const issue = Number(m[1]);
       const name = decodeURIComponent(m[2] ?? '');
       const current = this.issueLabels.get(issue) ?? [];
-      if (!current.includes(name)) return send(res, 404, { message: 'Label does not exist', documentation_url: DOCS });
+      if (!current.includes(name)) return answer(404, { message: 'Label does not exist', documentation_url: DOCS });
       this.issueLabels.set(issue, current.filter((l) => l !== name));
-      return send(res, 200, (this.issueLabels.get(issue) ?? []).map((l) => ({ name: l })));
+      return answer(200, (this.issueLabels.get(issue) ?? []).map((l) => ({ name: l })));
     }
-    return send(res, 404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
+    return answer(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
   }
 
-  #list(res: ServerResponse, url: URL, issue: number): void {
+  #list(url: URL, issue: number): Answer {
     const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30)));
     const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
     const all = this.commentsOn(issue);
     const last = Math.max(1, Math.ceil(all.length / perPage));
     const pageUrl = (p: number): string => `${this.url}${url.pathname}?per_page=${perPage}&page=${p}`;
     const links = page < last ? `<${pageUrl(page + 1)}>; rel="next", <${pageUrl(last)}>; rel="last"` : '';
-    send(res, 200, all.slice((page - 1) * perPage, page * perPage).map((c) => this.#json(issue, c)), links ? { link: links } : {});
+    return answer(200, all.slice((page - 1) * perPage, page * perPage).map((c) => this.#json(issue, c)), links ? { link: links } : {});
   }
 
   #json(issue: number, comment: StandInComment): object {
@@ -210,9 +173,4 @@ function bodyProblem(body: unknown): string | null {
   if (typeof text !== 'string' || text === '') return 'body is missing';
   if (text.length > MAX_BODY) return `body is too long (maximum is ${MAX_BODY} characters)`;
   return null;
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-  res.end(status === 204 || body === null ? undefined : JSON.stringify(body));
 }

@@ -15,9 +15,9 @@
  * - Errors: {"message": "401 Unauthorized"} without a valid PRIVATE-TOKEN, 403 Forbidden,
  *   404 Not found, 429 with Retry-After (https://docs.gitlab.com/security/rate_limits/).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { RecordedRequest, ScriptedAnswer, StandInComment } from './github-stand-in.js';
+import type { IncomingMessage } from 'node:http';
+import type { StandInComment } from './github-stand-in.js';
+import { answer, JsonStandIn, type Answer } from './json-stand-in.js';
 
 const MAX_NOTE = 1_000_000;
 
@@ -25,38 +25,25 @@ interface Note extends StandInComment {
   system: boolean;
 }
 
-export class GitLabStandIn {
+export class GitLabStandIn extends JsonStandIn {
+  protected readonly tokenHeader = 'private-token';
   readonly token: string;
   readonly projectId: string;
   readonly notes = new Map<number, Note[]>();
   readonly mrLabels = new Map<number, string[]>();
   readonly projectLabels = new Map<string, string>();
-  readonly requests: RecordedRequest[] = [];
-  readonly script: ScriptedAnswer[] = [];
   /** A token without the permission: every write answers 403. */
   readOnly = false;
   #nextId = 5000;
-  #server: Server | null = null;
-  url = '';
 
   constructor(options: { token?: string; projectId?: string } = {}) {
+    super();
     this.token = options.token ?? 'glpat-standInToken0123456789';
     this.projectId = options.projectId ?? '42';
   }
 
   get apiUrl(): string {
     return `${this.url}/api/v4`;
-  }
-
-  async start(): Promise<this> {
-    this.#server = createServer((req, res) => void this.#handle(req, res));
-    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.#server?.close(() => resolve()) ?? resolve());
   }
 
   seed(iid: number, body: string, system = false): Note {
@@ -69,36 +56,27 @@ export class GitLabStandIn {
     return (this.notes.get(iid) ?? []).filter((n) => !n.system);
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    let body: unknown = null;
-    if (text !== '') {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        return send(res, 400, { error: 'body is invalid JSON' });
-      }
-    }
-    const url = new URL(req.url ?? '/', this.url);
-    this.requests.push({ method: req.method ?? '', path: `${url.pathname}${url.search}`, headers: { ...req.headers, 'private-token': undefined }, body });
-    if (req.headers['private-token'] !== this.token) return send(res, 401, { message: '401 Unauthorized' });
+  protected invalidJson(): Answer {
+    return answer(400, { error: 'body is invalid JSON' });
+  }
+
+  protected route(req: IncomingMessage, url: URL, body: unknown): Answer {
+    if (req.headers['private-token'] !== this.token) return answer(401, { message: '401 Unauthorized' });
     const scripted = this.script.shift();
-    if (scripted) return send(res, scripted.status, scripted.body ?? null, scripted.headers);
+    if (scripted) return scripted;
 
     const project = `/api/v4/projects/${encodeURIComponent(this.projectId)}`;
-    if (!url.pathname.startsWith(`${project}/`)) return send(res, 404, { message: '404 Project Not Found' });
+    if (!url.pathname.startsWith(`${project}/`)) return answer(404, { message: '404 Project Not Found' });
     const rest = url.pathname.slice(project.length);
-    if (req.method !== 'GET' && this.readOnly) return send(res, 403, { message: '403 Forbidden' });
+    if (req.method !== 'GET' && this.readOnly) return answer(403, { message: '403 Forbidden' });
     let m: RegExpExecArray | null;
     if ((m = /^\/(?:merge_requests|issues)\/(\d+)\/notes$/.exec(rest))) {
       const iid = Number(m[1]);
-      if (req.method === 'GET') return this.#list(res, url, iid);
+      if (req.method === 'GET') return this.#list(url, iid);
       if (req.method === 'POST') {
         const problem = noteProblem(body);
-        if (problem) return send(res, 400, { message: { note: [problem] } });
-        return send(res, 201, this.#json(iid, this.seed(iid, (body as { body: string }).body)));
+        if (problem) return answer(400, { message: { note: [problem] } });
+        return answer(201, this.#json(iid, this.seed(iid, (body as { body: string }).body)));
       }
     }
     if ((m = /^\/(?:merge_requests|issues)\/(\d+)\/notes\/(\d+)$/.exec(rest))) {
@@ -106,16 +84,16 @@ export class GitLabStandIn {
       const id = Number(m[2]);
       const list = this.notes.get(iid) ?? [];
       const note = list.find((n) => n.id === id);
-      if (!note) return send(res, 404, { message: '404 Not found' });
+      if (!note) return answer(404, { message: '404 Not found' });
       if (req.method === 'PUT') {
         const problem = noteProblem(body);
-        if (problem) return send(res, 400, { message: { note: [problem] } });
+        if (problem) return answer(400, { message: { note: [problem] } });
         note.body = (body as { body: string }).body;
-        return send(res, 200, this.#json(iid, note));
+        return answer(200, this.#json(iid, note));
       }
       if (req.method === 'DELETE') {
         this.notes.set(iid, list.filter((n) => n.id !== id));
-        return send(res, 204, null);
+        return answer(204, null);
       }
     }
     if ((m = /^\/merge_requests\/(\d+)$/.exec(rest))) {
@@ -126,25 +104,25 @@ export class GitLabStandIn {
         const next = (this.mrLabels.get(iid) ?? []).filter((l) => !split(remove).includes(l));
         this.mrLabels.set(iid, [...new Set([...next, ...split(add)])]);
       }
-      if (req.method === 'GET' || req.method === 'PUT') return send(res, 200, { id: 90000 + iid, iid, project_id: Number(this.projectId), title: 'Change assistants', labels: this.mrLabels.get(iid) ?? [] });
+      if (req.method === 'GET' || req.method === 'PUT') return answer(200, { id: 90000 + iid, iid, project_id: Number(this.projectId), title: 'Change assistants', labels: this.mrLabels.get(iid) ?? [] });
     }
     if (rest === '/labels' && req.method === 'POST') {
       const { name, color } = (body ?? {}) as { name?: unknown; color?: unknown };
-      if (typeof name !== 'string' || typeof color !== 'string' || !/^#[0-9a-f]{6}$/i.test(color)) return send(res, 400, { message: { color: ['must be a valid color code'] } });
-      if (this.projectLabels.has(name)) return send(res, 409, { message: 'Label already exists' });
+      if (typeof name !== 'string' || typeof color !== 'string' || !/^#[0-9a-f]{6}$/i.test(color)) return answer(400, { message: { color: ['must be a valid color code'] } });
+      if (this.projectLabels.has(name)) return answer(409, { message: 'Label already exists' });
       this.projectLabels.set(name, color);
-      return send(res, 201, { id: this.#nextId++, name, color });
+      return answer(201, { id: this.#nextId++, name, color });
     }
-    return send(res, 404, { message: '404 Not found' });
+    return answer(404, { message: '404 Not found' });
   }
 
-  #list(res: ServerResponse, url: URL, iid: number): void {
-    if (url.searchParams.get('sort') !== 'asc' || url.searchParams.get('order_by') !== 'created_at') return send(res, 400, { error: 'expected sort=asc&order_by=created_at' });
+  #list(url: URL, iid: number): Answer {
+    if (url.searchParams.get('sort') !== 'asc' || url.searchParams.get('order_by') !== 'created_at') return answer(400, { error: 'expected sort=asc&order_by=created_at' });
     const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 20)));
     const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
     const all = this.notes.get(iid) ?? [];
     const pages = Math.max(1, Math.ceil(all.length / perPage));
-    send(res, 200, all.slice((page - 1) * perPage, page * perPage).map((n) => this.#json(iid, n)), {
+    return answer(200, all.slice((page - 1) * perPage, page * perPage).map((n) => this.#json(iid, n)), {
       'x-page': String(page),
       'x-per-page': String(perPage),
       'x-next-page': page < pages ? String(page + 1) : '',
@@ -178,9 +156,4 @@ function noteProblem(body: unknown): string | null {
   if (typeof text !== 'string' || text === '') return "can't be blank";
   if (text.length > MAX_NOTE) return `is too long (maximum is ${MAX_NOTE} characters)`;
   return null;
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(status === 204 || body === null ? undefined : JSON.stringify(body));
 }
