@@ -28,6 +28,26 @@ export interface CommentOptions {
   label?: boolean;
 }
 
+/** What --comment asks for, checked before anything runs; null without --comment. */
+export interface CommentRequest {
+  mode: 'update' | 'new';
+  issue: number | undefined;
+  required: boolean;
+  label: boolean;
+}
+
+export function commentRequest(options: CommentOptions): CommentRequest | null {
+  if (options.comment === undefined) {
+    if (options.label) throw new UserError('USAGE', '--label goes with --comment: the label is set on the pull request commented on.');
+    if (options.commentRequired || options.commentIssue !== undefined) throw new UserError('USAGE', '--comment-required and --comment-issue go with --comment.');
+    return null;
+  }
+  const mode = options.comment === true ? 'update' : options.comment;
+  if (mode !== 'update' && mode !== 'new') throw new UserError('USAGE', `--comment=${mode}: give update (the default) or new.`);
+  const issue = options.commentIssue === undefined ? undefined : parseIssue(options.commentIssue);
+  return { mode, issue, required: Boolean(options.commentRequired), label: Boolean(options.label) };
+}
+
 export function addCommentOptions(command: Command, what: string): Command {
   return command
     .option('--comment [mode]', `post ${what} to the pull/merge request this CI job runs for: update (default) the comment for this project and environment in place, or new (mark the old one outdated)`)
@@ -81,10 +101,8 @@ export interface Commentable {
  * comment, and labels the pull request with `--label`. Returns the first comment's id, or
  * null when nothing was posted; a failure is a warning, or an error with --comment-required.
  */
-export async function postComment(io: CliIo, options: CommentOptions, what: Commentable): Promise<number | null> {
-  const mode = options.comment === true || options.comment === undefined ? 'update' : options.comment;
-  if (mode !== 'update' && mode !== 'new') throw new UserError('USAGE', `--comment=${mode}: give update (the default) or new.`);
-  const issue = options.commentIssue === undefined ? undefined : parseIssue(options.commentIssue);
+export async function postComment(io: CliIo, request: CommentRequest, what: Commentable): Promise<number | null> {
+  const { mode, issue } = request;
   const job = detectCiJob(io.env);
   const notice = forkNotice(job, issue);
   if (notice !== null) {
@@ -106,11 +124,11 @@ export async function postComment(io: CliIo, options: CommentOptions, what: Comm
       result.edited > 0 ? `${result.edited} edited by a person left as they are` : '',
     ].filter((c) => c !== '');
     io.stderr.write(`Commented on ${forge.targetName} (${parts.length === 1 ? 'one comment' : `${parts.length} comments`}: ${counts.join(', ')})${first === null ? '' : `: ${forge.commentUrl(first)}`}\n`);
-    if (options.label) io.stderr.write(`Labelled ${forge.targetName} "${await setOutcomeLabel(forge, what.plan)}".\n`);
+    if (request.label) io.stderr.write(`Labelled ${forge.targetName} "${await setOutcomeLabel(forge, what.plan)}".\n`);
     return first;
   } catch (error) {
     if (!(error instanceof ForgeError)) throw error;
-    if (options.commentRequired) throw new UserError('COMMENT', `${error.message}.`);
+    if (request.required) throw new UserError('COMMENT', `${error.message}.`);
     note(io, job, 'warning', `${error.message}. The exit code is unchanged (--comment-required makes this an error).`);
     return null;
   }

@@ -116,7 +116,8 @@ export function forgeForJob(job: CiJob | null, issue: number | undefined, http?:
     }
     if (!/^[^/\s]+\/[^/\s]+$/.test(job.repository)) throw new ForgeError('not-configured', 'GITHUB_REPOSITORY is not set to OWNER/REPO');
     if (job.token === undefined) {
-      throw new ForgeError('not-configured', 'GITHUB_TOKEN is not set: give the step env: GITHUB_TOKEN: ${{ github.token }}, with the job permission pull-requests: write');
+      const permission = target.kind === 'pull' ? 'pull-requests: write' : 'issues: write';
+      throw new ForgeError('not-configured', `GITHUB_TOKEN is not set: give the step env: GITHUB_TOKEN: \${{ github.token }}, with the job permission ${permission}`);
     }
     return new GitHubForge({ apiUrl: job.apiUrl, serverUrl: job.serverUrl, repository: job.repository, token: job.token, target, http });
   }

@@ -8,7 +8,7 @@ import type { SensitiveValues } from '../../plan/redact.js';
 import { scrub } from '../../forge/errors.js';
 import type { Plan } from '../../plan/types.js';
 import { executePlan, planAndExecute } from '../apply-flow.js';
-import { addCommentOptions, postComment, type CommentOptions } from '../ci-integration.js';
+import { addCommentOptions, commentRequest, postComment, type CommentOptions } from '../ci-integration.js';
 import { collect, parseDuration, parsePositiveInt } from '../option-parsers.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
@@ -41,6 +41,7 @@ export async function runAndComment(
   kind: 'apply' | 'destroy',
   run: (onPlan: (plan: Plan) => void) => Promise<string | null>,
 ): Promise<void> {
+  const comment = commentRequest(options);
   let plan: Plan | null = null;
   let heading: string;
   let failure: unknown = null;
@@ -50,8 +51,8 @@ export async function runAndComment(
     failure = error;
     heading = `${kind === 'destroy' ? 'Destroy' : 'Apply'} failed: ${error instanceof Error ? error.message : String(error)}`;
   }
-  if (options.comment !== undefined && plan !== null) {
-    await postComment(io, options, { kind, plan, heading: scrub(heading, io.env.OPENAI_API_KEY ?? '') });
+  if (comment !== null && plan !== null) {
+    await postComment(io, comment, { kind, plan, heading: scrub(heading, io.env.OPENAI_API_KEY ?? '') });
   }
   if (failure !== null) throw failure;
 }

@@ -13,6 +13,7 @@ import {
   addFormatOption,
   annotate,
   annotates,
+  commentRequest,
   markdownPartLength,
   postComment,
   writeGitHubStepResults,
@@ -49,7 +50,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--gitlab-report <file>', "write the counts GitLab's merge request widget reads (artifacts:reports:terraform)")
     .action(async (options: PlanOptions) => {
       if (options.json && options.markdown) throw new UserError('USAGE', '--json and --markdown are exclusive: pick one output format.');
-      if (options.label && options.comment === undefined) throw new UserError('USAGE', '--label goes with --comment: the label is set on the pull request commented on.');
+      const comment = commentRequest(options);
       const annotated = annotates(options, io);
       const outProblem = options.out === undefined ? null : await planFileTargetProblem(resolve(io.cwd, options.out));
       if (outProblem !== null) {
@@ -69,7 +70,7 @@ export function register(program: Command, io: CliIo): void {
           const state = options.state ? ` --state ${options.state}` : '';
           io.stderr.write(`Saved the plan to ${options.out}; apply it from this folder with: assistants apply ${options.out}${state}\n`);
         }
-        const commentId = options.comment === undefined ? null : await postComment(io, options, { kind: 'plan', plan });
+        const commentId = comment === null ? null : await postComment(io, comment, { kind: 'plan', plan });
         if (io.env.GITHUB_ACTIONS === 'true') await writeGitHubStepResults(io, plan, commentId);
         if (options.gitlabReport) await writeFileAtomic(resolve(io.cwd, options.gitlabReport), `${JSON.stringify(terraformReport(plan))}\n`);
         io.exitCode = options.detailedExitcode && planHasChanges(plan) ? 2 : 0;
