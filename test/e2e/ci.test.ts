@@ -104,11 +104,16 @@ describe('GitHub Actions', () => {
     reviewedHash = outputs['plan_hash'] ?? '';
   });
 
-  it('apply --plan-hash runs the reviewed plan without asking', async () => {
-    const run = await cli({ OPENAI_API_KEY: server.apiKey }, 'apply', '--plan-hash', reviewedHash);
+  it('apply --plan-hash runs the reviewed plan without asking, and --comment posts its outcome beside the plan', async () => {
+    const run = await cli(github('event-pr.json', { GITHUB_OUTPUT: '', GITHUB_STEP_SUMMARY: '' }), 'apply', '--plan-hash', reviewedHash, '--comment');
     expect(run.stderr).not.toContain('Error');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Apply complete! Resources: 1 added, 0 changed, 0 destroyed');
+    const [plan, apply] = gh.commentsOn(PR);
+    expect(parseMarker(plan!.body)?.kind).toBe('plan');
+    expect(parseMarker(apply!.body)).toMatchObject({ kind: 'apply', project: 'shop', environment: 'prod', planHash: reviewedHash });
+    expect(apply!.body).toContain('**Apply complete! Resources: 1 added, 0 changed, 0 destroyed; files: 0 uploaded, 0 deleted.**');
+    gh.comments.set(PR, [plan!]);
   });
 
   it('a second plan after an edit updates the same comment in place', async () => {
