@@ -28,6 +28,8 @@ export class ForgeError extends Error {
     message: string,
     /** The HTTP status, when there was an answer. */
     readonly status: number | null = null,
+    /** The answer's headers (GitHub names a missing permission in one). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
   }

@@ -6,7 +6,7 @@
 import { ForgeError } from './errors.js';
 import type { Forge, ForgeComment, ForgeTarget } from './forge.js';
 import { MAX_COMMENT_PAGES } from './forge.js';
-import { ForgeHttp, type ForgeErrorWithHeaders, type ForgeHttpOptions } from './http.js';
+import { ForgeHttp, type ForgeHttpOptions } from './http.js';
 
 export interface GitHubOptions {
   /** GITHUB_API_URL, e.g. https://api.github.com or https://github.example.com/api/v3. */
@@ -115,12 +115,12 @@ export class GitHubForge implements Forge {
     }
   }
 
-  #advice(error: ForgeErrorWithHeaders): string {
+  #advice(error: ForgeError): string {
     switch (error.kind) {
       case 'unauthorized':
         return '; GITHUB_TOKEN is not a valid token (in a workflow: env: GITHUB_TOKEN: ${{ github.token }})';
       case 'forbidden': {
-        const needed = acceptedPermissions(error.headers?.['x-accepted-github-permissions']) ??
+        const needed = acceptedPermissions(error.headers['x-accepted-github-permissions']) ??
           (this.#options.target.kind === 'pull' ? 'pull-requests: write' : 'issues: write');
         return `; the token lacks the permission ${needed} (grant it under the job's permissions:)`;
       }

@@ -130,15 +130,9 @@ export class ForgeHttp {
       : status === 400 || status === 409 || status === 413 || status === 422 ? 'invalid'
       : 'server';
     const waitNote = rateLimitWaitMs === null ? '' : ` (try again in ${Math.ceil(rateLimitWaitMs / 1000)} s)`;
-    const error = new ForgeError(kind, `${label} answered ${status}: ${oneLine(said)}${waitNote}`, status);
-    (error as ForgeErrorWithHeaders).headers = responseHeaders;
+    const error = new ForgeError(kind, `${label} answered ${status}: ${oneLine(said)}${waitNote}`, status, responseHeaders);
     return { ok: false, error, rateLimitWaitMs, retryable: status >= 500 };
   }
-}
-
-/** A ForgeError from an answer keeps its headers (GitHub names a missing permission in one). */
-export interface ForgeErrorWithHeaders extends ForgeError {
-  headers?: Record<string, string>;
 }
 
 type Attempt =

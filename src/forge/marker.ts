@@ -29,8 +29,11 @@ export interface Marker extends CommentKey {
 
 const MARKER = /^<!-- assistants-iac kind=(plan|apply|destroy) project=([a-z0-9][a-z0-9_-]{0,62}) environment=([a-z0-9][a-z0-9_-]{0,62}) part=(\d{1,4})\/(\d{1,4}) digest=([0-9a-f]{16})( plan-hash=[0-9a-f]{64})?( outdated)? -->\n/;
 
-/** Characters a marker line may take, newline included: room kept in every comment. */
-export const MARKER_RESERVE = 300;
+/**
+ * Room kept in every comment for the marker line: the longest one (63-character project
+ * and environment, part 9999/9999, a plan hash, outdated) is 308 characters.
+ */
+export const MARKER_RESERVE = 400;
 
 /** A hash of a comment's text; line endings and trailing blanks, which a platform may change, do not count. */
 export function bodyDigest(text: string): string {
