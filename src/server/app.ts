@@ -4,6 +4,7 @@
  */
 import type { ServerContext } from './context.js';
 import type { ResolvedServerOptions } from './options.js';
+import { Retrieval } from './retrieval/retrieval.js';
 import { Router } from './router.js';
 import { StatsCounter } from './stats.js';
 import type { Store } from './store.js';
@@ -26,21 +27,25 @@ export interface App {
 export async function createApp(options: ResolvedServerOptions, store: Store): Promise<App> {
   const resetListeners: Array<() => void | Promise<void>> = [];
   const closeListeners: Array<() => void | Promise<void>> = [];
+  const retrieval = new Retrieval(store.blobs, options.retrieval, options.log);
   const ctx: ServerContext = {
     store,
     options,
+    retrieval,
     getAssistant: (id) => assistantToWire(store, id),
     getFile: (id) => fileCollection(store).get(id),
     onReset: (listener) => resetListeners.push(listener),
     onClose: (listener) => closeListeners.push(listener),
   };
 
+  // Before any route: runs resumed by the thread routes search a complete index.
+  const files = fileCollection(store);
+  await store.pruneBlobs((id) => files.has(id));
+  await retrieval.load(files.all());
   const api = new Router();
   registerAssistantRoutes(api, ctx);
   registerFileRoutes(api, ctx);
   registerThreadRoutes(api, ctx);
-  const files = fileCollection(store);
-  await store.pruneBlobs((id) => files.has(id));
 
   const stats = new StatsCounter();
   const admin = new Router();
@@ -48,6 +53,7 @@ export async function createApp(options: ResolvedServerOptions, store: Store): P
     stats: () => stats.snapshot(),
     reset: async () => {
       await store.reset();
+      retrieval.clear();
       for (const listener of resetListeners) await listener();
       stats.reset();
     },

@@ -6,13 +6,17 @@
  * a temp file, fsynced and renamed on commit.
  */
 import type { ReadStream } from 'node:fs';
-import { chmod, mkdir, mkdtemp, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isErrnoCode, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, syncDirectory } from './durable-fs.js';
 
 export interface BlobWriter {
   write(chunk: Buffer): Promise<void>;
+  /** Bytes written so far. */
+  readonly bytesWritten: number;
+  /** The file the bytes written so far are in, to read them before `commit()` (to index an upload). */
+  pendingPath(): Promise<string>;
   /** Finishes the blob and returns its size in bytes. */
   commit(): Promise<number>;
   abort(): Promise<void>;
@@ -24,8 +28,11 @@ export interface BlobReader {
   stream: ReadStream;
 }
 
-/** The names blobs get: a File id (`file-` + alphanumerics), and `.tmp` while being written. */
-const BLOB_NAME = /^(file-[A-Za-z0-9]{1,64})(\.tmp)?$/;
+/** What a blob holds for its File: the uploaded bytes, or the text extracted from them for retrieval. */
+export type BlobPart = 'content' | 'text';
+
+/** The names blobs get: a File id (`file-` + alphanumerics), `.text` for its text, and `.tmp` while being written. */
+const BLOB_NAME = /^(file-[A-Za-z0-9]{1,64})(\.text)?(\.tmp)?$/;
 
 async function privateFolder(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
@@ -55,45 +62,52 @@ export class BlobStore {
     return this.folder;
   }
 
-  private async path(id: string): Promise<string> {
+  private async path(id: string, part: BlobPart = 'content'): Promise<string> {
     // Ids are server-made (`file-` + alphanumerics); encode anyway so no id can escape the dir.
-    return join(await this.location(), encodeURIComponent(id));
+    return join(await this.location(), encodeURIComponent(id) + (part === 'text' ? '.text' : ''));
   }
 
   /** Starts a blob; nothing is visible until `commit()` (which makes it durable). */
-  create(id: string): BlobWriter {
+  create(id: string, part: BlobPart = 'content'): BlobWriter {
     let handle: Promise<FileHandle> | undefined;
     let size = 0;
-    const file = (): Promise<FileHandle> => (handle ??= this.path(id).then((path) => open(`${path}.tmp`, 'w', PRIVATE_FILE_MODE)));
+    const file = (): Promise<FileHandle> => (handle ??= this.path(id, part).then((path) => open(`${path}.tmp`, 'w', PRIVATE_FILE_MODE)));
     return {
       write: async (chunk) => {
         const fh = await file();
         await fh.write(chunk);
         size += chunk.length;
       },
+      get bytesWritten() {
+        return size;
+      },
+      pendingPath: async () => {
+        await file();
+        return `${await this.path(id, part)}.tmp`;
+      },
       commit: async () => {
         const fh = await file();
         // Durable only where it outlives the process: a temporary folder needs no fsync.
         if (this.persistent) await fh.sync();
         await fh.close();
-        const path = await this.path(id);
+        const path = await this.path(id, part);
         await rename(`${path}.tmp`, path);
         if (this.persistent) await syncDirectory(await this.location());
         return size;
       },
       abort: async () => {
         if (handle) await (await handle).close().catch(() => undefined);
-        await rm(`${await this.path(id)}.tmp`, { force: true });
+        await rm(`${await this.path(id, part)}.tmp`, { force: true });
       },
     };
   }
 
   /** The blob for reading, or undefined when there is none. */
-  async open(id: string): Promise<BlobReader | undefined> {
+  async open(id: string, part: BlobPart = 'content'): Promise<BlobReader | undefined> {
     if (this.folder === undefined && this.dir === undefined) return undefined;
     let fh: FileHandle;
     try {
-      fh = await open(await this.path(id), 'r');
+      fh = await open(await this.path(id, part), 'r');
     } catch (error) {
       if (isErrnoCode(error, 'ENOENT')) return undefined;
       throw error;
@@ -108,8 +122,22 @@ export class BlobStore {
     }
   }
 
+  /** Where a File's content is on disk, or undefined when it has none. */
+  async contentPath(id: string): Promise<string | undefined> {
+    if (this.folder === undefined && this.dir === undefined) return undefined;
+    const path = await this.path(id);
+    try {
+      await access(path);
+      return path;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Removes a File's content and its text. */
   async remove(id: string): Promise<void> {
     if (this.folder === undefined && this.dir === undefined) return;
+    await rm(await this.path(id, 'text'), { force: true });
     await rm(await this.path(id), { force: true });
   }
 
@@ -152,7 +180,7 @@ export class BlobStore {
     }
     for (const name of names) {
       const ours = BLOB_NAME.exec(name);
-      if (!ours || !remove(ours[1] as string, ours[2] !== undefined)) continue;
+      if (!ours || !remove(ours[1] as string, ours[3] !== undefined)) continue;
       // A folder that happens to carry such a name is not ours either.
       await rm(join(folder, name)).catch(() => undefined);
     }

@@ -2,6 +2,10 @@
  * The options of `startServer` (and so of `assistants serve`), and their resolved form
  * with every default filled in. A bad value is a RangeError naming the option.
  */
+import type { RetrievalOptions } from './retrieval/retrieval.js';
+import { resolveModel, type ModelOptions, type ResolvedModel } from './upstream/chat-model-options.js';
+
+export type { ChatModelOptions, ModelOptions } from './upstream/chat-model-options.js';
 
 export interface ServerOptions {
   /** 0 (the default) picks a free port. */
@@ -32,6 +36,10 @@ export interface ServerOptions {
   runStepMs?: number;
   /** How long a run waits for tool outputs before it expires (default 600 s, as the API). */
   runExpiresAfterSeconds?: number;
+  /** The model that runs threads: the deterministic stand-in (default) or a Chat Completions upstream. */
+  model?: ModelOptions;
+  /** Limits of retrieval (see docs/retrieval.md); each has a default. */
+  retrieval?: Partial<RetrievalOptions>;
   /** Serve /_admin/stats and /_admin/reset (default true). */
   admin?: boolean;
   /** Drop corrupt journal lines instead of refusing to start, after a backup (needs dataFile). */
@@ -57,11 +65,21 @@ export interface ResolvedServerOptions {
   maxUploadBytes: number;
   runStepMs: number;
   runExpiresAfterSeconds: number;
+  model: ResolvedModel;
+  retrieval: RetrievalOptions;
   admin: boolean;
   repair: boolean;
   logRequests: boolean;
   log: (line: string) => void;
 }
+
+/** Retrieval's limits: 2M tokens of text per file (the API's), 64 MB PDFs read within 60 s, 32M characters indexed in all. */
+export const DEFAULT_RETRIEVAL: RetrievalOptions = {
+  maxFileChars: 8_000_000,
+  maxPdfBytes: 64_000_000,
+  pdfTimeoutMs: 60_000,
+  maxIndexChars: 32_000_000,
+};
 
 export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
   const check = (ok: boolean, message: string): void => {
@@ -82,6 +100,8 @@ export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
     maxUploadBytes: options.maxUploadBytes ?? 512 * 1000 * 1000,
     runStepMs: options.runStepMs ?? 25,
     runExpiresAfterSeconds: options.runExpiresAfterSeconds ?? 600,
+    model: resolveModel(options.model),
+    retrieval: { ...DEFAULT_RETRIEVAL, ...options.retrieval },
     admin: options.admin ?? true,
     repair: options.repair ?? false,
     logRequests: options.logRequests ?? false,
@@ -98,5 +118,6 @@ export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
   check(resolved.runStepMs >= 0, 'runStepMs must be >= 0');
   check(!resolved.repair || resolved.dataFile !== undefined, 'repair needs a dataFile');
   check(Number.isInteger(resolved.runExpiresAfterSeconds) && resolved.runExpiresAfterSeconds > 0, 'runExpiresAfterSeconds must be a positive integer');
+  for (const [name, value] of Object.entries(resolved.retrieval)) check(Number.isFinite(value) && value > 0, `retrieval.${name} must be > 0`);
   return resolved;
 }

@@ -46,6 +46,7 @@ test('the data file, its folder, the uploads folder and every upload are private
   expect(await mode(`${dataFile}.lock`)).toBe(0o600);
   expect(await mode(`${dataFile}.blobs`)).toBe(0o700);
   expect(await mode(join(`${dataFile}.blobs`, fileId))).toBe(0o600);
+  expect(await mode(join(`${dataFile}.blobs`, `${fileId}.text`))).toBe(0o600);
   await server.close();
   // Files an older version left world-readable are made private on the next start.
   await chmod(dataFile, 0o644);
@@ -115,5 +116,5 @@ test('a stray file or folder in the uploads folder does not stop the start, and 
   const server = await startTestServer({ dataFile });
   expect(await names(server)).toEqual(['a', 'b', 'c']);
   await server.close();
-  expect((await readdir(blobs)).sort()).toEqual(['%zz', '.DS_Store', fileId, 'notes'].sort());
+  expect((await readdir(blobs)).sort()).toEqual(['%zz', '.DS_Store', fileId, `${fileId}.text`, 'notes'].sort());
 });

@@ -2,10 +2,13 @@
  * The official OpenAPI response schemas (test/fixtures/openapi-v1-responses.json,
  * extracted unmodified from the commit shared/reference names) as ajv validators, for
  * the conformance and fuzz tests: `validatorFor('RunObject')(json)`, and `operations`
- * (`"GET /threads/{thread_id}"` -> its operationId and response schema name).
+ * (`"GET /threads/{thread_id}"` -> its operationId and response schema name). The Chat
+ * Completions schemas of the same spec (test/fixtures/openapi-chat-completions.json) hold
+ * the fake upstream of the model tests to the API: `chatValidatorFor('CreateChatCompletionRequest')`.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import spec from '../fixtures/openapi-v1-responses.json' with { type: 'json' };
+import chatSpec from '../fixtures/openapi-chat-completions.json' with { type: 'json' };
 
 type Schema = Record<string, unknown>;
 
@@ -37,18 +40,25 @@ for (const [name, schema] of Object.entries(schemas)) {
   }
 }
 
-// Draft-07 validation; the spec's x-oai* keywords are annotations, left alone.
-const ajv = new Ajv({ strict: false, allErrors: true });
-ajv.addSchema({ $id: 'spec', components: { schemas } });
-const validators = new Map<string, ValidateFunction>();
-
-export function validatorFor(schemaName: string): ValidateFunction {
-  let validate = validators.get(schemaName);
-  if (!validate) {
-    validate = ajv.compile({ $ref: `spec#/components/schemas/${schemaName}` });
-    validators.set(schemaName, validate);
-  }
-  return validate;
+/** Validators of the named schemas of one fixture, compiled on first use. */
+function validatorsOf(components: Record<string, Schema>): (schemaName: string) => ValidateFunction {
+  // Draft-07 validation; the spec's x-oai* keywords are annotations, left alone.
+  // `format: uri` (an image part's URL) is not checked: no request or answer here has one.
+  const ajv = new Ajv({ strict: false, allErrors: true, formats: { uri: true } });
+  ajv.addSchema({ $id: 'spec', components: { schemas: components } });
+  const validators = new Map<string, ValidateFunction>();
+  return (schemaName) => {
+    let validate = validators.get(schemaName);
+    if (!validate) {
+      validate = ajv.compile({ $ref: `spec#/components/schemas/${schemaName}` });
+      validators.set(schemaName, validate);
+    }
+    return validate;
+  };
 }
+
+export const validatorFor = validatorsOf(schemas);
+
+export const chatValidatorFor = validatorsOf(withNull(structuredClone(chatSpec.schemas)) as Record<string, Schema>);
 
 export const operations = spec.operations as Record<string, { operationId: string; response: string }>;

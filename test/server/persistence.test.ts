@@ -69,8 +69,8 @@ describe('with dataFile', () => {
     const lines = (await readFile(dataFile, 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(1 + 3 + 2 + 2);
     expect(d.id).toMatch(/^asst_/);
-    // Blobs of deleted files are gone.
-    expect((await readdir(`${dataFile}.blobs`)).sort()).toEqual([f1, f2].sort());
+    // Blobs of deleted files are gone, with the text kept for retrieval.
+    expect((await readdir(`${dataFile}.blobs`)).sort()).toEqual([f1, `${f1}.text`, f2, `${f2}.text`].sort());
   });
 
   test('a torn last line is dropped; a corrupt middle line is refused', async () => {

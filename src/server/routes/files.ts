@@ -1,7 +1,9 @@
 /**
  * The Files API (`/v1/files`): multipart upload, list, retrieve, delete, download.
  * No beta header. Contents go to the store's blob store; records to the `files` collection.
- * Deleting a File also detaches it from every assistant.
+ * An upload for assistants with an indexed extension is indexed for retrieval before it is
+ * kept, or refused (400 `unsupported_file`) when it cannot be. Deleting a File also detaches
+ * it from every assistant and drops it from the index.
  */
 import { pipeline } from 'node:stream/promises';
 import type { ServerContext } from '../context.js';
@@ -11,6 +13,7 @@ import { ID_PREFIX, newId, nowSeconds } from '../ids.js';
 import { multipartBoundary, readMultipart } from '../multipart.js';
 import { RESPONDED, type Router } from '../router.js';
 import type { BlobWriter, Collection, Store } from '../store.js';
+import { UnindexableFileError } from '../retrieval/retrieval.js';
 import { checkEnum, missingParameter } from '../validate.js';
 import { assistantCollections } from './assistants.js';
 
@@ -35,6 +38,16 @@ function resetDuringUpload(): ApiError {
   return new ApiError(409, 'The server was reset while this file was being uploaded; nothing was kept. Upload it again.', {
     code: 'reset_during_upload',
   });
+}
+
+/** Runs a retrieval step of an upload; a file that cannot be indexed is the API's 400 naming `file`. */
+async function refuseUnindexable<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof UnindexableFileError) throw invalidRequest(error.message, 'file', 'unsupported_file');
+    throw error;
+  }
 }
 
 export function fileCollection(store: Store): Collection<OpenAIFile> {
@@ -98,25 +111,40 @@ export function registerFileRoutes(router: Router, ctx: ServerContext): void {
         if (purpose === undefined) missingParameter('purpose');
         const checkedPurpose = checkEnum(purpose, 'purpose', UPLOAD_PURPOSES);
         const finished = writer;
+        // Text to index for retrieval (extracted before the record exists: a refusal keeps nothing).
+        const indexed = await refuseUnindexable(async () =>
+          ctx.retrieval.prepare({ id, filename, purpose: checkedPurpose, path: await finished.pendingPath(), bytes: finished.bytesWritten }),
+        );
+        const forget = async (): Promise<void> => {
+          ctx.retrieval.forget(id);
+          await ctx.store.blobs.remove(id);
+        };
         const file = await ctx.store.withoutReset(async () => {
           // A reset while the body arrived wiped what this upload would join: keep nothing.
           if (ctx.store.resets !== resets) throw resetDuringUpload();
+          if (indexed !== null) await refuseUnindexable(async () => ctx.retrieval.checkRoom(indexed));
           const bytes = await finished.commit();
-          return files.insert({
-            id,
-            object: 'file',
-            bytes,
-            created_at: nowSeconds(),
-            filename,
-            purpose: checkedPurpose,
-            status: 'processed',
-          });
+          try {
+            if (indexed !== null) await ctx.retrieval.keep(indexed);
+            return files.insert({
+              id,
+              object: 'file',
+              bytes,
+              created_at: nowSeconds(),
+              filename,
+              purpose: checkedPurpose,
+              status: 'processed',
+            });
+          } catch (error) {
+            await forget();
+            throw error;
+          }
         });
         try {
           await ctx.store.flush();
         } catch (error) {
-          // The record was undone: its content goes too.
-          await ctx.store.blobs.remove(id);
+          // The record was undone: its content and its text go too.
+          await forget();
           throw error;
         }
         return file;
@@ -151,6 +179,7 @@ export function registerFileRoutes(router: Router, ctx: ServerContext): void {
       files.delete(id);
       // The record goes first: a crash in between leaves an orphan blob, pruned on start.
       await ctx.store.flush();
+      ctx.retrieval.forget(id);
       await ctx.store.blobs.remove(id);
       return { id, object: 'file', deleted: true };
     },

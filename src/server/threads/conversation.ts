@@ -1,16 +1,17 @@
-import type { ContextMessage, ModelInput, ToolResult } from './model.js';
-import { promptTokens } from './model.js';
 import type { MessageObject, RunObject } from './objects.js';
+import { promptTokens, type ContextMessage, type ModelInput, type TokenCounter, type ToolResult } from './turn-input.js';
 
 /**
- * What the stand-in model sees of a thread for one turn of a run: the messages after the
- * run's truncation strategy, and the completion tokens the run may still spend.
+ * What a model sees of a thread for one turn of a run: the messages after the run's
+ * truncation strategy, and the completion tokens the run may still spend.
  */
 
 export interface TurnState {
   toolResults: readonly ToolResult[];
   /** Completion tokens spent by earlier turns of the same run. */
   completionTokensUsed: number;
+  /** How the model behind the run counts tokens. */
+  countTokens: TokenCounter;
 }
 
 export type ConversationResult = { ok: true; input: ModelInput } | { ok: false; reason: 'max_prompt_tokens' };
@@ -38,7 +39,7 @@ export function buildConversation(
   const limit = run.max_prompt_tokens;
   if (limit !== null) {
     const tokens = (list: ContextMessage[]): number =>
-      promptTokens({ instructions: run.instructions, messages: list, toolResults: state.toolResults });
+      promptTokens({ instructions: run.instructions, messages: list, toolResults: state.toolResults }, state.countTokens);
     while (messages.length > 1 && tokens(messages) > limit) messages = messages.slice(1);
     if (tokens(messages) > limit) return { ok: false, reason: 'max_prompt_tokens' };
   }
@@ -47,6 +48,8 @@ export function buildConversation(
     ok: true,
     input: {
       assistantName,
+      model: run.model,
+      temperature: run.temperature,
       instructions: run.instructions,
       messages,
       tools: run.tools,

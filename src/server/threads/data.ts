@@ -1,5 +1,6 @@
 import type { Collection, Store } from '../store.js';
-import type { ToolResult } from './model.js';
+import type { FileCitationDelta } from './citations.js';
+import type { ToolResult } from './turn-input.js';
 import type { MessageObject, RunObject, RunStepObject, ThreadObject, Usage } from './objects.js';
 import { isActiveRun } from './objects.js';
 
@@ -27,6 +28,8 @@ export interface RunProgress {
   /** The message being written in the `write` phase, its remaining text in chunks. */
   message_id: string | null;
   chunks: string[];
+  /** The citations of the whole message being written (each chunk streams those it holds). */
+  annotations?: FileCitationDelta[];
   incomplete: boolean;
   /**
    * Set, and made durable, before the model runs for a `think` phase; cleared by the next

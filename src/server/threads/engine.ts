@@ -5,26 +5,30 @@
  * store and publishing the matching stream events on the bus. Its state lives in the
  * `run_progress` collection, so a restarted server resumes where it stopped, and nothing
  * depends on a listener: a stream that disconnects leaves its run running.
+ *
+ * The model's turn is the `think` phase: retrieval first when it is due (retrieval-step.ts),
+ * then the stand-in model (model.ts, at once) or a Chat Completions upstream (chat-turn.ts:
+ * while its answer streams in, the turn owns the run; a cancel aborts the request).
  */
 import { invalidRequest } from '../errors.js';
 import { describeError } from '../exchange.js';
 import { ID_PREFIX, newId, nowSeconds } from '../ids.js';
+import type { Retrieval } from '../retrieval/retrieval.js';
+import { UpstreamError, type ChatClient } from '../upstream/chat-client.js';
+import type { ResolvedModel } from '../upstream/chat-model-options.js';
+import { estimateTokens } from '../upstream/chat-request.js';
+import { ChatTurn, type ChatTurnResult } from './chat-turn.js';
+import { CitationWriter, storedCitation } from './citations.js';
 import { buildConversation } from './conversation.js';
 import type { RunProgress, ThreadData } from './data.js';
 import { isActiveRun } from './objects.js';
-import type { AssistantStreamEvent, RunEventBus, RunEventName, RunStepEventName } from './events.js';
-import { runModel, UnanswerableRunError } from './model.js';
-import type { PlannedToolCall, ToolResult } from './model.js';
-import type {
-  MessageIncompleteReason,
-  RunObject,
-  RunStepObject,
-  RunStepStatus,
-  StepDetails,
-  StepToolCall,
-  StepToolCallDelta,
-  Usage,
-} from './objects.js';
+import type { RunEventBus, RunEventName, RunStepEventName } from './events.js';
+import { countTokens, runModel, UnanswerableRunError } from './model.js';
+import type { PlannedToolCall } from './model.js';
+import type { MessageIncompleteReason, RunObject, RunStepStatus, StepToolCall, StepToolCallDelta, Usage } from './objects.js';
+import { retrievalDue, retrieve } from './retrieval-step.js';
+import { RunRecords } from './run-records.js';
+import { citableSources, isJsonMode, type ModelInput, type ToolResult } from './turn-input.js';
 import type { ToolOutput } from './validation.js';
 
 export interface RunEngineOptions {
@@ -39,6 +43,16 @@ export interface RunEngineOptions {
 
 /** Resolves the name the stand-in model uses for an assistant; undefined when it is gone. */
 export type AssistantNamer = (assistantId: string) => string | undefined;
+
+/** What runs a turn: the model (with its client when it is a chat upstream), and the retrieval index. */
+export interface RunModel {
+  model: ResolvedModel;
+  chat: ChatClient | undefined;
+  retrieval: Retrieval;
+}
+
+/** A call the engine records in a `tool_calls` step: the model's, or the retrieval it made itself. */
+type StepCall = PlannedToolCall | { type: 'retrieval'; result: ToolResult };
 
 type EndStatus = 'completed' | 'failed' | 'cancelled' | 'expired';
 
@@ -59,6 +73,10 @@ const EARLY_END: Record<
 };
 
 const SERVER_ERROR_MESSAGE = 'The server had an error while processing your request. Sorry about that!';
+
+const NO_CODE_EXECUTION =
+  'This server runs no code: the code_interpreter tool needs a sandbox, and `assistants serve --model chat` has none. ' +
+  "Remove code_interpreter from the assistant's or the run's tools, or run the server with the stand-in model.";
 
 function blankProgress(id: string): RunProgress {
   return {
@@ -96,15 +114,21 @@ export function replyChunks(text: string): string[] {
 
 export class RunEngine {
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** Upstream turns under way: the run is theirs until they settle, or are aborted. */
+  readonly #turns = new Map<string, { controller: AbortController; turn: ChatTurn }>();
   /** Bumped by stop(): a flush that resolves afterwards schedules nothing. */
   #generation = 0;
+  readonly #records: RunRecords;
 
   constructor(
     private readonly data: ThreadData,
-    private readonly bus: RunEventBus,
+    bus: RunEventBus,
     private readonly assistantName: AssistantNamer,
     private readonly options: RunEngineOptions,
-  ) {}
+    private readonly models: RunModel,
+  ) {
+    this.#records = new RunRecords(data, bus);
+  }
 
   /**
    * Picks up every run left active in the store (after a restart). What a crash can leave
@@ -135,15 +159,16 @@ export class RunEngine {
    */
   resync(): void {
     for (const progress of this.data.progress.all()) {
-      if (this.#timers.has(progress.id)) continue;
+      if (this.#timers.has(progress.id) || this.#turns.has(progress.id)) continue;
       this.#schedule(progress.id, Math.max(this.options.stepMs, RETRY_AFTER_ROLLBACK_MS));
     }
   }
 
-  /** Stops every timer (server close or reset); the store keeps the state. */
+  /** Stops every timer and upstream request (server close or reset); the store keeps the state. */
   stop(): void {
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
+    for (const runId of [...this.#turns.keys()]) this.#abortTurn(runId, true);
     this.#generation++;
   }
 
@@ -152,22 +177,39 @@ export class RunEngine {
     for (const id of runIds) {
       clearTimeout(this.#timers.get(id));
       this.#timers.delete(id);
+      this.#abortTurn(id, false);
     }
+  }
+
+  /** Aborts the run's upstream request, if one is under way, keeping (`save`) the text it wrote so far. */
+  #abortTurn(runId: string, save: boolean): void {
+    const turn = this.#turns.get(runId);
+    if (turn === undefined) return;
+    this.#turns.delete(runId);
+    if (save) {
+      try {
+        turn.turn.saveText();
+      } catch {
+        // The store refuses changes (closing): the text streamed so far is what the client has.
+      }
+    }
+    turn.controller.abort();
   }
 
   /** Starts a run already inserted with status `queued`. */
   start(run: RunObject): void {
     this.data.progress.insert(blankProgress(run.id));
-    this.#emit(run.thread_id, { event: 'thread.run.created', data: run });
-    this.#emit(run.thread_id, { event: 'thread.run.queued', data: run });
+    this.#records.emit(run.thread_id, { event: 'thread.run.created', data: run });
+    this.#records.emit(run.thread_id, { event: 'thread.run.queued', data: run });
     this.#schedule(run.id, this.options.stepMs);
   }
 
   cancel(run: RunObject): RunObject {
     if (!CANCELLABLE.has(run.status)) throw invalidRequest(`Cannot cancel run with status '${run.status}'.`);
-    const updated = this.#updateRun(run.id, { status: 'cancelling' });
-    this.#setProgress(run.id, { phase: 'cancel' });
-    this.#emit(run.thread_id, { event: 'thread.run.cancelling', data: updated });
+    this.#abortTurn(run.id, true);
+    const updated = this.#records.updateRun(run.id, { status: 'cancelling' });
+    this.#records.setProgress(run.id, { phase: 'cancel' });
+    this.#records.emit(run.thread_id, { event: 'thread.run.cancelling', data: updated });
     this.#schedule(run.id, this.options.stepMs);
     return updated;
   }
@@ -207,9 +249,12 @@ export class RunEngine {
       type: 'function',
       name: call.function.name,
       output: byId.get(call.id) ?? '',
+      call_id: call.id,
+      arguments: call.function.arguments,
+      ...(progress.step_id === null ? {} : { step_id: progress.step_id }),
     }));
     if (progress.step_id !== null) {
-      const step = this.#updateStep(progress.step_id, (current) => ({
+      const step = this.#records.updateStep(progress.step_id, (current) => ({
         status: 'completed',
         completed_at: now,
         usage: progress.step_usage,
@@ -223,16 +268,16 @@ export class RunEngine {
               }
             : current.step_details,
       }));
-      this.#emit(run.thread_id, { event: 'thread.run.step.completed', data: step });
+      this.#records.emit(run.thread_id, { event: 'thread.run.step.completed', data: step });
     }
-    const updated = this.#updateRun(run.id, { status: 'queued', required_action: null });
-    this.#setProgress(run.id, {
+    const updated = this.#records.updateRun(run.id, { status: 'queued', required_action: null });
+    this.#records.setProgress(run.id, {
       phase: 'start',
       tool_results: [...progress.tool_results, ...results],
       step_id: null,
       step_usage: null,
     });
-    this.#emit(run.thread_id, { event: 'thread.run.queued', data: updated });
+    this.#records.emit(run.thread_id, { event: 'thread.run.queued', data: updated });
     this.#schedule(run.id, this.options.stepMs);
     return updated;
   }
@@ -252,6 +297,7 @@ export class RunEngine {
   #tick(runId: string): void {
     clearTimeout(this.#timers.get(runId));
     this.#timers.delete(runId);
+    if (this.#turns.has(runId)) return;
     const run = this.data.runs.get(runId);
     const progress = this.data.progress.get(runId);
     if (run === undefined || progress === undefined) return;
@@ -270,7 +316,7 @@ export class RunEngine {
 
   /** Makes `executing` durable, then thinks: a crash while thinking is then seen on restart. */
   #markExecuting(runId: string): void {
-    this.#setProgress(runId, { executing: true });
+    this.#records.setProgress(runId, { executing: true });
     const generation = this.#generation;
     this.options.flush().then(
       () => {
@@ -332,9 +378,9 @@ export class RunEngine {
   }
 
   #begin(run: RunObject): void {
-    const updated = this.#updateRun(run.id, { status: 'in_progress', started_at: nowSeconds() });
-    this.#setProgress(run.id, { phase: 'think' });
-    this.#emit(run.thread_id, { event: 'thread.run.in_progress', data: updated });
+    const updated = this.#records.updateRun(run.id, { status: 'in_progress', started_at: nowSeconds() });
+    this.#records.setProgress(run.id, { phase: 'think' });
+    this.#records.emit(run.thread_id, { event: 'thread.run.in_progress', data: updated });
     this.#schedule(run.id, this.options.stepMs);
   }
 
@@ -350,13 +396,25 @@ export class RunEngine {
     if (unavailable !== null) {
       return this.#end(run, progress, { status: 'failed', lastError: { code: 'invalid_prompt', message: unavailable } });
     }
-    const conversation = buildConversation(run, name, this.data.threadMessages(run.thread_id), {
+    const chat = this.models.model.type === 'chat';
+    if (chat && run.tools.some((tool) => tool.type === 'code_interpreter')) {
+      return this.#end(run, progress, { status: 'failed', lastError: { code: 'invalid_prompt', message: NO_CODE_EXECUTION } });
+    }
+    const messages = this.data.threadMessages(run.thread_id);
+    if (retrievalDue(run, progress, messages, this.models.retrieval)) {
+      const result = retrieve(run, messages, this.models.retrieval);
+      return this.#callTools(run, [{ type: 'retrieval', result }], usageOf(0, 0), progress);
+    }
+    const conversation = buildConversation(run, name, messages, {
       toolResults: progress.tool_results,
       completionTokensUsed: progress.completion_tokens,
+      countTokens: chat ? estimateTokens : countTokens,
     });
     if (!conversation.ok) {
       return this.#end(run, progress, { status: 'completed', incompleteDetails: { reason: conversation.reason } });
     }
+    if (chat) return this.#thinkUpstream(run, conversation.input);
+
     const turn = runModel(conversation.input);
     const turnUsage = usageOf(turn.promptTokens, turn.completionTokens);
     const totals = {
@@ -365,89 +423,132 @@ export class RunEngine {
     };
     if (turn.type === 'tool_calls') return this.#callTools(run, turn.calls, turnUsage, totals);
 
-    const now = nowSeconds();
-    const message = this.data.messages.insert({
-      id: newId(ID_PREFIX.message),
-      object: 'thread.message',
-      created_at: now,
-      thread_id: run.thread_id,
-      status: 'in_progress',
-      incomplete_details: null,
-      completed_at: null,
-      incomplete_at: null,
-      role: 'assistant',
-      content: [],
-      assistant_id: run.assistant_id,
-      run_id: run.id,
-      file_ids: [],
-      metadata: {},
-    });
-    const step = this.#insertStep(run, { type: 'message_creation', message_creation: { message_id: message.id } });
-    this.#setProgress(run.id, {
+    // The reply's citations, worked out whole: each written piece carries those in it.
+    const citations = new CitationWriter(isJsonMode(run.response_format) ? [] : citableSources(progress.tool_results));
+    const annotations = [citations.push(turn.text), citations.finish()].flatMap((piece) => piece.annotations);
+    const { message, step } = this.#records.startMessage(run);
+    this.#records.setProgress(run.id, {
       ...totals,
       phase: 'write',
       step_id: step.id,
       step_usage: turnUsage,
       message_id: message.id,
       chunks: replyChunks(turn.text),
+      annotations,
       incomplete: turn.incomplete,
     });
-    this.#emit(run.thread_id, { event: 'thread.run.step.created', data: step });
-    this.#emit(run.thread_id, { event: 'thread.run.step.in_progress', data: step });
-    this.#emit(run.thread_id, { event: 'thread.message.created', data: message });
-    this.#emit(run.thread_id, { event: 'thread.message.in_progress', data: message });
     this.#schedule(run.id, this.options.stepMs);
   }
 
-  #callTools(
+  /** Sends the turn to the upstream; the run waits (no timer) until the answer is in, or is aborted. */
+  #thinkUpstream(run: RunObject, input: ModelInput): void {
+    const chat = this.models.chat;
+    if (this.models.model.type !== 'chat' || chat === undefined) throw new Error('no chat upstream configured');
+    const controller = new AbortController();
+    const turn = new ChatTurn(this.#records, chat, this.models.model, run, input);
+    this.#turns.set(run.id, { controller, turn });
+    const settle = (next: () => void): void => {
+      // A cancel, a deleted thread or a stop took the run back: nothing more is written.
+      if (controller.signal.aborted || this.#turns.get(run.id)?.controller !== controller) return;
+      this.#turns.delete(run.id);
+      try {
+        next();
+      } catch (error) {
+        this.#failTurn(run.id, turn, error);
+      }
+    };
+    turn.execute(controller.signal).then(
+      (result) => settle(() => this.#afterUpstream(run.id, result)),
+      (error: unknown) =>
+        settle(() => {
+          throw error;
+        }),
+    );
+  }
+
+  /** Ends a run whose upstream turn failed: with the upstream's error, or the server's. */
+  #failTurn(runId: string, turn: ChatTurn, error: unknown): void {
+    try {
+      turn.saveText();
+    } catch {
+      // Ending the run matters more than the text written so far.
+    }
+    if (error instanceof UpstreamError) {
+      this.options.log(`assistants serve: run ${runId} failed: ${error.message}`);
+      return this.#fail(runId, { code: error.code, message: error.message });
+    }
+    this.options.log(`assistants serve: run ${runId} failed: ${describeError(error)}`);
+    this.#fail(runId, { code: 'server_error', message: SERVER_ERROR_MESSAGE });
+  }
+
+  /** The upstream's answer is in: the run waits for tool outputs, or its message is done and so is the run. */
+  #afterUpstream(runId: string, result: ChatTurnResult): void {
+    const run = this.data.runs.get(runId);
+    const progress = this.data.progress.get(runId);
+    if (run === undefined || progress === undefined) return;
+    const totals = {
+      prompt_tokens: progress.prompt_tokens + result.usage.prompt_tokens,
+      completion_tokens: progress.completion_tokens + result.usage.completion_tokens,
+    };
+    if (result.type === 'tool_calls') {
+      const toolCalls: StepToolCall[] = result.calls.map((call) => ({
+        id: call.id,
+        type: 'function',
+        function: { name: call.name, arguments: call.arguments, output: null },
+      }));
+      this.#records.updateStep(result.stepId, () => ({ step_details: { type: 'tool_calls', tool_calls: toolCalls } }));
+      return this.#requireOutputs(run, result.stepId, toolCalls, result.usage, totals);
+    }
+    this.#records.finishMessage(run, result.messageId, result.stepId, result.usage, result.incomplete);
+    this.#end(run, { ...progress, ...totals }, {
+      status: 'completed',
+      incompleteDetails: result.incomplete === 'max_tokens' && run.max_completion_tokens !== null ? { reason: 'max_completion_tokens' } : null,
+    });
+  }
+
+  #callTools(run: RunObject, calls: readonly StepCall[], turnUsage: Usage, totals: Pick<RunProgress, 'prompt_tokens' | 'completion_tokens'>): void {
+    const created = this.#records.startToolStep(run);
+    const toolCalls = calls.map((call) => stepToolCall(call));
+    this.#records.updateStep(created.id, () => ({ step_details: { type: 'tool_calls', tool_calls: toolCalls } }));
+    toolCalls.forEach((call, index) => {
+      for (const delta of toolCallDeltas(call, index)) this.#records.emitToolCallDelta(run.thread_id, created.id, delta);
+    });
+    if (toolCalls.some((call) => call.type === 'function')) return this.#requireOutputs(run, created.id, toolCalls, turnUsage, totals);
+    const results = calls.flatMap((call): ToolResult[] => {
+      if (call.type === 'code_interpreter') return [{ type: 'code_interpreter', name: 'code_interpreter', output: call.logs }];
+      return call.type === 'retrieval' ? [call.result] : [];
+    });
+    this.#records.setProgress(run.id, { ...totals, phase: 'tool', step_id: created.id, step_usage: turnUsage, pending_results: results });
+    this.#schedule(run.id, this.options.stepMs);
+  }
+
+  /** The run waits for the outputs of the step's function calls (`requires_action`) until it expires. */
+  #requireOutputs(
     run: RunObject,
-    calls: readonly PlannedToolCall[],
+    stepId: string,
+    toolCalls: readonly StepToolCall[],
     turnUsage: Usage,
     totals: Pick<RunProgress, 'prompt_tokens' | 'completion_tokens'>,
   ): void {
-    const created = this.#insertStep(run, { type: 'tool_calls', tool_calls: [] });
-    this.#emit(run.thread_id, { event: 'thread.run.step.created', data: created });
-    this.#emit(run.thread_id, { event: 'thread.run.step.in_progress', data: created });
-    const toolCalls = calls.map((call) => stepToolCall(call));
-    this.#updateStep(created.id, () => ({ step_details: { type: 'tool_calls', tool_calls: toolCalls } }));
-    toolCalls.forEach((call, index) => {
-      for (const delta of toolCallDeltas(call, index)) {
-        this.#emit(run.thread_id, {
-          event: 'thread.run.step.delta',
-          data: { id: created.id, object: 'thread.run.step.delta', delta: { step_details: { type: 'tool_calls', tool_calls: [delta] } } },
-        });
-      }
-    });
-
     const functions = toolCalls.flatMap((call) =>
       call.type === 'function'
         ? [{ id: call.id, type: 'function' as const, function: { name: call.function.name, arguments: call.function.arguments } }]
         : [],
     );
-    if (functions.length > 0) {
-      const updated = this.#updateRun(run.id, {
-        status: 'requires_action',
-        required_action: { type: 'submit_tool_outputs', submit_tool_outputs: { tool_calls: functions } },
-      });
-      this.#setProgress(run.id, { ...totals, phase: 'await_outputs', step_id: created.id, step_usage: turnUsage });
-      this.#emit(run.thread_id, { event: 'thread.run.requires_action', data: updated });
-      this.#scheduleExpiry(updated);
-      return;
-    }
-    const results = calls.map((call): ToolResult =>
-      call.type === 'code_interpreter'
-        ? { type: 'code_interpreter', name: 'code_interpreter', output: call.logs }
-        : { type: 'retrieval', name: 'retrieval', output: `searched ${run.file_ids.length} files` },
-    );
-    this.#setProgress(run.id, { ...totals, phase: 'tool', step_id: created.id, step_usage: turnUsage, pending_results: results });
-    this.#schedule(run.id, this.options.stepMs);
+    const updated = this.#records.updateRun(run.id, {
+      status: 'requires_action',
+      required_action: { type: 'submit_tool_outputs', submit_tool_outputs: { tool_calls: functions } },
+    });
+    this.#records.setProgress(run.id, { ...totals, phase: 'await_outputs', step_id: stepId, step_usage: turnUsage });
+    this.#records.emit(run.thread_id, { event: 'thread.run.requires_action', data: updated });
+    this.#scheduleExpiry(updated);
   }
 
   /** Records the outputs of code_interpreter / retrieval calls and lets the model think again. */
   #finishTools(run: RunObject, progress: RunProgress): void {
     if (progress.step_id !== null) {
       const logs = progress.pending_results.map((result) => result.output);
-      const step = this.#updateStep(progress.step_id, (current) => ({
+      const step = this.#records.updateStep(progress.step_id, (current) => ({
         status: 'completed',
         completed_at: nowSeconds(),
         usage: progress.step_usage,
@@ -463,9 +564,9 @@ export class RunEngine {
               }
             : current.step_details,
       }));
-      this.#emit(run.thread_id, { event: 'thread.run.step.completed', data: step });
+      this.#records.emit(run.thread_id, { event: 'thread.run.step.completed', data: step });
     }
-    this.#setProgress(run.id, {
+    this.#records.setProgress(run.id, {
       phase: 'think',
       tool_results: [...progress.tool_results, ...progress.pending_results],
       pending_results: [],
@@ -480,38 +581,22 @@ export class RunEngine {
     const messageId = progress.message_id;
     if (messageId === null) throw new Error(`run ${run.id} is writing without a message`);
     if (chunk !== undefined) {
-      this.data.messages.update(messageId, (message) => ({
-        ...message,
-        content: [{ type: 'text', text: { value: (message.content[0]?.text.value ?? '') + chunk, annotations: [] } }],
-      }));
-      this.#setProgress(run.id, { chunks: rest });
-      this.#emit(run.thread_id, {
-        event: 'thread.message.delta',
-        data: {
-          id: messageId,
-          object: 'thread.message.delta',
-          delta: { content: [{ index: 0, type: 'text', text: { value: chunk, annotations: [] } }] },
-        },
+      const written = this.data.messages.get(messageId)?.content[0]?.text.value ?? '';
+      const end = written.length + chunk.length;
+      const annotations = progress.annotations ?? [];
+      this.#records.storeText(
+        messageId,
+        written + chunk,
+        annotations.filter((annotation) => annotation.start_index < end).map(storedCitation),
+      );
+      this.#records.setProgress(run.id, { chunks: rest });
+      this.#records.emitText(run.thread_id, messageId, {
+        text: chunk,
+        annotations: annotations.filter((annotation) => annotation.start_index >= written.length && annotation.start_index < end),
       });
     }
     if (rest.length > 0) return this.#schedule(run.id, this.options.stepMs);
-
-    const now = nowSeconds();
-    const message = this.data.messages.update(messageId, (current) =>
-      progress.incomplete
-        ? { ...current, status: 'incomplete', incomplete_at: now, incomplete_details: { reason: 'max_tokens' } }
-        : { ...current, status: 'completed', completed_at: now },
-    );
-    if (message !== undefined) {
-      this.#emit(run.thread_id, {
-        event: message.status === 'incomplete' ? 'thread.message.incomplete' : 'thread.message.completed',
-        data: message,
-      });
-    }
-    if (progress.step_id !== null) {
-      const step = this.#updateStep(progress.step_id, () => ({ status: 'completed', completed_at: now, usage: progress.step_usage }));
-      this.#emit(run.thread_id, { event: 'thread.run.step.completed', data: step });
-    }
+    this.#records.finishMessage(run, messageId, progress.step_id, progress.step_usage, progress.incomplete ? 'max_tokens' : null);
     this.#end(run, this.data.progress.get(run.id) ?? progress, {
       status: 'completed',
       incompleteDetails: progress.incomplete ? { reason: 'max_completion_tokens' } : null,
@@ -526,14 +611,14 @@ export class RunEngine {
     const now = nowSeconds();
     if (ending.status !== 'completed') {
       const early = EARLY_END[ending.status];
-      const reason = early.message;
+      const reason: MessageIncompleteReason = early.message;
       for (const step of this.data.runSteps(run.id).filter((candidate) => candidate.status === 'in_progress')) {
-        const ended = this.#updateStep(step.id, () => ({
+        const ended = this.#records.updateStep(step.id, () => ({
           status: early.step,
           [early.timestamp]: now,
-          last_error: early.step === 'failed' ? { code: 'server_error', message: ending.lastError?.message ?? '' } : null,
+          last_error: early.step === 'failed' ? { code: stepErrorCode(ending), message: ending.lastError?.message ?? '' } : null,
         }));
-        this.#emit(run.thread_id, { event: early.event, data: ended });
+        this.#records.emit(run.thread_id, { event: early.event, data: ended });
       }
       for (const message of this.data.threadMessages(run.thread_id)) {
         if (message.run_id !== run.id || message.status !== 'in_progress') continue;
@@ -543,7 +628,7 @@ export class RunEngine {
           incomplete_at: now,
           incomplete_details: { reason },
         }));
-        if (ended !== undefined) this.#emit(run.thread_id, { event: 'thread.message.incomplete', data: ended });
+        if (ended !== undefined) this.#records.emit(run.thread_id, { event: 'thread.message.incomplete', data: ended });
       }
     }
     const timestamps: Partial<RunObject> = {
@@ -552,7 +637,7 @@ export class RunEngine {
       cancelled: { cancelled_at: now, expires_at: null },
       expired: {},
     }[ending.status];
-    const updated = this.#updateRun(run.id, {
+    const updated = this.#records.updateRun(run.id, {
       ...timestamps,
       status: ending.status,
       required_action: null,
@@ -563,51 +648,13 @@ export class RunEngine {
     this.data.progress.delete(run.id);
     clearTimeout(this.#timers.get(run.id));
     this.#timers.delete(run.id);
-    this.#emit(run.thread_id, { event: `thread.run.${ending.status}` satisfies RunEventName, data: updated });
+    this.#records.emit(run.thread_id, { event: `thread.run.${ending.status}` satisfies RunEventName, data: updated });
   }
+}
 
-  #insertStep(run: RunObject, details: StepDetails): RunStepObject {
-    return this.data.steps.insert({
-      id: newId(ID_PREFIX.step),
-      object: 'thread.run.step',
-      created_at: nowSeconds(),
-      assistant_id: run.assistant_id,
-      thread_id: run.thread_id,
-      run_id: run.id,
-      type: details.type,
-      status: 'in_progress',
-      step_details: details,
-      last_error: null,
-      expired_at: null,
-      cancelled_at: null,
-      failed_at: null,
-      completed_at: null,
-      metadata: null,
-      usage: null,
-    });
-  }
-
-  #updateStep(id: string, change: (current: RunStepObject) => Partial<RunStepObject>): RunStepObject {
-    const updated = this.data.steps.update(id, (current) => ({ ...current, ...change(current) }));
-    if (updated === undefined) throw new Error(`run step ${id} vanished`);
-    return updated;
-  }
-
-  #updateRun(id: string, patch: Partial<RunObject>): RunObject {
-    const updated = this.data.runs.update(id, (current) => ({ ...current, ...patch }));
-    if (updated === undefined) throw new Error(`run ${id} vanished`);
-    return updated;
-  }
-
-  /** Changes the run's progress; a new phase clears `executing`. */
-  #setProgress(id: string, patch: Partial<RunProgress>): void {
-    const cleared = patch.phase !== undefined && patch.executing === undefined ? { executing: false } : {};
-    this.data.progress.update(id, (current) => ({ ...current, ...cleared, ...patch }));
-  }
-
-  #emit(threadId: string, event: AssistantStreamEvent): void {
-    this.bus.publish(threadId, event);
-  }
+/** A failed step's error: the run's own when it is one a step can have, else `server_error`. */
+function stepErrorCode(ending: RunEnding): 'server_error' | 'rate_limit_exceeded' {
+  return ending.lastError?.code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error';
 }
 
 /** Why the run's tool_choice cannot be honoured, or null when it can. */
@@ -623,7 +670,7 @@ function unavailableToolChoice(run: RunObject): string | null {
     : `tool_choice asks for the ${choice.type} tool, which is not among the run's tools.`;
 }
 
-function stepToolCall(call: PlannedToolCall): StepToolCall {
+function stepToolCall(call: StepCall): StepToolCall {
   const id = newId(ID_PREFIX.call);
   switch (call.type) {
     case 'function':

@@ -1,42 +1,17 @@
-import type { ResponseFormat, Tool, ToolChoice } from './objects.js';
+import type { Tool } from './objects.js';
 import { MAX_SAMPLE_SIZE, SampleTooLargeError, sampleFromSchema } from './schema-sample.js';
+import { isJsonMode, promptTokens, type ContextMessage, type ModelInput, type ToolResult } from './turn-input.js';
 
 /**
  * The deterministic stand-in model that executes runs (documented in
- * docs/stand-in-model.md). Pure: the same input always gives the same turn.
+ * docs/stand-in-model.md). Pure: the same input always gives the same turn. Retrieval is
+ * not its choice: the engine retrieves before it runs (retrieval-step.ts), and it quotes
+ * and cites what was found.
  */
-
-/** A message as the model sees it. */
-export interface ContextMessage {
-  role: 'user' | 'assistant';
-  text: string;
-}
-
-/** A tool call made earlier in the same run, with its result. */
-export interface ToolResult {
-  type: 'function' | 'code_interpreter' | 'retrieval';
-  name: string;
-  output: string;
-}
-
-export interface ModelInput {
-  assistantName: string;
-  /** The run's instructions followed by its additional instructions. */
-  instructions: string;
-  /** The messages left after truncation, oldest first. */
-  messages: readonly ContextMessage[];
-  tools: readonly Tool[];
-  toolChoice: ToolChoice | null;
-  responseFormat: ResponseFormat | null;
-  toolResults: readonly ToolResult[];
-  /** Completion tokens the run may still spend, or null for no limit. */
-  completionBudget: number | null;
-}
 
 export type PlannedToolCall =
   | { type: 'function'; name: string; arguments: string }
-  | { type: 'code_interpreter'; input: string; logs: string }
-  | { type: 'retrieval' };
+  | { type: 'code_interpreter'; input: string; logs: string };
 
 export type ModelTurn =
   | { type: 'tool_calls'; calls: PlannedToolCall[]; promptTokens: number; completionTokens: number }
@@ -48,18 +23,10 @@ export function countTokens(text: string): number {
   return trimmed === '' ? 0 : trimmed.split(/\s+/).length;
 }
 
-/** The prompt tokens of a model input: instructions, messages and tool results. */
-export function promptTokens(input: Pick<ModelInput, 'instructions' | 'messages' | 'toolResults'>): number {
-  return (
-    countTokens(input.instructions) +
-    input.messages.reduce((sum, message) => sum + countTokens(message.text), 0) +
-    input.toolResults.reduce((sum, result) => sum + countTokens(result.output), 0)
-  );
-}
-
 export function runModel(input: ModelInput): ModelTurn {
-  const prompt = promptTokens(input);
-  const calls = input.toolResults.length > 0 ? [] : chooseToolCalls(input);
+  const prompt = promptTokens(input, countTokens);
+  // One round of function or code calls per run; what retrieval found does not count.
+  const calls = input.toolResults.some((result) => result.type !== 'retrieval') ? [] : chooseToolCalls(input);
   if (calls.length > 0) {
     const completion = calls.reduce((sum, call) => sum + countTokens(callText(call)), 0);
     return { type: 'tool_calls', calls, promptTokens: prompt, completionTokens: completion };
@@ -123,7 +90,7 @@ function chooseToolCalls(input: ModelInput): PlannedToolCall[] {
     case 'code_interpreter':
       return [{ type: 'code_interpreter', input: `print(${JSON.stringify(question)})`, logs: question }];
     case 'retrieval':
-      return [{ type: 'retrieval' }];
+      return [];
   }
 }
 
@@ -133,8 +100,6 @@ function callText(call: PlannedToolCall): string {
       return `${call.name} ${call.arguments}`;
     case 'code_interpreter':
       return call.input;
-    case 'retrieval':
-      return 'retrieval';
   }
 }
 
@@ -153,14 +118,23 @@ function composeReply(input: ModelInput): string {
   const lines = [`This is ${input.assistantName}.`];
   if (instructions !== '') lines.push(`My instructions: ${instructions}`);
   lines.push(question === null ? 'There is no user message to answer.' : `You said: "${question}"`);
-  for (const result of input.toolResults) lines.push(`${result.name} returned: ${result.output}`);
+  for (const result of input.toolResults) {
+    if (result.type === 'retrieval') lines.push(...retrievalLines(result));
+    else lines.push(`${result.name} returned: ${result.output}`);
+  }
   const seen = input.messages.length;
   lines.push(`I read ${seen} message${seen === 1 ? '' : 's'}.`);
   return lines.join('\n');
 }
 
-function isJsonMode(format: ResponseFormat | null): boolean {
-  return typeof format === 'object' && format !== null && format.type === 'json_object';
+/** How many of the passages retrieval found the stand-in quotes. */
+const CITED_PASSAGES = 3;
+
+/** The passages cited (at most `CITED_PASSAGES`), one line each, or a line saying nothing was found. */
+function retrievalLines(result: ToolResult): string[] {
+  const passages = result.passages ?? [];
+  if (passages.length === 0) return ['retrieval found nothing in the attached files.'];
+  return passages.slice(0, CITED_PASSAGES).map((passage, index) => `${passage.filename} says: "${passage.quote}" 【${index + 1}†source】`);
 }
 
 /** The text up to and including its `count`-th word, or null when it has no more words than that. */

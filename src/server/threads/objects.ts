@@ -5,6 +5,7 @@
 
 import type { AssistantTool } from '../routes/assistants.js';
 import type { Metadata } from '../validate.js';
+import type { FileCitation, FileCitationDelta } from './citations.js';
 
 export type { Metadata };
 
@@ -34,7 +35,7 @@ export interface ThreadObject {
 
 export interface TextContent {
   type: 'text';
-  text: { value: string; annotations: never[] };
+  text: { value: string; annotations: FileCitation[] };
 }
 
 export type MessageStatus = 'in_progress' | 'incomplete' | 'completed';
@@ -153,7 +154,7 @@ export interface RunStepObject {
 export interface MessageDeltaObject {
   id: string;
   object: 'thread.message.delta';
-  delta: { content: Array<{ index: number; type: 'text'; text: { value: string; annotations: never[] } }> };
+  delta: { content: Array<{ index: number; type: 'text'; text: { value: string; annotations: FileCitationDelta[] } }> };
 }
 
 /** A piece of a tool call in a step delta: string fields are appended to what came before. */

@@ -4,6 +4,7 @@
  */
 import type { ServerContext } from '../context.js';
 import type { Router } from '../router.js';
+import { ChatClient } from '../upstream/chat-client.js';
 import { ThreadData } from './data.js';
 import { RunEngine } from './engine.js';
 import { RunEventBus } from './events.js';
@@ -13,6 +14,8 @@ import { registerThreadAndMessageRoutes } from './thread-routes.js';
 export function registerThreadRoutes(router: Router, ctx: ServerContext): void {
   const data = new ThreadData(ctx.store);
   const bus = new RunEventBus();
+  const model = ctx.options.model;
+  const chat = model.type === 'chat' ? new ChatClient(model) : undefined;
   const engine = new RunEngine(
     data,
     bus,
@@ -26,6 +29,7 @@ export function registerThreadRoutes(router: Router, ctx: ServerContext): void {
       flush: () => ctx.store.flush(),
       log: ctx.options.log,
     },
+    { model, chat, retrieval: ctx.retrieval },
   );
   const services = { ctx, data, engine, bus };
   registerThreadAndMessageRoutes(router, services);
@@ -34,7 +38,10 @@ export function registerThreadRoutes(router: Router, ctx: ServerContext): void {
     engine.stop();
     bus.interrupt(null, 'The server was reset while this run was streaming.');
   });
-  ctx.onClose(() => engine.stop());
+  ctx.onClose(async () => {
+    engine.stop();
+    await chat?.close();
+  });
   ctx.store.onRollback(() => engine.resync());
   engine.resume();
 }

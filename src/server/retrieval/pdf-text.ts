@@ -1,0 +1,88 @@
+/**
+ * The text of a PDF, page by page, read by Mozilla's PDF.js (bundled by `unpdf`) in a
+ * worker thread: a hostile or broken PDF (a decompression bomb, a parser loop) can use up
+ * only the worker's own memory (`MAX_WORKER_HEAP_MB`) and time (`timeoutMs`), never the
+ * server's, and the server keeps answering while a large PDF is read.
+ */
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+export type PdfPages =
+  | { type: 'pages'; pages: string[] }
+  | { type: 'too-long' }
+  | { type: 'unreadable'; reason: string };
+
+export interface PdfLimits {
+  /** Stop (and answer `too-long`) once the pages read hold more characters than this. */
+  maxChars: number;
+  timeoutMs: number;
+}
+
+/** The worker's heap: enough for a PDF at the size limit, and a ceiling for a hostile one. */
+const MAX_WORKER_HEAP_MB = 1024;
+
+/**
+ * The worker, as CommonJS source (so it runs the same from the TypeScript sources and from
+ * dist/): no eval in PDF.js, no fonts loaded, no console output.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { readFile } = require('node:fs/promises');
+(async () => {
+  const { getDocumentProxy } = await import(workerData.unpdf);
+  const data = new Uint8Array(await readFile(workerData.path));
+  const pdf = await getDocumentProxy(data, { verbosity: 0, isEvalSupported: false, disableFontFace: true, useSystemFonts: false, stopAtErrors: false });
+  const pages = [];
+  let chars = 0;
+  for (let number = 1; number <= pdf.numPages; number++) {
+    const page = await pdf.getPage(number);
+    const content = await page.getTextContent();
+    const text = content.items.filter((item) => item.str != null).map((item) => item.str + (item.hasEOL ? '\\n' : '')).join('');
+    page.cleanup();
+    chars += text.length;
+    if (chars > workerData.maxChars) return parentPort.postMessage({ type: 'too-long' });
+    pages.push(text);
+  }
+  await pdf.destroy();
+  parentPort.postMessage({ type: 'pages', pages });
+})().catch((error) => parentPort.postMessage({ type: 'unreadable', reason: String((error && error.message) || error) }));
+`;
+
+let unpdfUrl: string | undefined;
+
+export function pdfPages(path: string, limits: PdfLimits): Promise<PdfPages> {
+  unpdfUrl ??= pathToFileURL(createRequire(import.meta.url).resolve('unpdf')).href;
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { path, maxChars: limits.maxChars, unpdf: unpdfUrl },
+    resourceLimits: { maxOldGenerationSizeMb: MAX_WORKER_HEAP_MB },
+    // Whatever PDF.js prints is dropped rather than mixed into the server's output.
+    stdout: true,
+    stderr: true,
+  });
+  worker.stdout.resume();
+  worker.stderr.resume();
+  return new Promise<PdfPages>((resolve) => {
+    let settled = false;
+    const settle = (result: PdfPages): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void worker.terminate();
+      resolve(result);
+    };
+    const timer = setTimeout(
+      () => settle({ type: 'unreadable', reason: `reading it took longer than ${Math.round(limits.timeoutMs / 1000)} s` }),
+      limits.timeoutMs,
+    );
+    worker.on('message', (message: PdfPages) => settle(message));
+    worker.on('error', (error: Error) =>
+      settle({
+        type: 'unreadable',
+        reason: (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' ? `reading it needs more than ${MAX_WORKER_HEAP_MB} MB of memory` : error.message,
+      }),
+    );
+    worker.on('exit', () => settle({ type: 'unreadable', reason: 'the reader stopped' }));
+  });
+}
