@@ -43,12 +43,15 @@ export async function openSession(options: CommonOptions & LockOptions, io: CliI
     // The server's data (instructions, uploads) is its owner's only, even where an older version made it 0755.
     await mkdir(localFolder, { recursive: true, mode: PRIVATE_DIR_MODE });
     await chmod(localFolder, PRIVATE_DIR_MODE);
+    // The model its runs use: local-server.yaml beside the manifest, else the stand-in.
+    const { localServerModel } = await import('./model-options.js');
+    const model = await localServerModel(manifestFolder(options, io), io);
     // Under --debug the server's requests are logged too, one line each (never a key or a body).
     const log = (line: string): void => {
       io.stderr.write(`local server: ${line}\n`);
     };
     const server = await startLocalServer(
-      { port: 0, dataFile, holder: `assistants ${command}`, log, logRequests: options.debug === true },
+      { port: 0, dataFile, holder: `assistants ${command}`, log, logRequests: options.debug === true, ...(model === undefined ? {} : { model }) },
       parseDuration(options.lockTimeout ?? '0'),
       io.interrupts.stop,
     );

@@ -19,7 +19,8 @@ import { Store } from './store.js';
 export type { ServerStats } from './stats.js';
 export { DataInUseError, describeDataHolder, type DataHolder } from './data-lock.js';
 export type { ServerContext } from './context.js';
-export type { ServerOptions } from './options.js';
+export type { ChatModelOptions, ModelOptions, ServerOptions } from './options.js';
+export { probeUpstream } from './upstream/probe.js';
 
 export interface RunningServer {
   /** `http://HOST:PORT/v1` */

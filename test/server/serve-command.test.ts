@@ -9,8 +9,9 @@ import type { CliIo } from '../../src/cli/io.js';
 import { UserError } from '../../src/errors.js';
 import { startServer } from '../../src/server/index.js';
 import { makeTempDir } from '../support/temp-dir.js';
+import { startFakeUpstream } from './fake-chat-upstream.js';
 
-function testIo(): CliIo & { out: () => string; err: () => string } {
+function testIo(env: NodeJS.ProcessEnv = {}): CliIo & { out: () => string; err: () => string } {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let text = '';
@@ -21,7 +22,7 @@ function testIo(): CliIo & { out: () => string; err: () => string } {
     stdout,
     stderr,
     stdin: new PassThrough(),
-    env: {},
+    env,
     cwd: process.cwd(),
     interactive: false,
     color: false,
@@ -33,8 +34,12 @@ function testIo(): CliIo & { out: () => string; err: () => string } {
 }
 
 /** Runs `serve ARGS` in-process until `use` is done, then stops it with SIGTERM. */
-async function withServe(args: string[], use: (url: string, io: ReturnType<typeof testIo>) => Promise<void>): Promise<ReturnType<typeof testIo>> {
-  const io = testIo();
+async function withServe(
+  args: string[],
+  use: (url: string, io: ReturnType<typeof testIo>) => Promise<void>,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ReturnType<typeof testIo>> {
+  const io = testIo(env);
   const program = new Command().exitOverride();
   register(program, io);
   const running = program.parseAsync(['serve', '--port', '0', ...args], { from: 'user' });
@@ -178,4 +183,46 @@ test('serve --data F --repair starts past corrupt lines and says what it dropped
   } finally {
     await cleanup();
   }
+});
+
+test('serve --model chat: the key comes from the variable named, the start says whether the upstream answers, runs reach it', async () => {
+  const upstream = await startFakeUpstream();
+  const key = 'sk-upstream-from-env-0123456789';
+  try {
+    upstream.script({ text: 'Bonjour.' });
+    const args = ['--model', 'chat', '--upstream-url', upstream.url, '--upstream-key-env', 'UPSTREAM_KEY', '--model-map', 'gpt-4=mistral'];
+    const io = await withServe(
+      args,
+      async (url, running) => {
+        const headers = { authorization: 'Bearer k', 'openai-beta': 'assistants=v1', 'content-type': 'application/json' };
+        const assistant = (await (await fetch(`${url}/assistants`, { method: 'POST', headers, body: JSON.stringify({ model: 'gpt-4' }) })).json()) as { id: string };
+        const body = JSON.stringify({ assistant_id: assistant.id, thread: { messages: [{ role: 'user', content: 'Salut' }] }, stream: true });
+        const events = await (await fetch(`${url}/threads/runs`, { method: 'POST', headers, body })).text();
+        expect(events).toContain('event: thread.run.completed');
+        for (let i = 0; i < 100 && !running.err().includes('answers'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      },
+      { UPSTREAM_KEY: key },
+    );
+    expect(io.err()).toBe(`assistants serve: runs use the Chat Completions API at ${upstream.url} (it answers)\n`);
+    expect(upstream.requests.at(-1)?.headers.authorization).toBe(`Bearer ${key}`);
+    expect(upstream.requests.at(-1)?.body.model).toBe('mistral');
+    expect(io.out() + io.err()).not.toContain(key);
+  } finally {
+    await upstream.close();
+  }
+});
+
+test('serve --model chat starts with an upstream that is not answering, and says so', async () => {
+  const upstream = await startFakeUpstream();
+  const url = upstream.url;
+  await upstream.close();
+  const io = await withServe(['--model', 'chat', '--upstream-url', url], async (_url, running) => {
+    for (let i = 0; i < 300 && !running.err().includes('not answering'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  });
+  expect(io.err()).toMatch(new RegExp(`^assistants serve: runs use the Chat Completions API at ${url.replace(/[.]/g, '\\.')}, which is not answering \\(.*ECONNREFUSED.*\\); runs will fail until it does\n$`));
+});
+
+test('--retrieval-index-chars bounds the index', () => {
+  expect(serveOptions({ port: '0', host: '127.0.0.1', retrievalIndexChars: '1000000' })).toMatchObject({ retrieval: { maxIndexChars: 1_000_000 } });
+  expect(() => serveOptions({ port: '0', host: '127.0.0.1', retrievalIndexChars: '0' })).toThrow('--retrieval-index-chars must be a whole number of characters > 0');
 });

@@ -1,10 +1,12 @@
 /** `serve`: run the local Assistants-API-compatible server until SIGINT or SIGTERM. */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { startServer, type ServerOptions } from '../../server/index.js';
+import { probeUpstream, startServer, type ServerOptions } from '../../server/index.js';
 import type { CliIo } from '../io.js';
+import { modelFromFlags, type ModelFlags } from '../model-options.js';
+import { collect } from '../option-parsers.js';
 
-interface ServeFlags {
+interface ServeFlags extends ModelFlags {
   port: string;
   host: string;
   data?: string;
@@ -17,6 +19,7 @@ interface ServeFlags {
   /** false with --no-admin. */
   admin?: boolean;
   repair?: boolean;
+  retrievalIndexChars?: string;
 }
 
 function parseNumber(flag: string, value: string, check: (n: number) => boolean, rule: string): number {
@@ -56,6 +59,10 @@ export function serveOptions(flags: ServeFlags): ServerOptions {
     if (flags.data === undefined) throw new UserError('USAGE', '--repair needs --data FILE: the journal to repair.');
     options.repair = true;
   }
+  if (flags.retrievalIndexChars !== undefined) {
+    const chars = parseNumber('--retrieval-index-chars', flags.retrievalIndexChars, (n) => Number.isInteger(n) && n > 0, 'a whole number of characters > 0');
+    options.retrieval = { maxIndexChars: chars };
+  }
   return options;
 }
 
@@ -89,12 +96,23 @@ export function register(program: Command, io: CliIo): void {
     .option('--repair', 'drop corrupt lines of the --data journal instead of refusing to start (a backup is kept)')
     .option('--no-admin', 'do not serve /_admin/stats and /_admin/reset')
     .option('--log-requests', 'print one line per request on stderr: method, path, status, time, request id')
+    .option('--model <stand-in|chat>', 'what runs threads: the deterministic stand-in, or a Chat Completions API (--upstream-url)', 'stand-in')
+    .option('--upstream-url <url>', 'with --model chat: the base URL of a Chat Completions API, such as http://127.0.0.1:11434/v1')
+    .option('--upstream-key-env <name>', 'with --model chat: the environment variable that holds the upstream\'s key')
+    .option('--model-map <name=upstream|file>', 'with --model chat: send this model name as another (repeatable), or the pairs of a YAML file', collect, [])
+    .option('--upstream-timeout <duration>', 'with --model chat: how long the upstream may stay silent before a run fails (default 120s)')
+    .option('--retrieval-index-chars <n>', 'characters of file text the retrieval index holds at most (default 32000000)')
     .action(async (flags: ServeFlags) => {
-      const options: ServerOptions = { ...serveOptions(flags), holder: 'assistants serve', log: (line) => io.stderr.write(`${line}\n`) };
+      const model = await modelFromFlags(flags, io);
+      const options: ServerOptions = { ...serveOptions(flags), holder: 'assistants serve', log: (line) => io.stderr.write(`${line}
+`) };
+      if (model !== undefined) options.model = model;
       const running = await startServer(options).catch((error: unknown) => {
         throw startFailure(error, options);
       });
       io.stdout.write(`listening on ${running.url}\n`);
+      // Whether the upstream answers is said, not waited for: the server serves either way.
+      if (model?.type === 'chat') void probeUpstream(model).then((line) => io.stderr.write(`assistants serve: ${line}\n`));
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);

@@ -84,7 +84,7 @@ export class ChatClient {
     try {
       return await readChatResponse(response.body, contentType, handlers);
     } catch (error) {
-      response.body.destroy();
+      discard(response.body);
       if (error instanceof UpstreamReplyError) {
         throw new UpstreamError('server_error', this.#clean(`The upstream model server's answer could not be used: ${error.message}.`));
       }
@@ -128,19 +128,25 @@ export class ChatClient {
 }
 
 /** The upstream's error message from an error answer: its JSON `error.message`, else its text. */
-async function errorBody(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
+/** Stops reading an answer: its connection is dropped, and the abort that follows is not an error anyone hears. */
+export function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+async function errorBody(body: NodeJS.ReadableStream & { destroy(): void }): Promise<string> {
   const parts: Buffer[] = [];
   let size = 0;
   try {
     for await (const chunk of body) {
-      parts.push(chunk);
+      parts.push(chunk as Buffer);
       size += chunk.length;
       if (size >= MAX_ERROR_BODY_BYTES) break;
     }
   } catch {
     // What arrived is enough to say what went wrong.
   } finally {
-    body.destroy();
+    discard(body);
   }
   const text = Buffer.concat(parts).toString('utf8');
   try {
