@@ -51,6 +51,7 @@ describe('upstream failures end the run failed with the documented last_error', 
     ['an answer that is not JSON', { raw: '<html>Bad gateway</html>', contentType: 'application/json' }, 'server_error', /answer could not be used: its answer is not JSON/],
     ['a stream event that is not JSON', { raw: 'data: {"choices": [\n\n', contentType: 'text/event-stream' }, 'server_error', /a stream event that is not JSON/],
     ['a stream cut off mid-way', { text: 'It is sunny and warm in Rome today.', cutAfter: 3 }, 'server_error', /connection broke off in the middle of its answer|stream stopped before the reply was finished/],
+    ['a stream that goes silent mid-way', { text: 'It is sunny and warm in Rome today.', stallAfter: 3 }, 'server_error', /^The upstream model server stopped sending its answer for 300 ms\.$/],
     ['arguments that are not JSON', { toolCalls: [{ name: 'get_weather', arguments: '{"city": "Ro' }] }, 'server_error', /^The model called 'get_weather' with arguments that are not JSON: \{"city": "Ro$/],
     ['a function the run does not have', { toolCalls: [{ name: 'rm_rf', arguments: '{}' }] }, 'server_error', /a function the run does not have: 'rm_rf'/],
   ])('%s', async (_name, reply, code, message) => {

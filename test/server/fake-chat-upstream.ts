@@ -12,15 +12,16 @@
  *
  * A reply is text or tool calls, streamed in small pieces (or whole, `stream: false`), an
  * error status with the API's error body, or a fault: no answer at all (`hang`), a body
- * that is not what the API sends (`raw`), a stream cut off after some pieces (`cutAfter`).
+ * that is not what the API sends (`raw`), a stream cut off after some pieces (`cutAfter`)
+ * or that goes silent after them (`stallAfter`).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chatValidatorFor } from './openapi-schemas.js';
 
 export type ScriptedReply =
-  | { text: string; stream?: boolean; finishReason?: 'stop' | 'length' | 'content_filter'; usage?: Usage; cutAfter?: number }
-  | { toolCalls: Array<{ name: string; arguments: string }>; text?: string; stream?: boolean; usage?: Usage; cutAfter?: number }
+  | { text: string; stream?: boolean; finishReason?: 'stop' | 'length' | 'content_filter'; usage?: Usage; cutAfter?: number; stallAfter?: number }
+  | { toolCalls: Array<{ name: string; arguments: string }>; text?: string; stream?: boolean; usage?: Usage; cutAfter?: number; stallAfter?: number }
   | { status: number; message: string; code?: string }
   | { hang: true }
   | { raw: string; contentType: string };
@@ -167,7 +168,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const events = streamEvents(reply, body.stream_options?.include_usage === true);
-    const count = reply.cutAfter ?? events.length;
+    const count = reply.cutAfter ?? reply.stallAfter ?? events.length;
     for (const event of events.slice(0, count)) {
       if (res.destroyed) return;
       res.write(`data: ${JSON.stringify(event)}\n\n`);
@@ -178,6 +179,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       res.destroy();
       return;
     }
+    if (reply.stallAfter !== undefined) return;
     res.end('data: [DONE]\n\n');
   };
 

@@ -63,18 +63,25 @@ export function chunkText(text: string): Chunk[] {
   const chunks: Chunk[] = [];
   let heading = '';
   let current: Chunk | null = null;
-  const flush = (): void => {
-    if (current !== null) chunks.push(current);
-    current = null;
-  };
+  /** Where the heading that ends `current` starts: it goes with what follows it, not before. */
+  let trailingHeading: number | null = null;
   for (const block of blocks(text)) {
     if (block.heading !== null) {
-      if (current !== null && (current as Chunk).end - (current as Chunk).start >= MIN_CHARS) flush();
+      if (current !== null && current.end - current.start >= MIN_CHARS) {
+        chunks.push(current);
+        current = null;
+      }
       heading = block.heading;
     }
     if (block.end - block.start > MAX_CHARS) {
-      flush();
+      // A long paragraph is cut on its own, from its heading on when one just came.
       let start = block.start;
+      if (current !== null && trailingHeading !== null) {
+        start = trailingHeading;
+        current.end = trimEnd(text, current.start, trailingHeading);
+      }
+      if (current !== null && current.end > current.start) chunks.push(current);
+      current = null;
       while (block.end - start > MAX_CHARS) {
         const cut = cutPoint(text, start);
         chunks.push({ start, end: trimEnd(text, start, cut), heading });
@@ -82,13 +89,18 @@ export function chunkText(text: string): Chunk[] {
         while (start < block.end && /\s/.test(text[start] as string)) start++;
       }
       if (start < block.end) current = { start, end: block.end, heading };
+      trailingHeading = null;
       continue;
     }
-    if (current !== null && block.end - (current as Chunk).start > TARGET_CHARS) flush();
+    if (current !== null && block.end - current.start > TARGET_CHARS) {
+      chunks.push(current);
+      current = null;
+    }
     if (current === null) current = { start: block.start, end: block.end, heading };
-    else (current as Chunk).end = block.end;
+    else current.end = block.end;
+    trailingHeading = block.heading !== null ? block.start : null;
   }
-  flush();
+  if (current !== null) chunks.push(current);
   return chunks;
 }
 

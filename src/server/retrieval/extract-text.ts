@@ -116,11 +116,13 @@ async function firstBytes(path: string, count: number): Promise<Buffer> {
 
 /** Elements whose content is not text a reader sees. */
 const HIDDEN = new Set(['script', 'style', 'head', 'template', 'noscript', 'svg', 'iframe', 'object']);
-/** Elements that start a new block: a line break before and after. */
+/** Elements that are a block of their own: a blank line before and after. */
 const BLOCKS = new Set([
-  'p', 'div', 'section', 'article', 'main', 'header', 'footer', 'aside', 'nav', 'br', 'hr', 'li', 'ul', 'ol', 'dl', 'dt', 'dd',
-  'table', 'tr', 'blockquote', 'pre', 'figure', 'figcaption', 'form', 'fieldset', 'address', 'details', 'summary',
+  'p', 'div', 'section', 'article', 'main', 'header', 'footer', 'aside', 'nav', 'hr', 'ul', 'ol', 'dl',
+  'table', 'blockquote', 'pre', 'figure', 'figcaption', 'form', 'fieldset', 'address', 'details', 'summary',
 ]);
+/** Elements that are a line of their own: a line break before and after. */
+const LINES = new Set(['br', 'li', 'tr', 'dt', 'dd']);
 const HEADINGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
 
 /** How strong a separator is: a heading's marker beats a blank line, which beats a line break, which beats a space. */
@@ -152,7 +154,7 @@ class HtmlText {
         onopentag: (name) => {
           if (HIDDEN.has(name)) this.#hiddenDepth++;
           else if (HEADINGS.has(name)) this.#separate(`\n\n${'#'.repeat(Number(name.slice(1)))} `);
-          else if (name === 'br' || name === 'li' || name === 'tr') this.#separate('\n');
+          else if (LINES.has(name)) this.#separate('\n');
           else if (BLOCKS.has(name)) this.#separate('\n\n');
           else if (name === 'td' || name === 'th') this.#separate(' ');
         },
@@ -161,6 +163,7 @@ class HtmlText {
           // An empty heading leaves no marker behind for the text after it.
           else if (HEADINGS.has(name) && this.#pending.includes('#')) this.#pending = '\n\n';
           else if (HEADINGS.has(name) || BLOCKS.has(name)) this.#separate('\n\n');
+          else if (LINES.has(name)) this.#separate('\n');
         },
         ontext: (text) => {
           if (this.#hiddenDepth > 0) return;
