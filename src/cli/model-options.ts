@@ -82,7 +82,7 @@ async function modelMapFromFlags(values: readonly string[], cwd: string): Promis
   for (const value of values) {
     const equals = value.indexOf('=');
     if (equals < 0) {
-      Object.assign(map, await readModelMapFile(resolve(cwd, value), cwd));
+      Object.assign(map, await readModelMapFile(resolve(cwd, value), cwd, '--model-map: '));
       continue;
     }
     const from = value.slice(0, equals).trim();
@@ -93,14 +93,17 @@ async function modelMapFromFlags(values: readonly string[], cwd: string): Promis
   return map;
 }
 
-/** The YAML file as a tree; undefined for a file that does not exist, when it may be missing. */
-async function readYaml(path: string, what: string, cwd: string, optional: true): Promise<Tree | undefined>;
-async function readYaml(path: string, what: string, cwd: string): Promise<Tree>;
-async function readYaml(path: string, what: string, cwd: string, optional = false): Promise<Tree | undefined> {
+/**
+ * The YAML file as a tree; undefined for a file that does not exist, when it may be
+ * missing. `cause` starts the message of a file that cannot be read (`--model-map: `).
+ */
+async function readYaml(path: string, what: string, cwd: string, cause: string, optional: true): Promise<Tree | undefined>;
+async function readYaml(path: string, what: string, cwd: string, cause: string): Promise<Tree>;
+async function readYaml(path: string, what: string, cwd: string, cause: string, optional = false): Promise<Tree | undefined> {
   const read = await readSourceFile(path, { maxBytes: MAX_CONFIG_BYTES, what });
   if (!read.ok) {
     if (optional && read.kind === 'access' && read.message === 'does not exist') return undefined;
-    if (read.kind === 'access') throw new UserError('CONFIG', `${path} ${read.message}.`);
+    if (read.kind === 'access') throw new UserError('CONFIG', `${cause}${path} ${read.message}.`);
     throw new UserError('CONFIG', formatDiagnostic(read.diagnostic, cwd));
   }
   const parsed = parseYamlTree(makeSourceFile(path, read.file.text), what);
@@ -131,8 +134,8 @@ function modelMapAt(tree: Tree, pointer: string, value: unknown, problems: Manif
   return map;
 }
 
-async function readModelMapFile(path: string, cwd: string): Promise<Record<string, string>> {
-  const tree = await readYaml(path, 'a model map', cwd);
+async function readModelMapFile(path: string, cwd: string, cause: string): Promise<Record<string, string>> {
+  const tree = await readYaml(path, 'a model map', cwd, cause);
   const problems: ManifestDiagnostic[] = [];
   const map = modelMapAt(tree, '', tree.value, problems);
   if (problems.length > 0) throw configProblems(problems, path, cwd);
@@ -149,7 +152,7 @@ async function readModelMapFile(path: string, cwd: string): Promise<Record<strin
  */
 export async function localServerModel(folder: string, context: ModelContext): Promise<ModelOptions | undefined> {
   const path = join(folder, LOCAL_SERVER_CONFIG);
-  const tree = await readYaml(path, LOCAL_SERVER_CONFIG, context.cwd, true);
+  const tree = await readYaml(path, LOCAL_SERVER_CONFIG, context.cwd, '', true);
   if (tree === undefined) return undefined;
   const problems: ManifestDiagnostic[] = [];
   const at = (field: string, message: string, where: 'value' | 'key' = 'value'): void => {
@@ -200,7 +203,7 @@ export async function localServerModel(folder: string, context: ModelContext): P
       }
     }
     const map = config.model_map;
-    if (typeof map === 'string') options.modelMap = await readModelMapFile(resolve(folder, map), context.cwd);
+    if (typeof map === 'string') options.modelMap = await readModelMapFile(resolve(folder, map), context.cwd, `${LOCAL_SERVER_CONFIG}: model_map: `);
     else if (map !== undefined) options.modelMap = modelMapAt(tree, '/model_map', map, problems);
     if (timeout !== undefined) {
       try {

@@ -69,7 +69,7 @@ describe('serve flags', () => {
       "bad-models.yaml:2:16: 'gpt-3.5-turbo' must map to the name of a model the upstream knows, as a string",
     );
     await expect(modelFromFlags({ model: 'chat', upstreamUrl: 'http://127.0.0.1/v1', modelMap: ['missing.yaml'] }, context())).rejects.toThrow(
-      `${join(dir, 'missing.yaml')} does not exist.`,
+      `--model-map: ${join(dir, 'missing.yaml')} does not exist.`,
     );
   });
 });

@@ -132,3 +132,29 @@ test('an upstream that is not there: runs fail naming it, and the server keeps s
     await lonely.close();
   }
 });
+
+test('deleting the thread, or closing the server, while the upstream answers aborts its request', async () => {
+  const waitFor = async (done: () => boolean): Promise<void> => {
+    for (let i = 0; i < 200 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+  upstream.script({ hang: true });
+  const thread = await threadWith(server, 'Think hard.');
+  let aborted = upstream.aborted;
+  let sent = upstream.requests.length;
+  await ok(call(server, 'POST', `/threads/${thread}/runs`, { assistant_id: assistantId }));
+  await waitFor(() => upstream.requests.length > sent);
+  await ok(call(server, 'DELETE', `/threads/${thread}`));
+  await waitFor(() => upstream.aborted > aborted);
+  expect(upstream.aborted).toBe(aborted + 1);
+
+  const closing = await startTestServer({ runStepMs: 2, log: () => undefined, model: { type: 'chat', upstreamUrl: upstream.url } });
+  const assistant = await ok(call(closing, 'POST', '/assistants', { model: 'gpt-4' }));
+  upstream.script({ hang: true });
+  aborted = upstream.aborted;
+  sent = upstream.requests.length;
+  await ok(call(closing, 'POST', '/threads/runs', { assistant_id: assistant.id, thread: { messages: [{ role: 'user', content: 'Hi' }] } }));
+  await waitFor(() => upstream.requests.length > sent);
+  await closing.close();
+  await waitFor(() => upstream.aborted > aborted);
+  expect(upstream.aborted).toBe(aborted + 1);
+});

@@ -8,6 +8,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { CITY_WEATHER_TOOL as weatherTool } from './threads-support.js';
 import { startFakeUpstream, type FakeUpstream } from './fake-chat-upstream.js';
 import { specCheckingFetch } from './spec-fetch.js';
 
@@ -28,15 +29,6 @@ afterAll(async () => {
   await server.close();
   await upstream.close();
 });
-
-const weatherTool = {
-  type: 'function' as const,
-  function: {
-    name: 'get_weather',
-    description: 'Current weather in a city',
-    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-  },
-};
 
 test('a conversation: the model calls a function, gets its output, and streams the answer', async () => {
   const spec = specCheckingFetch();

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { operations, validatorFor } from './openapi-schemas.js';
+import { streamEvents } from './spec-fetch.js';
 
 const checked = new Set<string>();
 let server: TestServer;
@@ -146,14 +147,7 @@ describe('the local server against the official OpenAPI response schemas', () =>
     const streamed = async (path: string, body: unknown): Promise<Array<{ event: string; data: unknown }>> => {
       const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: server.headers, body: JSON.stringify(body) });
       expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-      const events = (await response.text())
-        .split('\n\n')
-        .filter((block) => block.trim() !== '')
-        .map((block) => {
-          const event = /^event: (.*)$/m.exec(block)?.[1] ?? '';
-          const data = /^data: (.*)$/m.exec(block)?.[1] ?? '';
-          return { event, data: event === 'done' ? data : (JSON.parse(data) as unknown) };
-        });
+      const events = streamEvents(await response.text());
       const validate = validatorFor('AssistantStreamEvent');
       for (const event of events) expect(validate(event) ? [] : validate.errors, event.event).toEqual([]);
       return events;

@@ -28,7 +28,8 @@ const ROUTES = Object.entries(operations)
   })
   .sort((a, b) => a.params - b.params);
 
-function events(text: string): Array<{ event: string; data: unknown }> {
+/** A finished event stream's events, each `data` parsed (but `done`'s `[DONE]`). */
+export function streamEvents(text: string): Array<{ event: string; data: unknown }> {
   return text
     .split('\n\n')
     .filter((block) => block.trim() !== '')
@@ -63,7 +64,7 @@ export function specCheckingFetch(): SpecCheckingFetch {
       (async () => {
         const type = copy.headers.get('content-type') ?? '';
         if (type.startsWith('text/event-stream')) {
-          for (const event of events(await copy.text())) check(`${what} event ${event.event}`, 'AssistantStreamEvent', event);
+          for (const event of streamEvents(await copy.text())) check(`${what} event ${event.event}`, 'AssistantStreamEvent', event);
         } else if (type.startsWith('application/json')) {
           const body: unknown = await copy.json();
           if (response.status !== 200) check(what, 'ErrorResponse', body);

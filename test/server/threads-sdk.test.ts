@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { CITY_WEATHER_TOOL as weatherTool } from './threads-support.js';
 
 let server: TestServer;
 let openai: OpenAI;
@@ -11,15 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-
-const weatherTool = {
-  type: 'function' as const,
-  function: {
-    name: 'get_weather',
-    description: 'Current weather in a city',
-    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-  },
-};
 
 async function waitWhileBusy(threadId: string, runId: string): Promise<OpenAI.Beta.Threads.Run> {
   for (;;) {

@@ -20,6 +20,16 @@ export const WEATHER_TOOL = {
   },
 } as const;
 
+/** The same function with only a city, as the SDK tests use it. */
+export const CITY_WEATHER_TOOL = {
+  type: 'function' as const,
+  function: {
+    name: 'get_weather',
+    description: 'Current weather in a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
+};
+
 export async function ok(reply: Promise<Reply>): Promise<Reply['body']> {
   const result = await reply;
   if (result.status !== 200) throw new Error(`expected 200, got ${result.status} ${JSON.stringify(result.body)}`);
