@@ -219,6 +219,9 @@ describe('uploads that cannot be indexed are refused, keeping nothing', () => {
     expect(errorOf(refused).message).toMatch(/^The server's retrieval index is full: 'second.txt' has 16,000 characters of text, and 15,000 of the 30,000/);
     await ok(call(server, 'DELETE', `/files/${first}`));
     await uploadOk(server, 'b'.repeat(16_000), 'second.txt');
+    // 14,000 left: of two uploads of 10,000 side by side, one fits.
+    const both = await Promise.all([upload(server, 'c'.repeat(10_000), 'c.txt'), upload(server, 'd'.repeat(10_000), 'd.txt')]);
+    expect(both.map((reply) => reply.status).sort()).toEqual([200, 400]);
   });
 });
 

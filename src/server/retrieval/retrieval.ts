@@ -6,8 +6,8 @@
  * A run's retrieval step searches the index (see docs/retrieval.md).
  *
  *   const prepared = await retrieval.prepare(upload);   // throws UnindexableFileError
- *   retrieval.checkRoom(prepared);                      // throws UnindexableFileError
- *   await retrieval.keep(prepared);                     // text beside the blob, and indexed
+ *   retrieval.admit(prepared);                          // indexed, or UnindexableFileError when full
+ *   await retrieval.saveText(prepared);                 // its text kept beside its blob
  *   retrieval.search('refund policy', fileIds, limits);
  */
 import type { BlobStore } from '../blobs.js';
@@ -72,12 +72,21 @@ export class Retrieval {
     if (kind === null) return null;
     const text = await extractText(upload.path, upload.filename, kind, upload.bytes, this.options);
     const file = { fileId: upload.id, filename: upload.filename, text, chunks: chunkText(text) };
-    this.checkRoom(file);
+    // Refused now rather than after the upload is kept; admit() checks again.
+    this.#checkRoom(file);
     return file;
   }
 
-  /** Refuses a file the index has no room for (checked again just before it is kept: uploads run side by side). */
-  checkRoom(file: IndexedFile): void {
+  /**
+   * Indexes a prepared file, or refuses it when the index has no room (checked and taken at
+   * once, so uploads side by side cannot together go past the bound).
+   */
+  admit(file: IndexedFile): void {
+    this.#checkRoom(file);
+    this.index.add(file);
+  }
+
+  #checkRoom(file: IndexedFile): void {
     const chars = this.index.chars + file.text.length;
     if (chars <= this.index.maxChars) return;
     throw new UnindexableFileError(
@@ -85,8 +94,8 @@ export class Retrieval {
     );
   }
 
-  /** Writes the file's text beside its content, then indexes it. */
-  async keep(file: IndexedFile): Promise<void> {
+  /** Keeps the file's text and passages beside its content, for the next start. */
+  async saveText(file: IndexedFile): Promise<void> {
     const record: TextRecord = {
       format: 'assistants-serve-text',
       version: 1,
@@ -102,7 +111,6 @@ export class Retrieval {
       await writer.abort();
       throw error;
     }
-    this.index.add(file);
   }
 
   forget(fileId: string): void {
@@ -123,13 +131,14 @@ export class Retrieval {
       try {
         const kept = await this.#readText(file);
         if (kept !== null) {
-          this.checkRoom(kept);
-          this.index.add(kept);
+          this.admit(kept);
           continue;
         }
         const path = await this.blobs.contentPath(file.id);
         const prepared = path === undefined ? null : await this.prepare({ ...file, path });
-        if (prepared !== null) await this.keep(prepared);
+        if (prepared === null) continue;
+        this.admit(prepared);
+        await this.saveText(prepared);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         this.log(`assistants serve: ${file.id} is not indexed for retrieval: ${reason}`);

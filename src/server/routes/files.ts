@@ -122,10 +122,10 @@ export function registerFileRoutes(router: Router, ctx: ServerContext): void {
         const file = await ctx.store.withoutReset(async () => {
           // A reset while the body arrived wiped what this upload would join: keep nothing.
           if (ctx.store.resets !== resets) throw resetDuringUpload();
-          if (indexed !== null) await refuseUnindexable(async () => ctx.retrieval.checkRoom(indexed));
-          const bytes = await finished.commit();
+          if (indexed !== null) await refuseUnindexable(async () => ctx.retrieval.admit(indexed));
           try {
-            if (indexed !== null) await ctx.retrieval.keep(indexed);
+            const bytes = await finished.commit();
+            if (indexed !== null) await ctx.retrieval.saveText(indexed);
             return files.insert({
               id,
               object: 'file',
