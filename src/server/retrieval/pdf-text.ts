@@ -2,7 +2,8 @@
  * The text of a PDF, page by page, read by Mozilla's PDF.js (bundled by `unpdf`) in a
  * worker thread: a hostile or broken PDF (a decompression bomb, a parser loop) can use up
  * only the worker's own memory (`MAX_WORKER_HEAP_MB`) and time (`timeoutMs`), never the
- * server's, and the server keeps answering while a large PDF is read.
+ * server's, and the server keeps answering while a large PDF is read. At most
+ * `MAX_READERS` PDFs are read at once.
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -21,6 +22,20 @@ export interface PdfLimits {
 
 /** The worker's heap: enough for a PDF at the size limit, and a ceiling for a hostile one. */
 const MAX_WORKER_HEAP_MB = 1024;
+/** PDFs read at once; more wait their turn, so uploads side by side cannot multiply the memory. */
+const MAX_READERS = 2;
+
+let readers = 0;
+const waiting: Array<() => void> = [];
+
+async function turnToRead(): Promise<() => void> {
+  if (readers >= MAX_READERS) await new Promise<void>((resolve) => waiting.push(resolve));
+  readers++;
+  return () => {
+    readers--;
+    waiting.shift()?.();
+  };
+}
 
 /**
  * The worker, as CommonJS source (so it runs the same from the TypeScript sources and from
@@ -51,7 +66,16 @@ const { readFile } = require('node:fs/promises');
 
 let unpdfUrl: string | undefined;
 
-export function pdfPages(path: string, limits: PdfLimits): Promise<PdfPages> {
+export async function pdfPages(path: string, limits: PdfLimits): Promise<PdfPages> {
+  const done = await turnToRead();
+  try {
+    return await readInWorker(path, limits);
+  } finally {
+    done();
+  }
+}
+
+function readInWorker(path: string, limits: PdfLimits): Promise<PdfPages> {
   unpdfUrl ??= pathToFileURL(createRequire(import.meta.url).resolve('unpdf')).href;
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
@@ -72,10 +96,8 @@ export function pdfPages(path: string, limits: PdfLimits): Promise<PdfPages> {
       void worker.terminate();
       resolve(result);
     };
-    const timer = setTimeout(
-      () => settle({ type: 'unreadable', reason: `reading it took longer than ${Math.round(limits.timeoutMs / 1000)} s` }),
-      limits.timeoutMs,
-    );
+    const limit = limits.timeoutMs < 1000 ? `${limits.timeoutMs} ms` : `${Math.round(limits.timeoutMs / 1000)} s`;
+    const timer = setTimeout(() => settle({ type: 'unreadable', reason: `reading it took longer than ${limit}` }), limits.timeoutMs);
     worker.on('message', (message: PdfPages) => settle(message));
     worker.on('error', (error: Error) =>
       settle({

@@ -31,6 +31,9 @@ export interface SearchLimits {
   chars: number;
 }
 
+/** Passages indexed between two turns of the event loop (some 10 ms of work). */
+const PASSAGES_PER_BATCH = 100;
+
 interface IndexedChunk {
   fileId: string;
   start: number;
@@ -65,6 +68,8 @@ export class RetrievalIndex {
   readonly #chunks = new Map<number, IndexedChunk>();
   #nextId = 0;
   #chars = 0;
+  /** Bumped by clear(): an add still going on stops. */
+  #generation = 0;
 
   constructor(readonly maxChars: number) {}
 
@@ -77,23 +82,34 @@ export class RetrievalIndex {
     return this.#files.has(fileId);
   }
 
-  /** Adds a file (replacing one with its id); the caller has checked that it fits. */
-  add(file: IndexedFile): void {
+  /**
+   * Adds a file (replacing one with its id); the caller has checked that it fits. Its
+   * characters count at once; its passages go in by batches, the event loop free between
+   * them, so indexing a large file does not hold up the server's answers.
+   */
+  async add(file: IndexedFile): Promise<void> {
     this.remove(file.fileId);
-    const chunkIds: number[] = [];
-    const documents: ChunkDocument[] = [];
-    const passagesWith = new Map<string, number>();
-    for (const chunk of file.chunks) {
-      const id = this.#nextId++;
-      chunkIds.push(id);
-      this.#chunks.set(id, { fileId: file.fileId, start: chunk.start, end: chunk.end });
-      const text = file.text.slice(chunk.start, chunk.end);
-      documents.push({ id, text, heading: chunk.heading });
-      for (const term of searchTerms(text)) passagesWith.set(term, (passagesWith.get(term) ?? 0) + 1);
-    }
-    this.#search.addAll(documents);
-    this.#files.set(file.fileId, { filename: file.filename, text: file.text, chunkIds, passagesWith });
+    const generation = this.#generation;
+    const entry: FileEntry = { filename: file.filename, text: file.text, chunkIds: [], passagesWith: new Map() };
+    this.#files.set(file.fileId, entry);
     this.#chars += file.text.length;
+    for (let from = 0; from < file.chunks.length; from += PASSAGES_PER_BATCH) {
+      if (from > 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        // Cleared, or the file removed, meanwhile: what is left is not wanted.
+        if (generation !== this.#generation || this.#files.get(file.fileId) !== entry) return;
+      }
+      const documents: ChunkDocument[] = [];
+      for (const chunk of file.chunks.slice(from, from + PASSAGES_PER_BATCH)) {
+        const id = this.#nextId++;
+        entry.chunkIds.push(id);
+        this.#chunks.set(id, { fileId: file.fileId, start: chunk.start, end: chunk.end });
+        const text = file.text.slice(chunk.start, chunk.end);
+        documents.push({ id, text, heading: chunk.heading });
+        for (const term of searchTerms(text)) entry.passagesWith.set(term, (entry.passagesWith.get(term) ?? 0) + 1);
+      }
+      this.#search.addAll(documents);
+    }
   }
 
   remove(fileId: string): void {
@@ -106,6 +122,7 @@ export class RetrievalIndex {
   }
 
   clear(): void {
+    this.#generation++;
     this.#search = newSearch();
     this.#files.clear();
     this.#chunks.clear();

@@ -6,7 +6,7 @@
  * A run's retrieval step searches the index (see docs/retrieval.md).
  *
  *   const prepared = await retrieval.prepare(upload);   // throws UnindexableFileError
- *   retrieval.admit(prepared);                          // indexed, or UnindexableFileError when full
+ *   await retrieval.admit(prepared);                    // indexed, or UnindexableFileError when full
  *   await retrieval.saveText(prepared);                 // its text kept beside its blob
  *   retrieval.search('refund policy', fileIds, limits);
  */
@@ -81,9 +81,9 @@ export class Retrieval {
    * Indexes a prepared file, or refuses it when the index has no room (checked and taken at
    * once, so uploads side by side cannot together go past the bound).
    */
-  admit(file: IndexedFile): void {
+  admit(file: IndexedFile): Promise<void> {
     this.#checkRoom(file);
-    this.index.add(file);
+    return this.index.add(file);
   }
 
   #checkRoom(file: IndexedFile): void {
@@ -131,13 +131,13 @@ export class Retrieval {
       try {
         const kept = await this.#readText(file);
         if (kept !== null) {
-          this.admit(kept);
+          await this.admit(kept);
           continue;
         }
         const path = await this.blobs.contentPath(file.id);
         const prepared = path === undefined ? null : await this.prepare({ ...file, path });
         if (prepared === null) continue;
-        this.admit(prepared);
+        await this.admit(prepared);
         await this.saveText(prepared);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);

@@ -2,7 +2,7 @@
  * The text retrieval indexes: decoded whatever the encoding, HTML without its markup,
  * refused when it is not text; and cut into passages that are ranges of that text.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -52,6 +52,15 @@ test('not text, or too much of it, is refused with a sentence naming the file', 
     new UnindexableFileError("'image.txt' is not text (it holds NUL bytes), so it cannot be indexed for retrieval; upload a text file, or give a binary file its own extension."),
   );
   await expect(extract('huge.md', 'x'.repeat(10_001))).rejects.toThrow(/^'huge.md' has more than 10,000 characters of text \(about 2,500 tokens\)/);
+});
+
+test('a PDF that takes too long to read is refused, and the reader is stopped', async () => {
+  const pdf = new URL('../fixtures/handbook-excerpt.pdf', import.meta.url);
+  const path = join(dir, 'slow.pdf');
+  await writeFile(path, await readFile(pdf));
+  await expect(extractText(path, 'slow.pdf', 'pdf', 7000, { ...limits, pdfTimeoutMs: 1 })).rejects.toThrow(
+    "'slow.pdf' could not be read as a PDF (reading it took longer than 1 ms); check that it opens, or upload its text.",
+  );
 });
 
 test('passages: ranges of the text, in order, none longer than 1,500 characters, headings carried', () => {

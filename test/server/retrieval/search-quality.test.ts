@@ -9,10 +9,10 @@ import { chunkText } from '../../../src/server/retrieval/chunk-text.js';
 import { RetrievalIndex } from '../../../src/server/retrieval/retrieval-index.js';
 import { handbookMarkdown, QUESTIONS } from '../fixtures/handbook.js';
 
-test('the top passage for 8 of 10 hand-written questions holds the answer, and so does its quote', () => {
+test('the top passage for 8 of 10 hand-written questions holds the answer, and so does its quote', async () => {
   const text = handbookMarkdown();
   const index = new RetrievalIndex(1_000_000);
-  index.add({ fileId: 'file-handbook', filename: 'handbook.md', text, chunks: chunkText(text) });
+  await index.add({ fileId: 'file-handbook', filename: 'handbook.md', text, chunks: chunkText(text) });
   const misses: string[] = [];
   const quoteMisses: string[] = [];
   for (const { question, answer } of QUESTIONS) {
