@@ -6,7 +6,7 @@
  * text, or a PDF that cannot be read is refused with an UnindexableFileError.
  */
 import { createReadStream } from 'node:fs';
-import { Parser } from 'htmlparser2';
+import type { Parser } from 'htmlparser2';
 import type { RetrievalKind } from './file-kinds.js';
 import { pdfPages } from './pdf-text.js';
 
@@ -35,7 +35,9 @@ export async function extractText(
   if (kind === 'pdf') return pdfText(path, filename, bytes, limits);
   const text = new BoundedText(filename, limits.maxFileChars);
   if (kind === 'html') {
-    const html = new HtmlText(text);
+    // Loaded with the first HTML file (it takes ~75 ms): a server without one never pays for it.
+    const { Parser: HtmlParser } = await import('htmlparser2');
+    const html = new HtmlText(text, HtmlParser);
     await decodeFile(path, filename, (piece) => html.write(piece), () => html.reset());
     html.end();
   } else {
@@ -144,12 +146,15 @@ class HtmlText {
   #pending = '';
   #started = false;
 
-  constructor(private readonly out: BoundedText) {
+  constructor(
+    private readonly out: BoundedText,
+    private readonly HtmlParser: typeof Parser,
+  ) {
     this.#parser = this.#newParser();
   }
 
   #newParser(): Parser {
-    return new Parser(
+    return new this.HtmlParser(
       {
         onopentag: (name) => {
           if (HIDDEN.has(name)) this.#hiddenDepth++;
