@@ -98,7 +98,7 @@ function readInWorker(path: string, limits: PdfLimits): Promise<PdfPages> {
     };
     const limit = limits.timeoutMs < 1000 ? `${limits.timeoutMs} ms` : `${Math.round(limits.timeoutMs / 1000)} s`;
     const timer = setTimeout(() => settle({ type: 'unreadable', reason: `reading it took longer than ${limit}` }), limits.timeoutMs);
-    worker.on('message', (message: PdfPages) => settle(message));
+    worker.on('message', (message: unknown) => settle(asPdfPages(message)));
     worker.on('error', (error: Error) =>
       settle({
         type: 'unreadable',
@@ -107,4 +107,14 @@ function readInWorker(path: string, limits: PdfLimits): Promise<PdfPages> {
     );
     worker.on('exit', () => settle({ type: 'unreadable', reason: 'the reader stopped' }));
   });
+}
+
+/** The worker's answer, checked: it comes from another thread. */
+function asPdfPages(message: unknown): PdfPages {
+  const answer = (typeof message === 'object' && message !== null ? message : {}) as Record<string, unknown>;
+  if (answer.type === 'pages' && Array.isArray(answer.pages) && answer.pages.every((page) => typeof page === 'string')) {
+    return { type: 'pages', pages: answer.pages as string[] };
+  }
+  if (answer.type === 'too-long') return { type: 'too-long' };
+  return { type: 'unreadable', reason: typeof answer.reason === 'string' ? answer.reason.slice(0, 300) : 'the reader gave no answer' };
 }
