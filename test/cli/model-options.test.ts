@@ -3,22 +3,19 @@
  * `local-server.yaml` beside the manifest for `--endpoint local`, whose runs then reach the
  * configured upstream with the key from the environment variable it names.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { localServerModel, modelFromFlags } from '../../src/cli/model-options.js';
 import { openSession } from '../../src/cli/session.js';
 import { UserError } from '../../src/errors.js';
 import { fakeIo } from '../support/fake-io.js';
+import { makeTempDir } from '../support/temp-dir.js';
 import { startFakeUpstream, type FakeUpstream } from '../server/fake-chat-upstream.js';
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'assistants-model-options-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  ({ dir } = await makeTempDir('assistants-model-options-'));
 });
 
 const context = (env: NodeJS.ProcessEnv = {}): { env: NodeJS.ProcessEnv; cwd: string } => ({ env, cwd: dir });

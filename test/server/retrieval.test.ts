@@ -7,10 +7,10 @@
  * index survives a restart and forgets deleted files.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { makeTempDir } from '../support/temp-dir.js';
 import { startFakeUpstream, type FakeUpstream } from './fake-chat-upstream.js';
 import { handbookMarkdown, handbookPages } from './fixtures/handbook.js';
 import { call, errorOf, upload } from './http.js';
@@ -180,16 +180,13 @@ describe('uploads that cannot be indexed are refused, keeping nothing', () => {
   let dir: string;
   let server: TestServer;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'assistants-retrieval-'));
+    ({ dir } = await makeTempDir('assistants-retrieval-'));
     server = await startTestServer({
       dataFile: join(dir, 'data.jsonl'),
       retrieval: { maxFileChars: 20_000, maxPdfBytes: 5_000, maxIndexChars: 30_000 },
     });
   });
-  afterAll(async () => {
-    await server.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => server.close());
 
   test.each<[string, () => Promise<Uint8Array | string>, string, RegExp]>([
     ['a binary file with a text extension', async () => Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), 'photo.txt', /^'photo.txt' is not text \(it holds NUL bytes\)/],
@@ -226,30 +223,26 @@ describe('uploads that cannot be indexed are refused, keeping nothing', () => {
 });
 
 test('the index survives a restart, is rebuilt for files without kept text, and forgets deleted files', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'assistants-retrieval-restart-'));
+  const { dir } = await makeTempDir('assistants-retrieval-restart-');
   const dataFile = join(dir, 'data.jsonl');
-  try {
-    let server = await startTestServer({ dataFile, runStepMs: 2 });
-    const kept = await uploadOk(server, handbook, 'handbook.md');
-    const older = await uploadOk(server, 'The staff canteen serves soup every Wednesday.\n', 'canteen.txt');
-    const assistant = await ok(call(server, 'POST', '/assistants', { model: 'gpt-4', tools: [{ type: 'retrieval' }], file_ids: [kept, older] }));
-    await server.close();
-    // As an older version left it: no text kept for this file.
-    await rm(join(`${dataFile}.blobs`, `${older}.text`));
+  let server = await startTestServer({ dataFile, runStepMs: 2 });
+  const kept = await uploadOk(server, handbook, 'handbook.md');
+  const older = await uploadOk(server, 'The staff canteen serves soup every Wednesday.\n', 'canteen.txt');
+  const assistant = await ok(call(server, 'POST', '/assistants', { model: 'gpt-4', tools: [{ type: 'retrieval' }], file_ids: [kept, older] }));
+  await server.close();
+  // As an older version left it: no text kept for this file.
+  await rm(join(`${dataFile}.blobs`, `${older}.text`));
 
-    server = await startTestServer({ dataFile, runStepMs: 2 });
-    try {
-      expect(citationsOf((await askOnce(server, assistant.id as string, 'What does it cost to rent a tent for the weekend?')).message, handbook)[0]?.file_citation.file_id).toBe(kept);
-      expect(citationsOf((await askOnce(server, assistant.id as string, 'When is there soup in the canteen?')).message, 'The staff canteen serves soup every Wednesday.\n')[0]?.file_citation.file_id).toBe(older);
-      await ok(call(server, 'DELETE', `/files/${kept}`));
-      const { run, message } = await askOnce(server, assistant.id as string, 'What does it cost to rent a tent for the weekend?');
-      expect(run.status).toBe('completed');
-      expect(message.content[0].text.annotations.every((citation: Citation) => citation.file_citation.file_id !== kept)).toBe(true);
-    } finally {
-      await server.close();
-    }
-    expect((await readdir(`${dataFile}.blobs`)).sort()).toEqual([older, `${older}.text`].sort());
+  server = await startTestServer({ dataFile, runStepMs: 2 });
+  try {
+    expect(citationsOf((await askOnce(server, assistant.id as string, 'What does it cost to rent a tent for the weekend?')).message, handbook)[0]?.file_citation.file_id).toBe(kept);
+    expect(citationsOf((await askOnce(server, assistant.id as string, 'When is there soup in the canteen?')).message, 'The staff canteen serves soup every Wednesday.\n')[0]?.file_citation.file_id).toBe(older);
+    await ok(call(server, 'DELETE', `/files/${kept}`));
+    const { run, message } = await askOnce(server, assistant.id as string, 'What does it cost to rent a tent for the weekend?');
+    expect(run.status).toBe('completed');
+    expect(message.content[0].text.annotations.every((citation: Citation) => citation.file_citation.file_id !== kept)).toBe(true);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await server.close();
   }
+  expect((await readdir(`${dataFile}.blobs`)).sort()).toEqual([older, `${older}.text`].sort());
 });

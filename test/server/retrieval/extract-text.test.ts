@@ -2,19 +2,18 @@
  * The text retrieval indexes: decoded whatever the encoding, HTML without its markup,
  * refused when it is not text; and cut into passages that are ranges of that text.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
 import { chunkText } from '../../../src/server/retrieval/chunk-text.js';
 import { extractText, UnindexableFileError } from '../../../src/server/retrieval/extract-text.js';
 import { retrievalKind } from '../../../src/server/retrieval/file-kinds.js';
+import { makeTempDir } from '../../support/temp-dir.js';
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'assistants-extract-'));
+  ({ dir } = await makeTempDir('assistants-extract-'));
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const limits = { maxFileChars: 10_000, maxPdfBytes: 1_000_000, pdfTimeoutMs: 10_000 };
 
