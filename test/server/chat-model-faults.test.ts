@@ -158,3 +158,21 @@ test('deleting the thread, or closing the server, while the upstream answers abo
   await waitFor(() => upstream.aborted > aborted);
   expect(upstream.aborted).toBe(aborted + 1);
 });
+
+test('the upstream sees the thread after truncation_strategy and max_prompt_tokens', async () => {
+  const long = 'word '.repeat(1200);
+  const thread = await threadWith(server, `Old: ${long}`, 'Middle question?', 'Newest question?');
+  const turns: Array<Array<{ role: string; content: string | null }>> = [];
+  for (const settings of [{ truncation_strategy: { type: 'last_messages', last_messages: 1 } }, { max_prompt_tokens: 1000 }]) {
+    upstream.script({ text: 'Answered.' });
+    const created = await ok(call(server, 'POST', `/threads/${thread}/runs`, { assistant_id: assistantId, ...settings }));
+    expect((await settle(server, thread, created.id as string)).status).toBe('completed');
+    turns.push(upstream.requests.at(-1)?.body.messages ?? []);
+  }
+  expect(turns[0]).toEqual([
+    { role: 'system', content: 'Be brief.' },
+    { role: 'user', content: 'Newest question?' },
+  ]);
+  // The 6,000-character message (about 1,500 tokens) no longer fits: the oldest go first.
+  expect(turns[1]?.map((message) => message.content)).toEqual(['Be brief.', 'Middle question?', 'Newest question?', 'Answered.']);
+});
