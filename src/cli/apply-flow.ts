@@ -18,7 +18,8 @@ import type { CommonOptions } from './options.js';
 import { makePlan, renderPlan } from './planning.js';
 import { progressReporter } from './progress.js';
 import { confirm } from './prompt.js';
-import { checkStateBelongs, loadDesired, manifestFolder, openBackend, openSession, type ApiSession } from './session.js';
+import { checkStateBelongs, loadDesired, manifestFolder, openSession, type ApiSession } from './session.js';
+import { withStateBackend } from './state-backend.js';
 import type { LockOptions, StateOptions } from './state-options.js';
 
 export interface ExecuteOptions {
@@ -54,28 +55,29 @@ export interface PlanAndExecuteRun {
  */
 export async function planAndExecute(options: PlanAndExecuteOptions, io: CliIo, run: PlanAndExecuteRun): Promise<string | null> {
   const desired = await loadDesired(options, io);
-  const session = await openSession(options, io, run.verb);
-  try {
-    const backend = openBackend(options, desired, io);
-    return await withStateLock(backend, run.verb, run.lockTimeoutMs, io, async (state) => {
-      checkStateBelongs(state, desired, session.endpoint, backend.location);
-      const planned = await makePlan(desired, state, session, run.mode, options.target, io.cwd);
-      run.onPlan?.(planned.plan);
-      if (run.planHash !== undefined && planned.plan.planHash !== run.planHash) {
-        io.stdout.write(renderPlan(planned.plan, 'text', io));
-        throw new UserError('STALE_PLAN', `Refusing to apply: ${planDifference(planned.plan, run.planHash)}`);
-      }
-      return await executePlan(planned, state, backend, session, io, {
-        autoApprove: Boolean(options.autoApprove) || run.planHash !== undefined,
-        parallelism: run.parallelism,
-        saved: false,
-        manifestDir: manifestFolder(options, io),
-        verb: run.verb,
+  return await withStateBackend(options, desired, io, async (backend) => {
+    const session = await openSession(options, io, run.verb);
+    try {
+      return await withStateLock(backend, run.verb, run.lockTimeoutMs, io, async (state) => {
+        checkStateBelongs(state, desired, session.endpoint, backend.location);
+        const planned = await makePlan(desired, state, session, run.mode, options.target, io.cwd);
+        run.onPlan?.(planned.plan);
+        if (run.planHash !== undefined && planned.plan.planHash !== run.planHash) {
+          io.stdout.write(renderPlan(planned.plan, 'text', io));
+          throw new UserError('STALE_PLAN', `Refusing to apply: ${planDifference(planned.plan, run.planHash)}`);
+        }
+        return await executePlan(planned, state, backend, session, io, {
+          autoApprove: Boolean(options.autoApprove) || run.planHash !== undefined,
+          parallelism: run.parallelism,
+          saved: false,
+          manifestDir: manifestFolder(options, io),
+          verb: run.verb,
+        });
       });
-    });
-  } finally {
-    await session.close();
-  }
+    } finally {
+      await session.close();
+    }
+  });
 }
 
 /**

@@ -12,13 +12,11 @@ import { formatDiagnostic, loadManifest, type ManifestDiagnostic } from '../mani
 import type { DesiredState } from '../manifest/types.js';
 import type { RunningServer, ServerOptions } from '../server/index.js';
 import { PRIVATE_DIR_MODE } from '../state/atomic-file.js';
-import { LocalStateBackend } from '../state/local-backend.js';
-import { resolveStatePath } from '../state/resolve-path.js';
 import type { StateFile } from '../state/types.js';
 import type { CliIo } from './io.js';
 import type { CommonOptions } from './options.js';
 import { parseDuration } from './option-parsers.js';
-import type { LockOptions, StateOptions } from './state-options.js';
+import type { LockOptions } from './state-options.js';
 
 export interface ApiSession {
   /** What plans and state record: the base URL, or `local`. Never a key. */
@@ -157,12 +155,6 @@ export async function loadDesired(options: CommonOptions, io: CliIo, onProblem?:
     onProblem?.('warning', warning);
   }
   return result.desired;
-}
-
-export function openBackend(options: CommonOptions & StateOptions, desired: DesiredState | null, io: CliIo): LocalStateBackend {
-  return new LocalStateBackend(
-    resolveStatePath({ cwd: io.cwd, manifestFile: options.file, env: desired?.environment ?? options.env, statePath: options.state }),
-  );
 }
 
 /**

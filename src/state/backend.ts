@@ -78,4 +78,6 @@ export interface StateBackend {
   appendJournal(entry: JournalEntry): Promise<void>;
   readJournal(): Promise<JournalRead>;
   clearJournal(): Promise<void>;
+  /** Lets go of what the backend holds open (a database connection); idempotent. Release locks first. */
+  close(): Promise<void>;
 }

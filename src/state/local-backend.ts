@@ -95,4 +95,7 @@ export class LocalStateBackend implements StateBackend {
   clearJournal(): Promise<void> {
     return this.journal.clear();
   }
+
+  /** Nothing is held open between calls. */
+  async close(): Promise<void> {}
 }

@@ -13,7 +13,8 @@ import { collect, parseDuration, parsePositiveInt } from '../option-parsers.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
-import { endpointOf, loadDesired, manifestFolder, openBackend, openSession } from '../session.js';
+import { endpointOf, loadDesired, manifestFolder, openSession } from '../session.js';
+import { withStateBackend } from '../state-backend.js';
 import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 
 export interface ApplyCommandOptions extends CommonOptions, StateOptions, LockOptions, CommentOptions {
@@ -116,23 +117,24 @@ async function applySaved(
   const planned = { ...options, file: plan.manifest, env: plan.environment, endpoint: plan.endpoint };
   // A saved plan never holds sensitive values: they come from the manifest it names, read again.
   const desired = needsSensitiveValues(plan) ? await loadDesired(planned, io) : null;
-  const session = await openSession(planned, io, 'apply');
-  try {
-    const backend = openBackend(planned, null, io);
-    return await withStateLock(backend, 'apply', lockTimeoutMs, io, async (state) => {
-      // Planning again for the sensitive values reads what the plan read: uploads that may be ours included.
-      const live = desired !== null ? await readLiveFor(desired, state, session.assistants, session.files) : await readLive(session.assistants, session.files);
-      const stale = stalePlanReason(plan, state, session.endpoint, live);
-      if (stale) throw refuse(stale);
-      let sensitiveValues: SensitiveValues = new Map();
-      if (desired !== null) {
-        const found = sensitiveValuesForSavedPlan(plan, desired, state, live);
-        if (!found.ok) throw refuse(found.reason);
-        sensitiveValues = found.sensitiveValues;
-      }
-      return await executePlan({ plan, sensitiveValues }, state, backend, session, io, { autoApprove: true, parallelism, saved: true, manifestDir: manifestFolder(planned, io), verb: plan.mode === 'destroy' ? 'destroy' : 'apply' });
-    });
-  } finally {
-    await session.close();
-  }
+  return await withStateBackend(planned, { environment: plan.environment }, io, async (backend) => {
+    const session = await openSession(planned, io, 'apply');
+    try {
+      return await withStateLock(backend, 'apply', lockTimeoutMs, io, async (state) => {
+        // Planning again for the sensitive values reads what the plan read: uploads that may be ours included.
+        const live = desired !== null ? await readLiveFor(desired, state, session.assistants, session.files) : await readLive(session.assistants, session.files);
+        const stale = stalePlanReason(plan, state, session.endpoint, live);
+        if (stale) throw refuse(stale);
+        let sensitiveValues: SensitiveValues = new Map();
+        if (desired !== null) {
+          const found = sensitiveValuesForSavedPlan(plan, desired, state, live);
+          if (!found.ok) throw refuse(found.reason);
+          sensitiveValues = found.sensitiveValues;
+        }
+        return await executePlan({ plan, sensitiveValues }, state, backend, session, io, { autoApprove: true, parallelism, saved: true, manifestDir: manifestFolder(planned, io), verb: plan.mode === 'destroy' ? 'destroy' : 'apply' });
+      });
+    } finally {
+      await session.close();
+    }
+  });
 }

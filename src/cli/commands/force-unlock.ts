@@ -1,9 +1,8 @@
 /** `force-unlock ID`: remove a state lock left by a process that is gone. */
 import type { Command } from 'commander';
-import { LocalStateBackend } from '../../state/local-backend.js';
-import { resolveStatePath } from '../../state/resolve-path.js';
 import type { CliIo } from '../io.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
+import { withStateBackend } from '../state-backend.js';
 import { addStateOption, type StateOptions } from '../state-options.js';
 
 export function register(program: Command, io: CliIo): void {
@@ -12,12 +11,11 @@ export function register(program: Command, io: CliIo): void {
     .description('remove the state lock with this ID (only when the process holding it is gone)')
     .option('--force', 'remove the lock even though the process holding it still runs on this host')
     .action(async (id: string, options: CommonOptions & StateOptions & { force?: boolean }) => {
-      const backend = new LocalStateBackend(
-        resolveStatePath({ cwd: io.cwd, manifestFile: options.file, env: options.env, statePath: options.state }),
-      );
-      const holder = await backend.forceUnlock(id, { force: Boolean(options.force) });
-      io.stdout.write(
-        `Removed lock ${holder.id} on ${backend.location} (taken by ${holder.command}, pid ${holder.pid} on ${holder.host}, user ${holder.who}, at ${holder.createdAt}).\n`,
-      );
+      await withStateBackend(options, {}, io, async (backend) => {
+        const holder = await backend.forceUnlock(id, { force: Boolean(options.force) });
+        io.stdout.write(
+          `Removed lock ${holder.id} on ${backend.location} (taken by ${holder.command}, pid ${holder.pid} on ${holder.host}, user ${holder.who}, at ${holder.createdAt}).\n`,
+        );
+      });
     });
 }

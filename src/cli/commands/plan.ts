@@ -24,7 +24,8 @@ import { collect } from '../option-parsers.js';
 import type { CliIo } from '../io.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
 import { makePlan, renderPlan } from '../planning.js';
-import { checkStateBelongs, loadDesired, openBackend, openSession } from '../session.js';
+import { checkStateBelongs, loadDesired, openSession } from '../session.js';
+import { withStateBackend } from '../state-backend.js';
 import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 
 interface PlanOptions extends CommonOptions, StateOptions, LockOptions, CommentOptions, DiagnosticFormatOptions {
@@ -57,18 +58,20 @@ export function register(program: Command, io: CliIo): void {
         throw new UserError('USAGE', `--out ${options.out}: ${outProblem}; refusing to overwrite it. Give a new file name, or one a plan was saved to.`);
       }
       const desired = await loadDesired(options, io, annotated ? (level, d) => annotate(io, level, d) : undefined);
+      const state = await withStateBackend(options, desired, io, async (backend) => {
+        const current = await readWithJournal(backend);
+        return { current, location: backend.location };
+      });
       const session = await openSession(options, io, 'plan');
       try {
-        const backend = openBackend(options, desired, io);
-        const state = await readWithJournal(backend);
-        checkStateBelongs(state, desired, session.endpoint, backend.location);
-        const { plan } = await makePlan(desired, state, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target, io.cwd);
+        checkStateBelongs(state.current, desired, session.endpoint, state.location);
+        const { plan } = await makePlan(desired, state.current, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target, io.cwd);
         if (options.out) await writePlanFile(resolve(io.cwd, options.out), plan);
         io.stdout.write(options.markdown ? renderMarkdown(plan, { maxPartLength: markdownPartLength(io) }) : renderPlan(plan, options.json ? 'json' : 'text', io));
         if (options.out) {
           // The plan names the manifest, environment and endpoint; only a --state must be given again.
-          const state = options.state ? ` --state ${options.state}` : '';
-          io.stderr.write(`Saved the plan to ${options.out}; apply it from this folder with: assistants apply ${options.out}${state}\n`);
+          const stateFlag = options.state ? ` --state ${options.state}` : '';
+          io.stderr.write(`Saved the plan to ${options.out}; apply it from this folder with: assistants apply ${options.out}${stateFlag}\n`);
         }
         const commentId = comment === null ? null : await postComment(io, comment, { kind: 'plan', plan });
         if (io.env.GITHUB_ACTIONS === 'true') await writeGitHubStepResults(io, plan, commentId);

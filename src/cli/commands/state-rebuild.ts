@@ -16,7 +16,8 @@ import { TOOL_VERSION } from '../../version.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
-import { loadDesired, openBackend, openSession } from '../session.js';
+import { loadDesired, openSession } from '../session.js';
+import { withStateBackend } from '../state-backend.js';
 import { parseDuration } from '../option-parsers.js';
 import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 import { stateCommand } from './state.js';
@@ -26,44 +27,45 @@ export function register(program: Command, io: CliIo): void {
     .description('recreate the state from the ownership tags on the server (replaces the current state; the old one is kept as .backup)')
     .action(async (options: CommonOptions & StateOptions & LockOptions) => {
       const desired = await loadDesired(options, io);
-      const session = await openSession(options, io, 'state rebuild');
-      try {
-        const backend = openBackend(options, desired, io);
-        await withStateLock(backend, 'state rebuild', parseDuration(options.lockTimeout ?? '0'), io, async (previous) => {
-          const live = await readLive(session.assistants, session.files);
-          const now = new Date().toISOString();
-          const base = previous ?? newState({ project: desired.project, environment: desired.environment, endpoint: session.endpoint, toolVersion: TOOL_VERSION });
-          // Everything is found again, except the retired uploads the state keeps to delete.
-          const kept: StateFile = { ...base, endpoint: session.endpoint, assistants: dictionary(), files: dictionary() };
-          const candidates = ourUploadCandidates(live, desired, kept);
-          const wanted = new Map(Object.entries(desired.files));
-          const found = recognizeUploads(candidates, await readUploadHashes(session.files, candidates), wanted);
-          const withFiles = recordRecognized(kept, found, wanted, now);
-          const assistants: StateFile['assistants'] = dictionary();
-          const duplicates: string[] = [];
-          const labels = fileLabelsById(withFiles.files);
-          const oldestFirst = [...live.assistants].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
-          for (const assistant of oldestFirst) {
-            const owner = parseOwner(assistant.metadata);
-            if (!owner || owner.project !== desired.project || owner.environment !== desired.environment) continue;
-            if (Object.hasOwn(assistants, owner.key)) {
-              duplicates.push(`${owner.key}: ${assistant.id}`);
-              continue;
+      await withStateBackend(options, desired, io, async (backend) => {
+        const session = await openSession(options, io, 'state rebuild');
+        try {
+          await withStateLock(backend, 'state rebuild', parseDuration(options.lockTimeout ?? '0'), io, async (previous) => {
+            const live = await readLive(session.assistants, session.files);
+            const now = new Date().toISOString();
+            const base = previous ?? newState({ project: desired.project, environment: desired.environment, endpoint: session.endpoint, toolVersion: TOOL_VERSION });
+            // Everything is found again, except the retired uploads the state keeps to delete.
+            const kept: StateFile = { ...base, endpoint: session.endpoint, assistants: dictionary(), files: dictionary() };
+            const candidates = ourUploadCandidates(live, desired, kept);
+            const wanted = new Map(Object.entries(desired.files));
+            const found = recognizeUploads(candidates, await readUploadHashes(session.files, candidates), wanted);
+            const withFiles = recordRecognized(kept, found, wanted, now);
+            const assistants: StateFile['assistants'] = dictionary();
+            const duplicates: string[] = [];
+            const labels = fileLabelsById(withFiles.files);
+            const oldestFirst = [...live.assistants].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+            for (const assistant of oldestFirst) {
+              const owner = parseOwner(assistant.metadata);
+              if (!owner || owner.project !== desired.project || owner.environment !== desired.environment) continue;
+              if (Object.hasOwn(assistants, owner.key)) {
+                duplicates.push(`${owner.key}: ${assistant.id}`);
+                continue;
+              }
+              const sensitive = desired.assistants[owner.key]?.sensitive ?? [];
+              assistants[owner.key] = { id: assistant.id, applied: fieldHashes(liveView(assistant, labels)), updatedAt: now, ...(sensitive.length > 0 ? { sensitive } : {}) };
             }
-            const sensitive = desired.assistants[owner.key]?.sensitive ?? [];
-            assistants[owner.key] = { id: assistant.id, applied: fieldHashes(liveView(assistant, labels)), updatedAt: now, ...(sensitive.length > 0 ? { sensitive } : {}) };
-          }
-          await backend.write({ ...withFiles, assistants });
-          io.stdout.write(
-            `Rebuilt ${backend.location}: ${Object.keys(assistants).length} assistant(s), ${Object.keys(withFiles.files).length} file(s).\n` +
-              (duplicates.length > 0 ? `Duplicates left out (the next plan deletes them as orphans): ${duplicates.join(', ')}\n` : '') +
-              (found.surplus.length > 0
-                ? `Duplicate uploads recorded for deletion by the next apply: ${found.surplus.map(({ name, file }) => `${name}: ${file.id}`).join(', ')}\n`
-                : ''),
-          );
-        });
-      } finally {
-        await session.close();
-      }
+            await backend.write({ ...withFiles, assistants });
+            io.stdout.write(
+              `Rebuilt ${backend.location}: ${Object.keys(assistants).length} assistant(s), ${Object.keys(withFiles.files).length} file(s).\n` +
+                (duplicates.length > 0 ? `Duplicates left out (the next plan deletes them as orphans): ${duplicates.join(', ')}\n` : '') +
+                (found.surplus.length > 0
+                  ? `Duplicate uploads recorded for deletion by the next apply: ${found.surplus.map(({ name, file }) => `${name}: ${file.id}`).join(', ')}\n`
+                  : ''),
+            );
+          });
+        } finally {
+          await session.close();
+        }
+      });
     });
 }

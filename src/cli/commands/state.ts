@@ -7,9 +7,8 @@ import type { Command } from 'commander';
 import { dictionaryOf, ownEntry } from '../../dictionary.js';
 import { UserError } from '../../errors.js';
 import { stringifySorted } from '../../canonical-json.js';
-import { LocalStateBackend } from '../../state/local-backend.js';
+import type { StateBackend } from '../../state/backend.js';
 import { readWithJournal } from '../../state/recover.js';
-import { resolveStatePath } from '../../state/resolve-path.js';
 import type { AssistantRecord, FileRecord, StateFile } from '../../state/types.js';
 import { NotFoundError } from '../../api/errors.js';
 import type { AssistantObject } from '../../api/models.js';
@@ -17,6 +16,7 @@ import { formatOwner, OWNERSHIP_METADATA_KEY } from '../../plan/ownership.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { openSession } from '../session.js';
+import { withStateBackend } from '../state-backend.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
 import { parseDuration } from '../option-parsers.js';
 import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
@@ -33,17 +33,11 @@ function recordAt(state: StateFile, address: Address): AssistantRecord | FileRec
   return address.kind === 'file' ? ownEntry(state.files, address.name) : ownEntry(state.assistants, address.key);
 }
 
-function backendFor(io: CliIo, options: CommonOptions & StateOptions): LocalStateBackend {
-  return new LocalStateBackend(
-    resolveStatePath({ cwd: io.cwd, manifestFile: options.file, env: options.env, statePath: options.state }),
-  );
-}
-
-function noState(backend: LocalStateBackend): UserError {
+function noState(backend: StateBackend): UserError {
   return new UserError('STATE', `${backend.location}: no state yet (nothing was applied to this environment, or --env/--state point elsewhere)`);
 }
 
-function notInState(backend: LocalStateBackend, addresses: readonly string[]): UserError {
+function notInState(backend: StateBackend, addresses: readonly string[]): UserError {
   return new UserError(
     'STATE',
     `${backend.location}: not in the state: ${addresses.join(', ')}; "assistants state list" shows what it holds`,
@@ -64,60 +58,63 @@ export function register(program: Command, io: CliIo): void {
   addStateOption(addCommonOptions(state.command('list')))
     .description('list what the state tracks: "KEY<tab>ID" per assistant, then "file:NAME<tab>ID" per file')
     .action(async (options: CommonOptions & StateOptions) => {
-      const backend = backendFor(io, options);
-      const current = await readWithJournal(backend);
-      if (current === null) {
-        io.stderr.write(`No state at ${backend.location}.\n`);
-        return;
-      }
-      const lines = [
-        ...Object.keys(current.assistants).sort().map((key) => `${key}\t${current.assistants[key]?.id ?? ''}`),
-        ...Object.keys(current.files).sort().map((name) => `${FILE_PREFIX}${name}\t${current.files[name]?.id ?? ''}`),
-      ];
-      io.stdout.write(lines.map((line) => `${line}\n`).join(''));
+      await withStateBackend(options, {}, io, async (backend) => {
+        const current = await readWithJournal(backend);
+        if (current === null) {
+          io.stderr.write(`No state at ${backend.location}.\n`);
+          return;
+        }
+        const lines = [
+          ...Object.keys(current.assistants).sort().map((key) => `${key}\t${current.assistants[key]?.id ?? ''}`),
+          ...Object.keys(current.files).sort().map((name) => `${FILE_PREFIX}${name}\t${current.files[name]?.id ?? ''}`),
+        ];
+        io.stdout.write(lines.map((line) => `${line}\n`).join(''));
+      });
     });
 
   addStateOption(addCommonOptions(state.command('show')))
     .argument('<address>', 'an assistant key, or file:NAME')
     .description('print one record of the state as JSON')
     .action(async (address: string, options: CommonOptions & StateOptions) => {
-      const backend = backendFor(io, options);
-      const current = await readWithJournal(backend);
-      if (current === null) throw noState(backend);
-      const record = recordAt(current, parseAddress(address));
-      if (record === undefined) throw notInState(backend, [address]);
-      io.stdout.write(stringifySorted(record));
+      await withStateBackend(options, {}, io, async (backend) => {
+        const current = await readWithJournal(backend);
+        if (current === null) throw noState(backend);
+        const record = recordAt(current, parseAddress(address));
+        if (record === undefined) throw notInState(backend, [address]);
+        io.stdout.write(stringifySorted(record));
+      });
     });
 
   addLockTimeoutOption(addStateOption(addCommonOptions(state.command('rm'))))
     .argument('<address...>', 'assistant keys, or file:NAME')
     .description('stop managing objects: forget them and release their ownership tags; nothing is deleted')
     .action(async (addresses: string[], options: CommonOptions & StateOptions & LockOptions) => {
-      const backend = backendFor(io, options);
-      await withStateLock(backend, 'state rm', parseDuration(options.lockTimeout ?? '0'), io, async (current) => {
-        if (current === null) throw noState(backend);
-        const missing = addresses.filter((address) => recordAt(current, parseAddress(address)) === undefined);
-        if (missing.length > 0) throw notInState(backend, missing);
-        const unique = [...new Set(addresses)].map(parseAddress);
-        const keys = unique.flatMap((address) => (address.kind === 'assistant' ? [address.key] : []));
-        // A forgotten assistant that kept its tag would be adopted again by the next plan,
-        // or deleted as an orphan once its key left the manifest.
-        if (keys.length > 0) await releaseOwnership(current, keys, options, io);
-        const assistants = dictionaryOf(current.assistants);
-        const files = dictionaryOf(current.files);
-        const removed: string[] = [];
-        for (const address of unique) {
-          if (address.kind === 'file') {
-            removed.push(`Removed ${FILE_PREFIX}${address.name} (${files[address.name]?.id ?? ''}) from the state; the file still exists on the server.\n`);
-            delete files[address.name];
-          } else {
-            removed.push(`Removed ${address.key} (${assistants[address.key]?.id ?? ''}) from the state and released its ownership tag; it still exists on the server.\n`);
-            delete assistants[address.key];
+      await withStateBackend(options, {}, io, (backend) =>
+        withStateLock(backend, 'state rm', parseDuration(options.lockTimeout ?? '0'), io, async (current) => {
+          if (current === null) throw noState(backend);
+          const missing = addresses.filter((address) => recordAt(current, parseAddress(address)) === undefined);
+          if (missing.length > 0) throw notInState(backend, missing);
+          const unique = [...new Set(addresses)].map(parseAddress);
+          const keys = unique.flatMap((address) => (address.kind === 'assistant' ? [address.key] : []));
+          // A forgotten assistant that kept its tag would be adopted again by the next plan,
+          // or deleted as an orphan once its key left the manifest.
+          if (keys.length > 0) await releaseOwnership(current, keys, options, io);
+          const assistants = dictionaryOf(current.assistants);
+          const files = dictionaryOf(current.files);
+          const removed: string[] = [];
+          for (const address of unique) {
+            if (address.kind === 'file') {
+              removed.push(`Removed ${FILE_PREFIX}${address.name} (${files[address.name]?.id ?? ''}) from the state; the file still exists on the server.\n`);
+              delete files[address.name];
+            } else {
+              removed.push(`Removed ${address.key} (${assistants[address.key]?.id ?? ''}) from the state and released its ownership tag; it still exists on the server.\n`);
+              delete assistants[address.key];
+            }
           }
-        }
-        await backend.write({ ...current, assistants, files });
-        io.stdout.write(removed.join(''));
-      });
+          await backend.write({ ...current, assistants, files });
+          io.stdout.write(removed.join(''));
+        }),
+      );
     });
 }
 
