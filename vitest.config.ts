@@ -22,8 +22,10 @@ export default defineConfig({
     server: { deps: { inline: ['@actions/workflow-parser', '@actions/expressions'] } },
     include: ['test/**/*.test.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
-    // A private temp root per run, checked for leftovers; each file's temp folders removed after it.
-    globalSetup: ['./test/support/temp-guard.ts'],
+    // A PostgreSQL server for the pg tests (postgres-setup.ts: a throwaway one keeps its data
+    // outside the run's temp root, and is stopped after it); a private temp root per run,
+    // checked for leftovers; each file's temp folders removed after it.
+    globalSetup: ['./test/support/postgres-setup.ts', './test/support/temp-guard.ts'],
     setupFiles: ['./test/support/remove-temp-dirs.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -9,6 +9,8 @@
  * Serial: `write(state)` takes the state as read (and changed) by the caller and persists
  * it with `serial + 1`, returning what it wrote. It refuses a state of another lineage, or
  * one whose serial is behind the stored one (the caller worked from an outdated read).
+ * `write(state, { replace: true })` (state push/pull --force) skips both checks and writes
+ * a serial above every one stored.
  *
  * Journal: `appendJournal` is durable when its promise resolves, costs O(1) whatever the
  * state's size, and never rewrites the state. Write the state once (serial >= 1) before
@@ -36,15 +38,49 @@ export interface LockInfo {
 export interface LockRequest {
   /** The command taking the lock, shown to whoever finds it held. */
   command: string;
-  /** How long to wait for a held lock (polling with backoff); 0 (default) fails at once. */
+  /** How long to wait for a held lock; 0 (default) fails at once. */
   timeoutMs?: number;
   /** Gives up waiting (UserError('INTERRUPTED')) when aborted: a Ctrl-C. */
   signal?: AbortSignal;
+  /** Called once, with the holder, when the lock is held and the request starts waiting. */
+  onWait?: (holder: LockInfo) => void;
 }
 
 export interface ForceUnlockOptions {
   /** Remove the lock even though its holder is still running on this host. */
   force?: boolean;
+}
+
+export interface WriteOptions {
+  /** Overwrite whatever is stored, whatever its lineage and serial (state push/pull --force). */
+  replace?: boolean;
+}
+
+/** One serial kept in a backend's history. */
+export interface HistoryEntry {
+  serial: number;
+  lineage: string;
+  /** ISO time. */
+  writtenAt: string;
+  /** user@host of the writer. */
+  writtenBy: string;
+  /** The command that held the lock, when one did. */
+  command: string | null;
+  assistants: number;
+  files: number;
+}
+
+/** Every serial written, kept by backends that keep them (PostgreSQL); the local file keeps only `.backup`. */
+export interface StateHistory {
+  /** Newest first. */
+  list(): Promise<HistoryEntry[]>;
+  /** The state as written at `serial`; throws UserError('STATE') when it is not kept. */
+  read(serial: number): Promise<StateFile>;
+  /**
+   * Writes the state of `serial` as a new serial (the caller holds the lock). Refuses one of
+   * another lineage than the current state. Works when the current state is unreadable.
+   */
+  rollback(serial: number): Promise<StateFile>;
 }
 
 export interface StateLock {
@@ -67,7 +103,7 @@ export interface StateBackend {
   /** The stored state, or null when none was ever written. */
   read(): Promise<StateFile | null>;
   /** Persists `state` with serial + 1 (see above) and returns what was written. */
-  write(state: StateFile): Promise<StateFile>;
+  write(state: StateFile, options?: WriteOptions): Promise<StateFile>;
   /** Takes the lock, or throws UserError('LOCK_HELD') naming the holder. */
   lock(request: LockRequest): Promise<StateLock>;
   /**
@@ -75,6 +111,8 @@ export interface StateBackend {
    * otherwise, and UserError('LOCK_HELD') while the holder is known to run (unless `force`).
    */
   forceUnlock(id: string, options?: ForceUnlockOptions): Promise<LockInfo>;
+  /** Every serial written, or null when this backend keeps only the latest. */
+  readonly history: StateHistory | null;
   appendJournal(entry: JournalEntry): Promise<void>;
   readJournal(): Promise<JournalRead>;
   clearJournal(): Promise<void>;

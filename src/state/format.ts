@@ -65,6 +65,11 @@ function upgrade(document: Document, source: string): Document {
   return current;
 }
 
+/** How to repair a local state file that cannot be read. */
+function fileRepair(source: string): string {
+  return `restore it from ${source}.backup or run "assistants state rebuild"`;
+}
+
 /**
  * The state in `text`, upgraded to the current version and validated. `source` (a path
  * or a backend's location) starts every error message, which is one line.
@@ -74,16 +79,22 @@ export function parseState(text: string, source: string): StateFile {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw stateError(source, `not valid JSON (${(error as Error).message}); restore it from ${source}.backup or run "assistants state rebuild"`);
+    throw stateError(source, `not valid JSON (${(error as Error).message}); ${fileRepair(source)}`);
   }
+  return parseStateDocument(parsed, source, fileRepair(source));
+}
+
+/**
+ * A state document already parsed from JSON (a jsonb column, say), upgraded and
+ * validated. `repair` ends the message when it is not a valid state: how to get one back.
+ */
+export function parseStateDocument(parsed: unknown, source: string, repair: string): StateFile {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw stateError(source, 'not a state file: expected a JSON object');
+    throw stateError(source, `not a state: expected a JSON object; ${repair}`);
   }
   const document = upgrade(parsed as Document, source);
   const problem = stateProblem(document);
-  if (problem !== null) {
-    throw stateError(source, `invalid state: ${problem}; fix it, restore ${source}.backup, or run "assistants state rebuild"`);
-  }
+  if (problem !== null) throw stateError(source, `invalid state: ${problem}; ${repair}`);
   return withDictionaries(document as unknown as StateFile);
 }
 

@@ -10,15 +10,9 @@ import { UserError } from '../errors.js';
 import { ensurePrivateDir, fsyncDir, PRIVATE_FILE_MODE, readIfExists } from './atomic-file.js';
 import type { JournalRead } from './backend.js';
 import { canonicalJson } from '../canonical-json.js';
+import { GroupCommit } from './group-commit.js';
 import type { JournalEntry } from './journal.js';
 import { journalEntryProblem } from './schema.js';
-
-interface Pending {
-  line: string;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
 
 /** The entries in a journal's text. Throws on a bad line that is not the (torn) last one. */
 export function parseJournal(text: string, source: string): JournalRead {
@@ -42,8 +36,7 @@ export function parseJournal(text: string, source: string): JournalRead {
 }
 
 export class JournalFile {
-  private pending: Pending[] = [];
-  private flushing = false;
+  private readonly lines = new GroupCommit<string>((batch) => this.writeLines(batch.join('')));
   /** The torn-tail check runs once, before this object's first append. */
   private repaired = false;
 
@@ -52,10 +45,7 @@ export class JournalFile {
   append(entry: JournalEntry): Promise<void> {
     const problem = journalEntryProblem(entry);
     if (problem !== null) return Promise.reject(new Error(`invalid journal entry: ${problem}`));
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ line: `${canonicalJson(entry)}\n`, resolve, reject });
-      if (!this.flushing) void this.flush();
-    });
+    return this.lines.add(`${canonicalJson(entry)}\n`);
   }
 
   async read(): Promise<JournalRead> {
@@ -67,21 +57,6 @@ export class JournalFile {
     await rm(this.path, { force: true });
     await fsyncDir(dirname(this.path));
     this.repaired = false;
-  }
-
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    while (this.pending.length > 0) {
-      const batch = this.pending;
-      this.pending = [];
-      try {
-        await this.writeLines(batch.map((p) => p.line).join(''));
-        for (const p of batch) p.resolve();
-      } catch (error) {
-        for (const p of batch) p.reject(error);
-      }
-    }
-    this.flushing = false;
   }
 
   private async writeLines(data: string): Promise<void> {

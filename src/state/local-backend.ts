@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
-import type { ForceUnlockOptions, JournalRead, LockInfo, LockRequest, StateBackend, StateLock } from './backend.js';
+import type { ForceUnlockOptions, JournalRead, LockInfo, LockRequest, StateBackend, StateHistory, StateLock, WriteOptions } from './backend.js';
 import { parseState, serializeState } from './format.js';
 import { JournalFile } from './journal-file.js';
 import type { JournalEntry } from './journal.js';
@@ -32,6 +32,8 @@ export function localBackendPaths(statePath: string): LocalBackendPaths {
 
 export class LocalStateBackend implements StateBackend {
   readonly paths: LocalBackendPaths;
+  /** The file keeps only the previous version (`.backup`), not every serial. */
+  readonly history: StateHistory | null = null;
   private readonly journal: JournalFile;
 
   /** `statePath` should be absolute (see `resolveStatePath`). */
@@ -55,7 +57,8 @@ export class LocalStateBackend implements StateBackend {
     return parseState(text, this.paths.state);
   }
 
-  async write(state: StateFile): Promise<StateFile> {
+  async write(state: StateFile, options: WriteOptions = {}): Promise<StateFile> {
+    if (options.replace) return this.replace(state);
     const stored = await this.read();
     if (stored !== null && stored.lineage !== state.lineage) {
       throw new UserError(
@@ -69,7 +72,16 @@ export class LocalStateBackend implements StateBackend {
         `${this.paths.state}: the state changed since it was read (serial ${state.serial}, now ${stored.serial}); run the command again`,
       );
     }
-    const next: StateFile = { ...state, serial: state.serial + 1 };
+    return this.persist({ ...state, serial: state.serial + 1 });
+  }
+
+  /** Writes over whatever is stored, even an unreadable file, with a serial above both. */
+  private async replace(state: StateFile): Promise<StateFile> {
+    const stored = await this.read().catch(() => null);
+    return this.persist({ ...state, serial: Math.max(state.serial, stored?.serial ?? 0) + 1 });
+  }
+
+  private async persist(next: StateFile): Promise<StateFile> {
     const problem = stateProblem(next);
     if (problem !== null) throw new Error(`refusing to write an invalid state to ${this.paths.state}: ${problem}`);
     await writeFileAtomic(this.paths.state, serializeState(next), { backupPath: this.paths.backup });

@@ -6,70 +6,18 @@
  * happens under a short-lived guard file and only after re-reading the lock's id, so a
  * lock is never removed by someone who meant to remove another one.
  */
-import { randomUUID } from 'node:crypto';
 import { link, readFile, rm, stat } from 'node:fs/promises';
-import { hostname, userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.js';
 import { createDurable, ensurePrivateDir, fsyncDir, tempPathFor } from './atomic-file.js';
 import type { ForceUnlockOptions, LockInfo, LockRequest, StateLock } from './backend.js';
+import { describeHolder, holderIsGone, holderIsRunningHere, isLockInfo, lockHeldError, newLockInfo } from './lock-holder.js';
 
 /** A guard older than this was left by a process that died mid-takeover. */
 const GUARD_STALE_MS = 30_000;
 const FIRST_POLL_MS = 50;
 const MAX_POLL_MS = 1_000;
-
-function currentUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env['USER'] ?? process.env['USERNAME'] ?? 'unknown';
-  }
-}
-
-function isLockInfo(value: unknown): value is LockInfo {
-  if (value === null || typeof value !== 'object') return false;
-  const v = value as Record<string, unknown>;
-  return (
-    typeof v['id'] === 'string' &&
-    typeof v['pid'] === 'number' &&
-    typeof v['host'] === 'string' &&
-    typeof v['command'] === 'string' &&
-    typeof v['createdAt'] === 'string' &&
-    typeof v['who'] === 'string'
-  );
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Held by a process on this host that no longer runs. */
-function holderIsGone(info: LockInfo): boolean {
-  return info.host === hostname() && !processIsAlive(info.pid);
-}
-
-/** Held by a process on this host that still runs (a holder elsewhere cannot be checked). */
-function holderIsRunningHere(info: LockInfo): boolean {
-  return info.host === hostname() && processIsAlive(info.pid);
-}
-
-function describeHolder(info: LockInfo): string {
-  return `${info.command} (pid ${info.pid} on ${info.host} since ${info.createdAt}, lock ID ${info.id})`;
-}
-
-function lockHeldError(info: LockInfo): UserError {
-  return new UserError(
-    'LOCK_HELD',
-    `State is locked by ${describeHolder(info)}. Wait for it, or if that process is gone run: assistants force-unlock ${info.id}`,
-  );
-}
 
 /** The lock's holder, or null when there is no lock file. */
 export async function readLockFile(lockPath: string): Promise<LockInfo | null> {
@@ -106,17 +54,6 @@ async function createExclusive(path: string, info: LockInfo): Promise<boolean> {
   }
   await fsyncDir(dirname(path));
   return true;
-}
-
-function newLockInfo(command: string): LockInfo {
-  return {
-    id: randomUUID(),
-    pid: process.pid,
-    host: hostname(),
-    command,
-    createdAt: new Date().toISOString(),
-    who: currentUser(),
-  };
 }
 
 /** A guard whose holder died (same host), or that is older than any takeover takes. */
@@ -174,6 +111,7 @@ export async function acquireLockFile(lockPath: string, request: LockRequest): P
   await ensurePrivateDir(dirname(lockPath));
   const deadline = Date.now() + (request.timeoutMs ?? 0);
   let delay = FIRST_POLL_MS;
+  let waiting = false;
   for (;;) {
     const info = newLockInfo(request.command);
     if (await createExclusive(lockPath, info)) return lockHandle(lockPath, info, null);
@@ -189,6 +127,8 @@ export async function acquireLockFile(lockPath: string, request: LockRequest): P
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw lockHeldError(holder);
+    if (!waiting) request.onWait?.(holder);
+    waiting = true;
     await sleep(Math.min(delay, remaining), undefined, request.signal ? { signal: request.signal } : undefined).catch(() => {
       throw new UserError('INTERRUPTED', `Interrupted while waiting for the state lock held by ${describeHolder(holder)}; nothing was changed.`);
     });

@@ -17,12 +17,17 @@ export interface StatePathInput {
   statePath?: string | undefined;
 }
 
+/** `env` (default `default`) when it is a usable environment name; throws USAGE otherwise. */
+export function checkedEnvironment(env: string | undefined): string {
+  const name = env ?? DEFAULT_ENVIRONMENT;
+  if (!ENVIRONMENT_NAME.test(name)) {
+    throw new UserError('USAGE', `--env ${JSON.stringify(name)}: an environment name is letters, digits, "_", "." and "-", starting with a letter or digit`);
+  }
+  return name;
+}
+
 /** The absolute state path: `--state`, else `.assistants/state/<ENV>.json` beside the manifest. */
 export function resolveStatePath(input: StatePathInput): string {
   if (input.statePath !== undefined) return resolve(input.cwd, input.statePath);
-  const env = input.env ?? DEFAULT_ENVIRONMENT;
-  if (!ENVIRONMENT_NAME.test(env)) {
-    throw new UserError('USAGE', `--env ${JSON.stringify(env)}: an environment name is letters, digits, "_", "." and "-", starting with a letter or digit`);
-  }
-  return resolve(input.cwd, dirname(input.manifestFile), '.assistants', 'state', `${env}.json`);
+  return resolve(input.cwd, dirname(input.manifestFile), '.assistants', 'state', `${checkedEnvironment(input.env)}.json`);
 }

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import type { StateBackend } from '../../src/state/backend.js';
+import type { LockInfo, StateBackend } from '../../src/state/backend.js';
 import { applyJournal, type JournalEntry } from '../../src/state/journal.js';
 import { replayJournal } from '../../src/state/recover.js';
 import { created, hashes, sampleState, uploaded } from './sample.js';
@@ -77,6 +77,17 @@ export function runBackendConformance(name: string, create: () => Promise<Backen
       expect(error.code).toBe('STATE');
       expect(error.message).toMatch(/changed since it was read/);
       expect((await backend.read())?.serial).toBe(2);
+    });
+
+    it('writes over another lineage or a newer serial only when told to replace, above every serial stored', async () => {
+      const { backend } = await open();
+      const stored = await backend.write(await backend.write(sampleState()));
+      const other = { ...sampleState(), assistants: {} };
+      const replaced = await backend.write(other, { replace: true });
+      expect(replaced).toEqual({ ...other, serial: stored.serial + 1 });
+      expect(await backend.read()).toEqual(replaced);
+      const older = await backend.write({ ...replaced, serial: 0 }, { replace: true });
+      expect(older.serial).toBe(replaced.serial + 1);
     });
 
     it('refuses to write an invalid state and keeps the stored one', async () => {
@@ -181,14 +192,24 @@ export function runBackendConformance(name: string, create: () => Promise<Backen
       await second.release();
     });
 
-    it('waits up to the timeout for a held lock', async () => {
+    it('waits up to the timeout for a held lock, saying once whom it waits for', async () => {
       const { backend, reopen } = await open();
       const lock = await backend.lock({ command: 'apply' });
       setTimeout(() => void lock.release(), 150);
       const started = Date.now();
-      const second = await reopen().lock({ command: 'apply', timeoutMs: 5_000 });
+      const waitedFor: LockInfo[] = [];
+      const second = await reopen().lock({ command: 'apply', timeoutMs: 5_000, onWait: (holder) => waitedFor.push(holder) });
       expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+      expect(waitedFor).toEqual([lock.info]);
       await second.release();
+    });
+
+    it('closes idempotently, and what was written stays', async () => {
+      const { backend, reopen } = await open();
+      const written = await backend.write(sampleState());
+      await backend.close();
+      await backend.close();
+      expect(await reopen().read()).toEqual(written);
     });
 
     it('gives up after the timeout', async () => {

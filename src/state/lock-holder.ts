@@ -1,0 +1,71 @@
+/**
+ * Who holds a state lock, as every backend records it and as the commands that find it
+ * held print it: one wording for the local lock file and the PostgreSQL holder row.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { UserError } from '../errors.js';
+import type { LockInfo } from './backend.js';
+
+export function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env['USER'] ?? process.env['USERNAME'] ?? 'unknown';
+  }
+}
+
+/** A fresh holder record for this process. */
+export function newLockInfo(command: string): LockInfo {
+  return {
+    id: randomUUID(),
+    pid: process.pid,
+    host: hostname(),
+    command,
+    createdAt: new Date().toISOString(),
+    who: currentUser(),
+  };
+}
+
+export function isLockInfo(value: unknown): value is LockInfo {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v['id'] === 'string' &&
+    typeof v['pid'] === 'number' &&
+    typeof v['host'] === 'string' &&
+    typeof v['command'] === 'string' &&
+    typeof v['createdAt'] === 'string' &&
+    typeof v['who'] === 'string'
+  );
+}
+
+export function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Held by a process on this host that no longer runs. */
+export function holderIsGone(info: LockInfo): boolean {
+  return info.host === hostname() && !processIsAlive(info.pid);
+}
+
+/** Held by a process on this host that still runs (a holder elsewhere cannot be checked). */
+export function holderIsRunningHere(info: LockInfo): boolean {
+  return info.host === hostname() && processIsAlive(info.pid);
+}
+
+export function describeHolder(info: LockInfo): string {
+  return `${info.command} (pid ${info.pid} on ${info.host} since ${info.createdAt}, lock ID ${info.id})`;
+}
+
+export function lockHeldError(info: LockInfo): UserError {
+  return new UserError(
+    'LOCK_HELD',
+    `State is locked by ${describeHolder(info)}. Wait for it, or if that process is gone run: assistants force-unlock ${info.id}`,
+  );
+}
