@@ -9,6 +9,7 @@ import { planHasChanges, type PlanResult } from '../plan/planner.js';
 import type { Plan, PlanMode } from '../plan/types.js';
 import type { StateBackend } from '../state/backend.js';
 import { newState } from '../state/format.js';
+import type { JournalEntry } from '../state/journal.js';
 import { replayJournal } from '../state/recover.js';
 import type { StateFile } from '../state/types.js';
 import { TOOL_VERSION } from '../version.js';
@@ -19,7 +20,7 @@ import { makePlan, renderPlan } from './planning.js';
 import { progressReporter } from './progress.js';
 import { confirm } from './prompt.js';
 import { checkStateBelongs, loadDesired, manifestFolder, openSession, type ApiSession } from './session.js';
-import { withStateBackend } from './state-backend.js';
+import { desiredScope, withStateBackend } from './state-backend.js';
 import type { LockOptions, StateOptions } from './state-options.js';
 
 export interface ExecuteOptions {
@@ -55,7 +56,7 @@ export interface PlanAndExecuteRun {
  */
 export async function planAndExecute(options: PlanAndExecuteOptions, io: CliIo, run: PlanAndExecuteRun): Promise<string | null> {
   const desired = await loadDesired(options, io);
-  return await withStateBackend(options, desired, io, async (backend) => {
+  return await withStateBackend(options, desiredScope(desired), io, async (backend) => {
     const session = await openSession(options, io, run.verb);
     try {
       return await withStateLock(backend, run.verb, run.lockTimeoutMs, io, async (state) => {
@@ -143,14 +144,24 @@ export async function executePlan(
     );
   });
   const progress = progressReporter(io);
+  // The journal is the only record of what was done: once it cannot be written (the state
+  // database went away, the disk filled), starting more work would do what nobody records.
+  let journalFailure: unknown = null;
+  const journal = {
+    append: (entry: JournalEntry) =>
+      backend.appendJournal(entry).catch((error: unknown) => {
+        journalFailure ??= error;
+        throw error;
+      }),
+  };
   let report: ApplyReport;
   try {
     report = await io.interrupts.finishInFlight(() =>
-      applyPlan(plan, base, createApplyApi(session.assistants, session.files), { append: (entry) => backend.appendJournal(entry) }, {
+      applyPlan(plan, base, createApplyApi(session.assistants, session.files), journal, {
         parallelism: options.parallelism,
         manifestDir: options.manifestDir,
         sensitiveValues,
-        shouldStop: () => io.interrupts.stop.aborted,
+        shouldStop: () => io.interrupts.stop.aborted || journalFailure !== null,
         signal: io.interrupts.requests,
         onProgress: progress.onProgress,
       }),
@@ -158,8 +169,9 @@ export async function executePlan(
   } finally {
     stopListening();
     progress.finish();
-    await replayJournal(backend);
+    if (journalFailure === null) await replayJournal(backend);
   }
+  if (journalFailure !== null) throw journalFailure;
   const stopping = io.interrupts.stop.aborted;
 
   const count = (kinds: string[]): number => report.done.filter((n) => kinds.includes(n.op.kind)).length;

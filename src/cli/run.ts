@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { APIError, APIUserAbortError } from '../api/errors.js';
 import { exitCodeFor, UserError } from '../errors.js';
+import { connectionSecrets } from '../state/pg/connection.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliIo } from './io.js';
 
@@ -21,7 +22,12 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
   destroy: async () => [(await import('./commands/destroy.js')).register],
   import: async () => [(await import('./commands/import.js')).register],
   export: async () => [(await import('./commands/export.js')).register],
-  state: async () => [(await import('./commands/state.js')).register, (await import('./commands/state-rebuild.js')).register],
+  state: async () => [
+    (await import('./commands/state.js')).register,
+    (await import('./commands/state-rebuild.js')).register,
+    (await import('./commands/state-history.js')).register,
+    (await import('./commands/state-copy.js')).register,
+  ],
   'force-unlock': async () => [(await import('./commands/force-unlock.js')).register],
   serve: async () => [(await import('./commands/serve.js')).register],
 };
@@ -60,8 +66,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 function reportError(thrown: unknown, io: CliIo, debug: boolean): number {
   // A Ctrl-C outside apply's execution gives up the requests in flight (interrupts.ts).
   const error = thrown instanceof APIUserAbortError && io.interrupts.count > 0 ? new UserError('INTERRUPTED', 'Interrupted: the requests in flight were given up.') : thrown;
-  const secret = io.env.OPENAI_API_KEY;
-  const scrub = (text: string): string => (secret && secret.length >= 4 ? text.split(secret).join('[redacted]') : text);
+  const secrets = [io.env.OPENAI_API_KEY ?? '', ...connectionSecrets(io.env)].filter((s) => s.length >= 4);
+  const scrub = (text: string): string => secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
   const write = (text: string): void => void io.stderr.write(`${scrub(text)}\n`);
   if (error instanceof CommanderError) {
     // Commander has already printed its message (or the help / version).

@@ -10,7 +10,7 @@ import { metadataPath, SENSITIVE_VALUE, type SensitivePath } from '../redaction.
 import { childPointer, isWithin, pointerSegments } from './pointer.js';
 import { lineColumn } from './source-file.js';
 import { originOf, type Tree } from './tree.js';
-import type { AssistantField, DesiredAssistant, DesiredFile, DesiredState } from './types.js';
+import type { AssistantField, DesiredAssistant, DesiredFile, DesiredState, ManifestBackend } from './types.js';
 
 /** The resolved manifest's shape, as the schema and the semantic checks guarantee it. */
 interface ResolvedFunction {
@@ -32,6 +32,7 @@ interface ResolvedAssistant {
 }
 interface ResolvedManifest {
   project: string;
+  backend?: ManifestBackend;
   assistants: Record<string, ResolvedAssistant>;
 }
 
@@ -110,6 +111,7 @@ export function buildDesiredState(inputs: DesiredInputs): DesiredState {
   }
   return {
     project: manifest.project,
+    ...(manifest.backend ? { backend: { ...manifest.backend } } : {}),
     environment: inputs.environment,
     manifestPath: inputs.manifestPath,
     manifestHash: inputs.manifestHash,

@@ -3,4 +3,5 @@ export { loadManifest, readManifest, resolveManifest, type LoadOptions, type Loa
 export { formatDiagnostic, displayPath, type ManifestDiagnostic } from './diagnostics.js';
 export { DEFAULT_ENVIRONMENT } from './environments.js';
 export { redactDesired } from './desired.js';
+export { readManifestHeader, type HeaderResult, type ManifestHeader } from './header.js';
 export type * from './types.js';

@@ -53,9 +53,18 @@ export interface DesiredAssistant {
   source: SourcePosition;
 }
 
+/** The manifest's `backend:` block: where the state lives, never how to log in there. */
+export interface ManifestBackend {
+  type: 'local' | 'pg';
+  /** pg only: the schema of the state tables. */
+  schema?: string;
+}
+
 export interface DesiredState {
   /** Scopes ownership: the tag on every managed assistant names it. */
   project: string;
+  /** Absent when the manifest has no `backend:` block. */
+  backend?: ManifestBackend;
   environment: string;
   /** Absolute path of the manifest file. */
   manifestPath: string;

@@ -65,6 +65,26 @@ export const BAD_MANIFESTS: BadCase[] = [
   { kind: 'shape', name: 'top level is a list', manifest: '- version: 1\n', expected: ["assistants.yaml:1:1: the manifest must be a mapping, not a list"] },
   { kind: 'shape', name: 'unsupported version', manifest: `version: 2\nproject: demo\n${OK_ASSISTANT}`, expected: ["assistants.yaml:1:10: version must be 1 (the only manifest version this tool reads)"] },
   { kind: 'shape', name: 'missing project and assistants', manifest: 'version: 1\n', expected: ["assistants.yaml:1:1: the manifest is missing required field \"project\"", "assistants.yaml:1:1: the manifest is missing required field \"assistants\""] },
+  {
+    kind: 'shape',
+    name: 'credentials in the backend block',
+    manifest: m(`backend:\n  type: pg\n  password: hunter2\n  conn_str: postgres://u:p@db/x\n  PGPASSWORD: x\n${OK_ASSISTANT}`),
+    expected: [
+      "assistants.yaml:5:13: the backend takes no credentials (the manifest is committed with the code): set PG_CONN_STR, or PGUSER and PGPASSWORD, in the environment of the command",
+      "assistants.yaml:6:13: the backend takes no credentials (the manifest is committed with the code): set PG_CONN_STR, or PGUSER and PGPASSWORD, in the environment of the command",
+      "assistants.yaml:7:15: the backend takes no credentials (the manifest is committed with the code): set PG_CONN_STR, or PGUSER and PGPASSWORD, in the environment of the command",
+    ],
+  },
+  {
+    kind: 'shape',
+    name: 'a backend of unknown type or with a bad schema name',
+    manifest: m(`backend:\n  type: s3\n  schema: Team-State\n  host: db\n${OK_ASSISTANT}`),
+    expected: [
+      'assistants.yaml:4:9: type "s3" is not one of: local, pg',
+      'assistants.yaml:5:11: schema "Team-State" must be 1-63 lowercase letters, digits or _, not starting with a digit',
+      'assistants.yaml:6:3: unknown field "host" in backend',
+    ],
+  },
   { kind: 'shape', name: 'project with a slash', manifest: `version: 1\nproject: acme/support\n${OK_ASSISTANT}`, expected: ["assistants.yaml:2:10: project \"acme/support\" must be 1-63 lowercase letters, digits, _ or -, starting with a letter or digit"] },
   { kind: 'shape', name: 'assistant key with capitals', manifest: m(`assistants:\n  SupportBot:\n    model: gpt-4\n`), expected: ["assistants.yaml:4:3: assistant key \"SupportBot\" must be 1-63 lowercase letters, digits, _ or -, starting with a letter or digit"] },
   { kind: 'shape', name: 'unknown top-level field', manifest: m(`assistant:\n  helper:\n    model: gpt-4\n`), expected: ["assistants.yaml:1:1: the manifest is missing required field \"assistants\"", "assistants.yaml:3:1: unknown field \"assistant\" at the top level; did you mean \"assistants\"?"] },

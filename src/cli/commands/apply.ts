@@ -117,7 +117,7 @@ async function applySaved(
   const planned = { ...options, file: plan.manifest, env: plan.environment, endpoint: plan.endpoint };
   // A saved plan never holds sensitive values: they come from the manifest it names, read again.
   const desired = needsSensitiveValues(plan) ? await loadDesired(planned, io) : null;
-  return await withStateBackend(planned, { environment: plan.environment }, io, async (backend) => {
+  return await withStateBackend(planned, { project: plan.project, environment: plan.environment }, io, async (backend) => {
     const session = await openSession(planned, io, 'apply');
     try {
       return await withStateLock(backend, 'apply', lockTimeoutMs, io, async (state) => {

@@ -15,7 +15,7 @@ import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
 import { checkStateBelongs, loadDesired, openSession } from '../session.js';
-import { withStateBackend } from '../state-backend.js';
+import { desiredScope, withStateBackend } from '../state-backend.js';
 import { parseDuration } from '../option-parsers.js';
 import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 
@@ -31,7 +31,7 @@ export function register(program: Command, io: CliIo): void {
       if (!Object.hasOwn(desired.assistants, key)) {
         throw new UserError('USAGE', `import ${key}: the manifest has no assistant with that key; add it under assistants: first (keys: ${Object.keys(desired.assistants).sort().join(', ') || 'none'}).`);
       }
-      await withStateBackend(options, desired, io, async (backend) => {
+      await withStateBackend(options, desiredScope(desired), io, async (backend) => {
         const session = await openSession(options, io, 'import');
         try {
           await withStateLock(backend, 'import', parseDuration(options.lockTimeout ?? '0'), io, async (state) => {

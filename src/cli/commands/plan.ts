@@ -25,7 +25,7 @@ import type { CliIo } from '../io.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
 import { makePlan, renderPlan } from '../planning.js';
 import { checkStateBelongs, loadDesired, openSession } from '../session.js';
-import { withStateBackend } from '../state-backend.js';
+import { desiredScope, withStateBackend } from '../state-backend.js';
 import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 
 interface PlanOptions extends CommonOptions, StateOptions, LockOptions, CommentOptions, DiagnosticFormatOptions {
@@ -58,7 +58,7 @@ export function register(program: Command, io: CliIo): void {
         throw new UserError('USAGE', `--out ${options.out}: ${outProblem}; refusing to overwrite it. Give a new file name, or one a plan was saved to.`);
       }
       const desired = await loadDesired(options, io, annotated ? (level, d) => annotate(io, level, d) : undefined);
-      const state = await withStateBackend(options, desired, io, async (backend) => {
+      const state = await withStateBackend(options, desiredScope(desired), io, async (backend) => {
         const current = await readWithJournal(backend);
         return { current, location: backend.location };
       });

@@ -17,7 +17,7 @@ import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
 import { loadDesired, openSession } from '../session.js';
-import { withStateBackend } from '../state-backend.js';
+import { desiredScope, withStateBackend } from '../state-backend.js';
 import { parseDuration } from '../option-parsers.js';
 import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 import { stateCommand } from './state.js';
@@ -27,7 +27,7 @@ export function register(program: Command, io: CliIo): void {
     .description('recreate the state from the ownership tags on the server (replaces the current state; the old one is kept as .backup)')
     .action(async (options: CommonOptions & StateOptions & LockOptions) => {
       const desired = await loadDesired(options, io);
-      await withStateBackend(options, desired, io, async (backend) => {
+      await withStateBackend(options, desiredScope(desired), io, async (backend) => {
         const session = await openSession(options, io, 'state rebuild');
         try {
           await withStateLock(backend, 'state rebuild', parseDuration(options.lockTimeout ?? '0'), io, async (previous) => {

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { dictionaryOf, ownEntry } from '../../dictionary.js';
 import { UserError } from '../../errors.js';
 import { stringifySorted } from '../../canonical-json.js';
-import type { StateBackend } from '../../state/backend.js';
+import type { StateBackend, StateHistory } from '../../state/backend.js';
 import { readWithJournal } from '../../state/recover.js';
 import type { AssistantRecord, FileRecord, StateFile } from '../../state/types.js';
 import { NotFoundError } from '../../api/errors.js';
@@ -18,7 +18,7 @@ import { withStateLock } from '../locking.js';
 import { openSession } from '../session.js';
 import { withStateBackend } from '../state-backend.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
-import { parseDuration } from '../option-parsers.js';
+import { parseDuration, parsePositiveInt } from '../option-parsers.js';
 import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 
 const FILE_PREFIX = 'file:';
@@ -42,6 +42,17 @@ function notInState(backend: StateBackend, addresses: readonly string[]): UserEr
     'STATE',
     `${backend.location}: not in the state: ${addresses.join(', ')}; "assistants state list" shows what it holds`,
   );
+}
+
+/** The backend's history, or a USAGE error saying which backend keeps one. */
+export function historyOf(backend: StateBackend): StateHistory {
+  if (backend.history === null) {
+    throw new UserError(
+      'USAGE',
+      `${backend.location}: the local state file keeps only the previous version (.backup); every serial is kept by the pg backend (--state-backend pg)`,
+    );
+  }
+  return backend.history;
 }
 
 /** The `state` command group, created on first use so other files can add subcommands to it. */
@@ -73,12 +84,18 @@ export function register(program: Command, io: CliIo): void {
     });
 
   addStateOption(addCommonOptions(state.command('show')))
-    .argument('<address>', 'an assistant key, or file:NAME')
-    .description('print one record of the state as JSON')
-    .action(async (address: string, options: CommonOptions & StateOptions) => {
+    .argument('[address]', 'an assistant key, or file:NAME (default: the whole state)')
+    .option('--serial <n>', 'the state as written at this serial (see "assistants state history")')
+    .description('print the state, or one record of it, as JSON')
+    .action(async (address: string | undefined, options: CommonOptions & StateOptions & { serial?: string }) => {
+      const serial = options.serial === undefined ? undefined : parsePositiveInt(options.serial, '--serial');
       await withStateBackend(options, {}, io, async (backend) => {
-        const current = await readWithJournal(backend);
+        const current = serial === undefined ? await readWithJournal(backend) : await historyOf(backend).read(serial);
         if (current === null) throw noState(backend);
+        if (address === undefined) {
+          io.stdout.write(stringifySorted(current));
+          return;
+        }
         const record = recordAt(current, parseAddress(address));
         if (record === undefined) throw notInState(backend, [address]);
         io.stdout.write(stringifySorted(record));
