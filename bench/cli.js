@@ -18,13 +18,13 @@ const CHILD_TIMEOUT_MS = 240_000;
 
 /**
  * @param {string[]} args CLI arguments
- * @param {{ cwd: string, server?: { stats(): { requests: number } }, measureMemory?: boolean }} options
+ * @param {{ cwd: string, server?: { stats(): { requests: number } }, measureMemory?: boolean, env?: Record<string, string> }} options
  */
-export async function runCli(args, { cwd, server, measureMemory = true }) {
+export async function runCli(args, { cwd, server, measureMemory = true, env: extraEnv = {} }) {
   const scratch = await mkdtemp(join(tmpdir(), 'assistants-bench-rss-'));
   const rssFile = join(scratch, 'rss');
   const nodeArgs = measureMemory ? ['--import', HOOK, CLI, ...args] : [CLI, ...args];
-  const env = { ...process.env, CI: 'true', NO_COLOR: '1', OPENAI_API_KEY: 'sk-bench', BENCH_RSS_FILE: rssFile };
+  const env = { ...process.env, CI: 'true', NO_COLOR: '1', OPENAI_API_KEY: 'sk-bench', BENCH_RSS_FILE: rssFile, ...extraEnv };
   delete env.OPENAI_BASE_URL;
 
   const before = server?.stats().requests ?? 0;

@@ -4,6 +4,7 @@
  *
  *   node bench/run.js [--latency 25] [--sizes 10,100,1000] [--parallelism 10]
  *                     [--rate-limit 50] [--rate-limit-n 500] [--startup-runs 10] [--no-naive]
+ *                     [--pg-n 100] [--pg-runs 9]
  *
  * What is measured: the built CLI (`node dist/cli/main.js`) as a child process, as a user
  * or CI runs it, against `startServer()` running in this process on loopback. Wall time
@@ -18,6 +19,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startServer } from '../dist/server/index.js';
+import { postgresForTests } from '../scripts/throwaway-postgres.mjs';
+import pg from 'pg';
 import { runCli } from './cli.js';
 import { naiveClient, naiveDestroy, naiveSync } from './naive.js';
 import { desiredAssistants, makeProject, writeManifest } from './workload.js';
@@ -35,6 +38,8 @@ const { values: flags } = parseArgs({
     'rate-limit': { type: 'string', default: '50' },
     'rate-limit-n': { type: 'string', default: '500' },
     'startup-runs': { type: 'string', default: '10' },
+    'pg-n': { type: 'string', default: '100' },
+    'pg-runs': { type: 'string', default: '9' },
     'no-naive': { type: 'boolean', default: false },
   },
 });
@@ -49,6 +54,8 @@ const SIZES = flags.sizes.split(',').map((s) => positiveInt('sizes', s.trim()));
 const RATE = Math.max(1, positiveInt('rate-limit', flags['rate-limit']));
 const RATE_N = positiveInt('rate-limit-n', flags['rate-limit-n']);
 const STARTUP_RUNS = Math.max(1, positiveInt('startup-runs', flags['startup-runs']));
+const PG_N = positiveInt('pg-n', flags['pg-n']);
+const PG_RUNS = Math.max(1, positiveInt('pg-runs', flags['pg-runs']));
 
 const FLOOR_FORMULA =
   'floor = latency x (R + max(C, ceil(W / P))), R = assistant list pages read one after another (cursor; the /files list runs beside them), ' +
@@ -268,6 +275,59 @@ async function startupRun() {
   };
 }
 
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/**
+ * What the pg state backend costs over the local file: a no-change plan of PG_N
+ * assistants, PG_RUNS times each, local and pg runs interleaved so the shared machine's
+ * load falls on both alike. PostgreSQL as the tests find it (scripts/throwaway-postgres.mjs).
+ */
+async function pgOverheadRun() {
+  const database = await postgresForTests();
+  const server = await startServer({ port: 0, latencyMs: L });
+  const schema = `bench_${process.pid}`;
+  const pgEnv = { ASSISTANTS_STATE_BACKEND: 'pg', PG_CONN_STR: database.url, PG_SCHEMA_NAME: schema };
+  const dir = await makeProject(PG_N);
+  try {
+    const manifest = ['-f', join(dir, 'assistants.yaml'), '--endpoint', server.url];
+    // One apply with the local file, then the same state pushed into PostgreSQL.
+    const setup = [
+      [['apply', ...manifest, '--auto-approve', '--parallelism', String(P)], {}],
+      [['state', 'push', '-f', join(dir, 'assistants.yaml')], pgEnv],
+    ];
+    for (const [args, env] of setup) {
+      const result = await runCli(args, { cwd: dir, server, measureMemory: false, env });
+      if (result.code !== 0) throw new Error(`pg bench: ${args.slice(0, 2).join(' ')} exited ${result.code}\n${tail(result.stderr)}`);
+    }
+    const runs = { local: [], pg: [] };
+    for (let i = 0; i < PG_RUNS; i++) {
+      for (const [backend, env] of [['local', {}], ['pg', pgEnv]]) {
+        const result = await runCli(['plan', ...manifest, '--detailed-exitcode'], { cwd: dir, server, measureMemory: false, env });
+        if (result.code !== 0) throw new Error(`pg bench: ${backend} plan exited ${result.code}\n${tail(result.stderr)}`);
+        runs[backend].push({ wallMs: result.wallMs, firstRequestMs: result.firstRequestMs });
+      }
+    }
+    const summary = (list) => ({ medianMs: round(median(list.map((r) => r.wallMs))), firstRequestMedianMs: round(median(list.map((r) => r.firstRequestMs ?? r.wallMs))) });
+    const out = { n: PG_N, runs: PG_RUNS, database: database.kind, local: summary(runs.local), pg: summary(runs.pg) };
+    out.overheadMs = round(out.pg.medianMs - out.local.medianMs);
+    out.overheadToFirstRequestMs = round(out.pg.firstRequestMedianMs - out.local.firstRequestMedianMs);
+    log(`pg state, no-change plan N=${PG_N}: local ${out.local.medianMs} ms, pg ${out.pg.medianMs} ms (median of ${PG_RUNS}); overhead ${out.overheadMs} ms`);
+    return out;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await server.close();
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+    await database.stop();
+  }
+}
+
 function round(x, digits = 0) {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
@@ -320,6 +380,10 @@ function report(results) {
       `(${(rl.shareOfLimitWholeRun * 100).toFixed(1)}% over the whole run, start-up included); failed operations: ${rl.failedOperations ?? 'unknown'}; ` +
       `plan afterwards ${rl.convergedAfter ? 'shows no changes' : 'STILL SHOWS CHANGES'}.`);
   }
+  const po = results.pgOverhead;
+  if (po) {
+    out.push(`pg state backend (${po.database} PostgreSQL): no-change plan of ${po.n} assistants, median of ${po.runs} interleaved runs each: local ${po.local.medianMs} ms, pg ${po.pg.medianMs} ms, overhead ${po.overheadMs} ms (to the first API request: ${po.overheadToFirstRequestMs} ms).`);
+  }
   const su = results.startup;
   out.push(`start-up: ${su.command}: median ${su.medianMs} ms over ${su.runs} cold processes (min ${su.minMs}, max ${su.maxMs}; one warm-up run not counted); bare \`node -e ''\` median ${su.bareNodeMedianMs} ms.`);
   out.push('');
@@ -353,6 +417,9 @@ const NOTES = {
   rateLimit:
     'rate limit: a 429 pauses the whole pool and widens the spacing between requests (src/apply/retry.ts Pacer); a miss here ' +
     'means the pacer settled too far under the limit or an operation met more than 200 429s.',
+  pgOverhead:
+    'pg overhead: the pg backend loads node-postgres and opens a connection (with a schema check) before reading the state row and the journal; ' +
+    'on a loaded machine module loading dominates.',
   startup:
     'start-up: the CLI loads only the command it runs and a precompiled manifest validator; what is left is Node itself ' +
     '(bare node is printed beside it), commander, yaml and the manifest code.',
@@ -384,6 +451,8 @@ function targets(results) {
   const peak = Math.max(...results.phases.filter((r) => r.n === big && r.peakRssMb !== null).map((r) => r.peakRssMb));
   if (Number.isFinite(peak)) out.push({ target: `peak memory N=${big} < 200 MB`, figure: `${peak.toFixed(0)} MB`, met: peak < 200 });
   out.push({ target: 'start-up < 300 ms', figure: `${results.startup.medianMs} ms`, met: results.startup.medianMs < 300, note: NOTES.startup });
+  const po = results.pgOverhead;
+  if (po) out.push({ target: `pg over local, no-change plan N=${po.n} < 50 ms`, figure: `${po.overheadMs} ms`, met: po.overheadMs < 50, note: NOTES.pgOverhead });
   return out;
 }
 
@@ -403,6 +472,7 @@ async function main() {
     phases: [],
     naive: [],
     rateLimit: null,
+    pgOverhead: null,
     startup: null,
     targets: [],
   };
@@ -416,6 +486,7 @@ async function main() {
     }
   }
   if (RATE_N > 0) results.rateLimit = await rateLimitRun();
+  if (PG_N > 0) results.pgOverhead = await pgOverheadRun();
   results.startup = await startupRun();
   results.targets = targets(results);
   results.meta.benchWallMs = round(performance.now() - benchStarted);
