@@ -1,9 +1,11 @@
-/** Reading the PostgreSQL connection from the environment, as libpq does, without ever quoting a password. */
+/** Reading the PostgreSQL connection from the environment, as libpq does, without ever quoting a password; copying state; the docs' SQL. */
+import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { connectionSecrets, pgConnectionFromEnv } from '../../src/state/pg/connection.js';
 import { planCopy } from '../../src/state/copy.js';
+import { version1 } from '../../src/state/pg/schema.js';
 import { sampleState } from './sample.js';
 
 const error = (env: NodeJS.ProcessEnv): UserError => {
@@ -78,5 +80,13 @@ describe('planCopy (state push / pull)', () => {
       expect(() => planCopy(state, target, false, where)).toThrow(message);
       expect(planCopy(state, target, true, where)).toEqual({ kind: 'replace' });
     }
+  });
+});
+
+describe('docs/state-postgres.md', () => {
+  it('shows an administrator exactly the SQL the backend runs to create its tables', async () => {
+    const docs = await readFile(new URL('../../docs/state-postgres.md', import.meta.url), 'utf8');
+    const sql = `CREATE SCHEMA assistants_state;\n\n${version1('assistants_state').join(';\n\n')};`;
+    expect(docs).toContain(`\`\`\`sql\n${sql}\n\`\`\``);
   });
 });
