@@ -2,7 +2,7 @@
  * Copying a state from one backend to another (state push / pull): whether it may, and
  * how. Like `terraform state push`, it refuses to overwrite a state of another lineage, or
  * a newer one, unless forced; an equal serial with other content is a divergence, refused
- * the same way.
+ * the same way. The same lineage with the same content is nothing to copy.
  */
 import { canonicalJson } from '../canonical-json.js';
 import { UserError } from '../errors.js';
@@ -21,7 +21,8 @@ export function planCopy(from: StateFile, to: StateFile | null, force: boolean, 
   if (to === null) return { kind: 'write' };
   const { serial: _a, toolVersion: _b, ...fromContent } = from;
   const { serial: _c, toolVersion: _d, ...toContent } = to;
-  if (from.lineage === to.lineage && from.serial === to.serial && canonicalJson(fromContent) === canonicalJson(toContent)) return { kind: 'same' };
+  // Serials differ after any copy (a write is always a new serial): same content is what counts.
+  if (from.lineage === to.lineage && canonicalJson(fromContent) === canonicalJson(toContent)) return { kind: 'same' };
   const refusal =
     from.lineage !== to.lineage
       ? `${where.to} holds a state of lineage ${to.lineage}, ${where.from} one of lineage ${from.lineage}`

@@ -65,15 +65,16 @@ describe('planCopy (state push / pull)', () => {
   it('writes over nothing or an older serial, and sees an identical state as nothing to do', () => {
     const state = { ...sampleState(), serial: 3 };
     expect(planCopy(state, null, false, where)).toEqual({ kind: 'write' });
-    expect(planCopy(state, { ...state, serial: 2 }, false, where)).toEqual({ kind: 'write' });
+    expect(planCopy(state, { ...state, serial: 2, assistants: {} }, false, where)).toEqual({ kind: 'write' });
     expect(planCopy(state, { ...state, toolVersion: '9.9.9' }, false, where)).toEqual({ kind: 'same' });
+    expect(planCopy(state, { ...state, serial: 7 }, false, where)).toEqual({ kind: 'same' });
   });
 
   it('refuses another lineage, a newer serial and a divergence at the same serial, unless forced', () => {
     const state = { ...sampleState(), serial: 3 };
     const cases: Array<[typeof state, RegExp]> = [
       [{ ...sampleState(), serial: 1 }, /B holds a state of lineage .*, A one of lineage/],
-      [{ ...state, serial: 4 }, /B is newer \(serial 4\) than A \(serial 3\)/],
+      [{ ...state, serial: 4, files: {} }, /B is newer \(serial 4\) than A \(serial 3\)/],
       [{ ...state, assistants: {} }, /B and A both have serial 3 but differ/],
     ];
     for (const [target, message] of cases) {

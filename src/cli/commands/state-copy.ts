@@ -51,7 +51,7 @@ async function copy(direction: Direction, file: string | undefined, options: Cop
         checkScope(source, scope, environment, from.location);
         const plan = planCopy(source, target, Boolean(options.force), { from: from.location, to: to.location });
         if (plan.kind === 'same') {
-          io.stdout.write(`${to.location} already holds serial ${source.serial} of lineage ${source.lineage}; nothing to copy.\n`);
+          io.stdout.write(`${to.location} already holds this state (lineage ${source.lineage}, serial ${target?.serial ?? source.serial}); nothing to copy.\n`);
           return;
         }
         const written = await to.write(source, { replace: plan.kind === 'replace' });
