@@ -117,6 +117,7 @@ export class PgStateBackend implements StateBackend {
   }
 
   write(state: StateFile, options: WriteOptions = {}): Promise<StateFile> {
+    // Checked before the transaction (the serial it will get does not change validity).
     const problem = stateProblem({ ...state, serial: state.serial + 1 });
     if (problem !== null) return Promise.reject(new Error(`refusing to write an invalid state to ${this.location}: ${problem}`));
     return this.run('write the state', (session) => session.transaction((q) => this.writeIn(q, state, options.replace === true)));
@@ -125,7 +126,7 @@ export class PgStateBackend implements StateBackend {
   async lock(request: LockRequest): Promise<StateLock> {
     if (this.held !== null) throw new Error(`${this.location}: this backend already holds the state lock`);
     const info = await this.run('take the state lock', async (session) => {
-      if (!(await this.tryLock(session.query))) await this.waitForLock(session, request);
+      await this.acquire(session, request);
       try {
         const replaced = await session.query<HolderRow>(`DELETE FROM ${this.tables.locks} WHERE project = $1 AND environment = $2 RETURNING *`, this.scope);
         const taken = newLockInfo(request.command);
@@ -298,9 +299,8 @@ export class PgStateBackend implements StateBackend {
     return this.insertVersion(q, { ...state, serial: above + 1 });
   }
 
+  /** Writes `next` (valid: checked by write, or read back from the history) as the row and a history row. */
   private async insertVersion(q: Query, next: StateFile): Promise<StateFile> {
-    const problem = stateProblem(next);
-    if (problem !== null) throw new Error(`refusing to write an invalid state to ${this.location}: ${problem}`);
     const values = [...this.scope, next.lineage, next.serial, canonicalJson(next), `${currentUser()}@${hostname()}`, this.command];
     await q(
       `INSERT INTO ${this.tables.states} (project, environment, lineage, serial, document, written_by, command, written_at)
@@ -348,46 +348,54 @@ export class PgStateBackend implements StateBackend {
     await q('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, this.key]);
   }
 
-  /** Waits (a blocking lock under lock_timeout) up to the request's timeout, or throws LOCK_HELD naming the holder. */
-  private async waitForLock(session: PgSession, request: LockRequest): Promise<void> {
-    const holder = await this.holderOf(session.query);
-    const timeoutMs = request.timeoutMs ?? 0;
-    if (timeoutMs <= 0) throw holder;
-    if (holder.code === 'LOCK_HELD' && holder.info !== null) request.onWait?.(holder.info);
+  /** Takes the advisory lock, waiting up to the request's timeout, or throws LOCK_HELD naming the holder. */
+  private async acquire(session: PgSession, request: LockRequest): Promise<void> {
+    // A holder that lets go between our try and our look at it: try again, a few times.
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      if (await this.tryLock(session.query)) return;
+      const holder = await this.holderOf(session.query);
+      if (holder === null) continue;
+      const timeoutMs = request.timeoutMs ?? 0;
+      if (timeoutMs <= 0) throw holder.error;
+      if (holder.info !== null) request.onWait?.(holder.info);
+      if (await this.blockingLock(session, timeoutMs)) return;
+      throw (await this.holderOf(session.query))?.error ?? holder.error;
+    }
+    throw new UserError('LOCK_HELD', `${this.location}: the state lock keeps changing hands; run the command again`);
+  }
+
+  /** Waits for the lock under lock_timeout (the server wakes us when it is free); false on timeout. */
+  private async blockingLock(session: PgSession, timeoutMs: number): Promise<boolean> {
     await session.query("SELECT set_config('lock_timeout', $1, false)", [`${timeoutMs}ms`]);
     try {
       await session.query('SELECT pg_advisory_lock($1, $2)', [LOCK_CLASS, this.key]);
+      return true;
     } catch (error) {
-      if ((error as { code?: unknown }).code === '55P03') throw await this.holderOf(session.query);
+      if ((error as { code?: unknown }).code === '55P03') return false;
       throw error;
     } finally {
       if (session.alive) await session.query("SELECT set_config('lock_timeout', '0', false)");
     }
   }
 
-  /** The error naming who holds the lock: its holder row (written just after the lock is taken), else its session. */
-  private async holderOf(q: Query): Promise<UserError & { info: LockInfo | null }> {
+  /**
+   * Who holds the lock, as the error to show: its holder row (written just after the lock is
+   * taken, so a moment's grace), else its session. Null when nobody holds it any more.
+   */
+  private async holderOf(q: Query): Promise<{ error: UserError; info: LockInfo | null } | null> {
     const deadline = Date.now() + HOLDER_ROW_GRACE_MS;
     for (;;) {
       const found = await q<HolderRow>(`SELECT * FROM ${this.tables.locks} WHERE project = $1 AND environment = $2`, this.scope);
       const row = found.rows[0];
       const pid = await this.lockHolderPid(q);
-      if (row !== undefined && (pid === null || pid === row.backend_pid)) {
+      if (pid === null) return null;
+      if (row !== undefined && pid === row.backend_pid) {
         const info = holderInfo(row);
-        return Object.assign(lockHeldError(info), { info });
-      }
-      if (pid === null) {
-        // Released meanwhile: a retry would get it, but the caller asked once.
-        return Object.assign(new UserError('LOCK_HELD', `${this.location}: the state lock was held a moment ago and has just been released; run the command again`), { info: null });
+        return { error: lockHeldError(info), info };
       }
       if (Date.now() >= deadline) {
-        return Object.assign(
-          new UserError(
-            'LOCK_HELD',
-            `State is locked by PostgreSQL session pid ${pid}, which left no holder record in ${this.tables.locks}; wait for it, or end it with SELECT pg_terminate_backend(${pid})`,
-          ),
-          { info: null },
-        );
+        const message = `State is locked by PostgreSQL session pid ${pid}, which left no holder record in ${this.tables.locks}; wait for it, or end it with SELECT pg_terminate_backend(${pid})`;
+        return { error: new UserError('LOCK_HELD', message), info: null };
       }
       await sleep(50);
     }
