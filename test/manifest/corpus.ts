@@ -77,6 +77,12 @@ export const BAD_MANIFESTS: BadCase[] = [
   },
   {
     kind: 'shape',
+    name: 'a schema for the local backend',
+    manifest: m(`backend: { type: local, schema: team }\n${OK_ASSISTANT}`),
+    expected: ['assistants.yaml:3:10: schema: applies to type: pg only; the local backend keeps a file per environment beside the manifest'],
+  },
+  {
+    kind: 'shape',
     name: 'a backend of unknown type or with a bad schema name',
     manifest: m(`backend:\n  type: s3\n  schema: Team-State\n  host: db\n${OK_ASSISTANT}`),
     expected: [
