@@ -54,6 +54,10 @@ describe('choosing the state backend', () => {
       "Error: the pg state backend keys the state by the manifest's project, and there is no manifest with a project at elsewhere.yaml; give -f.\n",
     );
     expect((await run(['state', 'list'], { PG_SCHEMA_NAME: 'Bad-Name' })).err).toMatch(/^Error: PG_SCHEMA_NAME="Bad-Name": a schema name is/);
+    for (const skip of [['--skip-schema-creation'], []]) {
+      const result = await run(['state', 'list', ...skip], skip.length === 0 ? { PG_SKIP_SCHEMA_CREATION: 'true' } : {});
+      expect(result.err).toMatch(new RegExp(`^Error: PostgreSQL at .*: schema "${schema}" has no state tables, and --skip-schema-creation \\(PG_SKIP_SCHEMA_CREATION\\) forbids creating them`));
+    }
   });
 
   it('moves the local state into PostgreSQL and back with push and pull', async () => {
