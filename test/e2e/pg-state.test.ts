@@ -89,27 +89,41 @@ afterEach(async () => {
 });
 
 describe('two working copies sharing one pg state, as two CI runners', () => {
-  it('one applies while the other exits 3 naming it, or waits with --lock-timeout; then both see one state', async () => {
+  it('while one applies, the other exits 3 naming it, or waits with --lock-timeout; then both see one state', async () => {
     const schema = newSchema();
     const [first, second] = await Promise.all([setUp(project(20, 'v1', schema)), setUp(project(20, 'v1', schema))]);
-    const apply = ['apply', '--auto-approve'];
-    const [a, b] = await Promise.all([cli(apply, first as string), cli(apply, second as string)]);
-    expect([a.code, b.code].sort()).toEqual([0, 3]);
-    const loser = a.code === 3 ? a : b;
-    expect(loser.stderr).toMatch(/^Error: State is locked by apply \(pid \d+ on .+ since .+, lock ID [0-9a-f-]{36}\)\. Wait for it, or if that process is gone run: assistants force-unlock [0-9a-f-]{36}\n$/);
-    expect((await ownedByKey()).size).toBe(20);
-
-    await Promise.all([writeFiles(first as string, project(20, 'v2', schema)), writeFiles(second as string, project(20, 'v2', schema))]);
-    const waiting = [...apply, '--lock-timeout', '60s'];
-    const [c, d] = await Promise.all([cli(waiting, first as string), cli(waiting, second as string)]);
-    expect([c.code, d.code], c.stderr + d.stderr).toEqual([0, 0]);
-    expect(c.stderr + d.stderr).toMatch(/State is locked by apply \(pid \d+ .*\); waiting up to 60s for it\.\.\./);
+    const apply = ['apply', '--auto-approve', '--endpoint', server.url];
+    const a = startCli(apply, { cwd: first as string, env: env() });
+    // Hold the first runner still once it holds the lock, so the race has one outcome.
+    const deadline = Date.now() + 20_000;
+    while ((await adminQuery(`SELECT pid FROM "${schema}".locks`).catch(() => [])).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    a.child.kill('SIGSTOP');
+    try {
+      const b = await cli(['apply', '--auto-approve'], second as string);
+      expect(b.code).toBe(3);
+      expect(b.stderr).toMatch(
+        new RegExp(`^Error: State is locked by apply \\(pid ${a.child.pid} on .+ since .+, lock ID [0-9a-f-]{36}\\)\\. Wait for it, or if that process is gone run: assistants force-unlock [0-9a-f-]{36}\\n$`),
+      );
+      const c = startCli([...apply, '--lock-timeout', '60s'], { cwd: second as string, env: env() });
+      let waiting = '';
+      c.child.stderr?.on('data', (chunk: string) => (waiting += chunk));
+      while (!waiting.includes('waiting up to 60s') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(waiting).toMatch(new RegExp(`^State is locked by apply \\(pid ${a.child.pid} .*\\); waiting up to 60s for it\\.\\.\\.\\n`));
+      a.child.kill('SIGCONT');
+      const [done, waited] = await Promise.all([a.result, c.result]);
+      expect([done.code, waited.code], done.stderr + waited.stderr).toEqual([0, 0]);
+      expect(done.stdout + done.stderr + waited.stdout + waited.stderr).not.toContain(PASSWORD);
+    } finally {
+      a.child.kill('SIGCONT');
+    }
 
     const lists = await Promise.all([cli(['state', 'list'], first as string), cli(['state', 'list'], second as string)]);
     expect(lists[0]?.stdout.split('\n').filter(Boolean)).toHaveLength(21);
     expect(lists[1]?.stdout).toBe(lists[0]?.stdout);
     for (const dir of [first, second]) expect((await cli(['plan', '--detailed-exitcode'], dir as string)).code).toBe(0);
-    expect([...(await ownedByKey()).values()].filter((ids) => ids.length > 1)).toEqual([]);
+    const byKey = await ownedByKey();
+    expect(byKey.size).toBe(20);
+    expect([...byKey.values()].filter((ids) => ids.length > 1)).toEqual([]);
   }, 60_000);
 });
 
