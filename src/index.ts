@@ -12,7 +12,10 @@ export type * from './plan/types.js';
 export { renderJson, renderText, renderMarkdown, renderMarkdownParts, type MarkdownOptions } from './render/index.js';
 export { applyPlan, type ApplyOptions, type ApplyReport, type ProgressEvent } from './apply/executor.js';
 export { createApplyApi } from './apply/api.js';
-export type { StateBackend } from './state/backend.js';
+export type { HistoryEntry, StateBackend, StateHistory } from './state/backend.js';
 export { LocalStateBackend } from './state/local-backend.js';
+// node-postgres itself loads only when a PgStateBackend first connects.
+export { PgStateBackend, type PgBackendOptions } from './state/pg/backend.js';
+export { pgConnectionFromEnv, type PgConnection } from './state/pg/connection.js';
 export type { StateFile } from './state/types.js';
 export { UserError } from './errors.js';
