@@ -476,7 +476,10 @@ export class PgStateBackend implements StateBackend {
       return await work(await this.connected());
     } catch (error) {
       if (error instanceof UserError) throw error;
-      if (this.held !== null && !this.held.session.alive) throw this.lockLost(this.held.session.lostWith);
+      // The query may fail with the server's goodbye before the connection reports its end.
+      if (this.held !== null && (!this.held.session.alive || isSessionLost(error))) {
+        throw this.lockLost(this.held.session.lostWith ?? (error instanceof Error ? error : null));
+      }
       throw pgUserError(error, this.options.connection, doing);
     }
   }
