@@ -1,6 +1,6 @@
 /**
  * Runs the built CLI as a child process, the way a user (or CI) does, and measures it:
- * wall time from spawn to exit, peak RSS (via rss-hook.js), and, from the in-process
+ * wall time from spawn to exit, peak RSS and CPU time (via rss-hook.js), and, from the in-process
  * server's counters, the requests it sent and when the first and last arrived.
  */
 import { spawn } from 'node:child_process';
@@ -63,9 +63,11 @@ export async function runCli(args, { cwd, server, measureMemory = true, env: ext
   sample();
 
   let peakRssMb = null;
+  let cpuMs = null;
   if (measureMemory) {
-    const kib = Number(await readFile(rssFile, 'utf8').catch(() => 'NaN'));
+    const [kib, micros] = (await readFile(rssFile, 'utf8').catch(() => 'NaN NaN')).split(' ').map(Number);
     if (Number.isFinite(kib)) peakRssMb = kib / 1024;
+    if (Number.isFinite(micros)) cpuMs = micros / 1000;
   }
   await rm(scratch, { recursive: true, force: true });
   return {
@@ -74,6 +76,8 @@ export async function runCli(args, { cwd, server, measureMemory = true, env: ext
     stderr,
     wallMs,
     peakRssMb,
+    /** CPU time the child used (user + system), which the shared machine's load does not inflate. */
+    cpuMs,
     requests: (server?.stats().requests ?? 0) - before,
     /** ms from spawn to the first request the server saw (start-up, load, hash, lock). */
     firstRequestMs: firstAt,

@@ -306,16 +306,21 @@ async function pgOverheadRun() {
     const runs = { local: [], pg: [] };
     for (let i = 0; i < PG_RUNS; i++) {
       for (const [backend, env] of [['local', {}], ['pg', pgEnv]]) {
-        const result = await runCli(['plan', ...manifest, '--detailed-exitcode'], { cwd: dir, server, measureMemory: false, env });
+        const result = await runCli(['plan', ...manifest, '--detailed-exitcode'], { cwd: dir, server, env });
         if (result.code !== 0) throw new Error(`pg bench: ${backend} plan exited ${result.code}\n${tail(result.stderr)}`);
-        runs[backend].push({ wallMs: result.wallMs, firstRequestMs: result.firstRequestMs });
+        runs[backend].push({ wallMs: result.wallMs, firstRequestMs: result.firstRequestMs, cpuMs: result.cpuMs });
       }
     }
-    const summary = (list) => ({ medianMs: round(median(list.map((r) => r.wallMs))), firstRequestMedianMs: round(median(list.map((r) => r.firstRequestMs ?? r.wallMs))) });
+    const summary = (list) => ({
+      medianMs: round(median(list.map((r) => r.wallMs))),
+      firstRequestMedianMs: round(median(list.map((r) => r.firstRequestMs ?? r.wallMs))),
+      cpuMedianMs: round(median(list.map((r) => r.cpuMs ?? 0))),
+    });
     const out = { n: PG_N, runs: PG_RUNS, database: database.kind, local: summary(runs.local), pg: summary(runs.pg) };
     out.overheadMs = round(out.pg.medianMs - out.local.medianMs);
     out.overheadToFirstRequestMs = round(out.pg.firstRequestMedianMs - out.local.firstRequestMedianMs);
-    log(`pg state, no-change plan N=${PG_N}: local ${out.local.medianMs} ms, pg ${out.pg.medianMs} ms (median of ${PG_RUNS}); overhead ${out.overheadMs} ms`);
+    out.overheadCpuMs = round(out.pg.cpuMedianMs - out.local.cpuMedianMs);
+    log(`pg state, no-change plan N=${PG_N}: local ${out.local.medianMs} ms, pg ${out.pg.medianMs} ms (median of ${PG_RUNS}); overhead ${out.overheadMs} ms wall, ${out.overheadCpuMs} ms CPU`);
     return out;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -382,7 +387,11 @@ function report(results) {
   }
   const po = results.pgOverhead;
   if (po) {
-    out.push(`pg state backend (${po.database} PostgreSQL): no-change plan of ${po.n} assistants, median of ${po.runs} interleaved runs each: local ${po.local.medianMs} ms, pg ${po.pg.medianMs} ms, overhead ${po.overheadMs} ms (to the first API request: ${po.overheadToFirstRequestMs} ms).`);
+    out.push(
+      `pg state backend (${po.database} PostgreSQL): no-change plan of ${po.n} assistants, median of ${po.runs} interleaved runs each: ` +
+        `local ${po.local.medianMs} ms, pg ${po.pg.medianMs} ms, overhead ${po.overheadMs} ms (to the first API request: ${po.overheadToFirstRequestMs} ms; ` +
+        `CPU time: local ${po.local.cpuMedianMs} ms, pg ${po.pg.cpuMedianMs} ms, overhead ${po.overheadCpuMs} ms).`,
+    );
   }
   const su = results.startup;
   out.push(`start-up: ${su.command}: median ${su.medianMs} ms over ${su.runs} cold processes (min ${su.minMs}, max ${su.maxMs}; one warm-up run not counted); bare \`node -e ''\` median ${su.bareNodeMedianMs} ms.`);
@@ -418,8 +427,8 @@ const NOTES = {
     'rate limit: a 429 pauses the whole pool and widens the spacing between requests (src/apply/retry.ts Pacer); a miss here ' +
     'means the pacer settled too far under the limit or an operation met more than 200 429s.',
   pgOverhead:
-    'pg overhead: the pg backend loads node-postgres and opens a connection (with a schema check) before reading the state row and the journal; ' +
-    'on a loaded machine module loading dominates.',
+    'pg overhead: the pg backend loads node-postgres (its CPU time is printed beside the wall time) and opens a connection before reading the ' +
+    'state row and the journal; on a machine shared with other work, wall time stretches that CPU time by the load (compare the CPU figures).',
   startup:
     'start-up: the CLI loads only the command it runs and a precompiled manifest validator; what is left is Node itself ' +
     '(bare node is printed beside it), commander, yaml and the manifest code.',
