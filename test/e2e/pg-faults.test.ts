@@ -3,7 +3,6 @@
  * with password authentication), so restarting it disturbs no other test: a wrong
  * password, and the database restarted in the middle of an apply.
  */
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssistantsApi, createConfiguration } from '../../src/api/index.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../scripts/throwaway-postgres.mjs';
@@ -24,7 +23,7 @@ beforeAll(async () => {
   dir = await makeProject({ 'assistants.yaml': manifest(40, 'v1') });
 }, 60_000);
 afterAll(async () => {
-  await Promise.all([database?.stop(), server?.close(), dir && rm(dir, { recursive: true, force: true })]);
+  await Promise.all([database?.stop(), server?.close()]);
 });
 
 const env = (connection: string): Record<string, string> => ({ OPENAI_API_KEY: server.apiKey, PG_CONN_STR: connection });

@@ -4,7 +4,7 @@
  * connection settings. Every run carries a password in PG_CONN_STR (the test server
  * trusts loopback, so it is ignored) and no output may show it.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AssistantsApi, createConfiguration, FilesApi } from '../../src/api/index.js';
@@ -38,26 +38,16 @@ function connectionString(): string {
 let server: TestServer;
 let api: AssistantsApi;
 let files: FilesApi;
-const folders: string[] = [];
 const schemas: string[] = [];
 beforeAll(async () => {
   server = await startTestServer({ latencyMs: 20 });
   api = new AssistantsApi(createConfiguration({ apiKey: server.apiKey, baseUrl: server.url }));
   files = new FilesApi(createConfiguration({ apiKey: server.apiKey, baseUrl: server.url }));
 });
-afterAll(async () => {
-  await server.close();
-  await Promise.all(folders.map((dir) => rm(dir, { recursive: true, force: true })));
-});
+afterAll(async () => server.close());
 afterEach(async () => {
   await Promise.all(schemas.splice(0).map((schema) => dropSchema(schema)));
 });
-
-async function setUp(files: Record<string, string>): Promise<string> {
-  const dir = await makeProject(files);
-  folders.push(dir);
-  return dir;
-}
 
 function newSchema(): string {
   const schema = freshSchema();
@@ -91,7 +81,7 @@ afterEach(async () => {
 describe('two working copies sharing one pg state, as two CI runners', () => {
   it('while one applies, the other exits 3 naming it, or waits with --lock-timeout; then both see one state', async () => {
     const schema = newSchema();
-    const [first, second] = await Promise.all([setUp(project(20, 'v1', schema)), setUp(project(20, 'v1', schema))]);
+    const [first, second] = await Promise.all([makeProject(project(20, 'v1', schema)), makeProject(project(20, 'v1', schema))]);
     const apply = ['apply', '--auto-approve', '--endpoint', server.url];
     const a = startCli(apply, { cwd: first as string, env: env() });
     // Hold the first runner still once it holds the lock, so the race has one outcome.
@@ -130,7 +120,7 @@ describe('two working copies sharing one pg state, as two CI runners', () => {
 describe('apply killed with SIGKILL, state in pg', () => {
   it('after a kill at each of 5 moments, the next apply starts at once (no stale lock) and converges with no duplicate', async () => {
     const schema = newSchema();
-    const dir = await setUp(project(30, 'v0', schema));
+    const dir = await makeProject(project(30, 'v0', schema));
     let midway = 0;
     for (let cycle = 0; cycle < 5; cycle++) {
       await writeFiles(dir, project(30, `v${cycle}`, schema));
@@ -165,7 +155,7 @@ describe('apply killed with SIGKILL, state in pg', () => {
 describe('history, rollback, push and pull', () => {
   it('lists every serial, shows and restores one, refuses a rollback across lineages, and moves state to and from a file', async () => {
     const schema = newSchema();
-    const dir = await setUp(project(2, 'v1', schema));
+    const dir = await makeProject(project(2, 'v1', schema));
     expect((await cli(['apply', '--auto-approve'], dir)).code).toBe(0);
     await writeFiles(dir, project(3, 'v2', schema));
     expect((await cli(['apply', '--auto-approve'], dir)).code).toBe(0);
@@ -212,7 +202,7 @@ describe('history, rollback, push and pull', () => {
 
   it('refuses a row edited by hand into an invalid state, naming it, until a rollback restores the last good serial', async () => {
     const schema = newSchema();
-    const dir = await setUp(project(1, 'v1', schema));
+    const dir = await makeProject(project(1, 'v1', schema));
     expect((await cli(['apply', '--auto-approve'], dir)).code).toBe(0);
     await adminQuery(`UPDATE "${schema}".states SET document = document - 'lineage'`);
     const before = server.stats().requests;
@@ -228,7 +218,7 @@ describe('history, rollback, push and pull', () => {
 describe('bad connection settings and databases', () => {
   it('each gets one line and exit 1, sends nothing to the API, and never shows the password', async () => {
     const schema = newSchema();
-    const dir = await setUp(project(1, 'v1', schema));
+    const dir = await makeProject(project(1, 'v1', schema));
     const url = new URL(connectionString());
     const variant = (change: (u: URL) => void): string => {
       const copy = new URL(url);

@@ -10,9 +10,9 @@ export function pgUrl(): string {
   return inject('pgUrl');
 }
 
-/** A schema name no other test uses. */
+/** A schema name no other test uses, with this run's prefix (postgres-setup.ts checks that none is left). */
 export function freshSchema(): string {
-  return `t_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  return `${inject('pgSchemaPrefix')}${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 }
 
 /** Runs one statement on a connection of its own. */

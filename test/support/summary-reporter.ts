@@ -1,13 +1,15 @@
 import type { Reporter, TestModule } from 'vitest/node';
+import { leftPgSchemas } from './postgres-setup.js';
 import { leftInTempRoot } from './temp-guard.js';
 
 /**
  * Prints the plain closing line CI counts: `N passed, N failed`.
  * A module that failed to load counts as one failure, so a broken import cannot go green;
- * so does anything the tests left in the temp directory (see temp-guard.ts).
+ * so does anything the tests left in the temp directory (see temp-guard.ts), and a
+ * PostgreSQL schema a test made and did not drop (see postgres-setup.ts).
  */
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
+  async onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): Promise<void> {
     let passed = 0;
     let failed = unhandledErrors.length;
     for (const mod of testModules) {
@@ -25,6 +27,12 @@ export default class SummaryReporter implements Reporter {
       failed++;
       process.exitCode = 1;
       process.stdout.write(`\nFAIL the tests left ${left.length} item(s) in the temp directory: ${left.slice(0, 10).join(', ')}\n`);
+    }
+    const schemas = await leftPgSchemas();
+    if (schemas.length > 0) {
+      failed++;
+      process.exitCode = 1;
+      process.stdout.write(`\nFAIL the tests left ${schemas.length} PostgreSQL schema(s): ${schemas.slice(0, 10).join(', ')}\n`);
     }
     process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
   }

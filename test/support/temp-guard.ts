@@ -6,7 +6,7 @@
  * (`leftInTempRoot`); the teardown then removes the root, so a failed run leaves nothing
  * behind either.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,6 +14,9 @@ const ROOT_VARIABLE = 'ASSISTANTS_TEST_TEMP_ROOT';
 
 export default function setup(): () => void {
   const root = mkdtempSync(join(tmpdir(), 'assistants-tests-'));
+  // Others may pass through it, not list it: run as root, a throwaway PostgreSQL
+  // (scripts/throwaway-postgres.mjs) runs as the postgres user, on files in here.
+  chmodSync(root, 0o711);
   process.env[ROOT_VARIABLE] = root;
   process.env.TMPDIR = root;
   return () => rmSync(root, { recursive: true, force: true });
