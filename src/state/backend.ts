@@ -47,7 +47,11 @@ export interface LockRequest {
 }
 
 export interface ForceUnlockOptions {
-  /** Remove the lock even though its holder is still running on this host. */
+  /**
+   * Remove the lock even though its holder is known to still run: a live process on this
+   * host (local file), or a database session still holding the lock (PostgreSQL, which
+   * ends that session).
+   */
   force?: boolean;
 }
 

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.js';
 import { createDurable, ensurePrivateDir, fsyncDir, tempPathFor } from './atomic-file.js';
 import type { ForceUnlockOptions, LockInfo, LockRequest, StateLock } from './backend.js';
-import { describeHolder, holderIsGone, holderIsRunningHere, isLockInfo, lockHeldError, newLockInfo } from './lock-holder.js';
+import { describeHolder, holderIsGone, holderIsRunningHere, holderRunningError, isLockInfo, lockHeldError, newLockInfo } from './lock-holder.js';
 
 /** A guard older than this was left by a process that died mid-takeover. */
 const GUARD_STALE_MS = 30_000;
@@ -150,12 +150,7 @@ export async function forceUnlockFile(lockPath: string, id: string, options: For
       `${lockPath}: the lock's ID is ${holder.id} (held by ${describeHolder(holder)}), not ${id}; nothing was removed`,
     );
   }
-  if (!options.force && holderIsRunningHere(holder)) {
-    throw new UserError(
-      'LOCK_HELD',
-      `${lockPath}: lock ${id} is held by ${describeHolder(holder)}, which is still running on this host; wait for it or stop it, or pass --force to remove the lock anyway.`,
-    );
-  }
+  if (!options.force && holderIsRunningHere(holder)) throw holderRunningError(lockPath, holder, 'on this host', 'to remove the lock anyway');
   const removed = await removeIfHeldBy(lockPath, id, 'force-unlock');
   if (removed === null) throw new UserError('STATE', `${lockPath}: lock ${id} was released while unlocking`);
   return removed;

@@ -63,6 +63,17 @@ export function describeHolder(info: LockInfo): string {
   return `${info.command} (pid ${info.pid} on ${info.host} since ${info.createdAt}, lock ID ${info.id})`;
 }
 
+/**
+ * force-unlock's refusal while the holder still runs: removing its lock would let a second
+ * command run beside it. `how` says how the backend knows; `force` what --force does there.
+ */
+export function holderRunningError(where: string, info: LockInfo, how: string, force: string): UserError {
+  return new UserError(
+    'LOCK_HELD',
+    `${where}: lock ${info.id} is held by ${describeHolder(info)}, which is still running ${how}; wait for it or stop it, or pass --force ${force}.`,
+  );
+}
+
 export function lockHeldError(info: LockInfo): UserError {
   return new UserError(
     'LOCK_HELD',

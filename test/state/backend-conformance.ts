@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import type { LockInfo, StateBackend } from '../../src/state/backend.js';
 import { applyJournal, type JournalEntry } from '../../src/state/journal.js';
+import { describeHolder } from '../../src/state/lock-holder.js';
 import { replayJournal } from '../../src/state/recover.js';
 import { created, hashes, sampleState, uploaded } from './sample.js';
 
@@ -222,17 +223,19 @@ export function runBackendConformance(name: string, create: () => Promise<Backen
       await lock.release();
     });
 
-    it('force-unlocks only the lock with the given id', async () => {
+    it('force-unlocks only the lock with the given id, and while its holder still runs only with force', async () => {
       const { backend, reopen } = await open();
       const lock = await backend.lock({ command: 'apply' });
       const wrong = await rejection(reopen().forceUnlock('00000000-0000-0000-0000-000000000000'));
       expect(wrong.code).toBe('STATE');
       expect(wrong.message).toMatch(/nothing was removed/);
       expect((await rejection(reopen().lock({ command: 'plan' }))).code).toBe('LOCK_HELD');
-      // Its holder (this process) is still running: removing it needs force.
+      // Its holder (this process, its session) is still running: removing it needs force.
       const alive = await rejection(reopen().forceUnlock(lock.info.id));
       expect(alive.code).toBe('LOCK_HELD');
-      expect(alive.message).toMatch(/still running on this host; wait for it or stop it, or pass --force/);
+      expect(alive.message).toContain(`: lock ${lock.info.id} is held by ${describeHolder(lock.info)}, which is still running `);
+      expect(alive.message).toMatch(/; wait for it or stop it, or pass --force to .+\.$/);
+      expect((await rejection(reopen().lock({ command: 'plan' }))).code).toBe('LOCK_HELD');
       const removed = await reopen().forceUnlock(lock.info.id, { force: true });
       expect(removed).toEqual(lock.info);
       const next = await reopen().lock({ command: 'apply' });

@@ -146,6 +146,24 @@ describe('PgStateBackend', () => {
     expect((await backend.read())?.serial).toBe(1);
   });
 
+  it('tells a running holder from a gone one by its session, whatever host its row names', async () => {
+    const holder = open();
+    const lock = await holder.lock({ command: 'apply' });
+    // A runner elsewhere: the local file could not check its process; its session tells.
+    await adminQuery(`UPDATE "${schema}".locks SET host = 'ci-runner-7', pid = 1`);
+    const refused = await open().forceUnlock(lock.info.id).catch((error: unknown) => error as UserError);
+    expect(refused).toBeInstanceOf(UserError);
+    expect((refused as UserError).code).toBe('LOCK_HELD');
+    expect((refused as UserError).message).toMatch(/held by apply \(pid 1 on ci-runner-7 .*\), which is still running \(its database session, pid \d+, still holds the lock\)/);
+    const [row] = await adminQuery<{ backend_pid: number }>(`SELECT backend_pid FROM "${schema}".locks`);
+    // With a timeout, it returns once that session has ended.
+    await adminQuery('SELECT pg_terminate_backend($1, 5000)', [row?.backend_pid]);
+    await expect(holder.read()).rejects.toThrow(/while holding the state lock/);
+    // Its session gone, the row holds nothing: it goes without force.
+    expect(await open().forceUnlock(lock.info.id)).toEqual({ ...lock.info, host: 'ci-runner-7', pid: 1 });
+    await lock.release();
+  });
+
   it('creates its tables once even when several open a fresh schema at once', async () => {
     await Promise.all([1, 2, 3].map(() => PgStateBackend.open(optionsFor(schema)).then((b) => opened.push(b))));
     const [version] = await adminQuery<{ version: number }>(`SELECT version FROM "${schema}".schema_version`);

@@ -9,7 +9,7 @@ export function register(program: Command, io: CliIo): void {
   addStateOption(addCommonOptions(program.command('force-unlock')))
     .argument('<id>', 'the lock ID, as printed by the command that found the state locked')
     .description('remove the state lock with this ID (only when the process holding it is gone)')
-    .option('--force', 'remove the lock even though the process holding it still runs on this host')
+    .option('--force', 'remove the lock even though its holder still runs (with PostgreSQL: end its database session)')
     .action(async (id: string, options: CommonOptions & StateOptions & { force?: boolean }) => {
       await withStateBackend(options, {}, io, async (backend) => {
         const holder = await backend.forceUnlock(id, { force: Boolean(options.force) });

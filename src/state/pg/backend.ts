@@ -17,11 +17,11 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../../errors.js';
 import { canonicalJson } from '../../canonical-json.js';
-import type { HistoryEntry, JournalRead, LockInfo, LockRequest, StateBackend, StateHistory, StateLock, WriteOptions } from '../backend.js';
+import type { ForceUnlockOptions, HistoryEntry, JournalRead, LockInfo, LockRequest, StateBackend, StateHistory, StateLock, WriteOptions } from '../backend.js';
 import { parseStateDocument } from '../format.js';
 import { GroupCommit } from '../group-commit.js';
 import type { JournalEntry } from '../journal.js';
-import { currentUser, describeHolder, lockHeldError, newLockInfo } from '../lock-holder.js';
+import { currentUser, describeHolder, holderRunningError, lockHeldError, newLockInfo } from '../lock-holder.js';
 import { journalEntryProblem, stateProblem } from '../schema.js';
 import type { StateFile } from '../types.js';
 import type { PgConnection } from './connection.js';
@@ -155,7 +155,13 @@ export class PgStateBackend implements StateBackend {
     };
   }
 
-  forceUnlock(id: string): Promise<LockInfo> {
+  /**
+   * Removes the holder row of lock `id`. Its holder still runs while its session holds the
+   * advisory lock, on whatever host it runs (a frozen runner, a laptop asleep): refused
+   * then, unless `force`, which ends that session first. A holder whose session is gone
+   * holds nothing, and its row goes without --force.
+   */
+  forceUnlock(id: string, options: ForceUnlockOptions = {}): Promise<LockInfo> {
     return this.run('force-unlock the state', async (session) => {
       const found = await session.query<HolderRow>(`SELECT * FROM ${this.tables.locks} WHERE project = $1 AND environment = $2`, this.scope);
       const row = found.rows[0];
@@ -164,8 +170,10 @@ export class PgStateBackend implements StateBackend {
       if (holder.id !== id) {
         throw new UserError('STATE', `${this.location}: the lock's ID is ${holder.id} (held by ${describeHolder(holder)}), not ${id}; nothing was removed`);
       }
-      // A session the server has not yet seen die still holds the advisory lock: end it.
       if ((await this.lockHolderPid(session.query)) === row.backend_pid) {
+        if (options.force !== true) {
+          throw holderRunningError(this.location, holder, `(its database session, pid ${row.backend_pid}, still holds the lock)`, 'to end that session and remove the lock');
+        }
         try {
           await session.query('SELECT pg_terminate_backend($1)', [row.backend_pid]);
         } catch (error) {
