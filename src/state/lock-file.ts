@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.js';
 import { createDurable, ensurePrivateDir, fsyncDir, tempPathFor } from './atomic-file.js';
 import type { ForceUnlockOptions, LockInfo, LockRequest, StateLock } from './backend.js';
-import { describeHolder, holderIsGone, holderIsRunningHere, holderRunningError, isLockInfo, lockHeldError, newLockInfo } from './lock-holder.js';
+import { describeHolder, holderIsGone, holderIsRunningHere, holderRunningError, interruptedWaitingError, isLockInfo, lockHeldError, newLockInfo } from './lock-holder.js';
 
 /** A guard older than this was left by a process that died mid-takeover. */
 const GUARD_STALE_MS = 30_000;
@@ -130,7 +130,7 @@ export async function acquireLockFile(lockPath: string, request: LockRequest): P
     if (!waiting) request.onWait?.(holder);
     waiting = true;
     await sleep(Math.min(delay, remaining), undefined, request.signal ? { signal: request.signal } : undefined).catch(() => {
-      throw new UserError('INTERRUPTED', `Interrupted while waiting for the state lock held by ${describeHolder(holder)}; nothing was changed.`);
+      throw interruptedWaitingError(describeHolder(holder));
     });
     delay = Math.min(Math.round(delay * 1.5), MAX_POLL_MS);
   }

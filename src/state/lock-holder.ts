@@ -74,6 +74,11 @@ export function holderRunningError(where: string, info: LockInfo, how: string, f
   );
 }
 
+/** A wait for the lock given up at a Ctrl-C; `holder` as `describeHolder` says it. */
+export function interruptedWaitingError(holder: string): UserError {
+  return new UserError('INTERRUPTED', `Interrupted while waiting for the state lock held by ${holder}; nothing was changed.`);
+}
+
 export function lockHeldError(info: LockInfo): UserError {
   return new UserError(
     'LOCK_HELD',

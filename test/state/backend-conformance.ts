@@ -205,6 +205,21 @@ export function runBackendConformance(name: string, create: () => Promise<Backen
       await second.release();
     });
 
+    it('stops waiting for a held lock when its signal aborts (a Ctrl-C), leaving the lock to its holder', async () => {
+      const { backend, reopen } = await open();
+      const lock = await backend.lock({ command: 'apply' });
+      const waiter = reopen();
+      const stop = new AbortController();
+      // Aborted once it waits; without the abort it would wait the 20 s and fail with LOCK_HELD.
+      const interrupted = await rejection(waiter.lock({ command: 'plan', timeoutMs: 20_000, signal: stop.signal, onWait: () => setTimeout(() => stop.abort(), 100) }));
+      expect(interrupted.code).toBe('INTERRUPTED');
+      expect(interrupted.message).toBe(`Interrupted while waiting for the state lock held by ${describeHolder(lock.info)}; nothing was changed.`);
+      expect((await rejection(reopen().lock({ command: 'plan' }))).code).toBe('LOCK_HELD');
+      await lock.release();
+      const next = await waiter.lock({ command: 'plan' });
+      await next.release();
+    });
+
     it('closes idempotently, and what was written stays', async () => {
       const { backend, reopen } = await open();
       const written = await backend.write(sampleState());

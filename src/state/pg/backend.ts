@@ -21,7 +21,7 @@ import type { ForceUnlockOptions, HistoryEntry, JournalRead, LockInfo, LockReque
 import { parseStateDocument } from '../format.js';
 import { GroupCommit } from '../group-commit.js';
 import type { JournalEntry } from '../journal.js';
-import { currentUser, describeHolder, holderRunningError, lockHeldError, newLockInfo } from '../lock-holder.js';
+import { currentUser, describeHolder, holderRunningError, interruptedWaitingError, lockHeldError, newLockInfo } from '../lock-holder.js';
 import { journalEntryProblem, stateProblem } from '../schema.js';
 import type { StateFile } from '../types.js';
 import type { PgConnection } from './connection.js';
@@ -366,31 +366,41 @@ export class PgStateBackend implements StateBackend {
       const timeoutMs = request.timeoutMs ?? 0;
       if (timeoutMs <= 0) throw holder.error;
       if (holder.info !== null) request.onWait?.(holder.info);
-      if (await this.blockingLock(session, timeoutMs)) return;
+      if (await this.blockingLock(session, timeoutMs, request.signal)) return;
+      if (request.signal?.aborted) throw interruptedWaitingError(holder.who);
       throw (await this.holderOf(session.query))?.error ?? holder.error;
     }
     throw new UserError('LOCK_HELD', `${this.location}: the state lock keeps changing hands; run the command again`);
   }
 
-  /** Waits for the lock under lock_timeout (the server wakes us when it is free); false on timeout. */
-  private async blockingLock(session: PgSession, timeoutMs: number): Promise<boolean> {
-    await session.query("SELECT set_config('lock_timeout', $1, false)", [`${timeoutMs}ms`]);
+  /**
+   * Waits for the lock under lock_timeout (the server wakes us when it is free); false on
+   * timeout, or when `signal` aborts (a Ctrl-C), which ends the session to stop the wait:
+   * it holds nothing yet, and the next call connects again.
+   */
+  private async blockingLock(session: PgSession, timeoutMs: number, signal: AbortSignal | undefined): Promise<boolean> {
+    if (signal?.aborted) return false;
+    const stop = (): void => void session.end();
+    signal?.addEventListener('abort', stop, { once: true });
     try {
+      await session.query("SELECT set_config('lock_timeout', $1, false)", [`${timeoutMs}ms`]);
       await session.query('SELECT pg_advisory_lock($1, $2)', [LOCK_CLASS, this.key]);
       return true;
     } catch (error) {
-      if ((error as { code?: unknown }).code === '55P03') return false;
+      if ((error as { code?: unknown }).code === '55P03' || signal?.aborted) return false;
       throw error;
     } finally {
+      signal?.removeEventListener('abort', stop);
       if (session.alive) await session.query("SELECT set_config('lock_timeout', '0', false)");
     }
   }
 
   /**
    * Who holds the lock, as the error to show: its holder row (written just after the lock is
-   * taken, so a moment's grace), else its session. Null when nobody holds it any more.
+   * taken, so a moment's grace), else its session; `who` names it in a line. Null when
+   * nobody holds it any more.
    */
-  private async holderOf(q: Query): Promise<{ error: UserError; info: LockInfo | null } | null> {
+  private async holderOf(q: Query): Promise<{ error: UserError; info: LockInfo | null; who: string } | null> {
     const deadline = Date.now() + HOLDER_ROW_GRACE_MS;
     for (;;) {
       const found = await q<HolderRow>(`SELECT * FROM ${this.tables.locks} WHERE project = $1 AND environment = $2`, this.scope);
@@ -399,11 +409,11 @@ export class PgStateBackend implements StateBackend {
       if (pid === null) return null;
       if (row !== undefined && pid === row.backend_pid) {
         const info = holderInfo(row);
-        return { error: lockHeldError(info), info };
+        return { error: lockHeldError(info), info, who: describeHolder(info) };
       }
       if (Date.now() >= deadline) {
         const message = `State is locked by PostgreSQL session pid ${pid}, which left no holder record in ${this.tables.locks}; wait for it, or end it with SELECT pg_terminate_backend(${pid})`;
-        return { error: new UserError('LOCK_HELD', message), info: null };
+        return { error: new UserError('LOCK_HELD', message), info: null, who: `PostgreSQL session pid ${pid}` };
       }
       await sleep(50);
     }
