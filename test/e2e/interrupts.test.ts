@@ -1,7 +1,9 @@
 /**
  * Every way out of a command releases the state lock, with real processes and signals:
  * Ctrl-C at the approval prompt (in a terminal), a reader that goes away (`| head -1`),
- * and a second Ctrl-C while requests hang, which must not wait for the request timeout.
+ * and a second Ctrl-C while requests hang, which must not wait for the request timeout
+ * (with the state in the local file and in PostgreSQL, whose lock is released, not merely
+ * dropped with the connection: no holder row is left for the next command to take over).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssistantsApi, createConfiguration } from '../../src/api/index.js';
 import { parseState } from '../../src/state/format.js';
+import { adminQuery, dropSchema, freshSchema, pgUrl } from '../support/pg.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { CLI, makeProject, runCli, startCli, startCliInTerminal, waitForOutput, type CliResult } from './cli.js';
 
@@ -22,8 +25,8 @@ beforeAll(async () => {
 afterAll(async () => server.close());
 
 /** `count` assistants; each with `instructionLines` lines of instructions, so the plan's text can outgrow a pipe's buffer. */
-function fleet(project: string, count: number, instructionLines = 1): string {
-  const lines = ['version: 1', `project: ${project}`, 'assistants:'];
+function fleet(project: string, count: number, instructionLines = 1, header: string[] = []): string {
+  const lines = ['version: 1', `project: ${project}`, ...header, 'assistants:'];
   for (let i = 0; i < count; i++) {
     lines.push(`  a${i}:`, '    model: gpt-4', '    instructions: |');
     for (let l = 0; l < instructionLines; l++) lines.push(`      Line ${l} of what assistant ${i} does, long enough to take some room in a plan.`);
@@ -90,12 +93,49 @@ describe('a reader that goes away', () => {
   });
 });
 
+/** Where a test keeps its state: the local file beside the manifest, or a PostgreSQL schema of its own. */
+interface StateHome {
+  /** Lines for the manifest's header, and the environment the CLI needs. */
+  header: string[];
+  env: Record<string, string>;
+  /** A holder row or lock file left: the lock was not released. */
+  locked(dir: string): Promise<boolean>;
+  assistants(dir: string): Promise<number>;
+  drop(): Promise<void>;
+}
+
+const localHome = (): StateHome => ({
+  header: [],
+  env: {},
+  locked: async (dir) => existsSync(join(dir, LOCK)),
+  assistants: async (dir) => Object.keys((await stateOf(dir)).assistants).length,
+  drop: async () => {},
+});
+
+const pgHome = (): StateHome => {
+  const schema = freshSchema();
+  return {
+    header: [`backend: { type: pg, schema: ${schema} }`],
+    env: { PG_CONN_STR: pgUrl() },
+    locked: async () => (await adminQuery(`SELECT id FROM "${schema}".locks`)).length > 0,
+    assistants: async () => {
+      const [row] = await adminQuery<{ document: { assistants: Record<string, unknown> } }>(`SELECT document FROM "${schema}".states`);
+      return Object.keys(row?.document.assistants ?? {}).length;
+    },
+    drop: () => dropSchema(schema),
+  };
+};
+
 describe('a second Ctrl-C while requests hang', () => {
-  it('gives them up at once, records what finished, releases the lock, and the next apply converges', async () => {
-    const dir = await makeProject({ 'assistants.yaml': fleet('hung', 12) });
+  it.each([
+    { where: 'the local file', makeHome: localHome },
+    { where: 'PostgreSQL', makeHome: pgHome },
+  ])('gives them up at once, records what finished, releases the lock, and the next apply converges (state in $where)', async ({ makeHome }) => {
+    const home = makeHome();
+    const dir = await makeProject({ 'assistants.yaml': fleet('hung', 12, 1, home.header) });
     const serve = startCli(['serve', '--port', '0', '--latency-ms', '30'], { cwd: dir });
     const url = /listening on (\S+)\n/.exec(await waitForOutput(serve.child.stdout!, /listening on \S+\n/))![1]!;
-    const env = { OPENAI_API_KEY: 'k' };
+    const env = { OPENAI_API_KEY: 'k', ...home.env };
     try {
       const apply = startCli(['apply', '--auto-approve', '--endpoint', url, '--parallelism', '2'], { cwd: dir, env });
       await waitForOutput(apply.child.stderr!, /(: done \(asst_\w+\)\n[^]*){3}/);
@@ -108,21 +148,23 @@ describe('a second Ctrl-C while requests hang', () => {
       expect(interrupted.code, interrupted.stderr).toBe(130);
       expect(interrupted.stderr).toContain('Interrupted again: giving up the requests in flight');
       expect(interrupted.stderr).not.toMatch(/\n\s+at /);
-      expect(existsSync(join(dir, LOCK))).toBe(false);
+      expect(await home.locked(dir)).toBe(false);
       const done = interrupted.stderr.match(/^create a\d+: done/gm) ?? [];
       expect(done.length).toBeGreaterThanOrEqual(3);
-      expect(Object.keys((await stateOf(dir)).assistants)).toHaveLength(done.length);
+      expect(await home.assistants(dir)).toBe(done.length);
 
       serve.child.kill('SIGCONT');
       const again = await runCli(['apply', '--auto-approve', '--endpoint', url], { cwd: dir, env });
       expect(again.code, again.stderr).toBe(0);
-      expect(Object.keys((await stateOf(dir)).assistants)).toHaveLength(12);
+      expect(again.stderr).not.toMatch(/Took over|locked/);
+      expect(await home.assistants(dir)).toBe(12);
       const live = new AssistantsApi(createConfiguration({ apiKey: 'k', baseUrl: url }));
       expect((await live.iterateAssistants({}).toArray()).length).toBe(12);
     } finally {
       serve.child.kill('SIGCONT');
       serve.child.kill('SIGTERM');
       await serve.result;
+      await home.drop();
     }
   });
 });
