@@ -215,6 +215,20 @@ describe('history, rollback, push and pull', () => {
   }, 30_000);
 });
 
+describe('a saved plan on the pg backend', () => {
+  it('prints an apply command that names the backend it was made with, and that command applies it', async () => {
+    const schema = newSchema();
+    const dir = await makeProject({ 'assistants.yaml': 'version: 1\nproject: fleet\nassistants:\n  a0:\n    model: gpt-4\n' });
+    const extra = { PG_SCHEMA_NAME: schema };
+    const saved = await cli(['plan', '--state-backend', 'pg', '--out', 'plan.json'], dir, extra);
+    expect(saved.code, saved.stderr).toBe(0);
+    const printed = /apply it from this folder with: (assistants apply .*)\n/.exec(saved.stderr)?.[1];
+    expect(printed).toBe('assistants apply plan.json --state-backend pg');
+    expect((await cli(printed!.split(' ').slice(1), dir, extra)).code).toBe(0);
+    expect((await cli(['state', 'list', '--state-backend', 'pg'], dir, extra)).stdout).toMatch(/^a0\tasst_\w+\n$/);
+  });
+});
+
 describe('bad connection settings and databases', () => {
   it('each gets one line and exit 1, sends nothing to the API, and never shows the password', async () => {
     const schema = newSchema();

@@ -69,9 +69,13 @@ export function register(program: Command, io: CliIo): void {
         if (options.out) await writePlanFile(resolve(io.cwd, options.out), plan);
         io.stdout.write(options.markdown ? renderMarkdown(plan, { maxPartLength: markdownPartLength(io) }) : renderPlan(plan, options.json ? 'json' : 'text', io));
         if (options.out) {
-          // The plan names the manifest, environment and endpoint; only a --state must be given again.
-          const stateFlag = options.state ? ` --state ${options.state}` : '';
-          io.stderr.write(`Saved the plan to ${options.out}; apply it from this folder with: assistants apply ${options.out}${stateFlag}\n`);
+          // The plan names the manifest, environment and endpoint; where the state is must be said again.
+          const again = [
+            options.state ? ` --state ${options.state}` : '',
+            options.stateBackend ? ` --state-backend ${options.stateBackend}` : '',
+            options.skipSchemaCreation ? ' --skip-schema-creation' : '',
+          ].join('');
+          io.stderr.write(`Saved the plan to ${options.out}; apply it from this folder with: assistants apply ${options.out}${again}\n`);
         }
         const commentId = comment === null ? null : await postComment(io, comment, { kind: 'plan', plan });
         if (io.env.GITHUB_ACTIONS === 'true') await writeGitHubStepResults(io, plan, commentId);
