@@ -1,5 +1,6 @@
 /**
- * The CI recipes in examples/ci/ work as written: each GitHub workflow passes GitHub's
+ * The CI recipes in examples/ci/ (and the workflow docs/state-postgres.md shows) work as
+ * written: each GitHub workflow passes GitHub's
  * own workflow parser (@actions/workflow-parser, the schema GitHub's language service
  * validates with), the GitLab pipeline passes GitLab's published CI JSON schema
  * (ci-schemas/gitlab-ci.json), every `assistants` command in them uses options the
@@ -19,6 +20,8 @@ import { runCli } from '../e2e/cli.js';
 const ROOT = join(import.meta.dirname, '..', '..');
 const GITHUB = join(ROOT, 'examples', 'ci', 'github');
 const GITLAB_PIPELINE = join(ROOT, 'examples', 'ci', 'gitlab', '.gitlab-ci.yml');
+/** Documents whose ```yaml blocks are workflows to copy (docs/state-postgres.md: a job with a PostgreSQL service container). */
+const DOCUMENTED_WORKFLOWS = [join(ROOT, 'docs', 'state-postgres.md')];
 
 type Json = Record<string, unknown>;
 interface Step {
@@ -57,10 +60,25 @@ async function githubWorkflows(): Promise<Array<{ name: string; text: string; wo
   }));
 }
 
+/** The GitHub workflows shown in the documentation, named `FILE.md#N` (the Nth yaml block). */
+async function documentedWorkflows(): Promise<Array<{ name: string; text: string; workflow: Workflow }>> {
+  const found = await Promise.all(DOCUMENTED_WORKFLOWS.map(async (path) => {
+    const blocks = [...(await readFile(path, 'utf8')).matchAll(/^```yaml\n([^]*?)^```$/gm)].map((m) => m[1] ?? '');
+    return blocks.flatMap((text, i) => (/^jobs:/m.test(text) ? [{ name: `${path.slice(ROOT.length + 1)}#${i + 1}`, text, workflow: parse(text) as Workflow }] : []));
+  }));
+  return found.flat();
+}
+
+/** The recipes and the documented workflows: what a user copies. */
+async function allWorkflows(): Promise<Array<{ name: string; text: string; workflow: Workflow }>> {
+  return [...(await githubWorkflows()), ...(await documentedWorkflows())];
+}
+
 /** Each `assistants COMMAND --option` in a shell script, with the options it names. */
 function assistantsCommands(script: string): Array<{ command: string; options: string[] }> {
   return script.split('\n').flatMap((line) => {
-    const match = /(?:^|\s)assistants\s+([a-z-]+)(.*)$/.exec(line.trim());
+    // `state` has subcommands of its own (`state history`).
+    const match = /(?:^|\s)assistants\s+((?:state\s+)?[a-z-]+)(.*)$/.exec(line.trim());
     if (match === null) return [];
     return [{ command: match[1] ?? '', options: [...(match[2] ?? '').matchAll(/(?:^|\s)(--[a-z-]+)/g)].map((m) => m[1] ?? '') }];
   });
@@ -68,7 +86,7 @@ function assistantsCommands(script: string): Array<{ command: string; options: s
 
 const helpOf = new Map<string, Promise<string>>();
 async function expectCliHas(command: string, options: string[]): Promise<void> {
-  if (!helpOf.has(command)) helpOf.set(command, runCli([command, '--help'], { cwd: ROOT }).then((r) => r.stdout));
+  if (!helpOf.has(command)) helpOf.set(command, runCli([...command.split(/\s+/), '--help'], { cwd: ROOT }).then((r) => r.stdout));
   const help = await helpOf.get(command)!;
   expect(help, `assistants ${command}`).toContain('Usage: assistants');
   for (const option of options) expect(help, `assistants ${command} ${option}`).toMatch(new RegExp(`(^|[ ,])${option}[ ,=<[\\n]`, 'm'));
@@ -78,13 +96,15 @@ describe('GitHub workflows', () => {
   it('parse without error with GitHub\'s workflow parser, which does catch a mistake', async () => {
     const workflows = await githubWorkflows();
     expect(workflows.map((w) => w.name)).toEqual(['assistants-apply.yml', 'assistants-drift.yml', 'assistants-plan.yml']);
-    for (const { name, text } of workflows) expect(await workflowErrors(name, text), name).toEqual([]);
+    const documented = await documentedWorkflows();
+    expect(documented.map((w) => w.name)).toEqual(['docs/state-postgres.md#1']);
+    for (const { name, text } of [...workflows, ...documented]) expect(await workflowErrors(name, text), name).toEqual([]);
     const broken = workflows[0]!.text.replace('    runs-on: ubuntu-latest\n', '    runs-on: ubuntu-latest\n    permisions: {}\n');
     expect(await workflowErrors('broken.yml', broken)).toEqual([expect.stringContaining("Unexpected value 'permisions'")]);
   });
 
   it('run only commands and options the CLI has', async () => {
-    for (const { workflow } of await githubWorkflows()) {
+    for (const { workflow } of await allWorkflows()) {
       for (const job of Object.values(workflow.jobs)) {
         for (const step of job.steps) for (const { command, options } of assistantsCommands(step.run ?? '')) await expectCliHas(command, options);
       }
@@ -92,7 +112,7 @@ describe('GitHub workflows', () => {
   });
 
   it('grant least permissions and give secrets only to the steps that run the tool', async () => {
-    for (const { name, workflow } of await githubWorkflows()) {
+    for (const { name, workflow } of await allWorkflows()) {
       expect(workflow.permissions, name).toEqual({});
       for (const [id, job] of Object.entries(workflow.jobs)) {
         expect(job.permissions, `${name} ${id}`).toBeDefined();
