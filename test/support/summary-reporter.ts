@@ -4,7 +4,9 @@ import { leftInTempRoot } from './temp-guard.js';
 
 /**
  * Prints the plain closing line CI counts: `N passed, N failed`.
- * A module that failed to load counts as one failure, so a broken import cannot go green;
+ * A module that failed outside its tests (an import, a beforeAll) counts as one failure
+ * when none of its tests did, so a broken set-up cannot go green (its tests only show as
+ * skipped);
  * so does anything the tests left in the temp directory (see temp-guard.ts), and a
  * PostgreSQL schema a test made and did not drop (see postgres-setup.ts).
  */
@@ -13,14 +15,14 @@ export default class SummaryReporter implements Reporter {
     let passed = 0;
     let failed = unhandledErrors.length;
     for (const mod of testModules) {
-      let cases = 0;
+      let failedCases = 0;
       for (const test of mod.children.allTests()) {
-        cases++;
         const state = test.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
+        else if (state === 'failed') failedCases++;
       }
-      if (cases === 0 && mod.state() === 'failed') failed++;
+      failed += failedCases;
+      if (failedCases === 0 && mod.state() === 'failed') failed++;
     }
     const left = leftInTempRoot();
     if (left.length > 0) {
