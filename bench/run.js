@@ -424,7 +424,7 @@ const NOTES = {
     'parse and hashing on top. The 8x target can only hold where writes dominate (cold apply, destroy), and there --parallelism 10 ' +
     'caps the gain at about 10x the round trips.',
   rateLimit:
-    'rate limit: a 429 pauses the whole pool and widens the spacing between requests (src/apply/retry.ts Pacer); a miss here ' +
+    'rate limit: a 429 pauses the whole pool and widens the spacing between requests (src/api/paced-retry.ts Pacer); a miss here ' +
     'means the pacer settled too far under the limit or an operation met more than 200 429s.',
   pgOverhead:
     'pg overhead: the pg backend loads node-postgres (its CPU time is printed beside the wall time) and opens a connection before reading the ' +

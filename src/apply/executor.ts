@@ -17,8 +17,7 @@ import { scrubValues, type SensitivePath } from '../redaction.js';
 import { sensitiveStrings, type SensitiveValues } from '../plan/redact.js';
 import { buildGraph, type Operation, type OperationNode } from './graph.js';
 import { runGraph } from './pool.js';
-import { retryDelayMs } from '../api/retry.js';
-import { classifyFailure, Pacer } from './retry.js';
+import { Pacer, retryPaced, type RecoveryWindow } from '../api/paced-retry.js';
 import type { ApplyApi } from './api.js';
 
 export interface ApplyOptions {
@@ -54,9 +53,6 @@ export interface ApplyReport {
   notStarted: OperationNode[];
 }
 
-/** 429s one operation may meet before it fails: enough for minutes of a tight limit. */
-const MAX_THROTTLED = 200;
-
 export interface Journal {
   append(entry: JournalEntry): Promise<void>;
 }
@@ -84,12 +80,6 @@ export async function applyPlan(
     skipped: outcome.skipped,
     notStarted: outcome.notStarted,
   };
-}
-
-/** When an ambiguous request was sent and when it failed: a look-up must start after the failure. */
-interface RecoveryWindow {
-  startedAt: number;
-  failedAt: number;
 }
 
 class PlanRun {
@@ -291,48 +281,21 @@ class PlanRun {
     });
   }
 
-  /**
-   * One request with the retry policy: for failures, backoff with jitter up to
-   * `maxAttempts`, and for a create that may have landed a look-up before sending again;
-   * for 429s, the pacer holding the whole pool back (a 429 is not a failed attempt: the
-   * server did nothing, and it only says to slow down).
-   */
-  private async attempt<T>(
+  /** One request with the retry policy of api/paced-retry.ts, the whole plan's requests sharing one pacer. */
+  private attempt<T>(
     node: OperationNode,
     send: () => Promise<T>,
     extra: { notFoundIsDone?: boolean; recover?: (window: RecoveryWindow) => Promise<T | null> } = {},
   ): Promise<T> {
-    const maxAttempts = this.options.maxAttempts ?? 6;
-    const startedAt = Date.now();
-    let failures = 0;
-    let throttled = 0;
-    for (;;) {
-      await abortable(this.pacer.ready(), this.options.signal);
-      try {
-        const result = await send();
-        this.pacer.succeeded();
-        return result;
-      } catch (error) {
-        const failedAt = Date.now();
-        const failure = classifyFailure(error);
-        if (failure.kind === 'not-found' && extra.notFoundIsDone) return undefined as T;
-        if (failure.kind === 'rate-limited' && ++throttled <= MAX_THROTTLED) {
-          this.pacer.rateLimited(failure.retryAfterMs ?? retryDelayMs(0, null));
-          this.options.onProgress?.({ type: 'throttled', node });
-          continue;
-        }
-        failures++;
-        if (failure.kind !== 'transient' || failures >= maxAttempts) throw error;
-        this.options.onProgress?.({ type: 'retry', node, attempt: failures, message: this.describe(error) });
-        await abortable(sleep(retryDelayMs(failures - 1, failure.retryAfterMs ?? null)), this.options.signal);
-        const recover = extra.recover;
-        if (recover && failure.mayHaveBeenProcessed) {
-          // Sending again before knowing whether the first one landed could duplicate it.
-          const found = await this.attempt(node, () => recover({ startedAt, failedAt }));
-          if (found) return found;
-        }
-      }
-    }
+    return retryPaced(send, {
+      pacer: this.pacer,
+      maxAttempts: this.options.maxAttempts ?? 6,
+      signal: this.options.signal,
+      notFound: extra.notFoundIsDone ? () => undefined as T : undefined,
+      recover: extra.recover,
+      onRetry: (attempt, error) => this.options.onProgress?.({ type: 'retry', node, attempt, message: this.describe(error) }),
+      onThrottled: () => this.options.onProgress?.({ type: 'throttled', node }),
+    });
   }
 
   /** All assistants, listed by requests that started after `sinceMs`; callers share a listing that qualifies. */
@@ -367,30 +330,6 @@ async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
-}
-
-/** `wait`, unless `signal` aborts first: then an error (the operation was given up before it was sent). */
-function abortable(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
-  if (!signal) return wait;
-  if (signal.aborted) return Promise.reject(new Error('given up before it was sent (interrupted)'));
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(new Error('given up before it was sent (interrupted)'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    wait.then(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export function errorMessage(error: unknown): string {
