@@ -4,4 +4,6 @@ export { formatDiagnostic, displayPath, type ManifestDiagnostic } from './diagno
 export { DEFAULT_ENVIRONMENT } from './environments.js';
 export { redactDesired } from './desired.js';
 export { readManifestHeader, type HeaderResult, type ManifestHeader } from './header.js';
+export { loadTests, type TestsResult } from './tests.js';
 export type * from './types.js';
+export type * from './test-types.js';

@@ -32,12 +32,13 @@ function describe(error: ErrorObject): string {
 
 /**
  * Checks the JSON Schema at `pointer` in `tree`. Messages start with `label`
- * ("parameters of function get_weather").
+ * ("parameters of function get_weather"). `describesObject` (the default, for function
+ * arguments): the schema must be of an object.
  */
-export function checkParametersSchema(tree: Tree, pointer: string, label: string): ManifestDiagnostic[] {
+export function checkParametersSchema(tree: Tree, pointer: string, label: string, { describesObject = true } = {}): ManifestDiagnostic[] {
   const schema = valueAt(tree.value, pointer);
   if (!isRecord(schema)) return [diagnosticFor(tree, pointer, `${label} must be a JSON Schema object`)];
-  if (schema.type !== undefined && schema.type !== 'object') {
+  if (describesObject && schema.type !== undefined && schema.type !== 'object') {
     return [diagnosticFor(tree, childPointer(pointer, 'type'), `${label} must describe an object: set type to "object"`)];
   }
   const validator = metaAjv();

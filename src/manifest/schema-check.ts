@@ -1,6 +1,6 @@
 /**
- * Shape validation against schemas/manifest.schema.json (the file editors use too), with
- * ajv's errors turned into positioned, human messages.
+ * Shape validation against the schemas in schemas/ (the files editors use too): the
+ * manifest and test files, with ajv's errors turned into positioned, human messages.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,52 +10,108 @@ import { childPointer, pointerSegments } from './pointer.js';
 import { didYouMean } from './suggest.js';
 import { diagnosticFor, isRecord, valueAt, type Tree } from './tree.js';
 
-export const MANIFEST_SCHEMA_URL = new URL('../../schemas/manifest.schema.json', import.meta.url);
+/** A JSON Schema of a document users write: where it lives, and where `npm run build` puts its precompiled validator. */
+export interface DocumentSchema {
+  url: URL;
+  /** ajv's standalone code for it, written by `scripts/build-validators.mjs` beside this module. */
+  precompiled: string;
+}
+
+export const MANIFEST_SCHEMA: DocumentSchema = {
+  url: new URL('../../schemas/manifest.schema.json', import.meta.url),
+  precompiled: './manifest-schema.validate.cjs',
+};
+
+/** `*.test.yaml` files; the manifest's `tests:` section refers to its `$defs`, and it to the manifest's. */
+export const TESTS_SCHEMA: DocumentSchema = {
+  url: new URL('../../schemas/tests.schema.json', import.meta.url),
+  precompiled: './tests-schema.validate.cjs',
+};
+
+export const DOCUMENT_SCHEMAS: readonly DocumentSchema[] = [MANIFEST_SCHEMA, TESTS_SCHEMA];
 
 // ajv is CommonJS and costly to load and to compile with (~150-400 ms of a run), so it is
-// required only when needed; `npm run build` precompiles the manifest schema instead.
+// required only when needed; `npm run build` precompiles the schemas instead.
 const require = createRequire(import.meta.url);
 
-/** What `scripts/build-validators.mjs` writes beside this module: ajv's standalone code for the schema. */
-export const PRECOMPILED_VALIDATOR = './manifest-schema.validate.cjs';
-
 /**
- * An ajv instance configured the way the manifest schema needs: draft 2020-12, every
- * error, and `errorMessage` (a message annotation editors also show) as a known keyword.
+ * An ajv instance configured the way the document schemas need: draft 2020-12, every
+ * error, `errorMessage` (a message annotation editors also show) as a known keyword, and
+ * every document schema added, so their references to one another resolve.
  */
 export function createManifestAjv(extra: Options = {}): Ajv2020 {
   const { Ajv2020: Ajv } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
   const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, verbose: true, ...extra });
   ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+  for (const schema of DOCUMENT_SCHEMAS) ajv.addSchema(JSON.parse(readFileSync(schema.url, 'utf8')) as object);
   return ajv;
 }
 
-let compiled: ValidateFunction | undefined;
-
-/** The precompiled validator from the build, else (running from the sources) one compiled now. */
-function manifestValidator(): ValidateFunction {
-  compiled ??= loadPrecompiled() ?? createManifestAjv().compile(JSON.parse(readFileSync(MANIFEST_SCHEMA_URL, 'utf8')) as object);
-  return compiled;
+/** The validator of `schema` in an ajv made by createManifestAjv. */
+export function documentValidator(ajv: Ajv2020, schema: DocumentSchema): ValidateFunction {
+  const { $id } = JSON.parse(readFileSync(schema.url, 'utf8')) as { $id: string };
+  const validate = ajv.getSchema($id);
+  if (validate === undefined) throw new Error(`${schema.url.pathname} was not added to ajv`);
+  return validate;
 }
 
-function loadPrecompiled(): ValidateFunction | null {
+const compiled = new Map<DocumentSchema, ValidateFunction>();
+
+/** The precompiled validator from the build, else (running from the sources) one compiled now. */
+function validatorOf(schema: DocumentSchema): ValidateFunction {
+  let validate = compiled.get(schema);
+  if (validate === undefined) {
+    validate = loadPrecompiled(schema) ?? documentValidator(createManifestAjv(), schema);
+    compiled.set(schema, validate);
+  }
+  return validate;
+}
+
+function loadPrecompiled(schema: DocumentSchema): ValidateFunction | null {
   try {
-    return require(PRECOMPILED_VALIDATOR) as ValidateFunction;
+    return require(schema.precompiled) as ValidateFunction;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return null;
     throw error;
   }
 }
 
-export function checkSchema(tree: Tree): ManifestDiagnostic[] {
-  const validate = manifestValidator();
+/** Shape problems of a parsed document, positioned: the manifest, or a test file with TESTS_SCHEMA. */
+export function checkSchema(tree: Tree, schema: DocumentSchema = MANIFEST_SCHEMA): ManifestDiagnostic[] {
+  const validate = validatorOf(schema);
   if (validate(tree.value)) return [];
   const diagnostics: ManifestDiagnostic[] = [];
-  for (const error of validate.errors ?? []) {
+  for (const error of withoutAlternatives(validate.errors ?? [])) {
     const diagnostic = describe(error, tree);
     if (diagnostic !== null) diagnostics.push(diagnostic);
   }
   return diagnostics;
+}
+
+/** Errors that say a value is not of a kind: the branches of a oneOf/anyOf it does not take. */
+const KIND_KEYWORDS = new Set(['type', 'const', 'enum', 'oneOf', 'anyOf']);
+
+/**
+ * A value that may take one of several forms (`calls: name | {name, arguments} | [...]`)
+ * fails every form it does not take. Said whole, that is noise: when the value took one
+ * form (its errors are not about its kind), only that form's errors are kept; otherwise one
+ * error says which forms there are (the outermost oneOf's errorMessage).
+ */
+function withoutAlternatives(errors: readonly ErrorObject[]): ErrorObject[] {
+  const alternatives = new Map<string, ErrorObject>();
+  // ajv reports an inner oneOf before the outer one at the same place: the last one is the outermost.
+  for (const error of errors) if (error.keyword === 'oneOf' || error.keyword === 'anyOf') alternatives.set(error.instancePath, error);
+  if (alternatives.size === 0) return [...errors];
+  const within = (error: ErrorObject, at: string): boolean => error.instancePath === at || error.instancePath.startsWith(`${at}/`);
+  let kept = [...errors];
+  // Innermost places first, so an outer one sees what the inner ones left.
+  for (const [at, alternative] of [...alternatives].sort(([a], [b]) => b.length - a.length)) {
+    const inside = kept.filter((error) => within(error, at));
+    const specific = inside.filter((error) => !(error.instancePath === at && KIND_KEYWORDS.has(error.keyword)));
+    const keep = new Set(specific.length > 0 ? specific : [alternative]);
+    kept = kept.filter((error) => !within(error, at) || keep.has(error));
+  }
+  return kept;
 }
 
 const COLLECTIONS: Record<string, string> = {
@@ -64,6 +120,7 @@ const COLLECTIONS: Record<string, string> = {
   environments: 'environment',
   variables: 'variable',
   metadata: 'metadata entry',
+  tests: 'test',
 };
 
 /** How a message names the node at `pointer`: `assistant "support"`, `tools item 2`, `model`. */
@@ -93,6 +150,8 @@ function keyKindOf(pointer: string): string {
       return 'file name';
     case 'metadata':
       return 'metadata key';
+    case 'tests':
+      return 'test name';
     default:
       return 'key';
   }
@@ -170,6 +229,8 @@ function describe(error: ErrorObject, tree: Tree): ManifestDiagnostic | null {
     }
     case 'const':
     case 'not':
+    case 'oneOf':
+    case 'anyOf':
       return diagnosticFor(tree, pointer, schemaMessage(error) ?? `${label} ${error.message ?? 'is not allowed'}`);
     case 'pattern':
       return diagnosticFor(tree, pointer, `${label} ${quoted(value)} ${schemaMessage(error) ?? `must match ${String(params.pattern)}`}`);
@@ -177,6 +238,8 @@ function describe(error: ErrorObject, tree: Tree): ManifestDiagnostic | null {
       return diagnosticFor(tree, pointer, `${label} must not be empty`);
     case 'maxLength':
       return diagnosticFor(tree, pointer, `${label} is ${typeof value === 'string' ? value.length : '?'} characters; at most ${String(params.limit)} allowed`);
+    case 'minItems':
+      return diagnosticFor(tree, pointer, `${label} has ${Array.isArray(value) ? value.length : '?'} items; at least ${String(params.limit)} required`);
     case 'maxItems':
       return diagnosticFor(tree, pointer, `${label} has ${Array.isArray(value) ? value.length : '?'} items; at most ${String(params.limit)} allowed`);
     case 'maxProperties': {

@@ -48,7 +48,7 @@ describe('examples/quickstart', () => {
         files: ['faq'],
         sensitive: [],
         lifecycle: { preventDestroy: false, ignoreChanges: [] },
-        source: { file: resolve(root, 'examples/quickstart/assistants.yaml'), line: 14, column: 3 },
+        source: { file: resolve(root, 'examples/quickstart/assistants.yaml'), line: 15, column: 3 },
       },
     });
   });

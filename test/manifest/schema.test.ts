@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -10,12 +10,20 @@ interface SchemaDefs {
 }
 const schema = JSON.parse(readFileSync(new URL('../../schemas/manifest.schema.json', import.meta.url), 'utf8')) as SchemaDefs;
 
-/** The schema as an editor or another tool would use it: compiled alone, unknown keywords ignored. */
-const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+const testsSchema = JSON.parse(readFileSync(new URL('../../schemas/tests.schema.json', import.meta.url), 'utf8')) as object;
+
+/**
+ * The schemas as an editor or another tool would use them: compiled with nothing but each
+ * other (the manifest's tests: section refers to tests.schema.json beside it), unknown
+ * keywords ignored.
+ */
+const ajv = new Ajv2020({ allErrors: true, strict: false }).addSchema(testsSchema);
+const validate = ajv.compile(schema);
+const validateTests = ajv.getSchema('https://assistants-iac.dev/schemas/tests.schema.json')!;
 
 const EXAMPLES = ['quickstart', 'environments', 'functions'];
 
-describe('manifest.schema.json, compiled alone', () => {
+describe('manifest.schema.json and tests.schema.json, compiled on their own', () => {
   it.each(BAD_MANIFESTS.filter((c) => c.kind === 'shape').map((c) => [c.name, c] as const))('rejects %s', (_name, c) => {
     expect(validate(parse(String(c.manifest)))).toBe(false);
   });
@@ -31,6 +39,14 @@ describe('manifest.schema.json, compiled alone', () => {
     const text = readFileSync(new URL(`../../examples/${example}/assistants.yaml`, import.meta.url), 'utf8');
     expect(text.startsWith('# yaml-language-server: $schema=../../schemas/manifest.schema.json\n')).toBe(true);
     expect(validate(parse(text)), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it.each(EXAMPLES.flatMap((example) =>
+    readdirSync(new URL(`../../examples/${example}/`, import.meta.url)).filter((name) => name.endsWith('.test.yaml')).map((name) => `${example}/${name}`),
+  ))('accepts the tests in examples/%s', (path) => {
+    const text = readFileSync(new URL(`../../examples/${path}`, import.meta.url), 'utf8');
+    expect(text.startsWith('# yaml-language-server: $schema=../../schemas/tests.schema.json\n')).toBe(true);
+    expect(validateTests(parse(text)), JSON.stringify(validateTests.errors)).toBe(true);
   });
 
   it('reserves the ownership metadata key the planner uses', () => {
