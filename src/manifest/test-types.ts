@@ -56,10 +56,13 @@ export interface CallExpectation {
 
 export type RunStatusExpectation = 'completed' | 'failed' | 'cancelled' | 'expired' | 'requires_action';
 
+/** The checks of the reply's text against a text. */
+export type TextCheckType = 'contains' | 'icontains' | 'not_contains' | 'equals' | 'starts_with';
+
 /** One check, as the assertion table (conversation-tests/assertions.ts) knows it. */
 export type Check =
   | { type: 'status'; status: RunStatusExpectation }
-  | { type: 'contains' | 'icontains' | 'not_contains' | 'equals' | 'starts_with'; text: string }
+  | { [T in TextCheckType]: { type: T; text: string } }[TextCheckType]
   | { type: 'matches'; pattern: string }
   | { type: 'is_json' }
   | { type: 'json_schema'; schema: JsonValue }
