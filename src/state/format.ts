@@ -36,10 +36,12 @@ export function newState(input: NewStateInput): StateFile {
 type Document = Record<string, unknown>;
 
 /**
- * `UPGRADES[n]` turns a version-n document into a version-(n+1) one. Version 1 is the
- * only version so far; a v2 format adds `1: (v1) => ({ ...v1, version: 2, ... })` here.
+ * `UPGRADES[n]` turns a version-n document into a version-(n+1) one.
+ * 2: `testResults` (behaviour-test outcomes) may be present; a version-1 state has none.
  */
-const UPGRADES: Readonly<Record<number, (document: Document) => Document>> = {};
+const UPGRADES: Readonly<Record<number, (document: Document) => Document>> = {
+  1: (v1) => ({ ...v1, version: 2 }),
+};
 
 function stateError(source: string, problem: string): UserError {
   return new UserError('STATE', `${source}: ${problem}`);
@@ -100,13 +102,16 @@ export function parseStateDocument(parsed: unknown, source: string, repair: stri
 
 /** The state with every map keyed by a user's names made prototype-less (a file named `constructor` is a key). */
 function withDictionaries(state: StateFile): StateFile {
-  const { pendingUploads, retiredFiles, ...rest } = state;
+  const { pendingUploads, retiredFiles, testResults, ...rest } = state;
   return {
     ...rest,
     assistants: dictionaryOf(state.assistants),
     files: dictionaryOf(state.files),
     ...(pendingUploads === undefined ? {} : { pendingUploads: dictionaryOf(pendingUploads) }),
     ...(retiredFiles === undefined ? {} : { retiredFiles: dictionaryOf(retiredFiles) }),
+    ...(testResults === undefined
+      ? {}
+      : { testResults: dictionary(Object.entries(testResults).map(([key, record]) => [key, { ...record, tests: dictionaryOf(record.tests) }] as const)) }),
   };
 }
 

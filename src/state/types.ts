@@ -5,7 +5,7 @@
 import type { AssistantField } from '../manifest/types.js';
 import type { SensitivePath } from '../redaction.js';
 
-export const STATE_FORMAT_VERSION = 1;
+export const STATE_FORMAT_VERSION = 2;
 
 /** sha256 (hex) of the canonical JSON of each field's value as last applied. */
 export type FieldHashes = Record<AssistantField, string>;
@@ -58,6 +58,33 @@ export interface StateFile {
   pendingUploads?: Record<string, PendingUpload>;
   /** Uploads replaced by a newer one and not yet deleted, by remote id; absent when none. */
   retiredFiles?: Record<string, RetiredFile>;
+  /** The last behaviour-test outcome of each assistant tested here, by manifest key; absent when none. */
+  testResults?: Record<string, TestRecord>;
+}
+
+/**
+ * What `assistants test` last found of one assistant in this environment: exactly which
+ * content it talked to (the fields' hashes, hashed as `applied` is) and whether its tests
+ * passed. Promotion reads it to pass on only what was tested.
+ */
+export interface TestRecord {
+  /** The remote id tested. */
+  id: string;
+  /** Each field's hash as the assistant stood on the server when tested. */
+  fields: FieldHashes;
+  /** sha256 of the canonical JSON of `fields`: the content tested, as one value. */
+  contentHash: string;
+  /** `fields` are what the state records as last applied (nothing changed by hand since). */
+  asApplied: boolean;
+  /** passed: every test of it that ran passed. */
+  outcome: 'passed' | 'failed';
+  /** The tests of this assistant that ran (all of them unless --filter), by name. */
+  tests: Record<string, 'passed' | 'failed'>;
+  /** The manifest's hash (with every file it reads) when the tests ran. */
+  manifestHash: string;
+  /** ISO time the run finished. */
+  testedAt: string;
+  toolVersion: string;
 }
 
 /** An upload of ours that a newer upload of the same file replaced: still ours to delete. */

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { Plan } from '../../src/plan/types.js';
+import { STATE_FORMAT_VERSION } from '../../src/state/types.js';
 import { fieldHashes, fileLabel, fileLabelsById, liveView } from '../../src/plan/view.js';
 import type { AssistantRecord, FileRecord, StateFile } from '../../src/state/types.js';
 
@@ -138,7 +139,7 @@ export function assistantRecord(live: AssistantObject, files: Record<string, Fil
 
 export function stateFile(assistants: Record<string, AssistantRecord>, files: Record<string, FileRecord>): StateFile {
   return {
-    version: 1,
+    version: STATE_FORMAT_VERSION,
     lineage: 'lineage-1234',
     serial: 7,
     toolVersion: '0.1.0',

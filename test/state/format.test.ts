@@ -33,6 +33,15 @@ describe('parseState / serializeState', () => {
     expect(serializeState(reordered)).toBe(text);
   });
 
+  it('reads a version-1 state (before test results were recorded) as version 2, and keeps test results keyed by names', () => {
+    const state = sampleState();
+    expect(parseState(JSON.stringify({ ...state, version: 1 }), 's.json')).toEqual(state);
+    const record = { id: 'asst_1', fields: hashes('t'), contentHash: sha('c'), asApplied: true, outcome: 'passed', tests: { constructor: 'passed' }, manifestHash: sha('m'), testedAt: AT, toolVersion: '0.1.0' } as const;
+    const tested = parseState(serializeState({ ...sampleState(), testResults: { ['__proto__']: record } }), 's.json');
+    expect(Object.keys(tested.testResults!)).toEqual(['__proto__']);
+    expect(tested.testResults!['__proto__']!.tests['constructor']).toBe('passed');
+  });
+
   it('errors start with the source given', () => {
     expect(() => parseState('{', 'where/dev.json')).toThrow(/^where\/dev\.json: not valid JSON/);
   });
