@@ -31,6 +31,15 @@ export interface ExecuteOptions {
   /** The manifest's folder, which the plan's file paths are relative to. */
   manifestDir: string;
   verb: 'apply' | 'destroy';
+  /** Where the plan and the closing line go (default stdout); `test --ephemeral` keeps stdout for its results. */
+  output?: NodeJS.WritableStream;
+  /** Print the plan before running it (default true). */
+  showPlan?: boolean;
+  /**
+   * Carry on after a first Ctrl-C, giving up only at a second: the destroy of an
+   * ephemeral environment, which an interrupted test run must still tear down.
+   */
+  finishAfterStop?: boolean;
 }
 
 export interface PlanAndExecuteOptions extends CommonOptions, StateOptions, LockOptions {
@@ -118,10 +127,12 @@ export async function executePlan(
   io: CliIo,
   options: ExecuteOptions,
 ): Promise<string | null> {
-  if (!options.saved) io.stdout.write(renderPlan(plan, 'text', io));
+  const output = options.output ?? io.stdout;
+  if (!options.saved && options.showPlan !== false) output.write(renderPlan(plan, 'text', io));
   if (!planHasChanges(plan)) return null;
   const cancelled = (): UserError => new UserError('INTERRUPTED', `${options.verb} cancelled: nothing was changed.`);
-  if (io.interrupts.stop.aborted) throw cancelled();
+  const stopping = (): boolean => io.interrupts.stop.aborted && options.finishAfterStop !== true;
+  if (stopping()) throw cancelled();
   if (!options.saved && !options.autoApprove) {
     if (!io.interactive) {
       throw new UserError('USAGE', `${options.verb} needs --auto-approve when not run from a terminal (CI); review the plan above first.`);
@@ -137,11 +148,10 @@ export async function executePlan(
   // The journal needs a written state to fold into.
   const base = state ?? (await backend.write(newState({ project: plan.project, environment: plan.environment, endpoint: plan.endpoint, toolVersion: TOOL_VERSION })));
   const stopListening = io.interrupts.onInterrupt((count) => {
-    io.stderr.write(
-      count === 1
-        ? '\nInterrupted: starting nothing new, finishing and recording what is in flight (Ctrl-C again to stop at once)...\n'
-        : '\nInterrupted again: giving up the requests in flight and recording what is known...\n',
-    );
+    const first = options.finishAfterStop
+      ? `\nInterrupted: the ${options.verb} goes on (Ctrl-C again to stop it)...\n`
+      : '\nInterrupted: starting nothing new, finishing and recording what is in flight (Ctrl-C again to stop at once)...\n';
+    io.stderr.write(count === 1 ? first : '\nInterrupted again: giving up the requests in flight and recording what is known...\n');
   });
   const progress = progressReporter(io);
   // The journal is the only record of what was done: once it cannot be written (the state
@@ -161,7 +171,7 @@ export async function executePlan(
         parallelism: options.parallelism,
         manifestDir: options.manifestDir,
         sensitiveValues,
-        shouldStop: () => io.interrupts.stop.aborted || journalFailure !== null,
+        shouldStop: () => stopping() || journalFailure !== null,
         signal: io.interrupts.requests,
         onProgress: progress.onProgress,
       }),
@@ -172,7 +182,7 @@ export async function executePlan(
     if (journalFailure === null) await replayJournal(backend);
   }
   if (journalFailure !== null) throw journalFailure;
-  const stopping = io.interrupts.stop.aborted;
+  const stopped = stopping();
 
   const count = (kinds: string[]): number => report.done.filter((n) => kinds.includes(n.op.kind)).length;
   const files = `${count(['upload'])} uploaded, ${count(['delete-file'])} deleted`;
@@ -184,7 +194,9 @@ export async function executePlan(
       : `${count(['create'])} added, ${count(['update'])} changed, ${count(['delete'])} destroyed; files: ${files}`;
   if (report.failed.length === 0 && report.notStarted.length === 0 && report.skipped.length === 0) {
     const done = `${verb} complete! Resources: ${resources}.`;
-    io.stdout.write(`\n${done}\n`);
+    output.write(`
+${done}
+`);
     return done;
   }
   const lines = [
@@ -193,6 +205,6 @@ export async function executePlan(
     ...report.notStarted.map((n) => `  ${n.id}: not started`),
     `Everything that finished is recorded in ${backend.location}; run ${options.verb} again to finish the rest.`,
   ];
-  if (stopping) throw new UserError('INTERRUPTED', `${verb} interrupted after ${resources}.`, lines);
+  if (stopped) throw new UserError('INTERRUPTED', `${verb} interrupted after ${resources}.`, lines);
   throw new UserError('APPLY_FAILED', `${verb} incomplete: ${report.failed.length} operation(s) failed; done: ${resources}.`, lines);
 }

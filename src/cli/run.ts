@@ -30,12 +30,13 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
   ],
   'force-unlock': async () => [(await import('./commands/force-unlock.js')).register],
   serve: async () => [(await import('./commands/serve.js')).register],
+  test: async () => [(await import('./commands/test.js')).register],
 };
 
 /** The program with the commands `argv` names, or all of them (for help and unknown commands). */
 export async function buildProgram(io: CliIo, argv: readonly string[]): Promise<Command> {
   const program = new Command('assistants')
-    .description('Infrastructure as code for the OpenAI Assistants API: validate, plan, apply, destroy, serve.')
+    .description('Infrastructure as code for the OpenAI Assistants API: validate, plan, apply, destroy, test, serve.')
     .version(TOOL_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AssistantsApi, baseUrlProblem, createConfiguration, DEFAULT_BASE_URL, FilesApi, NOT_A_URL } from '../api/index.js';
 import { UserError } from '../errors.js';
-import { formatDiagnostic, loadManifest, type ManifestDiagnostic } from '../manifest/index.js';
+import { formatDiagnostic, loadManifest, loadTests, readManifest, resolveManifest, type LoadOptions, type ManifestDiagnostic, type TestDefinition } from '../manifest/index.js';
 import type { DesiredState } from '../manifest/types.js';
 import type { RunningServer, ServerOptions } from '../server/index.js';
 import { PRIVATE_DIR_MODE } from '../state/atomic-file.js';
@@ -23,9 +23,17 @@ export interface ApiSession {
   endpoint: string;
   assistants: AssistantsApi;
   files: FilesApi;
+  /**
+   * The same endpoint, for clean-up that must happen even after requests in flight were
+   * given up (a second Ctrl-C): its requests carry no interrupt signal, and time out sooner.
+   */
+  cleanup: AssistantsApi;
   /** Stops the in-process server of `--endpoint local`, if any. */
   close(): Promise<void>;
 }
+
+/** One clean-up request (deleting a test's thread) waits at most this long per attempt. */
+const CLEANUP_TIMEOUT_MS = 15_000;
 
 /**
  * A client for the endpoint the options name. With `--endpoint local` this starts the
@@ -53,11 +61,13 @@ export async function openSession(options: CommonOptions & LockOptions, io: CliI
       parseDuration(options.lockTimeout ?? '0'),
       io.interrupts.stop,
     );
-    const configuration = createConfiguration({ apiKey: io.env.OPENAI_API_KEY ?? 'local', baseUrl: server.url, timeoutMs, signal: io.interrupts.requests });
+    const settings = { apiKey: io.env.OPENAI_API_KEY ?? 'local', baseUrl: server.url };
+    const configuration = createConfiguration({ ...settings, timeoutMs, signal: io.interrupts.requests });
     return {
       endpoint: 'local',
       assistants: new AssistantsApi(configuration),
       files: new FilesApi(configuration),
+      cleanup: new AssistantsApi(createConfiguration({ ...settings, timeoutMs: Math.min(timeoutMs, CLEANUP_TIMEOUT_MS) })),
       close: () => server.close(),
     };
   }
@@ -69,18 +79,13 @@ export async function openSession(options: CommonOptions & LockOptions, io: CliI
       `OPENAI_API_KEY is not set: export it with a key for ${baseUrl}, or use --endpoint local for the built-in local server.`,
     );
   }
-  const configuration = createConfiguration({
-    apiKey,
-    baseUrl,
-    organization: io.env.OPENAI_ORG_ID,
-    project: io.env.OPENAI_PROJECT_ID,
-    timeoutMs,
-    signal: io.interrupts.requests,
-  });
+  const settings = { apiKey, baseUrl, organization: io.env.OPENAI_ORG_ID, project: io.env.OPENAI_PROJECT_ID };
+  const configuration = createConfiguration({ ...settings, timeoutMs, signal: io.interrupts.requests });
   return {
     endpoint: baseUrl,
     assistants: new AssistantsApi(configuration),
     files: new FilesApi(configuration),
+    cleanup: new AssistantsApi(createConfiguration({ ...settings, timeoutMs: Math.min(timeoutMs, CLEANUP_TIMEOUT_MS) })),
     close: async () => {},
   };
 }
@@ -134,27 +139,49 @@ function normalizeEndpoint(value: string, source: string): string {
 export type ProblemSink = (level: 'error' | 'warning', diagnostic: ManifestDiagnostic) => void;
 
 export async function loadDesired(options: CommonOptions, io: CliIo, onProblem?: ProblemSink): Promise<DesiredState> {
-  const result = await loadManifest({
+  const result = await loadManifest(loadOptions(options, io));
+  if (!result.ok) throw invalid(result.errors, 'the manifest', io, onProblem);
+  reportWarnings(result.warnings, io, onProblem);
+  return result.desired;
+}
+
+/** The desired state and the behaviour tests that apply to its environment (`assistants test`). */
+export async function loadDesiredWithTests(options: CommonOptions, io: CliIo): Promise<{ desired: DesiredState; tests: TestDefinition[] }> {
+  const read = await readManifest({ file: options.file, cwd: io.cwd });
+  if (!read.ok) throw invalid(read.errors, 'the manifest', io);
+  const result = await resolveManifest(read.manifest, loadOptions(options, io));
+  if (!result.ok) throw invalid(result.errors, 'the manifest', io);
+  reportWarnings(result.warnings, io);
+  const tests = await loadTests(read.manifest, result.desired);
+  if (!tests.ok) throw invalid(tests.errors, 'the tests', io);
+  return { desired: result.desired, tests: tests.tests };
+}
+
+function loadOptions(options: CommonOptions, io: CliIo): LoadOptions {
+  return {
     file: options.file,
     env: options.env,
     cwd: io.cwd,
     allowOutsidePaths: options.allowOutsidePaths,
     processEnv: io.env,
     variables: options.var,
-  });
-  if (!result.ok) {
-    for (const error of result.errors) onProblem?.('error', error);
-    throw new UserError(
-      'MANIFEST_INVALID',
-      `${result.errors.length} problem${result.errors.length === 1 ? '' : 's'} in the manifest; nothing was sent.`,
-      result.errors.map((d) => formatDiagnostic(d, io.cwd)),
-    );
-  }
-  for (const warning of result.warnings) {
+  };
+}
+
+function invalid(errors: readonly ManifestDiagnostic[], what: string, io: CliIo, onProblem?: ProblemSink): UserError {
+  for (const error of errors) onProblem?.('error', error);
+  return new UserError(
+    'MANIFEST_INVALID',
+    `${errors.length} problem${errors.length === 1 ? '' : 's'} in ${what}; nothing was sent.`,
+    errors.map((d) => formatDiagnostic(d, io.cwd)),
+  );
+}
+
+function reportWarnings(warnings: readonly ManifestDiagnostic[], io: CliIo, onProblem?: ProblemSink): void {
+  for (const warning of warnings) {
     io.stderr.write(`Warning: ${formatDiagnostic(warning, io.cwd)}\n`);
     onProblem?.('warning', warning);
   }
-  return result.desired;
 }
 
 /**

@@ -40,6 +40,8 @@ export interface TurnObservation {
 export interface CheckContext {
   /** Manifest file name -> its upload's id in the environment under test. */
   fileIds: ReadonlyMap<string, string>;
+  /** Hides sensitive values in what a message quotes (before it is cut short). */
+  scrub?: (text: string) => string;
 }
 
 /** A check's finding: whether it holds, what was expected (either way) and what was got. */
@@ -61,66 +63,66 @@ export const MATCH_TIMEOUT_MS = 1_000;
 const QUOTED_CHARS = 300;
 
 const RULES: { [T in CheckType]: Rule<T> } = {
-  status: (check, observed) => ({
+  status: (check, observed, context) => ({
     holds: observed.status === check.status,
     expected: `the run to end ${check.status}`,
     expectedNot: `the run to end other than ${check.status}`,
-    got: describeStatus(observed),
+    got: describeStatus(observed, context),
   }),
-  contains: (check, observed) => ({
+  contains: (check, observed, context) => ({
     holds: observed.reply.includes(check.text),
     expected: `a reply containing ${quote(check.text)}`,
     expectedNot: `a reply without ${quote(check.text)}`,
-    got: describeReply(observed.reply),
+    got: describeReply(observed.reply, context),
   }),
-  icontains: (check, observed) => ({
+  icontains: (check, observed, context) => ({
     holds: observed.reply.toLowerCase().includes(check.text.toLowerCase()),
     expected: `a reply containing ${quote(check.text)} in any case`,
     expectedNot: `a reply without ${quote(check.text)} in any case`,
-    got: describeReply(observed.reply),
+    got: describeReply(observed.reply, context),
   }),
-  not_contains: (check, observed) => ({
+  not_contains: (check, observed, context) => ({
     holds: !observed.reply.includes(check.text),
     expected: `a reply without ${quote(check.text)}`,
     expectedNot: `a reply containing ${quote(check.text)}`,
-    got: describeReply(observed.reply),
+    got: describeReply(observed.reply, context),
   }),
-  equals: (check, observed) => ({
+  equals: (check, observed, context) => ({
     holds: observed.reply.trim() === check.text.trim(),
     expected: `the reply ${quote(check.text.trim())}`,
     expectedNot: `a reply other than ${quote(check.text.trim())}`,
-    got: describeReply(observed.reply),
+    got: describeReply(observed.reply, context),
   }),
-  starts_with: (check, observed) => ({
+  starts_with: (check, observed, context) => ({
     holds: observed.reply.trimStart().startsWith(check.text),
     expected: `a reply starting with ${quote(check.text)}`,
     expectedNot: `a reply not starting with ${quote(check.text)}`,
-    got: describeReply(observed.reply),
+    got: describeReply(observed.reply, context),
   }),
-  matches: (check, observed) => {
-    const finding = { expected: `a reply matching /${check.pattern}/`, expectedNot: `a reply not matching /${check.pattern}/`, got: describeReply(observed.reply) };
+  matches: (check, observed, context) => {
+    const finding = { expected: `a reply matching /${check.pattern}/`, expectedNot: `a reply not matching /${check.pattern}/`, got: describeReply(observed.reply, context) };
     const matched = matchWithin(check.pattern, observed.reply, MATCH_TIMEOUT_MS);
     if (matched === null) return { ...finding, holds: false, undecided: `the pattern ran longer than ${MATCH_TIMEOUT_MS} ms on the reply; simplify it` };
     return { ...finding, holds: matched };
   },
-  is_json: (_check, observed) => {
+  is_json: (_check, observed, context) => {
     const parsed = parseJson(observed.reply);
     return {
       holds: parsed.ok,
       expected: 'a reply that is JSON',
       expectedNot: 'a reply that is not JSON',
-      got: parsed.ok ? describeReply(observed.reply) : `${describeReply(observed.reply)}, not JSON (${parsed.problem})`,
+      got: parsed.ok ? describeReply(observed.reply, context) : `${describeReply(observed.reply, context)}, not JSON (${parsed.problem})`,
     };
   },
-  json_schema: (check, observed) => {
+  json_schema: (check, observed, context) => {
     const expected = 'a JSON reply satisfying the json_schema';
     const expectedNot = 'a reply not satisfying the json_schema';
     const parsed = parseJson(observed.reply);
-    if (!parsed.ok) return { holds: false, expected, expectedNot, got: `${describeReply(observed.reply)}, not JSON (${parsed.problem})` };
+    if (!parsed.ok) return { holds: false, expected, expectedNot, got: `${describeReply(observed.reply, context)}, not JSON (${parsed.problem})` };
     const problem = jsonSchemaProblem(check.schema, parsed.value);
-    return { holds: problem === null, expected, expectedNot, got: problem === null ? describeReply(observed.reply) : `${describeReply(observed.reply)}, where ${problem}` };
+    return { holds: problem === null, expected, expectedNot, got: problem === null ? describeReply(observed.reply, context) : `${describeReply(observed.reply, context)}, where ${problem}` };
   },
-  calls: (check, observed) => {
+  calls: (check, observed, context) => {
     const wanted = check.calls.map(describeExpectedCall).join(', ');
     const several = check.calls.length > 1;
     const order = several ? (check.order === 'any' ? ' in any order' : ' in this order') : '';
@@ -128,14 +130,14 @@ const RULES: { [T in CheckType]: Rule<T> } = {
       holds: check.order === 'any' ? matchAnyOrder(check.calls, observed.calls) : matchInOrder(check.calls, observed.calls),
       expected: `${several ? 'calls of' : 'a call of'} ${wanted}${order}`,
       expectedNot: `no ${several ? 'calls of' : 'call of'} ${wanted}${order}`,
-      got: describeCalls(observed.calls),
+      got: describeCalls(observed.calls, context),
     };
   },
-  no_calls: (check, observed) => {
+  no_calls: (check, observed, context) => {
     const names = check.names;
     const made = names === null ? observed.calls : observed.calls.filter((call) => names.includes(call.name));
     const what = names === null ? 'no function calls' : `no call of ${names.join(', ')}`;
-    return { holds: made.length === 0, expected: what, expectedNot: names === null ? 'a function call' : `a call of ${names.join(' or ')}`, got: describeCalls(observed.calls) };
+    return { holds: made.length === 0, expected: what, expectedNot: names === null ? 'a function call' : `a call of ${names.join(' or ')}`, got: describeCalls(observed.calls, context) };
   },
   cites: (check, observed, context) => {
     const id = context.fileIds.get(check.file);
@@ -145,10 +147,10 @@ const RULES: { [T in CheckType]: Rule<T> } = {
       holds,
       expected: `a citation of file "${check.file}" (${id ?? 'not uploaded'})${quoted}`,
       expectedNot: `no citation of file "${check.file}" (${id ?? 'not uploaded'})${quoted}`,
-      got: describeCitations(observed.citations, context.fileIds),
+      got: describeCitations(observed.citations, context),
     };
   },
-  max_tokens: (check, observed) => {
+  max_tokens: (check, observed, context) => {
     const total = observed.usage?.totalTokens;
     return {
       holds: total !== undefined && total <= check.tokens,
@@ -157,7 +159,7 @@ const RULES: { [T in CheckType]: Rule<T> } = {
       got: total === undefined ? 'no usage reported by the run' : `${total} tokens (${observed.usage!.promptTokens} prompt, ${observed.usage!.completionTokens} completion)`,
     };
   },
-  max_latency: (check, observed) => ({
+  max_latency: (check, observed, context) => ({
     holds: observed.latencyMs <= check.ms,
     expected: `the turn to take at most ${check.written}`,
     expectedNot: `the turn to take longer than ${check.written}`,
@@ -189,8 +191,8 @@ export function evaluateAssertion(assertion: AssertionDefinition, observed: Turn
 }
 
 /** The implicit check of a turn without a `status:` assertion: its run must complete. */
-export function completedCheck(observed: TurnObservation): string | null {
-  return observed.status === 'completed' ? null : `status: expected the run to end completed, got ${describeStatus(observed)}`;
+export function completedCheck(observed: TurnObservation, context?: CheckContext): string | null {
+  return observed.status === 'completed' ? null : `status: expected the run to end completed, got ${describeStatus(observed, context)}`;
 }
 
 // ---- matching calls ----
@@ -243,14 +245,19 @@ function quote(text: string): string {
   return JSON.stringify(text);
 }
 
-function describeReply(reply: string): string {
+function shown(text: string, context: CheckContext | undefined): string {
+  return context?.scrub === undefined ? text : context.scrub(text);
+}
+
+function describeReply(raw: string, context: CheckContext): string {
+  const reply = shown(raw, context);
   if (reply === '') return 'an empty reply';
   if (reply.length <= QUOTED_CHARS) return quote(reply);
   return `${quote(`${reply.slice(0, QUOTED_CHARS)}...`)} (${reply.length} characters)`;
 }
 
-function describeStatus(observed: TurnObservation): string {
-  const error = observed.lastError === null ? '' : ` (last error: ${observed.lastError.code}: ${observed.lastError.message})`;
+function describeStatus(observed: TurnObservation, context?: CheckContext): string {
+  const error = observed.lastError === null ? '' : ` (last error: ${observed.lastError.code}: ${shown(observed.lastError.message, context)})`;
   return `${observed.status}${error}`;
 }
 
@@ -260,17 +267,23 @@ function describeExpectedCall(call: CallExpectation): string {
   return shown.length === 0 ? call.name : `${call.name} with ${shown.join(' and ')}`;
 }
 
-function describeCalls(calls: readonly CallMade[]): string {
+function describeCalls(calls: readonly CallMade[], context: CheckContext): string {
   if (calls.length === 0) return 'no function calls';
-  const shown = calls.slice(0, 10).map((call) => `${call.name}(${call.arguments.length > 200 ? `${call.arguments.slice(0, 200)}...` : call.arguments})`);
-  return `${calls.length === 1 ? 'the call' : 'the calls'} ${shown.join(', ')}${calls.length > 10 ? ` and ${calls.length - 10} more` : ''}`;
+  const listed = calls.slice(0, 10).map((call) => {
+    const args = shown(call.arguments, context);
+    return `${call.name}(${args.length > 200 ? `${args.slice(0, 200)}...` : args})`;
+  });
+  return `${calls.length === 1 ? 'the call' : 'the calls'} ${listed.join(', ')}${calls.length > 10 ? ` and ${calls.length - 10} more` : ''}`;
 }
 
-function describeCitations(citations: readonly Citation[], fileIds: ReadonlyMap<string, string>): string {
+function describeCitations(citations: readonly Citation[], context: CheckContext): string {
   if (citations.length === 0) return 'no citations';
-  const names = new Map([...fileIds].map(([name, id]) => [id, name]));
-  const shown = citations.slice(0, 10).map((c) => `${names.has(c.fileId) ? `"${names.get(c.fileId)}" (${c.fileId})` : c.fileId}${c.quote === '' ? '' : ` quoting ${quote(c.quote.slice(0, 80))}`}`);
-  return `citations of ${shown.join(', ')}`;
+  const names = new Map([...context.fileIds].map(([name, id]) => [id, name]));
+  const listed = citations.slice(0, 10).map((c) => {
+    const cited = shown(c.quote, context);
+    return `${names.has(c.fileId) ? `"${names.get(c.fileId)}" (${c.fileId})` : c.fileId}${cited === '' ? '' : ` quoting ${quote(cited.slice(0, 80))}`}`;
+  });
+  return `citations of ${listed.join(', ')}`;
 }
 
 function formatMs(ms: number): string {

@@ -47,7 +47,13 @@ export async function createApp(options: ResolvedServerOptions, store: Store): P
   registerFileRoutes(api, ctx);
   registerThreadRoutes(api, ctx);
 
-  const stats = new StatsCounter();
+  const stats = new StatsCounter(() => ({
+    assistants: store.collection('assistants').size,
+    files: files.size,
+    threads: store.collection('threads').size,
+    messages: store.collection('messages').size,
+    runs: store.collection('runs').size,
+  }));
   const admin = new Router();
   registerAdminRoutes(admin, {
     stats: () => stats.snapshot(),

@@ -15,18 +15,33 @@ export interface ServerStats {
   byStatus: Record<string, number>;
   faults: { errors: number; drops: number; stalls: number };
   rateLimited: number;
+  /** How many of each object the server holds now (not zeroed by a reset of the counters alone). */
+  objects: ObjectCounts;
 }
 
-function emptyStats(): ServerStats {
+export interface ObjectCounts {
+  assistants: number;
+  files: number;
+  threads: number;
+  messages: number;
+  runs: number;
+}
+
+type Counters = Omit<ServerStats, 'objects'>;
+
+function emptyStats(): Counters {
   return { requests: 0, byRoute: {}, byStatus: {}, faults: { errors: 0, drops: 0, stalls: 0 }, rateLimited: 0 };
 }
 
 export class StatsCounter {
   private stats = emptyStats();
 
+  /** `countObjects` reads what the store holds at the moment of a snapshot. */
+  constructor(private readonly countObjects: () => ObjectCounts) {}
+
   /** A copy: callers may keep it while counting goes on. */
   snapshot(): ServerStats {
-    return structuredClone(this.stats);
+    return { ...structuredClone(this.stats), objects: this.countObjects() };
   }
 
   reset(): void {
