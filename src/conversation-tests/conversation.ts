@@ -6,7 +6,7 @@
  * Requests go through the paced retry loop (429s slow every conversation down together;
  * 5xx, timeouts and dropped connections are retried). A run that may have started although
  * no answer came back, or whose stream broke, is looked for on the thread and followed by
- * polling, never started twice. Only a thread whose creation got no answer cannot be found
+ * polling, never started twice. Only a thread whose creation failed ambiguously cannot be found
  * (the v1 API lists no threads): it is counted, so the report can say so.
  */
 import type { Metadata } from '../api/models.js';
@@ -24,7 +24,7 @@ export class ThreadLedger {
   readonly deleted = new Set<string>();
   /** Thread ids whose deletion failed, with why. */
   readonly notDeleted = new Map<string, string>();
-  /** Creations that got no answer: a thread may have been made that cannot be found. */
+  /** Creations that failed in a way that may have made a thread anyway: one that cannot be found. */
   unconfirmed = 0;
 }
 

@@ -43,7 +43,7 @@ export function threadsWarning(report: TestReport): string {
   const { notDeleted, unconfirmed } = report.threads;
   const parts: string[] = [];
   if (notDeleted.length > 0) parts.push(`${notDeleted.length} thread(s) could not be deleted (${notDeleted.slice(0, 5).map((t) => t.id).join(', ')}${notDeleted.length > 5 ? ', ...' : ''})`);
-  if (unconfirmed > 0) parts.push(`${unconfirmed} thread creation(s) got no answer, so a thread may have been made that cannot be found (the v1 API lists no threads)`);
+  if (unconfirmed > 0) parts.push(`${unconfirmed} thread creation(s) failed in a way that may have made a thread anyway (a timeout, a dropped connection, a 5xx), and such a thread cannot be found: the v1 API lists no threads`);
   return parts.join('; ');
 }
 

@@ -34,7 +34,7 @@ export interface ThreadsReport {
   deleted: number;
   /** Threads that could not be deleted, with why: delete them by hand. */
   notDeleted: Array<{ id: string; reason: string }>;
-  /** Thread creations that got no answer: a thread may exist that cannot be found (v1 lists no threads). */
+  /** Thread creations that failed in a way that may have made a thread anyway (timeout, dropped connection, 5xx): it cannot be found, v1 lists no threads. */
   unconfirmed: number;
 }
 
