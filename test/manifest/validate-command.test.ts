@@ -31,23 +31,36 @@ async function run(args: string[], cwd = root, env: NodeJS.ProcessEnv = {}): Pro
 describe('assistants validate', () => {
   it('prints a one-line summary for a valid manifest', async () => {
     const result = await run(['-f', 'examples/quickstart/assistants.yaml']);
-    expect(result).toEqual({ stdout: 'examples/quickstart/assistants.yaml: valid (env default): 1 assistant, 1 file.\n', stderr: '', exitCode: 0 });
+    expect(result).toEqual({ stdout: 'examples/quickstart/assistants.yaml: valid (env default): 1 assistant, 1 file, 1 test.\n', stderr: '', exitCode: 0 });
+  });
+
+  it('checks the behaviour tests beside the manifest in each environment, saying where a problem is only in some', async () => {
+    const dir = await folderWith({
+      'assistants.yaml': 'version: 1\nproject: p\nenvironments:\n  dev: {}\n  prod:\n    assistants:\n      a: { files: [] }\nfiles:\n  faq: { path: faq.md }\nassistants:\n  a:\n    model: gpt-4\n    tools: [{ type: retrieval }]\n    files: [faq]\n',
+      'faq.md': '# FAQ\n',
+      'a.test.yaml': 'version: 1\ntests:\n  t:\n    assistant: a\n    turns:\n      - user: hi\n        assert: [{ cites: faq }]\n',
+    });
+    const result = await run([], dir);
+    expect(result.error).toBeInstanceOf(UserError);
+    expect((result.error as UserError).details).toEqual([
+      'a.test.yaml:7:27: file "faq" is not uploaded in environment "prod": only files an assistant attaches are; attach it to one (in environment prod)',
+    ]);
   });
 
   it('reads assistants.yaml in the working directory by default', async () => {
     const result = await run([], resolve(root, 'examples/functions'));
-    expect(result.stdout).toBe('assistants.yaml: valid (env default): 1 assistant, 2 files.\n');
+    expect(result.stdout).toBe('assistants.yaml: valid (env default): 1 assistant, 2 files, 2 tests.\n');
   });
 
   it('checks every environment when there is no --env and no default environment', async () => {
     const result = await run(['-f', 'examples/environments/assistants.yaml']);
-    expect(result.stdout).toBe('examples/environments/assistants.yaml: valid (envs dev, staging, prod): 1 assistant, 1 file.\n');
+    expect(result.stdout).toBe('examples/environments/assistants.yaml: valid (envs dev, staging, prod): 1 assistant, 1 file, 2 tests.\n');
   });
 
   it('--print shows the resolved desired state of the chosen environment', async () => {
     const dev = await run(['-f', 'examples/environments/assistants.yaml', '--env', 'dev', '--print']);
     const prod = await run(['-f', 'examples/environments/assistants.yaml', '--env', 'prod', '--print']);
-    expect(dev.stderr).toBe('examples/environments/assistants.yaml: valid (env dev): 1 assistant, 1 file.\n');
+    expect(dev.stderr).toBe('examples/environments/assistants.yaml: valid (env dev): 1 assistant, 1 file, 1 test.\n');
     const devView = parse(dev.stdout) as { environment: string; assistants: { triage: { model: string; name: string; lifecycle: object } }; files: { runbook: { path: string } } };
     const prodView = parse(prod.stdout) as typeof devView;
     expect(devView.environment).toBe('dev');

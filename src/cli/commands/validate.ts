@@ -1,6 +1,6 @@
 /**
  * `assistants validate [-f FILE] [--env NAME] [--json] [--print]`: schema and semantic
- * checks, no network. Without --env, a manifest that declares environments is checked
+ * checks of the manifest and its behaviour tests, no network. Without --env, a manifest that declares environments is checked
  * in every one of them.
  */
 import { resolve } from 'node:path';
@@ -10,6 +10,7 @@ import { UserError } from '../../errors.js';
 import {
   displayPath,
   formatDiagnostic,
+  loadTests,
   readManifest,
   resolveManifest,
   DEFAULT_ENVIRONMENT,
@@ -31,14 +32,14 @@ interface ValidateOptions extends CommonOptions, DiagnosticFormatOptions {
 
 interface Outcome {
   file: string;
-  environments: Array<{ name: string; desired: DesiredState }>;
+  environments: Array<{ name: string; desired: DesiredState; tests: number }>;
   errors: ManifestDiagnostic[];
   warnings: ManifestDiagnostic[];
 }
 
 export function register(program: Command, io: CliIo): void {
   addFormatOption(addCommonOptions(program.command('validate')))
-    .description('check the manifest (schema, limits, references, files) without touching the network')
+    .description('check the manifest and its tests (schema, limits, references, files) without touching the network')
     .option('--json', 'print the result as JSON on stdout: errors, warnings and the resolved desired state')
     .option('--print', 'print the resolved desired state of each environment as YAML on stdout')
     .option('--codequality <file>', 'write the problems as a GitLab Code Quality report (artifacts:reports:codequality)')
@@ -93,13 +94,15 @@ async function validate(options: ValidateOptions, io: CliIo): Promise<Outcome> {
       processEnv: io.env,
       variables: options.var,
     });
-    if (result.ok) {
+    // The behaviour tests are checked against each environment's manifest too.
+    const tests = result.ok ? await loadTests(manifest, result.desired) : null;
+    if (result.ok && tests?.ok) {
       // Everything validate prints comes from here: sensitive values never leave.
-      environments.push({ name: result.desired.environment, desired: redactDesired(result.desired) });
+      environments.push({ name: result.desired.environment, desired: redactDesired(result.desired), tests: tests.tests.length });
       for (const w of result.warnings) warnings.set(formatDiagnostic(w), w);
       continue;
     }
-    for (const e of result.errors) {
+    for (const e of result.ok ? (tests?.ok === false ? tests.errors : []) : result.errors) {
       const id = formatDiagnostic(e);
       const entry = errors.get(id) ?? { diagnostic: e, in: [] };
       entry.in.push(env ?? DEFAULT_ENVIRONMENT);
@@ -129,8 +132,9 @@ function summarize(outcome: Outcome): string {
   const names = outcome.environments.map((e) => e.name);
   const assistants = new Set(outcome.environments.flatMap((e) => Object.keys(e.desired.assistants)));
   const files = new Set(outcome.environments.flatMap((e) => Object.keys(e.desired.files)));
+  const tests = Math.max(0, ...outcome.environments.map((e) => e.tests));
   const envs = names.length === 1 ? `env ${names[0] ?? DEFAULT_ENVIRONMENT}` : `envs ${names.join(', ')}`;
-  return `${outcome.file}: valid (${envs}): ${plural(assistants.size, 'assistant')}, ${plural(files.size, 'file')}.`;
+  return `${outcome.file}: valid (${envs}): ${plural(assistants.size, 'assistant')}, ${plural(files.size, 'file')}${tests > 0 ? `, ${plural(tests, 'test')}` : ''}.`;
 }
 
 function relativeDiagnostic(d: ManifestDiagnostic, cwd: string): ManifestDiagnostic {
@@ -143,7 +147,7 @@ function toJson(outcome: Outcome, cwd: string): object {
     file: outcome.file,
     errors: outcome.errors.map((d) => relativeDiagnostic(d, cwd)),
     warnings: outcome.warnings.map((d) => relativeDiagnostic(d, cwd)),
-    environments: outcome.environments,
+    environments: outcome.environments.map(({ name, desired }) => ({ name, desired })),
   };
 }
 
