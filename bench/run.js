@@ -1,10 +1,12 @@
 /**
  * `npm run bench`: plan and apply at scale against the round-trip floor, a naive sync
- * script, a rate limit, and CLI start-up. See issue 7.
+ * script, a rate limit, CLI start-up (issue 7), and behaviour tests against the chain of
+ * requests they need (issue 16).
  *
  *   node bench/run.js [--latency 25] [--sizes 10,100,1000] [--parallelism 10]
  *                     [--rate-limit 50] [--rate-limit-n 500] [--startup-runs 10] [--no-naive]
  *                     [--pg-n 100] [--pg-runs 9]
+ *                     [--tests 50] [--tests-parallelism 10] [--tests-latency 100]
  *
  * What is measured: the built CLI (`node dist/cli/main.js`) as a child process, as a user
  * or CI runs it, against `startServer()` running in this process on loopback. Wall time
@@ -22,6 +24,7 @@ import { startServer } from '../dist/server/index.js';
 import { postgresForTests } from '../scripts/throwaway-postgres.mjs';
 import pg from 'pg';
 import { runCli } from './cli.js';
+import { behaviourTestsRun, TESTS_FLOOR_FORMULA } from './behaviour-tests.js';
 import { naiveClient, naiveDestroy, naiveSync } from './naive.js';
 import { desiredAssistants, makeProject, writeManifest } from './workload.js';
 
@@ -41,6 +44,9 @@ const { values: flags } = parseArgs({
     'pg-n': { type: 'string', default: '100' },
     'pg-runs': { type: 'string', default: '9' },
     'no-naive': { type: 'boolean', default: false },
+    tests: { type: 'string', default: '50' },
+    'tests-parallelism': { type: 'string', default: '10' },
+    'tests-latency': { type: 'string', default: '100' },
   },
 });
 const positiveInt = (name, raw) => {
@@ -56,6 +62,9 @@ const RATE_N = positiveInt('rate-limit-n', flags['rate-limit-n']);
 const STARTUP_RUNS = Math.max(1, positiveInt('startup-runs', flags['startup-runs']));
 const PG_N = positiveInt('pg-n', flags['pg-n']);
 const PG_RUNS = Math.max(1, positiveInt('pg-runs', flags['pg-runs']));
+const TESTS = positiveInt('tests', flags.tests);
+const TESTS_P = Math.max(1, positiveInt('tests-parallelism', flags['tests-parallelism']));
+const TESTS_L = positiveInt('tests-latency', flags['tests-latency']);
 
 const FLOOR_FORMULA =
   'floor = latency x (R + max(C, ceil(W / P))), R = assistant list pages read one after another (cursor; the /files list runs beside them), ' +
@@ -393,6 +402,13 @@ function report(results) {
         `CPU time: local ${po.local.cpuMedianMs} ms, pg ${po.pg.cpuMedianMs} ms, overhead ${po.overheadCpuMs} ms).`,
     );
   }
+  const bt = results.behaviourTests;
+  if (bt) {
+    out.push(`behaviour tests: ${bt.tests} one-turn tests at --parallelism ${bt.parallelism}, ${bt.latencyMs} ms latency: ${sec(bt.wallMs)} s ` +
+      `(${bt.passed ? `${bt.passed[0]} passed, ${bt.passed[1]} failed` : `exit ${bt.exitCode}`}), floor ${sec(bt.floorMs)} s = ${bt.overFloor.toFixed(2)}x; ` +
+      `${bt.requests}/${bt.minRequests} requests; first request after ${bt.toFirstRequestMs} ms; a run takes ${bt.runMs} ms on the server; ${bt.threadsLeft} threads left; peak ${bt.peakRssMb} MB.`);
+    out.push(TESTS_FLOOR_FORMULA);
+  }
   const su = results.startup;
   out.push(`start-up: ${su.command}: median ${su.medianMs} ms over ${su.runs} cold processes (min ${su.minMs}, max ${su.maxMs}; one warm-up run not counted); bare \`node -e ''\` median ${su.bareNodeMedianMs} ms.`);
   out.push('');
@@ -429,6 +445,9 @@ const NOTES = {
   pgOverhead:
     'pg overhead: the pg backend loads node-postgres (its CPU time is printed beside the wall time) and opens a connection before reading the ' +
     'state row and the journal; on a machine shared with other work, wall time stretches that CPU time by the load (compare the CPU figures).',
+  behaviourTests:
+    'behaviour tests vs chain: the chain counts round trips and the stand-in model\'s own time only; the CLI adds Node start-up, ' +
+    'loading the manifest and tests, and reading and validating the state (ajv compiles the state schema at run time) before its first request.',
   startup:
     'start-up: the CLI loads only the command it runs and a precompiled manifest validator; what is left is Node itself ' +
     '(bare node is printed beside it), commander, yaml and the manifest code.',
@@ -462,6 +481,10 @@ function targets(results) {
   out.push({ target: 'start-up < 300 ms', figure: `${results.startup.medianMs} ms`, met: results.startup.medianMs < 300, note: NOTES.startup });
   const po = results.pgOverhead;
   if (po) out.push({ target: `pg over local, no-change plan N=${po.n} < 50 ms`, figure: `${po.overheadMs} ms`, met: po.overheadMs < 50, note: NOTES.pgOverhead });
+  const bt = results.behaviourTests;
+  if (bt) {
+    out.push({ target: `${bt.tests} tests at --parallelism ${bt.parallelism}, ${bt.latencyMs} ms latency, within 1.5x of their chain`, figure: `${bt.overFloor.toFixed(2)}x`, met: bt.exitCode === 0 && bt.overFloor < 1.5, note: NOTES.behaviourTests });
+  }
   return out;
 }
 
@@ -477,12 +500,14 @@ async function main() {
       loadAverageAtStart: loadavg().map((x) => round(x, 2)),
       measured: 'the built CLI as a child process (spawn to exit, Node start-up included) against startServer() in the benchmark process; naive baseline in the benchmark process',
       floorFormula: FLOOR_FORMULA,
+      testsFloorFormula: TESTS_FLOOR_FORMULA,
     },
     phases: [],
     naive: [],
     rateLimit: null,
     pgOverhead: null,
     startup: null,
+    behaviourTests: null,
     targets: [],
   };
   for (const n of SIZES) {
@@ -497,6 +522,7 @@ async function main() {
   if (RATE_N > 0) results.rateLimit = await rateLimitRun();
   if (PG_N > 0) results.pgOverhead = await pgOverheadRun();
   results.startup = await startupRun();
+  if (TESTS > 0) results.behaviourTests = await behaviourTestsRun({ tests: TESTS, parallelism: TESTS_P, latencyMs: TESTS_L, log });
   results.targets = targets(results);
   results.meta.benchWallMs = round(performance.now() - benchStarted);
   results.meta.loadAverageAtEnd = loadavg().map((x) => round(x, 2));

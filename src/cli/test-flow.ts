@@ -14,7 +14,6 @@ import type { TestDefinition } from '../manifest/index.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import { readWithJournal } from '../state/recover.js';
 import { TOOL_VERSION } from '../version.js';
-import { runEphemeral } from './ephemeral.js';
 import type { CliIo } from './io.js';
 import { withStateLock } from './locking.js';
 import type { CommonOptions } from './options.js';
@@ -76,9 +75,12 @@ export async function runTestCommand(options: TestCommandOptions, io: CliIo): Pr
   let run: EnvironmentRun;
   try {
     // A first Ctrl-C stops new work but lets requests in flight end, clean-up included.
-    run = await io.interrupts.finishInFlight(() =>
-      options.ephemeral ? runEphemeral({ ...context, session }) : runInEnvironment({ ...context, session }, lockTimeoutMs),
-    );
+    run = await io.interrupts.finishInFlight(async () => {
+      if (!options.ephemeral) return runInEnvironment({ ...context, session }, lockTimeoutMs);
+      // Loaded only here: a plain test run needs neither the planner nor the applier.
+      const { runEphemeral } = await import('./ephemeral.js');
+      return runEphemeral({ ...context, session });
+    });
   } finally {
     stopListening();
     await session.close();
