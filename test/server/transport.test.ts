@@ -257,7 +257,7 @@ describe('latency and admin', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(115);
   });
 
-  test('stats count by route pattern; reset clears data and stats', async () => {
+  test('stats count by route pattern and the objects held; reset clears data and stats', async () => {
     const server = await start();
     const a = await call(server, 'POST', '/assistants', { model: 'm' });
     await call(server, 'GET', `/assistants/${a.body.id as string}`);
@@ -270,11 +270,13 @@ describe('latency and admin', () => {
       byStatus: { '200': 2, '404': 2 },
       faults: { errors: 0, drops: 0, stalls: 0 },
       rateLimited: 0,
+      objects: { assistants: 1, files: 0, threads: 0, messages: 0, runs: 0 },
     });
     expect(server.stats()).toEqual(stats);
     const reset = await fetch(`${server.origin}/_admin/reset`, { method: 'POST' });
     expect(await reset.json()).toEqual({ reset: true });
     expect(server.stats().requests).toBe(0);
+    expect(server.stats().objects.assistants).toBe(0);
     expect((await call(server, 'GET', '/assistants')).body.data).toEqual([]);
     expect((await fetch(`${server.origin}/_admin/reset`)).status).toBe(405);
   });
