@@ -3,8 +3,7 @@
  * what the text, Markdown and JUnit renderers read, so the forms cannot drift apart. It
  * holds no sensitive value: replies, calls and messages were scrubbed before they got here.
  */
-import type { CheckType } from '../manifest/test-types.js';
-import type { CallMade, Citation } from './assertions.js';
+import type { AssertionResult, CallMade, Citation } from './assertions.js';
 
 export const TEST_REPORT_FORMAT_VERSION = 1;
 
@@ -78,15 +77,8 @@ export interface TurnEntry {
   assertions: AssertionEntry[];
 }
 
-export interface AssertionEntry {
-  type: CheckType;
-  negated: boolean;
-  weight: number;
-  passed: boolean;
-  expected: string;
-  got: string;
-  message: string | null;
-}
+/** One assertion as judged (assertions.ts). */
+export type AssertionEntry = AssertionResult;
 
 /** How much of a reply the report keeps. */
 export const REPLY_CHARS = 4000;

@@ -3,9 +3,10 @@
  * with mode 0600, validated against schemas/plan.schema.json when read back, and checked
  * against the state and the live objects it was made from before it is applied.
  */
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { AssistantObject } from '../api/models.js';
 import { UserError } from '../errors.js';
+import { overwriteProblem } from '../overwrite-guard.js';
 import { renderJson } from '../render/index.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import type { StateFile } from '../state/types.js';
@@ -29,24 +30,8 @@ const PLAN_FILE_START = /^\{\s*"formatVersion"\s*:\s*\d+\s*,/;
  * Why `path` may not receive a saved plan, or null: it exists and is not one (the
  * manifest, a note, a folder). Only a plan is overwritten. Reads at most 64 bytes.
  */
-export async function planFileTargetProblem(path: string): Promise<string | null> {
-  try {
-    // stat first: opening a FIFO to read would wait for a writer.
-    const stats = await stat(path);
-    if (stats.isDirectory()) return 'is a folder, not a saved plan';
-    if (!stats.isFile()) return 'exists and is not a saved plan (not a regular file)';
-    const handle = await open(path, 'r');
-    try {
-      const head = Buffer.alloc(64);
-      const { bytesRead } = await handle.read(head, 0, head.length, 0);
-      return PLAN_FILE_START.test(head.subarray(0, bytesRead).toString('utf8')) ? null : 'exists and is not a saved plan';
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? null : `cannot be read (${code ?? 'error'}) to check that it is a saved plan`;
-  }
+export function planFileTargetProblem(path: string): Promise<string | null> {
+  return overwriteProblem(path, { what: 'a saved plan', recognizes: (head) => PLAN_FILE_START.test(head), headBytes: 64 });
 }
 
 export async function readPlanFile(path: string): Promise<Plan> {

@@ -229,14 +229,17 @@ describe('faults and bad input', () => {
     expect(server.stats().objects.threads).toBeLessThanOrEqual(report.threads.unconfirmed);
   });
 
-  it('a test naming an unknown assistant is one positioned error, and nothing is sent', async () => {
+  it('a test naming an unknown assistant is one positioned error, a --junit path over the manifest is refused, and nothing is sent', async () => {
     const server = await serverWith();
     const dir = await makeProject({ 'assistants.yaml': MANIFEST, 'faq.md': '# FAQ\n', 'a.test.yaml': 'version: 1\ntests:\n  t:\n    assistant: suport\n    turns: [{ user: hi }]\n' });
-    const result = await cliFor(server, dir)('test');
+    const cli = cliFor(server, dir);
+    const result = await cli('test');
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       'Error: 1 problem in the tests; nothing was sent.\na.test.yaml:4:16: test "t": no assistant "suport" in the manifest (keys: support); did you mean "support"?\n',
     );
+    const overwrite = await cli('test', '--junit', 'assistants.yaml');
+    expect(overwrite.stderr).toBe('Error: --junit assistants.yaml: exists and is not a JUnit report; refusing to overwrite it. Give a new file name, or one a JUnit report was written to.\n');
     expect(server.stats().requests).toBe(0);
   });
 });
