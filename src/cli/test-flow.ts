@@ -97,6 +97,7 @@ export async function runTestCommand(options: TestCommandOptions, io: CliIo): Pr
       throw new UserError('USAGE', `--junit ${options.junit}: could not write it (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
     });
   }
+  await run.record?.();
   if (report.outcome === 'interrupted') {
     throw new UserError('INTERRUPTED', `Interrupted: ${report.summary.passed + report.summary.failed} of ${report.tests.length} test(s) ran.`);
   }
@@ -129,14 +130,22 @@ async function runInEnvironment(context: TestRunContext, lockTimeoutMs: number):
   }
   const records = testRecords(run.report.tests, run.tested, { manifestHash: desired.manifestHash, testedAt: new Date().toISOString(), toolVersion: TOOL_VERSION });
   if (Object.keys(records).length === 0) return run;
-  await withStateLock(backend, 'test', lockTimeoutMs, io, async (current) => {
-    if (current === null || current.lineage !== state.lineage) {
-      io.stderr.write(`Warning: ${backend.location} was replaced while the tests ran; the results are not recorded.\n`);
-      return;
-    }
-    await backend.write(withTestResults(current, records));
-  });
-  io.stderr.write(`Recorded the test results of ${Object.keys(records).length} assistant(s) in ${backend.location}.\n`);
-  return run;
+  // After the results are printed and written: a state lock held too long loses nothing else.
+  const record = async (): Promise<void> => {
+    const written = await withStateLock(backend, 'test', lockTimeoutMs, io, async (current) => {
+      if (current === null || current.lineage !== state.lineage) return false;
+      await backend.write(withTestResults(current, records));
+      return true;
+    }).catch((error: unknown) => {
+      if (error instanceof UserError) throw new UserError(error.code, `The test results were not recorded in the state: ${error.message}`, error.details);
+      throw error;
+    });
+    io.stderr.write(
+      written
+        ? `Recorded the test results of ${Object.keys(records).length} assistant(s) in ${backend.location}.\n`
+        : `Warning: ${backend.location} was replaced while the tests ran; the results are not recorded.\n`,
+    );
+  };
+  return { ...run, record };
 }
 

@@ -42,6 +42,8 @@ export interface EnvironmentRun {
   report: TestReport;
   reporter: TextReporter;
   tested: Map<string, TestedAssistant>;
+  /** Records the results in the environment's state, once they are printed; absent when there is nothing to record. */
+  record?: () => Promise<void>;
 }
 
 /** What the tests run against: a deployed environment, or the throwaway copy of one. */
