@@ -49,7 +49,7 @@ describe('assistants validate', () => {
 
   it('reads assistants.yaml in the working directory by default', async () => {
     const result = await run([], resolve(root, 'examples/functions'));
-    expect(result.stdout).toBe('assistants.yaml: valid (env default): 1 assistant, 2 files, 2 tests.\n');
+    expect(result.stdout).toBe('assistants.yaml: valid (env default): 1 assistant, 2 files, 3 tests.\n');
   });
 
   it('checks every environment when there is no --env and no default environment', async () => {
