@@ -120,6 +120,18 @@ export interface StateBackend {
   appendJournal(entry: JournalEntry): Promise<void>;
   readJournal(): Promise<JournalRead>;
   clearJournal(): Promise<void>;
+  /**
+   * Removes this state for good: the state, its journal and every serial kept (the local
+   * file's backup too), so that reading it gives null again. The caller holds the lock,
+   * whose release removes it. For an environment that is gone: `test --ephemeral` deletes
+   * its throwaway environment's state once the environment is destroyed.
+   */
+  delete(): Promise<void>;
+  /**
+   * The environments of this state's project that have a state in the same storage, this
+   * one included once written; sorted. The local file's: the `NAME.json` files beside it.
+   */
+  environments(): Promise<string[]>;
   /** Lets go of what the backend holds open (a database connection); idempotent. Release locks first. */
   close(): Promise<void>;
 }

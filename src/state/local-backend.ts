@@ -2,7 +2,8 @@
  * The default backend: one JSON file per environment, with beside it `<path>.backup`
  * (the previous version), `<path>.lock` and `<path>.journal` (JSON lines). All 0600.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 import type { ForceUnlockOptions, JournalRead, LockInfo, LockRequest, StateBackend, StateHistory, StateLock, WriteOptions } from './backend.js';
@@ -106,6 +107,23 @@ export class LocalStateBackend implements StateBackend {
 
   clearJournal(): Promise<void> {
     return this.journal.clear();
+  }
+
+  /** The state file last: a delete cut short leaves a state, which names the leftover. */
+  async delete(): Promise<void> {
+    for (const path of [this.paths.journal, this.paths.backup, this.paths.state]) await rm(path, { force: true });
+  }
+
+  /** The `NAME.json` files in the state file's folder (`.assistants/state/` unless --state moved it). */
+  async environments(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(dirname(this.paths.state));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    return names.filter((name) => name.endsWith('.json')).map((name) => name.slice(0, -'.json'.length)).sort();
   }
 
   /** Nothing is held open between calls. */

@@ -8,12 +8,14 @@ import type { LockInfo, StateBackend } from '../../src/state/backend.js';
 import { applyJournal, type JournalEntry } from '../../src/state/journal.js';
 import { describeHolder } from '../../src/state/lock-holder.js';
 import { replayJournal } from '../../src/state/recover.js';
-import { created, hashes, sampleState, uploaded } from './sample.js';
+import { AT, created, hashes, sampleState, sha, uploaded } from './sample.js';
 
 export interface BackendUnderTest {
   backend: StateBackend;
   /** Another handle on the same storage, as a second process would open it. */
   reopen(): StateBackend;
+  /** The environment whose state `backend` holds. */
+  environment: string;
   cleanup(): Promise<void>;
 }
 
@@ -89,6 +91,34 @@ export function runBackendConformance(name: string, create: () => Promise<Backen
       expect(await backend.read()).toEqual(replaced);
       const older = await backend.write({ ...replaced, serial: 0 }, { replace: true });
       expect(older.serial).toBe(replaced.serial + 1);
+    });
+
+    it('keeps the test results, keyed by any name', async () => {
+      const { backend, reopen } = await open();
+      const record = { id: 'asst_support', fields: hashes('t'), contentHash: sha('c'), asApplied: true, outcome: 'passed', tests: { constructor: 'passed' }, manifestHash: sha('m'), testedAt: AT, toolVersion: '0.1.0' } as const;
+      const written = await backend.write({ ...sampleState(), testResults: { ['__proto__']: record } });
+      const read = await reopen().read();
+      expect(read).toEqual(written);
+      expect(Object.keys(read?.testResults ?? {})).toEqual(['__proto__']);
+    });
+
+    it('deletes the state with its journal and every serial kept: read as never written, and written again from serial 1', async () => {
+      const { backend, reopen, environment } = await open();
+      expect(await backend.environments()).toEqual([]);
+      await backend.write(await backend.write(sampleState()));
+      await backend.appendJournal(created('new', 'asst_new'));
+      expect(await reopen().environments()).toEqual([environment]);
+      const lock = await backend.lock({ command: 'test --ephemeral' });
+      await backend.delete();
+      await lock.release();
+      const other = reopen();
+      expect(await other.read()).toBeNull();
+      expect(await other.readJournal()).toEqual({ entries: [], tornTail: false });
+      expect((await other.history?.list()) ?? []).toEqual([]);
+      expect(await other.environments()).toEqual([]);
+      await other.delete();
+      await (await other.lock({ command: 'apply' })).release();
+      expect((await other.write(sampleState())).serial).toBe(1);
     });
 
     it('refuses to write an invalid state and keeps the stored one', async () => {

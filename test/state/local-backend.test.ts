@@ -12,7 +12,7 @@ import { makeTempDir } from '../support/temp-dir.js';
 runBackendConformance('local file', async () => {
   const { dir, cleanup } = await makeTempDir();
   const path = join(dir, '.assistants', 'state', 'dev.json');
-  return { backend: new LocalStateBackend(path), reopen: () => new LocalStateBackend(path), cleanup };
+  return { backend: new LocalStateBackend(path), reopen: () => new LocalStateBackend(path), environment: 'dev', cleanup };
 });
 
 describe('LocalStateBackend files', () => {

@@ -28,6 +28,7 @@ runBackendConformance('pg', async () => {
   return {
     backend: open(),
     reopen: open,
+    environment: 'dev',
     cleanup: async () => {
       await Promise.all(opened.map((b) => b.close()));
       await dropSchema(schema);
@@ -104,6 +105,34 @@ describe('PgStateBackend', () => {
     expect(await history(backend).read(1)).toEqual(good);
     const repaired = await history(backend).rollback(1);
     expect(await open().read()).toEqual(repaired);
+  });
+
+  it('reads rows written in state format 1 (before test results) as format 2: the state, the history, a rollback', async () => {
+    const backend = open();
+    const first = await backend.write(sampleState());
+    const second = await backend.write(first);
+    for (const table of ['states', 'state_history']) {
+      await adminQuery(`UPDATE "${schema}".${table} SET document = jsonb_set(document, '{version}', '1')`);
+    }
+    expect(await open().read()).toEqual(second);
+    expect(second.version).toBe(2);
+    expect(await history(open()).read(1)).toEqual(first);
+    expect(await history(backend).rollback(1)).toEqual({ ...first, serial: 3 });
+    const [row] = await adminQuery<{ version: number }>(`SELECT (document->>'version')::int AS version FROM "${schema}".states`);
+    expect(row?.version).toBe(2);
+  });
+
+  it('deletes only its own state; environments() lists the states of its project', async () => {
+    const dev = open();
+    const prod = open({ environment: 'prod' });
+    await dev.write(sampleState());
+    const kept = await prod.write(sampleState());
+    await open({ project: 'other', environment: 'qa' }).write(sampleState());
+    expect(await dev.environments()).toEqual(['dev', 'prod']);
+    await dev.delete();
+    expect(await prod.environments()).toEqual(['prod']);
+    expect(await open({ environment: 'prod' }).read()).toEqual(kept);
+    expect((await history(prod).list()).map((e) => e.serial)).toEqual([1]);
   });
 
   it('commits appends that arrive together in one transaction', async () => {

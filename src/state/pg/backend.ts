@@ -216,6 +216,27 @@ export class PgStateBackend implements StateBackend {
     });
   }
 
+  /** In one transaction, under the write lock: the state row, its history and its journal. */
+  delete(): Promise<void> {
+    return this.run('delete the state', (session) =>
+      session.transaction(async (q) => {
+        await q('SELECT pg_advisory_xact_lock($1, $2)', [WRITE_CLASS, this.key]);
+        for (const table of [this.tables.journal, this.tables.history, this.tables.states]) {
+          await q(`DELETE FROM ${table} WHERE project = $1 AND environment = $2`, this.scope);
+        }
+      }),
+    );
+  }
+
+  environments(): Promise<string[]> {
+    return this.run('list the states', async (session) => {
+      const result = await session.query<{ environment: string }>(`SELECT environment FROM ${this.tables.states} WHERE project = $1 ORDER BY environment COLLATE "C"`, [
+        this.options.project,
+      ]);
+      return result.rows.map((row) => row.environment);
+    });
+  }
+
   async close(): Promise<void> {
     if (this.held !== null) await this.release(this.held.info.id).catch(() => undefined);
     await this.session?.end();
