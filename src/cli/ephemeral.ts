@@ -1,28 +1,28 @@
 /**
  * `assistants test --ephemeral`, as `terraform test` runs: apply the manifest (with the
  * values of --env) into a throwaway environment named after the run, with its own
- * ownership scope (`project/test.RUN/key` tags) and its own state, run the tests against
- * it, and destroy it, also when the tests fail or the run is interrupted.
+ * ownership scope (`project/test.RUN/key` tags) and its own state, kept in the state
+ * backend the run uses (a local file, or a row in PostgreSQL), run the tests against it,
+ * and destroy it, also when the tests fail or the run is interrupted; its state is then
+ * deleted through the backend.
  *
  * A run that dies before its teardown (SIGKILL, a lost machine) leaves one behind. The next
- * `test --ephemeral` finds it by its tags or its state file and destroys it when no live
- * process holds its state (the lock of a dead process on this host is taken over), or
- * when it started more than a day ago and its state is not here (a run elsewhere).
+ * `test --ephemeral` finds it by its tags or its state in the backend and destroys it when
+ * no live process holds its state's lock (the lock of a dead process is taken over; a
+ * PostgreSQL lock dies with its session), or when it started more than a day ago and its
+ * state is not in this backend (a run elsewhere).
  */
-import { readdir, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import type { DesiredAssistant, DesiredState } from '../manifest/index.js';
 import { dictionary } from '../dictionary.js';
 import { parseOwner } from '../plan/ownership.js';
 import { listAllAssistants } from '../plan/refresh.js';
-import { localBackendPaths, type LocalStateBackend } from '../state/local-backend.js';
+import type { StateBackend, StateLock } from '../state/backend.js';
 import { replayJournal } from '../state/recover.js';
-import { resolveStatePath } from '../state/resolve-path.js';
-import type { StateLock } from '../state/backend.js';
 import { executePlan } from './apply-flow.js';
 import { makePlan } from './planning.js';
-import { manifestFolder, openBackend } from './session.js';
+import { manifestFolder } from './session.js';
+import { desiredScope, withStateBackend } from './state-backend.js';
 import { testDeployed, type EnvironmentRun, type TestRunContext } from './test-run.js';
 
 /** `test.20260102-030405.a1b2c3`: a `.` no declared environment name can hold, so it never names a real one. */
@@ -54,49 +54,50 @@ export function throwawayDesired(desired: DesiredState, name: string): DesiredSt
 
 export async function runEphemeral(context: TestRunContext): Promise<EnvironmentRun> {
   const { io, options } = context;
-  await cleanUpLeftovers(context);
   const name = ephemeralName(context.runId);
   const throwaway = throwawayDesired(context.desired, name);
-  const backend = openBackend(options, throwaway, io);
-  const lock = await backend.lock({ command: 'test --ephemeral', signal: io.interrupts.stop });
-  let run: EnvironmentRun | null = null;
-  let failure: unknown = null;
-  try {
-    context.progress.write(`${options.file}... setting up ephemeral environment ${name}\n`);
+  return withStateBackend(options, desiredScope(throwaway), io, async (backend) => {
+    await cleanUpLeftovers(context, await backend.environments());
+    const lock = await backend.lock({ command: 'test --ephemeral', signal: io.interrupts.stop });
+    let run: EnvironmentRun | null = null;
+    let failure: unknown = null;
     try {
-      const planned = await makePlan(throwaway, null, context.session, 'normal', [], io.cwd);
-      await executePlan(planned, null, backend, context.session, io, {
-        autoApprove: true,
-        parallelism: context.parallelism,
-        saved: false,
-        manifestDir: manifestFolder(options, io),
-        verb: 'apply',
-        output: io.stderr,
-        showPlan: false,
-      });
-      if (!io.interrupts.stop.aborted) {
-        const state = await backend.read();
-        run = await testDeployed(context, { desired: throwaway, state, stateLocation: backend.location, ephemeral: name });
+      context.progress.write(`${options.file}... setting up ephemeral environment ${name}\n`);
+      try {
+        const planned = await makePlan(throwaway, null, context.session, 'normal', [], io.cwd);
+        await executePlan(planned, null, backend, context.session, io, {
+          autoApprove: true,
+          parallelism: context.parallelism,
+          saved: false,
+          manifestDir: manifestFolder(options, io),
+          verb: 'apply',
+          output: io.stderr,
+          showPlan: false,
+        });
+        if (!io.interrupts.stop.aborted) {
+          const state = await backend.read();
+          run = await testDeployed(context, { desired: throwaway, state, stateLocation: backend.location, ephemeral: name });
+        }
+      } catch (error) {
+        failure = error;
       }
-    } catch (error) {
-      failure = error;
+      context.progress.write(`${options.file}... tearing down\n`);
+      await tearDown(context, throwaway, backend);
+    } finally {
+      await lock.release();
     }
-    context.progress.write(`${options.file}... tearing down\n`);
-    await tearDown(context, throwaway, backend);
-  } finally {
-    await lock.release();
-  }
-  if (failure !== null) throw failure;
-  if (run === null) throw new UserError('INTERRUPTED', `Interrupted while setting up ephemeral environment ${name}; no test ran, and it was torn down.`);
-  return run;
+    if (failure !== null) throw failure;
+    if (run === null) throw new UserError('INTERRUPTED', `Interrupted while setting up ephemeral environment ${name}; no test ran, and it was torn down.`);
+    return run;
+  });
 }
 
 /**
  * Destroys an ephemeral environment (the caller holds its state lock) and, once nothing of
- * it is left, its state files. A teardown that cannot finish keeps the state for the next
+ * it is left, deletes its state from the backend. A teardown that cannot finish keeps the state for the next
  * `test --ephemeral`, and says so.
  */
-async function tearDown(context: TestRunContext, throwaway: DesiredState, backend: LocalStateBackend): Promise<void> {
+async function tearDown(context: TestRunContext, throwaway: DesiredState, backend: StateBackend): Promise<void> {
   const { io, session, options } = context;
   try {
     const { state } = await replayJournal(backend);
@@ -118,51 +119,45 @@ async function tearDown(context: TestRunContext, throwaway: DesiredState, backen
     );
     return;
   }
-  await discardState(backend);
+  await backend.delete();
 }
 
-/** Finds ephemeral environments of this project that earlier runs left, and destroys those no live run holds. */
-async function cleanUpLeftovers(context: TestRunContext): Promise<void> {
+/**
+ * Finds ephemeral environments of this project that earlier runs left (`withState`: the
+ * environments with a state in this run's backend), and destroys those no live run holds.
+ */
+async function cleanUpLeftovers(context: TestRunContext, withState: readonly string[]): Promise<void> {
   const { io, options, desired, session } = context;
-  const stateDir = dirname(resolveStatePath({ cwd: io.cwd, manifestFile: options.file }));
-  const withState = new Set(
-    (await readdir(stateDir).catch(() => [] as string[]))
-      .filter((file) => file.endsWith('.json'))
-      .map((file) => file.slice(0, -'.json'.length))
-      .filter((name) => ephemeralStartedAt(name) !== null),
-  );
+  const stated = new Set(withState.filter((name) => ephemeralStartedAt(name) !== null));
   const tagged = new Set<string>();
   for (const assistant of await listAllAssistants(session.assistants)) {
     const owner = parseOwner(assistant.metadata);
     if (owner !== null && owner.project === desired.project && ephemeralStartedAt(owner.environment) !== null) tagged.add(owner.environment);
   }
-  for (const name of [...new Set([...withState, ...tagged])].sort()) {
+  for (const name of [...new Set([...stated, ...tagged])].sort()) {
     const age = Date.now() - (ephemeralStartedAt(name)?.getTime() ?? Date.now());
-    if (!withState.has(name) && age < LEFTOVER_AGE_MS) {
-      io.stderr.write(`Note: ephemeral environment ${name} has assistants but no state here; it may be another machine's run in progress, so it is left alone (it is cleaned up once a day old).\n`);
+    if (!stated.has(name) && age < LEFTOVER_AGE_MS) {
+      io.stderr.write(
+        `Note: ephemeral environment ${name} has assistants but no state in this state backend; it may be a run in progress elsewhere, so it is left alone (it is cleaned up once a day old).\n`,
+      );
       continue;
     }
     const throwaway = throwawayDesired(desired, name);
-    const backend = openBackend(options, throwaway, io);
-    let lock: StateLock;
-    try {
-      lock = await backend.lock({ command: 'test --ephemeral (clean-up)', timeoutMs: 0 });
-    } catch (error) {
-      if (error instanceof UserError && error.code === 'LOCK_HELD') continue; // a run in progress: not a leftover
-      throw error;
-    }
-    try {
-      if (lock.notice) io.stderr.write(`${lock.notice}\n`);
-      io.stderr.write(`Destroying ephemeral environment ${name}, left behind by an earlier run...\n`);
-      await tearDown(context, throwaway, backend);
-    } finally {
-      await lock.release();
-    }
+    await withStateBackend(options, desiredScope(throwaway), io, async (backend) => {
+      let lock: StateLock;
+      try {
+        lock = await backend.lock({ command: 'test --ephemeral (clean-up)', timeoutMs: 0 });
+      } catch (error) {
+        if (error instanceof UserError && error.code === 'LOCK_HELD') return; // a run in progress: not a leftover
+        throw error;
+      }
+      try {
+        if (lock.notice) io.stderr.write(`${lock.notice}\n`);
+        io.stderr.write(`Destroying ephemeral environment ${name}, left behind by an earlier run...\n`);
+        await tearDown(context, throwaway, backend);
+      } finally {
+        await lock.release();
+      }
+    });
   }
-}
-
-/** Removes a torn-down environment's state, its backup and journal (the lock goes with its release). */
-async function discardState(backend: LocalStateBackend): Promise<void> {
-  const paths = localBackendPaths(backend.location);
-  await Promise.all([paths.state, paths.backup, paths.journal].map((path) => rm(path, { force: true })));
 }

@@ -19,7 +19,8 @@ import { withStateLock } from './locking.js';
 import type { CommonOptions } from './options.js';
 import { parseDuration, parsePositiveInt } from './option-parsers.js';
 import { junitTargetProblem } from './report-files.js';
-import { checkStateBelongs, loadDesiredWithTests, openBackend, openSession } from './session.js';
+import { checkStateBelongs, loadDesiredWithTests, openSession } from './session.js';
+import { desiredScope, withStateBackend } from './state-backend.js';
 import type { LockOptions, StateOptions } from './state-options.js';
 import { testDeployed, type EnvironmentRun, type TestRunContext } from './test-run.js';
 
@@ -116,36 +117,41 @@ export function selectTests(tests: readonly TestDefinition[], filters: readonly 
   return selected;
 }
 
-/** Tests against the environment as deployed; the results are recorded in its state. */
+/**
+ * Tests against the environment as deployed; the results are recorded in its state. The
+ * backend is opened to read the state and again to record: it is not held open (a database
+ * connection idle) while the conversations run.
+ */
 async function runInEnvironment(context: TestRunContext, lockTimeoutMs: number): Promise<EnvironmentRun> {
   const { options, io, desired, session } = context;
-  const backend = openBackend(options, desired, io);
-  const state = await readWithJournal(backend);
-  checkStateBelongs(state, desired, session.endpoint, backend.location);
-  const run = await testDeployed(context, { desired, state, stateLocation: state === null ? null : backend.location, ephemeral: null });
+  const scope = desiredScope(desired);
+  const { state, location } = await withStateBackend(options, scope, io, async (backend) => ({ state: await readWithJournal(backend), location: backend.location }));
+  checkStateBelongs(state, desired, session.endpoint, location);
+  const run = await testDeployed(context, { desired, state, stateLocation: state === null ? null : location, ephemeral: null });
   if (run.report.outcome === 'interrupted') return run;
   if (state === null) {
-    io.stderr.write(`No state for environment "${desired.environment}" (${backend.location}): the assistants were found by their ownership tags, and the results are not recorded.\n`);
+    io.stderr.write(`No state for environment "${desired.environment}" (${location}): the assistants were found by their ownership tags, and the results are not recorded.\n`);
     return run;
   }
   const records = testRecords(run.report.tests, run.tested, { manifestHash: desired.manifestHash, testedAt: new Date().toISOString(), toolVersion: TOOL_VERSION });
   if (Object.keys(records).length === 0) return run;
   // After the results are printed and written: a state lock held too long loses nothing else.
   const record = async (): Promise<void> => {
-    const written = await withStateLock(backend, 'test', lockTimeoutMs, io, async (current) => {
-      if (current === null || current.lineage !== state.lineage) return false;
-      await backend.write(withTestResults(current, records));
-      return true;
-    }).catch((error: unknown) => {
+    const written = await withStateBackend(options, scope, io, (backend) =>
+      withStateLock(backend, 'test', lockTimeoutMs, io, async (current) => {
+        if (current === null || current.lineage !== state.lineage) return false;
+        await backend.write(withTestResults(current, records));
+        return true;
+      }),
+    ).catch((error: unknown) => {
       if (error instanceof UserError) throw new UserError(error.code, `The test results were not recorded in the state: ${error.message}`, error.details);
       throw error;
     });
     io.stderr.write(
       written
-        ? `Recorded the test results of ${Object.keys(records).length} assistant(s) in ${backend.location}.\n`
-        : `Warning: ${backend.location} was replaced while the tests ran; the results are not recorded.\n`,
+        ? `Recorded the test results of ${Object.keys(records).length} assistant(s) in ${location}.\n`
+        : `Warning: ${location} was replaced while the tests ran; the results are not recorded.\n`,
     );
   };
   return { ...run, record };
 }
-

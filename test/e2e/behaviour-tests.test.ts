@@ -4,18 +4,20 @@
  * that guards it; reports validate (JUnit against Jenkins' schema and read by a JUnit
  * parser, JSON against ours); the server holds no thread of the tests after a pass, a
  * failure, a Ctrl-C; --ephemeral leaves nothing, even after a SIGKILL and a second run;
- * injected faults fail no test.
+ * injected faults fail no test; with the state in PostgreSQL, results are recorded there and
+ * --ephemeral keeps and deletes its throwaway state there.
  */
-import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { access, cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse as parseJunit, type TestSuites } from 'junit2json';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
 import type { TestReport } from '../../src/conversation-tests/report.js';
 import type { ServerOptions } from '../../src/server/index.js';
 import type { StateFile } from '../../src/state/types.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { adminQuery, dropSchema, freshSchema, pgUrl } from '../support/pg.js';
 import { makeTempDir } from '../support/temp-dir.js';
 import { makeProject, runCli, startCli, type CliResult } from './cli.js';
 
@@ -208,6 +210,52 @@ describe('--ephemeral', () => {
     expect(second.stderr).toMatch(/Destroying ephemeral environment test\.\d{8}-\d{6}\.[0-9a-f]{6}, left behind by an earlier run/);
     expect(server.stats().objects).toMatchObject({ assistants: 0, files: 0 });
     expect(await readdir(join(dir, '.assistants', 'state'))).toEqual([]);
+  });
+});
+
+describe('with the state in PostgreSQL', () => {
+  let schema: string;
+  beforeEach(() => {
+    schema = freshSchema();
+  });
+  afterEach(async () => {
+    await dropSchema(schema);
+  });
+  const pgEnv = (server: TestServer): Record<string, string> => ({ OPENAI_API_KEY: server.apiKey, PG_CONN_STR: pgUrl(), PG_SCHEMA_NAME: schema });
+  const rows = async (table: string): Promise<number> => Number((await adminQuery<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".${table}`))[0]?.n);
+  const noLocalState = async (dir: string): Promise<void> => {
+    await expect(access(join(dir, '.assistants', 'state'))).rejects.toThrow(/ENOENT/);
+  };
+
+  it('records the results in the state row', async () => {
+    const server = await serverWith();
+    const dir = await makeProject({ 'assistants.yaml': MANIFEST, 'faq.md': '# FAQ\n', 'a.test.yaml': passingTests(1) });
+    const cli = (...args: string[]): Promise<CliResult> => runCli([...args, '--state-backend', 'pg', '--endpoint', server.url], { cwd: dir, env: pgEnv(server) });
+    expect((await cli('apply', '--auto-approve')).code).toBe(0);
+    const result = await cli('test');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`Recorded the test results of 1 assistant(s) in pg `);
+    const [row] = await adminQuery<{ document: StateFile }>(`SELECT document FROM "${schema}".states`);
+    expect(row?.document.testResults?.['support']).toMatchObject({ outcome: 'passed', asApplied: true, tests: { t0: 'passed' } });
+    await noLocalState(dir);
+  });
+
+  it('--ephemeral keeps the throwaway state there; after a SIGKILL the next run finds the leftover and deletes its rows', async () => {
+    const server = await serverWith({ runStepMs: 200 });
+    const dir = await makeProject({ 'assistants.yaml': MANIFEST, 'faq.md': '# FAQ\n', 'a.test.yaml': passingTests(1) });
+    const args = ['test', '--ephemeral', '--state-backend', 'pg', '--endpoint', server.url];
+    const first = startCli(args, { cwd: dir, env: pgEnv(server) });
+    await until(() => server.stats().objects.threads >= 1, 'the killed run to start its test');
+    const [left] = await adminQuery<{ environment: string }>(`SELECT environment FROM "${schema}".states`);
+    expect(left?.environment).toMatch(/^test\.\d{8}-\d{6}\.[0-9a-f]{6}$/);
+    first.child.kill('SIGKILL');
+    await first.result;
+    const second = await startCli(args, { cwd: dir, env: pgEnv(server) }).result;
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain(`Destroying ephemeral environment ${left?.environment}, left behind by an earlier run`);
+    expect(server.stats().objects).toMatchObject({ assistants: 0, files: 0 });
+    for (const table of ['states', 'state_history', 'journal', 'locks']) expect(await rows(table), table).toBe(0);
+    await noLocalState(dir);
   });
 });
 
