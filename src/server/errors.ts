@@ -68,3 +68,12 @@ export function changeNotSaved(reason: unknown): ApiError {
     { type: 'server_error' },
   );
 }
+
+/** 503 while the database cannot be reached: nothing of the request was kept unless it was answered; retrying is safe. */
+export function storeUnavailable(): ApiError {
+  return new ApiError(503, 'The server cannot reach its database right now; your request was not completed. Retry in a moment.', {
+    type: 'server_error',
+    code: 'database_unavailable',
+    headers: { 'retry-after': '1' },
+  });
+}

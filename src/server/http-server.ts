@@ -8,10 +8,12 @@ import type { ApiHandler } from './api-handler.js';
 import { ApiError } from './errors.js';
 import { beginExchange, describeError, logWhenDone, type LogLine } from './exchange.js';
 import { sendError } from './http.js';
+import type { ReadyHandler } from './ready-handler.js';
 
 export interface Handlers {
   api: ApiHandler;
   admin: ApiHandler;
+  ready: ReadyHandler;
   log: LogLine;
   logRequests: boolean;
 }
@@ -45,6 +47,7 @@ async function dispatch(handlers: Handlers, req: IncomingMessage, res: ServerRes
   }
   if (url.pathname === '/v1' || url.pathname.startsWith('/v1/')) return handlers.api(req, res, url, exchange);
   if (url.pathname.startsWith('/_admin/')) return handlers.admin(req, res, url, exchange);
+  if (url.pathname === '/readyz') return handlers.ready(req, res);
   sendError(res, new ApiError(404, `Invalid URL (${exchange.method} ${url.pathname})`));
 }
 

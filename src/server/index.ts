@@ -5,34 +5,61 @@
  *   // server.url === 'http://127.0.0.1:PORT/v1'
  *   await server.close();
  *
- * The parts: options.ts (defaults and checks), app.ts (context, routers, counters),
- * api-handler.ts (the steps of a /v1 request), admin-handler.ts, http-server.ts (sockets).
+ * The parts: options.ts (defaults and checks), store/ (the embedded store, or PostgreSQL
+ * for several replicas), app.ts (context, routers, counters, run engine), api-handler.ts
+ * (the steps of a /v1 request), admin-handler.ts, ready-handler.ts, http-server.ts (sockets).
  */
 import { createAdminHandler } from './admin-handler.js';
 import { createApiHandler } from './api-handler.js';
 import { createApp } from './app.js';
 import { listen } from './http-server.js';
 import { resolveOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
+import { createReadyHandler } from './ready-handler.js';
 import type { ServerStats } from './stats.js';
-import { Store } from './store.js';
+import { EmbeddedStore } from './store/embedded/embedded-store.js';
+import type { ServerStore } from './store/store.js';
 
 export type { ServerStats } from './stats.js';
-export { DataInUseError, describeDataHolder, type DataHolder } from './data-lock.js';
+export { DataInUseError, describeDataHolder, type DataHolder } from './store/embedded/data-lock.js';
 export type { ServerContext } from './context.js';
-export type { ChatModelOptions, ModelOptions, ServerOptions } from './options.js';
+export type { ChatModelOptions, DatabaseOptions, ModelOptions, ServerOptions } from './options.js';
 export { probeUpstream } from './upstream/probe.js';
 
 export interface RunningServer {
   /** `http://HOST:PORT/v1` */
   url: string;
   port: number;
+  /**
+   * Stops: no new connections, requests in flight answered, runs this server holds handed
+   * back (PostgreSQL: other replicas carry them on), then the store closed.
+   */
   close(): Promise<void>;
   stats(): ServerStats;
 }
 
+/** Opens the store the options name: PostgreSQL (loaded only then) or the embedded one. */
+async function openStore(options: ResolvedServerOptions): Promise<ServerStore> {
+  if (options.database !== undefined) {
+    const { PgStore } = await import('./store/postgres/pg-store.js');
+    return PgStore.open({ ...options.database, leaseMs: options.runLeaseMs, log: options.log });
+  }
+  return EmbeddedStore.open({ dataFile: options.dataFile, holder: options.holder, log: options.log, repair: options.repair });
+}
+
+/**
+ * Applies the migrations a PostgreSQL schema lacks (`serve --migrate`) and returns the
+ * versions applied; throws for a schema newer than this version knows.
+ */
+export async function migrateDatabase(options: Required<Pick<ServerOptions, 'database'>>): Promise<number[]> {
+  const resolved = resolveOptions(options);
+  const { migrateDatabase: migrate } = await import('./store/postgres/pg-store.js');
+  if (resolved.database === undefined) return [];
+  return migrate(resolved.database);
+}
+
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const opts = resolveOptions(options);
-  const store = await Store.open({ dataFile: opts.dataFile, holder: opts.holder, log: opts.log, repair: opts.repair });
+  const store = await openStore(opts);
   try {
     return await serve(opts, store);
   } catch (error) {
@@ -42,20 +69,23 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
 }
 
-async function serve(options: ResolvedServerOptions, store: Store): Promise<RunningServer> {
+async function serve(options: ResolvedServerOptions, store: ServerStore): Promise<RunningServer> {
   const app = await createApp(options, store);
   const closing = new AbortController();
+  const ready = createReadyHandler(app, closing.signal);
   const listening = await listen(
     options.host,
     options.port,
     {
       api: createApiHandler(app, closing.signal),
       admin: createAdminHandler(app),
+      ready,
       log: options.log,
       logRequests: options.logRequests,
     },
     closing,
   ).catch(async (error: unknown) => {
+    await app.drain();
     await app.close();
     throw error;
   });
@@ -64,10 +94,11 @@ async function serve(options: ResolvedServerOptions, store: Store): Promise<Runn
   return {
     url: `http://${hostForUrl}:${listening.port}/v1`,
     port: listening.port,
-    stats: () => app.stats.snapshot(),
+    stats: () => app.snapshot(),
     close: () =>
       (closed ??= (async () => {
         await listening.close();
+        await app.drain();
         await app.close();
         await store.close();
       })()),

@@ -2,10 +2,20 @@
  * The options of `startServer` (and so of `assistants serve`), and their resolved form
  * with every default filled in. A bad value is a RangeError naming the option.
  */
+import type { PgConnection } from '../pg-connection.js';
 import type { RetrievalOptions } from './retrieval/retrieval.js';
 import { resolveModel, type ModelOptions, type ResolvedModel } from './upstream/chat-model-options.js';
 
 export type { ChatModelOptions, ModelOptions } from './upstream/chat-model-options.js';
+
+/** Where the PostgreSQL store keeps the data (docs/serve-postgres.md). */
+export interface DatabaseOptions {
+  connection: PgConnection;
+  /** The schema of the tables (default `assistants_serve`), made if missing. */
+  schema?: string;
+  /** Connections per replica at most (default 10). */
+  poolSize?: number;
+}
 
 export interface ServerOptions {
   /** 0 (the default) picks a free port. */
@@ -14,6 +24,12 @@ export interface ServerOptions {
   host?: string;
   /** Persist to this file (a JSON-lines journal); in memory when absent. */
   dataFile?: string;
+  /** Keep everything in PostgreSQL instead (several servers may share it); not with dataFile. */
+  database?: DatabaseOptions;
+  /** How long a server's lease on a run lasts unless renewed (default 15 s): a replica that dies loses its runs after it. */
+  runLeaseMs?: number;
+  /** How often a server looks for runs whose lease ran out (default 1 s). */
+  runClaimEveryMs?: number;
   /** What uses the data file, shown to another process that finds it in use (e.g. "assistants serve"). */
   holder?: string;
   /** Accept only this bearer key; without it any non-empty key is accepted. */
@@ -54,6 +70,9 @@ export interface ResolvedServerOptions {
   host: string;
   port: number;
   dataFile: string | undefined;
+  database: Required<DatabaseOptions> | undefined;
+  runLeaseMs: number;
+  runClaimEveryMs: number;
   holder: string | undefined;
   apiKey: string | undefined;
   latencyMs: number;
@@ -89,6 +108,12 @@ export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     dataFile: options.dataFile,
+    database:
+      options.database === undefined
+        ? undefined
+        : { connection: options.database.connection, schema: options.database.schema ?? 'assistants_serve', poolSize: options.database.poolSize ?? 10 },
+    runLeaseMs: options.runLeaseMs ?? 15_000,
+    runClaimEveryMs: options.runClaimEveryMs ?? 1_000,
     holder: options.holder,
     apiKey: options.apiKey,
     latencyMs: options.latencyMs ?? 0,
@@ -117,6 +142,11 @@ export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
   check(resolved.apiKey === undefined || resolved.apiKey !== '', 'apiKey must not be empty');
   check(resolved.runStepMs >= 0, 'runStepMs must be >= 0');
   check(!resolved.repair || resolved.dataFile !== undefined, 'repair needs a dataFile');
+  check(resolved.database === undefined || resolved.dataFile === undefined, 'dataFile and database are exclusive: the data lives in one place');
+  check(resolved.database === undefined || /^[a-z_][a-z0-9_]{0,62}$/.test(resolved.database.schema), 'database.schema must be a lowercase SQL name (letters, digits, _)');
+  check(resolved.database === undefined || (Number.isInteger(resolved.database.poolSize) && resolved.database.poolSize >= 2), 'database.poolSize must be an integer >= 2');
+  check(resolved.runLeaseMs >= 100, 'runLeaseMs must be >= 100');
+  check(resolved.runClaimEveryMs >= 10, 'runClaimEveryMs must be >= 10');
   check(Number.isInteger(resolved.runExpiresAfterSeconds) && resolved.runExpiresAfterSeconds > 0, 'runExpiresAfterSeconds must be a positive integer');
   for (const [name, value] of Object.entries(resolved.retrieval)) check(Number.isFinite(value) && value > 0, `retrieval.${name} must be > 0`);
   return resolved;

@@ -61,17 +61,25 @@ export function parsePageQuery(query: URLSearchParams): PageQuery {
   return { limit, order, after: query.get('after') || undefined, before: query.get('before') || undefined };
 }
 
-function cursorIndex(items: readonly { id: string }[], id: string, param: string): number {
+/** 400: a cursor that names no object of the list. */
+export function unknownCursor(param: 'after' | 'before', id: string): Error {
+  return invalidRequest(`Invalid '${param}': no object with id '${id}' in this list.`, param, 'invalid_value');
+}
+
+function cursorIndex(items: readonly { id: string }[], id: string, param: 'after' | 'before'): number {
   const index = items.findIndex((item) => item.id === id);
-  if (index < 0) {
-    throw invalidRequest(`Invalid '${param}': no object with id '${id}' in this list.`, param, 'invalid_value');
-  }
+  if (index < 0) throw unknownCursor(param, id);
   return index;
 }
 
 /** One page of `ascending` (oldest first; ties already broken by insertion order). */
 export function paginate<T extends { id: string }>(ascending: readonly T[], query: URLSearchParams): ListPage<T> {
-  const { limit, order, after, before } = parsePageQuery(query);
+  return pageOf(ascending, parsePageQuery(query));
+}
+
+/** One page of `ascending` for a parsed query (the embedded store's pages; the PostgreSQL store's follow the same rules). */
+export function pageOf<T extends { id: string }>(ascending: readonly T[], query: PageQuery): ListPage<T> {
+  const { limit, order, after, before } = query;
   const ordered = order === 'asc' ? ascending : [...ascending].reverse();
   // The window of candidates strictly between the cursors, in the requested order.
   const start = after === undefined ? 0 : cursorIndex(ordered, after, 'after') + 1;

@@ -4,11 +4,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from './app.js';
-import { ApiError, changeNotSaved, internalError } from './errors.js';
+import { ApiError, changeNotSaved, internalError, storeUnavailable } from './errors.js';
 import { failureLine, type Exchange, type LogLine } from './exchange.js';
 import { parseJsonBody, readBody, sendError } from './http.js';
 import type { RequestContext, RouteMatch } from './router.js';
-import { PersistenceError } from './store.js';
+import { PersistenceError } from './store/embedded/journal-store.js';
+import { StoreUnavailable } from './store/store.js';
 
 /** Reads and parses the body (unless the route streams it) and calls the handler. */
 export async function runRoute(
@@ -65,6 +66,9 @@ export function answerFailure(caught: unknown, req: IncomingMessage, res: Server
   let error: ApiError;
   if (caught instanceof ApiError) {
     error = caught;
+  } else if (caught instanceof StoreUnavailable) {
+    error = storeUnavailable();
+    log(failureLine(exchange, error.status, caught));
   } else {
     const persistence = caught instanceof PersistenceError;
     error = persistence ? changeNotSaved(caught.reason) : internalError();

@@ -1,8 +1,12 @@
 /**
- * The counters `GET /_admin/stats` reports and `POST /_admin/reset` zeroes.
+ * The counters `GET /_admin/stats` reports and `POST /_admin/reset` zeroes, with the
+ * objects the store holds, this server's runs and its store (per replica, with PostgreSQL).
  */
+import type { StoreStats } from './store/store.js';
+import type { EngineStats } from './threads/engine.js';
 
-export interface ServerStats {
+/** The request counters. */
+export interface RequestStats {
   /** Requests to /v1 since start or the last reset. */
   requests: number;
   /** By route pattern: `"POST /v1/assistants/:assistant_id": 3`. Unmatched paths are not listed. */
@@ -15,10 +19,9 @@ export interface ServerStats {
   byStatus: Record<string, number>;
   faults: { errors: number; drops: number; stalls: number };
   rateLimited: number;
-  /** How many of each object the server holds now (not zeroed by a reset of the counters alone). */
-  objects: ObjectCounts;
 }
 
+/** How many of each object the server holds (not zeroed by a reset of the counters alone). */
 export interface ObjectCounts {
   assistants: number;
   files: number;
@@ -27,21 +30,24 @@ export interface ObjectCounts {
   runs: number;
 }
 
-type Counters = Omit<ServerStats, 'objects'>;
+export interface ServerStats extends RequestStats {
+  objects: ObjectCounts;
+  /** The runs this server holds, has taken, claimed and lost, and phases committed. */
+  runs: EngineStats;
+  /** The store: embedded or postgres, transactions, retries, the database's absences. */
+  store: StoreStats;
+}
 
-function emptyStats(): Counters {
+function emptyStats(): RequestStats {
   return { requests: 0, byRoute: {}, byStatus: {}, faults: { errors: 0, drops: 0, stalls: 0 }, rateLimited: 0 };
 }
 
 export class StatsCounter {
   private stats = emptyStats();
 
-  /** `countObjects` reads what the store holds at the moment of a snapshot. */
-  constructor(private readonly countObjects: () => ObjectCounts) {}
-
   /** A copy: callers may keep it while counting goes on. */
-  snapshot(): ServerStats {
-    return { ...structuredClone(this.stats), objects: this.countObjects() };
+  snapshot(): RequestStats {
+    return structuredClone(this.stats);
   }
 
   reset(): void {
@@ -61,7 +67,7 @@ export class StatsCounter {
     this.stats.byStatus[key] = (this.stats.byStatus[key] ?? 0) + 1;
   }
 
-  fault(kind: keyof ServerStats['faults']): void {
+  fault(kind: keyof RequestStats['faults']): void {
     this.stats.faults[kind]++;
   }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../src/server/index.js';
-import { Store } from '../../src/server/store.js';
+import { JournalStore as Store } from '../../src/server/store/embedded/journal-store.js';
 import { startTestServer, TEST_API_KEY, type TestServer } from '../support/server.js';
 import { call, createAssistant, upload } from './http.js';
 import { makeTempDir } from '../support/temp-dir.js';

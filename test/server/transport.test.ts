@@ -271,6 +271,8 @@ describe('latency and admin', () => {
       faults: { errors: 0, drops: 0, stalls: 0 },
       rateLimited: 0,
       objects: { assistants: 1, files: 0, threads: 0, messages: 0, runs: 0 },
+      runs: { held: 0, taken: 0, claimed: 0, lost: 0, phases: 0, draining: false },
+      store: { kind: 'embedded', transactions: 1, retries: 0, unavailable: 0 },
     });
     expect(server.stats()).toEqual(stats);
     const reset = await fetch(`${server.origin}/_admin/reset`, { method: 'POST' });

@@ -82,6 +82,11 @@ export class RetrievalIndex {
     return this.#files.has(fileId);
   }
 
+  /** The ids of the files indexed. */
+  fileIds(): string[] {
+    return [...this.#files.keys()];
+  }
+
   /**
    * Adds a file (replacing one with its id); the caller has checked that it fits. Its
    * characters count at once; its passages go in by batches, the event loop free between

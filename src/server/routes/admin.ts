@@ -8,7 +8,7 @@ import type { ServerStats } from '../stats.js';
 
 export function registerAdminRoutes(
   router: Router,
-  admin: { stats(): ServerStats; reset(): Promise<void> },
+  admin: { stats(): Promise<ServerStats>; reset(): Promise<void> },
 ): void {
   router.add('GET', '/_admin/stats', () => admin.stats(), { beta: false });
   router.add(

@@ -6,11 +6,12 @@
  * in attach order. Assistant records are stored without `file_ids`; `toWire` adds them.
  */
 import type { ServerContext } from '../context.js';
+import type { OpenAIFile } from './files.js';
 import { ApiError, invalidRequest, notFound } from '../errors.js';
 import { ID_PREFIX, newId, nowSeconds } from '../ids.js';
-import { paginate } from '../pagination.js';
+import { pageOf, parsePageQuery } from '../pagination.js';
 import type { Router } from '../router.js';
-import type { Collection, Store } from '../store.js';
+import type { StoreReader, StoreWriter } from '../store/store.js';
 import {
   checkArray,
   checkEnum,
@@ -70,16 +71,6 @@ export const ASSISTANT_LIMITS = {
 const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const FIELDS = ['model', 'name', 'description', 'instructions', 'tools', 'file_ids', 'metadata'] as const;
 
-export function assistantCollections(store: Store): {
-  assistants: Collection<AssistantRecord>;
-  links: Collection<AssistantFileLink>;
-} {
-  return {
-    assistants: store.collection<AssistantRecord>('assistants'),
-    links: store.collection<AssistantFileLink>('assistant_files'),
-  };
-}
-
 /** Validates a `tools` array (`maxItems`: 128 on assistants, 20 on runs). */
 export function checkTools(value: unknown, param = 'tools', maxItems: number = ASSISTANT_LIMITS.tools): AssistantTool[] {
   return checkArray(value, param, { maxItems }).map((raw, index) => {
@@ -115,19 +106,19 @@ export function checkTools(value: unknown, param = 'tools', maxItems: number = A
  * Validates `file_ids`: strings, at most `maxItems`, each an existing File with purpose
  * `assistants`. Duplicates collapse to the first occurrence.
  */
-export function checkFileIds(
-  ctx: ServerContext,
+export async function checkFileIds(
+  reader: StoreReader,
   value: unknown,
   param = 'file_ids',
   maxItems: number = ASSISTANT_LIMITS.fileIds,
-): string[] {
+): Promise<string[]> {
   const ids = checkArray(value, param, { maxItems }).map((id, index) => checkString(id, `${param}[${index}]`));
-  for (const id of ids) checkAttachable(ctx, id, param);
+  const found = new Map((await reader.listIn('files', 'id', ids)).map((file) => [file.id, file]));
+  for (const id of ids) checkAttachable(found.get(id), id, param);
   return [...new Set(ids)];
 }
 
-function checkAttachable(ctx: ServerContext, fileId: string, param: string): void {
-  const file = ctx.getFile(fileId);
+function checkAttachable(file: OpenAIFile | undefined, fileId: string, param: string): void {
   if (!file) throw invalidRequest(`No file found with id '${fileId}'.`, param, 'invalid_value');
   if (file.purpose !== 'assistants') {
     throw invalidRequest(
@@ -143,22 +134,20 @@ function toAssistantFile(link: AssistantFileLink): AssistantFileObject {
 }
 
 export function registerAssistantRoutes(router: Router, ctx: ServerContext): void {
-  const { assistants, links } = assistantCollections(ctx.store);
-
-  const linksOf = (assistantId: string): AssistantFileLink[] => links.filter((l) => l.assistant_id === assistantId);
+  const { store } = ctx;
   const linkId = (assistantId: string, fileId: string): string => `${assistantId}/${fileId}`;
-  const attach = (assistantId: string, fileId: string): AssistantFileLink =>
-    links.get(linkId(assistantId, fileId)) ??
-    links.insert({ id: linkId(assistantId, fileId), assistant_id: assistantId, file_id: fileId, created_at: nowSeconds() });
+  const attach = async (tx: StoreWriter, assistantId: string, fileId: string): Promise<AssistantFileLink> =>
+    (await tx.get('assistant_files', linkId(assistantId, fileId))) ??
+    tx.insert('assistant_files', { id: linkId(assistantId, fileId), assistant_id: assistantId, file_id: fileId, created_at: nowSeconds() });
 
-  const requireAssistant = (id: string): AssistantRecord => {
-    const record = assistants.get(id);
+  const requireAssistant = async (reader: StoreReader, id: string): Promise<AssistantRecord> => {
+    const record = await reader.get('assistants', id);
     if (!record) throw notFound('assistant', id);
     return record;
   };
 
   /** Fields shared by create and modify, validated; only those present in the body. */
-  const readFields = (body: JsonObject): Partial<AssistantRecord> & { file_ids?: string[] } => {
+  const readFields = async (reader: StoreReader, body: JsonObject): Promise<Partial<AssistantRecord> & { file_ids?: string[] }> => {
     rejectUnknownFields(body, FIELDS);
     const out: Partial<AssistantRecord> & { file_ids?: string[] } = {};
     if (body.model !== undefined) out.model = checkString(body.model, 'model', { minLength: 1 });
@@ -176,7 +165,7 @@ export function registerAssistantRoutes(router: Router, ctx: ServerContext): voi
       });
     }
     if (body.tools !== undefined) out.tools = checkTools(body.tools);
-    if (body.file_ids !== undefined) out.file_ids = checkFileIds(ctx, body.file_ids);
+    if (body.file_ids !== undefined) out.file_ids = await checkFileIds(reader, body.file_ids);
     // Metadata is a map that is never absent on the object: null and omitted both mean {}.
     const metadata = checkMetadata(body.metadata);
     if (metadata !== undefined) out.metadata = metadata ?? {};
@@ -189,111 +178,130 @@ export function registerAssistantRoutes(router: Router, ctx: ServerContext): voi
       rejectUnknownFields(body, FIELDS);
       missingParameter('model');
     }
-    const { file_ids: fileIds = [], ...fields } = readFields(body);
-    const record = assistants.insert({
-      id: newId(ID_PREFIX.assistant),
-      object: 'assistant',
-      created_at: nowSeconds(),
-      name: null,
-      description: null,
-      model: fields.model ?? '',
-      instructions: null,
-      tools: [],
-      metadata: {},
-      ...fields,
+    return store.transaction(async (tx) => {
+      const { file_ids: fileIds = [], ...fields } = await readFields(tx, body);
+      const record = await tx.insert('assistants', {
+        id: newId(ID_PREFIX.assistant),
+        object: 'assistant',
+        created_at: nowSeconds(),
+        name: null,
+        description: null,
+        model: fields.model ?? '',
+        instructions: null,
+        tools: [],
+        metadata: {},
+        ...fields,
+      });
+      for (const fileId of fileIds) await attach(tx, record.id, fileId);
+      return recordToWire(record, fileIds);
     });
-    for (const fileId of fileIds) attach(record.id, fileId);
-    return ctx.getAssistant(record.id);
   });
 
-  router.add('GET', '/v1/assistants', (req) => {
+  router.add('GET', '/v1/assistants', async (req) => {
+    const page = await store.read.page('assistants', {}, parsePageQuery(req.query));
+    const links = await store.read.listIn(
+      'assistant_files',
+      'assistant_id',
+      page.data.map((record) => record.id),
+    );
     const fileIds = new Map<string, string[]>();
-    for (const link of links.all()) {
+    for (const link of links) {
       const list = fileIds.get(link.assistant_id);
       if (list) list.push(link.file_id);
       else fileIds.set(link.assistant_id, [link.file_id]);
     }
-    const all = assistants.all().map((record) => recordToWire(record, fileIds.get(record.id) ?? []));
-    return paginate(all, req.query);
+    return { ...page, data: page.data.map((record) => recordToWire(record, fileIds.get(record.id) ?? [])) };
   });
 
-  router.add('GET', '/v1/assistants/:assistant_id', (req) => {
-    requireAssistant(req.params.assistant_id);
-    return ctx.getAssistant(req.params.assistant_id);
+  router.add('GET', '/v1/assistants/:assistant_id', async (req) => {
+    const assistant = await assistantToWire(store.read, req.params.assistant_id);
+    if (!assistant) throw notFound('assistant', req.params.assistant_id);
+    return assistant;
   });
 
-  router.add('POST', '/v1/assistants/:assistant_id', (req) => {
-    const id = req.params.assistant_id;
-    requireAssistant(id);
-    const { file_ids: fileIds, ...fields } = readFields(requireObjectBody(req.body));
-    assistants.update(id, (current) => ({ ...current, ...fields }));
-    if (fileIds !== undefined) {
-      // The list replaces the set: links not in it go, existing ones keep their attach time.
-      const keep = new Set(fileIds);
-      links.deleteWhere((l) => l.assistant_id === id && !keep.has(l.file_id));
-      for (const fileId of fileIds) attach(id, fileId);
-    }
-    return ctx.getAssistant(id);
+  router.add('POST', '/v1/assistants/:assistant_id', (req) =>
+    store.transaction(async (tx) => {
+      const id = req.params.assistant_id;
+      await requireAssistant(tx, id);
+      const { file_ids: fileIds, ...fields } = await readFields(tx, requireObjectBody(req.body));
+      await tx.update('assistants', id, (current) => ({ ...current, ...fields }));
+      if (fileIds !== undefined) {
+        // The list replaces the set: links not in it go, existing ones keep their attach time.
+        const keep = new Set(fileIds);
+        for (const link of await tx.list('assistant_files', { assistant_id: id })) {
+          if (!keep.has(link.file_id)) await tx.delete('assistant_files', link.id);
+        }
+        for (const fileId of fileIds) await attach(tx, id, fileId);
+      }
+      return assistantToWire(tx, id);
+    }),
+  );
+
+  router.add('DELETE', '/v1/assistants/:assistant_id', (req) =>
+    store.transaction(async (tx) => {
+      const id = req.params.assistant_id;
+      await requireAssistant(tx, id);
+      await tx.deleteWhere('assistant_files', { assistant_id: id });
+      await tx.delete('assistants', id);
+      return { id, object: 'assistant.deleted', deleted: true };
+    }),
+  );
+
+  router.add('POST', '/v1/assistants/:assistant_id/files', (req) =>
+    store.transaction(async (tx) => {
+      const assistantId = req.params.assistant_id;
+      await requireAssistant(tx, assistantId);
+      const body = requireObjectBody(req.body);
+      rejectUnknownFields(body, ['file_id']);
+      if (body.file_id === undefined) missingParameter('file_id');
+      const fileId = checkString(body.file_id, 'file_id');
+      checkAttachable(await tx.get('files', fileId), fileId, 'file_id');
+      const existing = await tx.get('assistant_files', linkId(assistantId, fileId));
+      // Attaching an attached file again is a no-op, so a retried request is harmless.
+      if (existing) return toAssistantFile(existing);
+      if ((await tx.list('assistant_files', { assistant_id: assistantId })).length >= ASSISTANT_LIMITS.fileIds) {
+        throw new ApiError(
+          400,
+          `Assistant '${assistantId}' already has the maximum of ${ASSISTANT_LIMITS.fileIds} files attached.`,
+          { param: 'file_id', code: 'array_above_max_length' },
+        );
+      }
+      return toAssistantFile(await attach(tx, assistantId, fileId));
+    }),
+  );
+
+  router.add('GET', '/v1/assistants/:assistant_id/files', async (req) => {
+    await requireAssistant(store.read, req.params.assistant_id);
+    // At most 20 links, whose cursors are file ids: paged here rather than by the store.
+    const links = await store.read.list('assistant_files', { assistant_id: req.params.assistant_id });
+    return pageOf(links.map(toAssistantFile), parsePageQuery(req.query));
   });
 
-  router.add('DELETE', '/v1/assistants/:assistant_id', (req) => {
-    const id = req.params.assistant_id;
-    requireAssistant(id);
-    links.deleteWhere((l) => l.assistant_id === id);
-    assistants.delete(id);
-    return { id, object: 'assistant.deleted', deleted: true };
-  });
-
-  router.add('POST', '/v1/assistants/:assistant_id/files', (req) => {
-    const assistantId = req.params.assistant_id;
-    requireAssistant(assistantId);
-    const body = requireObjectBody(req.body);
-    rejectUnknownFields(body, ['file_id']);
-    if (body.file_id === undefined) missingParameter('file_id');
-    const fileId = checkString(body.file_id, 'file_id');
-    checkAttachable(ctx, fileId, 'file_id');
-    const existing = links.get(linkId(assistantId, fileId));
-    // Attaching an attached file again is a no-op, so a retried request is harmless.
-    if (existing) return toAssistantFile(existing);
-    if (linksOf(assistantId).length >= ASSISTANT_LIMITS.fileIds) {
-      throw new ApiError(
-        400,
-        `Assistant '${assistantId}' already has the maximum of ${ASSISTANT_LIMITS.fileIds} files attached.`,
-        { param: 'file_id', code: 'array_above_max_length' },
-      );
-    }
-    return toAssistantFile(attach(assistantId, fileId));
-  });
-
-  router.add('GET', '/v1/assistants/:assistant_id/files', (req) => {
-    requireAssistant(req.params.assistant_id);
-    return paginate(linksOf(req.params.assistant_id).map(toAssistantFile), req.query);
-  });
-
-  router.add('GET', '/v1/assistants/:assistant_id/files/:file_id', (req) => {
+  router.add('GET', '/v1/assistants/:assistant_id/files/:file_id', async (req) => {
     const { assistant_id: assistantId, file_id: fileId } = req.params;
-    requireAssistant(assistantId);
-    const link = links.get(linkId(assistantId, fileId));
+    await requireAssistant(store.read, assistantId);
+    const link = await store.read.get('assistant_files', linkId(assistantId, fileId));
     if (!link) throw notFound('file', fileId);
     return toAssistantFile(link);
   });
 
-  router.add('DELETE', '/v1/assistants/:assistant_id/files/:file_id', (req) => {
-    const { assistant_id: assistantId, file_id: fileId } = req.params;
-    requireAssistant(assistantId);
-    if (!links.delete(linkId(assistantId, fileId))) throw notFound('file', fileId);
-    return { id: fileId, object: 'assistant.file.deleted', deleted: true };
-  });
+  router.add('DELETE', '/v1/assistants/:assistant_id/files/:file_id', (req) =>
+    store.transaction(async (tx) => {
+      const { assistant_id: assistantId, file_id: fileId } = req.params;
+      await requireAssistant(tx, assistantId);
+      if (!(await tx.delete('assistant_files', linkId(assistantId, fileId)))) throw notFound('file', fileId);
+      return { id: fileId, object: 'assistant.file.deleted', deleted: true };
+    }),
+  );
 }
 
 /** The assistant as the API returns it, with `file_ids` in attach order. */
-export function assistantToWire(store: Store, id: string): AssistantObject | undefined {
-  const { assistants, links } = assistantCollections(store);
-  const record = assistants.get(id);
+export async function assistantToWire(reader: StoreReader, id: string): Promise<AssistantObject | undefined> {
+  const record = await reader.get('assistants', id);
   if (!record) return undefined;
   return recordToWire(
     record,
-    links.filter((l) => l.assistant_id === id).map((l) => l.file_id),
+    (await reader.list('assistant_files', { assistant_id: id })).map((link) => link.file_id),
   );
 }
 

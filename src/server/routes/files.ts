@@ -12,10 +12,9 @@ import { checkContentLength, payloadTooLarge } from '../http.js';
 import { ID_PREFIX, newId, nowSeconds } from '../ids.js';
 import { multipartBoundary, readMultipart } from '../multipart.js';
 import { RESPONDED, type Router } from '../router.js';
-import type { BlobWriter, Collection, Store } from '../store.js';
-import { UnindexableFileError } from '../retrieval/retrieval.js';
+import { indexFullMessage, UnindexableFileError } from '../retrieval/retrieval.js';
+import { ResetDuringUpload, TextIndexFull, type BlobWriter } from '../store/store.js';
 import { checkEnum, missingParameter } from '../validate.js';
-import { assistantCollections } from './assistants.js';
 
 export type FilePurpose = 'fine-tune' | 'fine-tune-results' | 'assistants' | 'assistants_output';
 
@@ -41,25 +40,22 @@ function resetDuringUpload(): ApiError {
 }
 
 /** Runs a retrieval step of an upload; a file that cannot be indexed is the API's 400 naming `file`. */
-async function refuseUnindexable<T>(step: () => Promise<T>): Promise<T> {
+async function refuseUnindexable<T>(filename: string, step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (error) {
     if (error instanceof UnindexableFileError) throw invalidRequest(error.message, 'file', 'unsupported_file');
+    if (error instanceof TextIndexFull) throw invalidRequest(indexFullMessage(filename, error.chars, error.used, error.max), 'file', 'unsupported_file');
+    if (error instanceof ResetDuringUpload) throw resetDuringUpload();
     throw error;
   }
 }
 
-export function fileCollection(store: Store): Collection<OpenAIFile> {
-  return store.collection<OpenAIFile>('files');
-}
-
 export function registerFileRoutes(router: Router, ctx: ServerContext): void {
-  const files = fileCollection(ctx.store);
-  const { links } = assistantCollections(ctx.store);
+  const { store } = ctx;
 
-  const requireFile = (id: string): OpenAIFile => {
-    const file = files.get(id);
+  const requireFile = async (id: string): Promise<OpenAIFile> => {
+    const file = await store.read.get('files', id);
     if (!file) throw notFound('file', id);
     return file;
   };
@@ -77,7 +73,7 @@ export function registerFileRoutes(router: Router, ctx: ServerContext): void {
       const limit = ctx.options.maxUploadBytes;
       checkContentLength(req.req, limit);
       const id = newId(ID_PREFIX.file);
-      const resets = ctx.store.resets;
+      const resets = await store.resets();
       let writer: BlobWriter | undefined;
       let filename = '';
       let purpose: string | undefined;
@@ -96,7 +92,7 @@ export function registerFileRoutes(router: Router, ctx: ServerContext): void {
             if (part.name !== 'file') throw invalidRequest(`Unrecognized request argument supplied: ${part.name}`, part.name);
             if (writer) throw invalidRequest(`Only one 'file' may be uploaded per request.`, 'file');
             filename = part.filename ?? '';
-            writer = ctx.store.blobs.create(id);
+            writer = store.files.create(id);
             return writer;
           },
           field(name, value) {
@@ -112,42 +108,24 @@ export function registerFileRoutes(router: Router, ctx: ServerContext): void {
         const checkedPurpose = checkEnum(purpose, 'purpose', UPLOAD_PURPOSES);
         const finished = writer;
         // Text to index for retrieval (extracted before the record exists: a refusal keeps nothing).
-        const indexed = await refuseUnindexable(async () =>
+        const indexed = await refuseUnindexable(filename, async () =>
           ctx.retrieval.prepare({ id, filename, purpose: checkedPurpose, path: await finished.pendingPath(), bytes: finished.bytesWritten }),
         );
-        const forget = async (): Promise<void> => {
-          ctx.retrieval.forget(id);
-          await ctx.store.blobs.remove(id);
-        };
-        const file = await ctx.store.withoutReset(async () => {
-          // A reset while the body arrived wiped what this upload would join: keep nothing.
-          if (ctx.store.resets !== resets) throw resetDuringUpload();
-          if (indexed !== null) await refuseUnindexable(async () => ctx.retrieval.admit(indexed));
-          try {
-            const bytes = await finished.commit();
-            if (indexed !== null) await ctx.retrieval.saveText(indexed);
-            return files.insert({
-              id,
-              object: 'file',
-              bytes,
-              created_at: nowSeconds(),
-              filename,
-              purpose: checkedPurpose,
-              status: 'processed',
-            });
-          } catch (error) {
-            await forget();
-            throw error;
-          }
-        });
         try {
-          await ctx.store.flush();
+          if (indexed !== null) await refuseUnindexable(filename, () => ctx.retrieval.admit(indexed));
+          return await refuseUnindexable(filename, () =>
+            store.keepFile({
+              record: { id, object: 'file', bytes: finished.bytesWritten, created_at: nowSeconds(), filename, purpose: checkedPurpose, status: 'processed' },
+              content: finished,
+              text: indexed === null ? null : { json: ctx.retrieval.textRecord(indexed), chars: indexed.text.length },
+              resetsSeen: resets,
+              maxTextChars: ctx.options.retrieval.maxIndexChars,
+            }),
+          );
         } catch (error) {
-          // The record was undone: its content and its text go too.
-          await forget();
+          ctx.retrieval.forget(id);
           throw error;
         }
-        return file;
       } catch (error) {
         await writer?.abort();
         throw error;
@@ -159,10 +137,10 @@ export function registerFileRoutes(router: Router, ctx: ServerContext): void {
   router.add(
     'GET',
     '/v1/files',
-    (req) => {
+    async (req) => {
       const purpose = req.query.get('purpose');
-      const data = files.filter((f) => !purpose || f.purpose === purpose).reverse();
-      return { object: 'list', data };
+      const data = await store.read.list('files', purpose ? { purpose: purpose as FilePurpose } : {});
+      return { object: 'list', data: data.reverse() };
     },
     { beta: false },
   );
@@ -174,13 +152,8 @@ export function registerFileRoutes(router: Router, ctx: ServerContext): void {
     '/v1/files/:file_id',
     async (req) => {
       const id = req.params.file_id;
-      requireFile(id);
-      links.deleteWhere((l) => l.file_id === id);
-      files.delete(id);
-      // The record goes first: a crash in between leaves an orphan blob, pruned on start.
-      await ctx.store.flush();
+      if (!(await store.deleteFile(id))) throw notFound('file', id);
       ctx.retrieval.forget(id);
-      await ctx.store.blobs.remove(id);
       return { id, object: 'file', deleted: true };
     },
     { beta: false },
@@ -190,8 +163,8 @@ export function registerFileRoutes(router: Router, ctx: ServerContext): void {
     'GET',
     '/v1/files/:file_id/content',
     async (req) => {
-      const file = requireFile(req.params.file_id);
-      const content = await ctx.store.blobs.open(file.id);
+      const file = await requireFile(req.params.file_id);
+      const content = await store.files.open(file.id);
       if (!content) throw new ApiError(500, `The content of file '${file.id}' is missing.`, { type: 'server_error' });
       req.res.writeHead(200, {
         'content-type': 'application/octet-stream',

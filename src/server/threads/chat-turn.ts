@@ -6,6 +6,11 @@
  * events. The engine ends the turn from its result: the message completed, or the run
  * waiting for tool outputs. A call the run cannot make (a function it does not have,
  * arguments that are not JSON) fails the turn with an UpstreamError.
+ *
+ * The turn runs outside any transaction: each piece it writes is a transaction of its own
+ * (TurnWriter, which the engine gives it: it checks that this server still holds the run),
+ * one after another in the order the pieces came. A write that fails (the run was taken
+ * over, cancelled or deleted) stops the turn.
  */
 import { ID_PREFIX, newId } from '../ids.js';
 import { chatRequest, estimateTokens } from '../upstream/chat-request.js';
@@ -16,6 +21,11 @@ import type { FinishReason, ToolCallChunk } from '../upstream/chat-response.js';
 import { CitationWriter, storedCitation, type CitedPiece, type FileCitation } from './citations.js';
 import type { MessageIncompleteReason, RunObject, Usage } from './objects.js';
 import type { RunRecords } from './run-records.js';
+
+/** Runs a change of the turn's run in a transaction of its own, while this server holds the run. */
+export interface TurnWriter {
+  write<T>(change: (records: RunRecords) => Promise<T>): Promise<T>;
+}
 import { citableSources, isJsonMode, type ModelInput } from './turn-input.js';
 
 export interface PlannedFunctionCall {
@@ -57,9 +67,13 @@ export class ChatTurn {
   /** Whitespace before the first visible text: kept only if a message follows. */
   #leading = '';
   #toolStep: { id: string; calls: Map<number, CallInProgress> } | null = null;
+  /** The writes queued so far, one after another; the first failure stops the turn. */
+  #writes: Promise<void> = Promise.resolve();
+  #writeFailure: { error: unknown } | null = null;
+  readonly #stop = new AbortController();
 
   constructor(
-    private readonly records: RunRecords,
+    private readonly writer: TurnWriter,
     private readonly client: ChatClient,
     private readonly model: ResolvedChatModel,
     private readonly run: RunObject,
@@ -70,31 +84,74 @@ export class ChatTurn {
 
   async execute(signal: AbortSignal): Promise<ChatTurnResult> {
     const request = chatRequest(this.input, upstreamModel(this.model, this.run.model));
-    const outcome = await this.client.complete(
-      request,
-      { content: (text) => this.#onContent(text), toolCall: (chunk) => this.#onToolCall(chunk) },
-      signal,
-    );
-    if (this.#toolStep === null) this.#write(this.#citations.finish());
+    const abort = (): void => this.#stop.abort();
+    signal.addEventListener('abort', abort);
+    let outcome: Awaited<ReturnType<ChatClient['complete']>>;
+    try {
+      outcome = await this.client.complete(
+        request,
+        {
+          content: (text) => this.#queue((records) => this.#onContent(records, text)),
+          toolCall: (chunk) => this.#queue((records) => this.#onToolCall(records, chunk)),
+        },
+        this.#stop.signal,
+      );
+    } catch (error) {
+      if (this.#writeFailure !== null) throw this.#writeFailure.error;
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', abort);
+    }
+    const finished = await this.#finish();
     const usage = outcome.usage ?? {
       prompt_tokens: estimateTokens(JSON.stringify(request.messages)),
       completion_tokens: estimateTokens(this.#writtenText()),
     };
     const turnUsage: Usage = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
-
-    if (this.#toolStep !== null) {
-      return { type: 'tool_calls', stepId: this.#toolStep.id, calls: this.#checkedCalls(this.#toolStep.calls), usage: turnUsage };
-    }
-    const message = this.#message ?? this.#open();
-    this.saveText();
-    return { type: 'message', messageId: message.id, stepId: message.stepId, incomplete: INCOMPLETE_BY_FINISH[outcome.finishReason] ?? null, usage: turnUsage };
+    if (finished.type === 'tool_calls') return { type: 'tool_calls', stepId: finished.stepId, calls: this.#checkedCalls(finished.calls), usage: turnUsage };
+    return { type: 'message', messageId: finished.messageId, stepId: finished.stepId, incomplete: INCOMPLETE_BY_FINISH[outcome.finishReason] ?? null, usage: turnUsage };
   }
 
-  /** Stores the text of the message being written (before the run ends early, or when it is done). */
-  saveText(): void {
+  /** The last writes: the text held back for a citation, and the message's text stored whole. */
+  async #finish(): Promise<{ type: 'tool_calls'; stepId: string; calls: ReadonlyMap<number, CallInProgress> } | { type: 'message'; messageId: string; stepId: string }> {
+    this.#queue(async (records) => {
+      if (this.#toolStep === null) await this.#write(records, this.#citations.finish());
+      if (this.#toolStep === null) {
+        await (this.#message === null ? this.#open(records) : Promise.resolve(this.#message));
+        await this.#storeText(records);
+      }
+    });
+    await this.#writes;
+    if (this.#writeFailure !== null) throw this.#writeFailure.error;
+    if (this.#toolStep !== null) return { type: 'tool_calls', stepId: this.#toolStep.id, calls: this.#toolStep.calls };
+    const message = this.#message;
+    if (message === null) throw new Error('the turn ended without a message');
+    return { type: 'message', messageId: message.id, stepId: message.stepId };
+  }
+
+  #queue(write: (records: RunRecords) => Promise<void>): void {
+    this.#writes = this.#writes.then(async () => {
+      if (this.#writeFailure !== null) return;
+      try {
+        await this.writer.write(write);
+      } catch (error) {
+        this.#writeFailure = { error };
+        this.#stop.abort();
+      }
+    });
+  }
+
+  /** Stores the text of the message being written so far (before the run ends early), after the writes queued. */
+  async saveText(): Promise<void> {
+    await this.#writes;
+    if (this.#message === null || this.#writeFailure !== null) return;
+    await this.writer.write((records) => this.#storeText(records));
+  }
+
+  async #storeText(records: RunRecords): Promise<void> {
     const message = this.#message;
     if (message === null) return;
-    this.records.storeText(message.id, message.text, message.annotations);
+    await records.storeText(message.id, message.text, message.annotations);
     message.storedAt = Date.now();
   }
 
@@ -103,42 +160,42 @@ export class ChatTurn {
     return [this.#message?.text ?? '', ...calls].join(' ');
   }
 
-  #onContent(text: string): void {
+  async #onContent(records: RunRecords, text: string): Promise<void> {
     // Text after the tool calls (some models add a word) has no step to go to.
     if (this.#toolStep !== null) return;
-    this.#write(this.#citations.push(text));
+    await this.#write(records, this.#citations.push(text));
   }
 
-  #write(piece: CitedPiece): void {
+  async #write(records: RunRecords, piece: CitedPiece): Promise<void> {
     if (piece.text === '') return;
     if (this.#message === null && piece.text.trim() === '') {
       this.#leading += piece.text;
       return;
     }
-    const message = this.#message ?? this.#open();
+    const message = this.#message ?? (await this.#open(records));
     const text = this.#leading + piece.text;
     this.#leading = '';
     message.text += text;
     message.annotations.push(...piece.annotations.map(storedCitation));
-    this.records.emitText(this.run.thread_id, message.id, { text, annotations: piece.annotations });
-    if (Date.now() - message.storedAt >= STORE_TEXT_EVERY_MS) this.saveText();
+    await records.emitText(this.run.id, message.id, { text, annotations: piece.annotations });
+    if (Date.now() - message.storedAt >= STORE_TEXT_EVERY_MS) await this.#storeText(records);
   }
 
-  #open(): OpenMessage {
-    const { message, step } = this.records.startMessage(this.run);
+  async #open(records: RunRecords): Promise<OpenMessage> {
+    const { message, step } = await records.startMessage(this.run);
     this.#message = { id: message.id, stepId: step.id, text: '', annotations: [], storedAt: Date.now() };
     return this.#message;
   }
 
-  #onToolCall(chunk: ToolCallChunk): void {
+  async #onToolCall(records: RunRecords, chunk: ToolCallChunk): Promise<void> {
     if (this.#toolStep === null) {
       // A message written before the calls ends where the calls begin.
       if (this.#message !== null) {
-        this.#write(this.#citations.finish());
-        this.saveText();
-        this.records.finishMessage(this.run, this.#message.id, this.#message.stepId, null, null);
+        await this.#write(records, this.#citations.finish());
+        await this.#storeText(records);
+        await records.finishMessage(this.run, this.#message.id, this.#message.stepId, null, null);
       }
-      this.#toolStep = { id: this.records.startToolStep(this.run).id, calls: new Map() };
+      this.#toolStep = { id: (await records.startToolStep(this.run)).id, calls: new Map() };
     }
     const step = this.#toolStep;
     let call = step.calls.get(chunk.index);
@@ -152,7 +209,7 @@ export class ChatTurn {
       call.name += chunk.name ?? '';
       if (call.name === '') return;
       call.announced = true;
-      this.records.emitToolCallDelta(this.run.thread_id, step.id, {
+      await records.emitToolCallDelta(this.run.id, step.id, {
         index: chunk.index,
         id: call.id,
         type: 'function',
@@ -161,9 +218,9 @@ export class ChatTurn {
     } else if (chunk.name !== undefined && chunk.name !== call.name) {
       // A name sent in pieces: appended, as the step delta's strings are.
       call.name += chunk.name;
-      this.records.emitToolCallDelta(this.run.thread_id, step.id, { index: chunk.index, type: 'function', function: { name: chunk.name } });
+      await records.emitToolCallDelta(this.run.id, step.id, { index: chunk.index, type: 'function', function: { name: chunk.name } });
     } else if (piece !== '') {
-      this.records.emitToolCallDelta(this.run.thread_id, step.id, { index: chunk.index, type: 'function', function: { arguments: piece } });
+      await records.emitToolCallDelta(this.run.id, step.id, { index: chunk.index, type: 'function', function: { arguments: piece } });
     }
   }
 

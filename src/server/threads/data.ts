@@ -1,12 +1,12 @@
-import type { Collection, Store } from '../store.js';
+import type { StoreReader, StoreWriter } from '../store/store.js';
 import type { FileCitationDelta } from './citations.js';
 import type { ToolResult } from './turn-input.js';
-import type { MessageObject, RunObject, RunStepObject, ThreadObject, Usage } from './objects.js';
+import type { MessageObject, RunObject, RunStepObject, Usage } from './objects.js';
 import { isActiveRun } from './objects.js';
 
 /**
- * The thread collections in the store, and the queries the routes and the engine share.
- * Message files are not stored separately: they are a message's `file_ids`.
+ * The run progress record, and the queries of the thread collections that the routes and
+ * the engine share. Message files are not stored separately: they are a message's `file_ids`.
  */
 
 /** Where the engine is in a run; persisted so a restarted server carries on. */
@@ -33,52 +33,48 @@ export interface RunProgress {
   incomplete: boolean;
   /**
    * Set, and made durable, before the model runs for a `think` phase; cleared by the next
-   * phase. Found set after a restart, it means the server died executing this run: the
-   * run then fails instead of being executed again (and again).
+   * phase. Found set by a server that claims the run (after a restart, or from a replica
+   * that died), it means the server died executing this run: the run is executed again
+   * only while `executions` stays under the engine's limit, else it fails, so a run that
+   * kills servers cannot do so forever.
    */
   executing?: boolean;
+  /** How many times the model's turn was started (older records: absent, counted as 1 when `executing`). */
+  executions?: number;
 }
 
-export class ThreadData {
-  readonly threads: Collection<ThreadObject>;
-  readonly messages: Collection<MessageObject>;
-  readonly runs: Collection<RunObject>;
-  readonly steps: Collection<RunStepObject>;
-  readonly progress: Collection<RunProgress>;
+/** The messages of a thread, oldest first. */
+export function threadMessages(reader: StoreReader, threadId: string): Promise<MessageObject[]> {
+  return reader.list('messages', { thread_id: threadId });
+}
 
-  constructor(store: Store) {
-    this.threads = store.collection<ThreadObject>('threads');
-    this.messages = store.collection<MessageObject>('messages');
-    this.runs = store.collection<RunObject>('runs');
-    this.steps = store.collection<RunStepObject>('run_steps');
-    this.progress = store.collection<RunProgress>('run_progress');
-  }
+export function runSteps(reader: StoreReader, runId: string): Promise<RunStepObject[]> {
+  return reader.list('run_steps', { run_id: runId });
+}
 
-  threadMessages(threadId: string): MessageObject[] {
-    return this.messages.filter((message) => message.thread_id === threadId);
-  }
+export async function activeRun(reader: StoreReader, threadId: string): Promise<RunObject | undefined> {
+  return (await reader.list('runs', { thread_id: threadId })).find(isActiveRun);
+}
 
-  threadRuns(threadId: string): RunObject[] {
-    return this.runs.filter((run) => run.thread_id === threadId);
+/**
+ * Deletes a thread with its messages, runs, steps and run progress; the streams of its
+ * active runs end with an `error` event. Returns the ids of its runs.
+ */
+export async function deleteThread(tx: StoreWriter, threadId: string): Promise<string[]> {
+  const runs = await tx.list('runs', { thread_id: threadId });
+  for (const run of runs) {
+    // The progress first: a replica advancing the run holds it, and takes the run after it.
+    await tx.delete('run_progress', run.id);
+    if (isActiveRun(run)) {
+      await tx.emit(run.id, {
+        event: 'error',
+        data: { message: `The thread ${threadId} was deleted while its run was streaming.`, type: 'invalid_request_error', param: null, code: null },
+      });
+    }
+    await tx.deleteWhere('run_steps', { run_id: run.id });
+    await tx.delete('runs', run.id);
   }
-
-  runSteps(runId: string): RunStepObject[] {
-    return this.steps.filter((step) => step.run_id === runId);
-  }
-
-  activeRun(threadId: string): RunObject | undefined {
-    return this.runs.filter((run) => run.thread_id === threadId && isActiveRun(run))[0];
-  }
-
-  /** Deletes a thread with its messages, runs, steps and run progress; returns the run ids. */
-  deleteThread(threadId: string): string[] {
-    const runIds = this.threadRuns(threadId).map((run) => run.id);
-    const runSet = new Set(runIds);
-    this.steps.deleteWhere((step) => runSet.has(step.run_id));
-    this.progress.deleteWhere((progress) => runSet.has(progress.id));
-    this.runs.deleteWhere((run) => run.thread_id === threadId);
-    this.messages.deleteWhere((message) => message.thread_id === threadId);
-    this.threads.delete(threadId);
-    return runIds;
-  }
+  await tx.deleteWhere('messages', { thread_id: threadId });
+  await tx.delete('threads', threadId);
+  return runs.map((run) => run.id);
 }

@@ -8,9 +8,10 @@ import type {
 } from './objects.js';
 
 /**
- * The assistant stream events (`AssistantStreamEvent` in the spec) and the bus the run
- * engine publishes them on. Streaming responses subscribe to it; nothing else does, so a
- * run advances the same way whether or not anyone listens.
+ * The assistant stream events (`AssistantStreamEvent` in the spec). A run's events go to
+ * the store's feed with the changes they report (StoreWriter.emit); streaming responses
+ * follow it (stream.ts); nothing else does, so a run advances the same way whether or not
+ * anyone listens.
  */
 
 export type RunEventName =
@@ -55,39 +56,6 @@ export interface StreamError {
   code: string | null;
 }
 
-/** An event with the thread it happened on (null: every thread). */
-export interface PublishedEvent {
-  threadId: string | null;
-  event: AssistantStreamEvent;
-}
-
-export type EventListener = (published: PublishedEvent) => void;
-
-export class RunEventBus {
-  readonly #listeners = new Set<EventListener>();
-
-  publish(threadId: string, event: AssistantStreamEvent): void {
-    for (const listener of [...this.#listeners]) listener({ threadId, event });
-  }
-
-  /**
-   * Ends the streams of `threadId` (null: of every thread) with an `error` event: their
-   * runs will publish nothing more (the thread was deleted, the server reset).
-   */
-  interrupt(threadId: string | null, message: string): void {
-    const data: StreamError = { message, type: 'invalid_request_error', param: null, code: null };
-    for (const listener of [...this.#listeners]) listener({ threadId, event: { event: 'error', data } });
-  }
-
-  /** Returns the function that unsubscribes. */
-  subscribe(listener: EventListener): () => void {
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
-  }
-}
-
 /** The run events after which a stream ends: the run waits for the caller or is over. */
 const STREAM_ENDING_EVENTS: ReadonlySet<string> = new Set([
   'thread.run.requires_action',
@@ -100,4 +68,11 @@ const STREAM_ENDING_EVENTS: ReadonlySet<string> = new Set([
 export function endsStream(event: AssistantStreamEvent, runId: string): boolean {
   if (event.event === 'error') return true;
   return STREAM_ENDING_EVENTS.has(event.event) && 'id' in event.data && event.data.id === runId;
+}
+
+const RUN_ENDING_EVENTS: ReadonlySet<string> = new Set(['thread.run.completed', 'thread.run.failed', 'thread.run.cancelled', 'thread.run.expired']);
+
+/** Whether `event` reports that the run `runId` is over. */
+export function endsRun(event: AssistantStreamEvent, runId: string): boolean {
+  return RUN_ENDING_EVENTS.has(event.event) && 'id' in event.data && event.data.id === runId;
 }

@@ -7,6 +7,7 @@
  * for the stand-in and a chat upstream (docs/retrieval.md).
  */
 import type { Retrieval } from '../retrieval/retrieval.js';
+import type { StoreReader } from '../store/store.js';
 import type { RunProgress } from './data.js';
 import type { MessageObject, RunObject } from './objects.js';
 import { messageText } from './conversation.js';
@@ -31,20 +32,27 @@ function lastUserText(messages: readonly MessageObject[]): string | null {
   return null;
 }
 
-export function retrievalDue(run: RunObject, progress: RunProgress, messages: readonly MessageObject[], retrieval: Retrieval): boolean {
+export async function retrievalDue(
+  reader: StoreReader,
+  run: RunObject,
+  progress: RunProgress,
+  messages: readonly MessageObject[],
+  retrieval: Retrieval,
+): Promise<boolean> {
   if (!run.tools.some((tool) => tool.type === 'retrieval')) return false;
   if ([...progress.tool_results, ...progress.pending_results].some((result) => result.type === 'retrieval')) return false;
   const choice = run.tool_choice ?? 'auto';
   if (choice === 'none') return false;
   if (typeof choice === 'object') return choice.type === 'retrieval';
-  return lastUserText(messages) !== null && conversationFiles(run, messages).some((id) => retrieval.index.has(id));
+  return lastUserText(messages) !== null && (await retrieval.searchable(conversationFiles(run, messages), reader)).length > 0;
 }
 
 /** Searches the conversation's files for the last user message. */
-export function retrieve(run: RunObject, messages: readonly MessageObject[], retrieval: Retrieval): ToolResult {
+export async function retrieve(reader: StoreReader, run: RunObject, messages: readonly MessageObject[], retrieval: Retrieval): Promise<ToolResult> {
   const query = lastUserText(messages) ?? '';
   const budget = run.max_prompt_tokens === null ? MAX_CONTEXT_CHARS : Math.min(MAX_CONTEXT_CHARS, run.max_prompt_tokens * 4 * PROMPT_SHARE);
-  const passages = query === '' ? [] : retrieval.search(query, conversationFiles(run, messages), { passages: MAX_PASSAGES, chars: budget });
+  const files = await retrieval.searchable(conversationFiles(run, messages), reader);
+  const passages = query === '' ? [] : retrieval.search(query, files, { passages: MAX_PASSAGES, chars: budget });
   return {
     type: 'retrieval',
     name: 'retrieval',

@@ -5,43 +5,39 @@
 import type { ServerContext } from '../context.js';
 import type { Router } from '../router.js';
 import { ChatClient } from '../upstream/chat-client.js';
-import { ThreadData } from './data.js';
 import { RunEngine } from './engine.js';
-import { RunEventBus } from './events.js';
 import { registerRunRoutes } from './run-routes.js';
 import { registerThreadAndMessageRoutes } from './thread-routes.js';
 
-export function registerThreadRoutes(router: Router, ctx: ServerContext): void {
-  const data = new ThreadData(ctx.store);
-  const bus = new RunEventBus();
+/**
+ * How many times a run's model turn may be started: once with the embedded store (a lone
+ * server that died in a turn may have died of it), three times when replicas share the
+ * data (a replica usually dies of something else: a deploy, a kill, a lost machine).
+ */
+const MAX_EXECUTIONS = { embedded: 1, shared: 3 } as const;
+
+export async function registerThreadRoutes(router: Router, ctx: ServerContext): Promise<RunEngine> {
   const model = ctx.options.model;
   const chat = model.type === 'chat' ? new ChatClient(model) : undefined;
-  const engine = new RunEngine(
-    data,
-    bus,
-    (assistantId) => {
-      const assistant = ctx.getAssistant(assistantId);
-      return assistant === undefined ? undefined : (assistant.name ?? assistant.id);
-    },
-    {
-      stepMs: ctx.options.runStepMs,
-      expiresAfterSeconds: ctx.options.runExpiresAfterSeconds,
-      flush: () => ctx.store.flush(),
-      log: ctx.options.log,
-    },
-    { model, chat, retrieval: ctx.retrieval },
-  );
-  const services = { ctx, data, engine, bus };
+  const engine = new RunEngine(ctx.store, { model, chat, retrieval: ctx.retrieval }, {
+    stepMs: ctx.options.runStepMs,
+    leaseMs: ctx.options.runLeaseMs,
+    claimEveryMs: ctx.options.runClaimEveryMs,
+    maxExecutions: ctx.store.shared ? MAX_EXECUTIONS.shared : MAX_EXECUTIONS.embedded,
+    log: ctx.options.log,
+  });
+  const services = { ctx, engine };
   registerThreadAndMessageRoutes(router, services);
   registerRunRoutes(router, services);
   ctx.onReset(() => {
     engine.stop();
-    bus.interrupt(null, 'The server was reset while this run was streaming.');
+    engine.restart();
   });
   ctx.onClose(async () => {
     engine.stop();
     await chat?.close();
   });
   ctx.store.onRollback(() => engine.resync());
-  engine.resume();
+  await engine.start();
+  return engine;
 }

@@ -1,13 +1,15 @@
 /**
  * The records a run changes as it goes (the run, its steps, the message it writes, its
- * progress) and the stream events that report each change, in the official order. The
- * run engine and a chat upstream's turn (chat-turn.ts) both write through it, so a step
- * or a message is made, streamed and ended the same way whichever model runs.
+ * progress) and the stream events that report each change, in the official order, within
+ * one transaction. The run steps (run-steps.ts) and a chat upstream's turn (chat-turn.ts)
+ * both write through it, so a step or a message is made, streamed and ended the same way
+ * whichever model runs.
  */
 import { ID_PREFIX, newId, nowSeconds } from '../ids.js';
+import type { StoreWriter } from '../store/store.js';
 import type { CitedPiece, FileCitation } from './citations.js';
-import type { RunProgress, ThreadData } from './data.js';
-import type { AssistantStreamEvent, RunEventBus } from './events.js';
+import type { RunProgress } from './data.js';
+import type { AssistantStreamEvent } from './events.js';
 import type {
   MessageIncompleteReason,
   MessageObject,
@@ -19,29 +21,27 @@ import type {
 } from './objects.js';
 
 export class RunRecords {
-  constructor(
-    readonly data: ThreadData,
-    private readonly bus: RunEventBus,
-  ) {}
+  constructor(readonly tx: StoreWriter) {}
 
-  emit(threadId: string, event: AssistantStreamEvent): void {
-    this.bus.publish(threadId, event);
+  /** Adds an event to the run's stream; returns its sequence number. */
+  emit(runId: string, event: AssistantStreamEvent): Promise<number> {
+    return this.tx.emit(runId, event);
   }
 
-  updateRun(id: string, patch: Partial<RunObject>): RunObject {
-    const updated = this.data.runs.update(id, (current) => ({ ...current, ...patch }));
+  async updateRun(id: string, patch: Partial<RunObject>): Promise<RunObject> {
+    const updated = await this.tx.update('runs', id, (current) => ({ ...current, ...patch }));
     if (updated === undefined) throw new Error(`run ${id} vanished`);
     return updated;
   }
 
   /** Changes the run's progress; a new phase clears `executing`. */
-  setProgress(id: string, patch: Partial<RunProgress>): void {
+  async setProgress(id: string, patch: Partial<RunProgress>): Promise<void> {
     const cleared = patch.phase !== undefined && patch.executing === undefined ? { executing: false } : {};
-    this.data.progress.update(id, (current) => ({ ...current, ...cleared, ...patch }));
+    await this.tx.update('run_progress', id, (current) => ({ ...current, ...cleared, ...patch }));
   }
 
-  insertStep(run: RunObject, details: StepDetails): RunStepObject {
-    return this.data.steps.insert({
+  insertStep(run: RunObject, details: StepDetails): Promise<RunStepObject> {
+    return this.tx.insert('run_steps', {
       id: newId(ID_PREFIX.step),
       object: 'thread.run.step',
       created_at: nowSeconds(),
@@ -61,30 +61,30 @@ export class RunRecords {
     });
   }
 
-  updateStep(id: string, change: (current: RunStepObject) => Partial<RunStepObject>): RunStepObject {
-    const updated = this.data.steps.update(id, (current) => ({ ...current, ...change(current) }));
+  async updateStep(id: string, change: (current: RunStepObject) => Partial<RunStepObject>): Promise<RunStepObject> {
+    const updated = await this.tx.update('run_steps', id, (current) => ({ ...current, ...change(current) }));
     if (updated === undefined) throw new Error(`run step ${id} vanished`);
     return updated;
   }
 
   /** A `tool_calls` step, announced (created, in progress); its calls follow as deltas. */
-  startToolStep(run: RunObject): RunStepObject {
-    const step = this.insertStep(run, { type: 'tool_calls', tool_calls: [] });
-    this.emit(run.thread_id, { event: 'thread.run.step.created', data: step });
-    this.emit(run.thread_id, { event: 'thread.run.step.in_progress', data: step });
+  async startToolStep(run: RunObject): Promise<RunStepObject> {
+    const step = await this.insertStep(run, { type: 'tool_calls', tool_calls: [] });
+    await this.emit(run.id, { event: 'thread.run.step.created', data: step });
+    await this.emit(run.id, { event: 'thread.run.step.in_progress', data: step });
     return step;
   }
 
-  emitToolCallDelta(threadId: string, stepId: string, delta: StepToolCallDelta): void {
-    this.emit(threadId, {
+  async emitToolCallDelta(runId: string, stepId: string, delta: StepToolCallDelta): Promise<void> {
+    await this.emit(runId, {
       event: 'thread.run.step.delta',
       data: { id: stepId, object: 'thread.run.step.delta', delta: { step_details: { type: 'tool_calls', tool_calls: [delta] } } },
     });
   }
 
   /** The assistant's message, empty and in progress, with its `message_creation` step, announced. */
-  startMessage(run: RunObject): { message: MessageObject; step: RunStepObject } {
-    const message = this.data.messages.insert({
+  async startMessage(run: RunObject): Promise<{ message: MessageObject; step: RunStepObject }> {
+    const message = await this.tx.insert('messages', {
       id: newId(ID_PREFIX.message),
       object: 'thread.message',
       created_at: nowSeconds(),
@@ -100,25 +100,25 @@ export class RunRecords {
       file_ids: [],
       metadata: {},
     });
-    const step = this.insertStep(run, { type: 'message_creation', message_creation: { message_id: message.id } });
-    this.emit(run.thread_id, { event: 'thread.run.step.created', data: step });
-    this.emit(run.thread_id, { event: 'thread.run.step.in_progress', data: step });
-    this.emit(run.thread_id, { event: 'thread.message.created', data: message });
-    this.emit(run.thread_id, { event: 'thread.message.in_progress', data: message });
+    const step = await this.insertStep(run, { type: 'message_creation', message_creation: { message_id: message.id } });
+    await this.emit(run.id, { event: 'thread.run.step.created', data: step });
+    await this.emit(run.id, { event: 'thread.run.step.in_progress', data: step });
+    await this.emit(run.id, { event: 'thread.message.created', data: message });
+    await this.emit(run.id, { event: 'thread.message.in_progress', data: message });
     return { message, step };
   }
 
   /** Stores the message's text so far (what GET shows while it is written). */
-  storeText(messageId: string, value: string, annotations: readonly FileCitation[]): void {
-    this.data.messages.update(messageId, (message) => ({
+  async storeText(messageId: string, value: string, annotations: readonly FileCitation[]): Promise<void> {
+    await this.tx.update('messages', messageId, (message) => ({
       ...message,
       content: [{ type: 'text', text: { value, annotations: [...annotations] } }],
     }));
   }
 
   /** Announces a piece of the message's text. */
-  emitText(threadId: string, messageId: string, piece: CitedPiece): void {
-    this.emit(threadId, {
+  async emitText(runId: string, messageId: string, piece: CitedPiece): Promise<void> {
+    await this.emit(runId, {
       event: 'thread.message.delta',
       data: {
         id: messageId,
@@ -129,22 +129,22 @@ export class RunRecords {
   }
 
   /** Ends a written message (completed, or incomplete for `reason`) and its step, and announces both. */
-  finishMessage(run: RunObject, messageId: string, stepId: string | null, usage: Usage | null, reason: MessageIncompleteReason | null): void {
+  async finishMessage(run: RunObject, messageId: string, stepId: string | null, usage: Usage | null, reason: MessageIncompleteReason | null): Promise<void> {
     const now = nowSeconds();
-    const message = this.data.messages.update(messageId, (current) =>
+    const message = await this.tx.update('messages', messageId, (current) =>
       reason !== null
         ? { ...current, status: 'incomplete', incomplete_at: now, incomplete_details: { reason } }
         : { ...current, status: 'completed', completed_at: now },
     );
     if (message !== undefined) {
-      this.emit(run.thread_id, {
+      await this.emit(run.id, {
         event: message.status === 'incomplete' ? 'thread.message.incomplete' : 'thread.message.completed',
         data: message,
       });
     }
     if (stepId !== null) {
-      const step = this.updateStep(stepId, () => ({ status: 'completed', completed_at: now, usage }));
-      this.emit(run.thread_id, { event: 'thread.run.step.completed', data: step });
+      const step = await this.updateStep(stepId, () => ({ status: 'completed', completed_at: now, usage }));
+      await this.emit(run.id, { event: 'thread.run.step.completed', data: step });
     }
   }
 }

@@ -1,53 +1,56 @@
 /**
- * What the thread and run routes share: the data, the engine, the event bus, and lookups
- * that answer a missing object with the API's 404.
+ * What the thread and run routes share: the context, the engine, and lookups that answer a
+ * missing object with the API's 404.
  */
 import type { ServerContext } from '../context.js';
 import { invalidRequest, notFound } from '../errors.js';
-import type { AssistantObject } from '../routes/assistants.js';
-import type { ThreadData } from './data.js';
+import { assistantToWire, type AssistantObject } from '../routes/assistants.js';
+import type { StoreReader } from '../store/store.js';
+import { activeRun } from './data.js';
 import type { RunEngine } from './engine.js';
-import type { RunEventBus } from './events.js';
 import type { MessageObject, RunObject, ThreadObject } from './objects.js';
 
 export interface ThreadServices {
   ctx: ServerContext;
-  data: ThreadData;
   engine: RunEngine;
-  bus: RunEventBus;
 }
 
-export function requireThread(services: ThreadServices, threadId: string): ThreadObject {
-  const thread = services.data.threads.get(threadId);
+export async function requireThread(reader: StoreReader, threadId: string): Promise<ThreadObject> {
+  const thread = await reader.get('threads', threadId);
   if (thread === undefined) throw notFound('thread', threadId);
   return thread;
 }
 
-export function requireMessage(services: ThreadServices, threadId: string, messageId: string): MessageObject {
-  requireThread(services, threadId);
-  const message = services.data.messages.get(messageId);
+export async function requireMessage(reader: StoreReader, threadId: string, messageId: string): Promise<MessageObject> {
+  await requireThread(reader, threadId);
+  const message = await reader.get('messages', messageId);
   if (message === undefined || message.thread_id !== threadId) throw notFound('message', messageId);
   return message;
 }
 
-export function requireRun(services: ThreadServices, threadId: string, runId: string): RunObject {
-  requireThread(services, threadId);
-  const run = services.data.runs.get(runId);
+export async function requireRun(reader: StoreReader, threadId: string, runId: string): Promise<RunObject> {
+  await requireThread(reader, threadId);
+  const run = await reader.get('runs', runId);
   if (run === undefined || run.thread_id !== threadId) throw notFound('run', runId);
   return run;
 }
 
-export function requireAssistant(services: ThreadServices, assistantId: string): AssistantObject {
-  const assistant = services.ctx.getAssistant(assistantId);
+export async function requireAssistant(reader: StoreReader, assistantId: string): Promise<AssistantObject> {
+  const assistant = await assistantToWire(reader, assistantId);
   if (assistant === undefined) throw notFound('assistant', assistantId);
   return assistant;
 }
 
+/** The API's 400 for a second active run on a thread. */
+export function activeRunError(threadId: string, runId: string | null): Error {
+  return invalidRequest(runId === null ? `Thread ${threadId} already has an active run.` : `Thread ${threadId} already has an active run ${runId}.`);
+}
+
 /** 400 when a run is active on the thread: no new messages and no new run meanwhile. */
-export function rejectWhileActive(services: ThreadServices, threadId: string, action: 'message' | 'run'): void {
-  const active = services.data.activeRun(threadId);
+export async function rejectWhileActive(reader: StoreReader, threadId: string, action: 'message' | 'run'): Promise<void> {
+  const active = await activeRun(reader, threadId);
   if (active === undefined) return;
   throw action === 'message'
     ? invalidRequest(`Can't add messages to ${threadId} while a run ${active.id} is active.`)
-    : invalidRequest(`Thread ${threadId} already has an active run ${active.id}.`);
+    : activeRunError(threadId, active.id);
 }

@@ -4,74 +4,87 @@
  * listMessageFiles, getMessageFile.
  */
 import { notFound } from '../errors.js';
-import { paginate } from '../pagination.js';
+import { pageOf, parsePageQuery } from '../pagination.js';
 import type { Router } from '../router.js';
+import { deleteThread } from './data.js';
 import { messageFile, newMessage, newThread } from './records.js';
 import type { ThreadServices } from './services.js';
 import { rejectWhileActive, requireMessage, requireThread } from './services.js';
 import { parseCreateThread, parseMessage, parseMetadataUpdate } from './validation.js';
 
 export function registerThreadAndMessageRoutes(router: Router, services: ThreadServices): void {
-  const { ctx, data, engine, bus } = services;
+  const { ctx, engine } = services;
+  const { store } = ctx;
 
-  router.add('POST', '/v1/threads', (req) => {
-    const input = parseCreateThread(ctx, req.body);
-    const thread = data.threads.insert(newThread(input.metadata));
-    for (const message of input.messages) data.messages.insert(newMessage(thread.id, message));
-    return thread;
+  router.add('POST', '/v1/threads', (req) =>
+    store.transaction(async (tx) => {
+      const input = await parseCreateThread(tx, req.body);
+      const thread = await tx.insert('threads', newThread(input.metadata));
+      for (const message of input.messages) await tx.insert('messages', newMessage(thread.id, message));
+      return thread;
+    }),
+  );
+
+  router.add('GET', '/v1/threads/:thread_id', (req) => requireThread(store.read, req.params.thread_id));
+
+  router.add('POST', '/v1/threads/:thread_id', (req) =>
+    store.transaction(async (tx) => {
+      const thread = await requireThread(tx, req.params.thread_id);
+      const { metadata } = parseMetadataUpdate(req.body);
+      if (metadata === undefined) return thread;
+      return tx.update('threads', thread.id, (current) => ({ ...current, metadata: metadata ?? {} }));
+    }),
+  );
+
+  router.add('DELETE', '/v1/threads/:thread_id', async (req) => {
+    const threadId = req.params.thread_id;
+    const runIds = await store.transaction(async (tx) => {
+      if ((await tx.lockThread(threadId)) === undefined) throw notFound('thread', threadId);
+      return deleteThread(tx, threadId);
+    });
+    engine.forget(runIds);
+    return { id: threadId, object: 'thread.deleted', deleted: true };
   });
 
-  router.add('GET', '/v1/threads/:thread_id', (req) => requireThread(services, req.params.thread_id));
+  router.add('POST', '/v1/threads/:thread_id/messages', (req) =>
+    store.transaction(async (tx) => {
+      const thread = await tx.lockThread(req.params.thread_id);
+      if (thread === undefined) throw notFound('thread', req.params.thread_id);
+      const input = await parseMessage(tx, req.body);
+      await rejectWhileActive(tx, thread.id, 'message');
+      return tx.insert('messages', newMessage(thread.id, input));
+    }),
+  );
 
-  router.add('POST', '/v1/threads/:thread_id', (req) => {
-    const thread = requireThread(services, req.params.thread_id);
-    const { metadata } = parseMetadataUpdate(req.body);
-    if (metadata === undefined) return thread;
-    return data.threads.update(thread.id, (current) => ({ ...current, metadata: metadata ?? {} }));
-  });
-
-  router.add('DELETE', '/v1/threads/:thread_id', (req) => {
-    const thread = requireThread(services, req.params.thread_id);
-    engine.forget(data.deleteThread(thread.id));
-    bus.interrupt(thread.id, `The thread ${thread.id} was deleted while its run was streaming.`);
-    return { id: thread.id, object: 'thread.deleted', deleted: true };
-  });
-
-  router.add('POST', '/v1/threads/:thread_id/messages', (req) => {
-    const thread = requireThread(services, req.params.thread_id);
-    const input = parseMessage(ctx, req.body);
-    rejectWhileActive(services, thread.id, 'message');
-    return data.messages.insert(newMessage(thread.id, input));
-  });
-
-  router.add('GET', '/v1/threads/:thread_id/messages', (req) => {
-    const thread = requireThread(services, req.params.thread_id);
+  router.add('GET', '/v1/threads/:thread_id/messages', async (req) => {
+    const thread = await requireThread(store.read, req.params.thread_id);
     const runId = req.query.get('run_id');
-    const messages = data.threadMessages(thread.id).filter((message) => !runId || message.run_id === runId);
-    return paginate(messages, req.query);
+    return store.read.page('messages', runId ? { thread_id: thread.id, run_id: runId } : { thread_id: thread.id }, parsePageQuery(req.query));
   });
 
   router.add('GET', '/v1/threads/:thread_id/messages/:message_id', (req) =>
-    requireMessage(services, req.params.thread_id, req.params.message_id),
+    requireMessage(store.read, req.params.thread_id, req.params.message_id),
   );
 
-  router.add('POST', '/v1/threads/:thread_id/messages/:message_id', (req) => {
-    const message = requireMessage(services, req.params.thread_id, req.params.message_id);
-    const { metadata } = parseMetadataUpdate(req.body);
-    if (metadata === undefined) return message;
-    return data.messages.update(message.id, (current) => ({ ...current, metadata: metadata ?? {} }));
-  });
+  router.add('POST', '/v1/threads/:thread_id/messages/:message_id', (req) =>
+    store.transaction(async (tx) => {
+      const message = await requireMessage(tx, req.params.thread_id, req.params.message_id);
+      const { metadata } = parseMetadataUpdate(req.body);
+      if (metadata === undefined) return message;
+      return tx.update('messages', message.id, (current) => ({ ...current, metadata: metadata ?? {} }));
+    }),
+  );
 
-  router.add('GET', '/v1/threads/:thread_id/messages/:message_id/files', (req) => {
-    const message = requireMessage(services, req.params.thread_id, req.params.message_id);
-    return paginate(
+  router.add('GET', '/v1/threads/:thread_id/messages/:message_id/files', async (req) => {
+    const message = await requireMessage(store.read, req.params.thread_id, req.params.message_id);
+    return pageOf(
       message.file_ids.map((fileId) => messageFile(message, fileId)),
-      req.query,
+      parsePageQuery(req.query),
     );
   });
 
-  router.add('GET', '/v1/threads/:thread_id/messages/:message_id/files/:file_id', (req) => {
-    const message = requireMessage(services, req.params.thread_id, req.params.message_id);
+  router.add('GET', '/v1/threads/:thread_id/messages/:message_id/files/:file_id', async (req) => {
+    const message = await requireMessage(store.read, req.params.thread_id, req.params.message_id);
     if (!message.file_ids.includes(req.params.file_id)) throw notFound('message file', req.params.file_id);
     return messageFile(message, req.params.file_id);
   });

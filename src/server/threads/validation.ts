@@ -19,7 +19,7 @@ import {
   requireObjectBody,
 } from '../validate.js';
 import type { JsonObject, Metadata } from '../validate.js';
-import type { ServerContext } from '../context.js';
+import type { StoreReader } from '../store/store.js';
 import { checkFileIds, checkTools } from '../routes/assistants.js';
 import type { ResponseFormat, Tool, ToolChoice, TruncationStrategy } from './objects.js';
 
@@ -81,7 +81,7 @@ function present(body: JsonObject, key: string): boolean {
 }
 
 /** A message body; its `file_ids` must name existing files (purpose `assistants`). */
-export function parseMessage(ctx: ServerContext, value: unknown, prefix = ''): MessageInput {
+export async function parseMessage(reader: StoreReader, value: unknown, prefix = ''): Promise<MessageInput> {
   const param = (name: string): string => (prefix === '' ? name : `${prefix}.${name}`);
   const body = prefix === '' ? requireObjectBody(value) : checkObject(value, prefix);
   rejectUnknownFields(body, ['role', 'content', 'file_ids', 'metadata'], prefix);
@@ -89,28 +89,30 @@ export function parseMessage(ctx: ServerContext, value: unknown, prefix = ''): M
   if (body['content'] === undefined) missingParameter(param('content'));
   const role = checkEnum(body['role'], param('role'), ['user', 'assistant'] as const);
   const content = checkString(body['content'], param('content'), { minLength: 1, maxLength: MAX_MESSAGE_CONTENT });
-  const fileIds = present(body, 'file_ids') ? checkFileIds(ctx, body['file_ids'], param('file_ids'), MAX_MESSAGE_FILES) : [];
+  const fileIds = present(body, 'file_ids') ? await checkFileIds(reader, body['file_ids'], param('file_ids'), MAX_MESSAGE_FILES) : [];
   const metadata = checkMetadata(body['metadata'], param('metadata')) ?? {};
   return { role, content, file_ids: fileIds, metadata };
 }
 
-function parseMessages(ctx: ServerContext, value: unknown, param: string): MessageInput[] {
+async function parseMessages(reader: StoreReader, value: unknown, param: string): Promise<MessageInput[]> {
   if (value === undefined || value === null) return [];
-  return checkArray(value, param).map((message, index) => parseMessage(ctx, message, `${param}[${index}]`));
+  const messages: MessageInput[] = [];
+  for (const [index, message] of checkArray(value, param).entries()) messages.push(await parseMessage(reader, message, `${param}[${index}]`));
+  return messages;
 }
 
-function parseThread(ctx: ServerContext, value: unknown, prefix: string): ThreadInput {
+async function parseThread(reader: StoreReader, value: unknown, prefix: string): Promise<ThreadInput> {
   const body = prefix === '' ? requireObjectBody(value) : checkObject(value, prefix);
   rejectUnknownFields(body, ['messages', 'metadata'], prefix);
   const param = (name: string): string => (prefix === '' ? name : `${prefix}.${name}`);
   return {
-    messages: parseMessages(ctx, body['messages'], param('messages')),
+    messages: await parseMessages(reader, body['messages'], param('messages')),
     metadata: checkMetadata(body['metadata'], param('metadata')) ?? {},
   };
 }
 
-export function parseCreateThread(ctx: ServerContext, value: unknown): ThreadInput {
-  return parseThread(ctx, value, '');
+export function parseCreateThread(reader: StoreReader, value: unknown): Promise<ThreadInput> {
+  return parseThread(reader, value, '');
 }
 
 /** The body of modifyThread, modifyMessage and modifyRun: `{metadata}` only. */
@@ -226,20 +228,22 @@ function parseRunSettings(body: JsonObject): RunSettings {
   };
 }
 
-export function parseCreateRun(ctx: ServerContext, value: unknown): RunInput {
+export async function parseCreateRun(reader: StoreReader, value: unknown): Promise<RunInput> {
   const body = requireObjectBody(value);
   rejectUnknownFields(body, [...RUN_FIELDS, 'additional_instructions', 'additional_messages']);
+  const settings = parseRunSettings(body);
+  const additionalInstructions = nullableString(body, 'additional_instructions', MAX_INSTRUCTIONS);
   return {
-    ...parseRunSettings(body),
-    additional_instructions: nullableString(body, 'additional_instructions', MAX_INSTRUCTIONS),
-    additional_messages: parseMessages(ctx, body['additional_messages'], 'additional_messages'),
+    ...settings,
+    additional_instructions: additionalInstructions,
+    additional_messages: await parseMessages(reader, body['additional_messages'], 'additional_messages'),
   };
 }
 
-export function parseCreateThreadAndRun(ctx: ServerContext, value: unknown): ThreadAndRunInput {
+export async function parseCreateThreadAndRun(reader: StoreReader, value: unknown): Promise<ThreadAndRunInput> {
   const body = requireObjectBody(value);
   rejectUnknownFields(body, [...RUN_FIELDS, 'thread']);
-  const thread = present(body, 'thread') ? parseThread(ctx, body['thread'], 'thread') : { messages: [], metadata: {} };
+  const thread = present(body, 'thread') ? await parseThread(reader, body['thread'], 'thread') : { messages: [], metadata: {} };
   return { ...parseRunSettings(body), thread };
 }
 

@@ -5,7 +5,7 @@
  * streamed from it, so no file content is ever held in memory whole. A blob is written to
  * a temp file, fsynced and renamed on commit.
  */
-import type { ReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { access, chmod, mkdir, mkdtemp, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ export interface BlobWriter {
 /** A blob opened for reading: its size, and a stream of its bytes (to be consumed or destroyed). */
 export interface BlobReader {
   size: number;
-  stream: ReadStream;
+  stream: Readable;
 }
 
 /** What a blob holds for its File: the uploaded bytes, or the text extracted from them for retrieval. */

@@ -1,16 +1,19 @@
 /**
- * The server's data: named collections of JSON records, in memory, optionally persisted.
+ * The embedded store's data (see embedded-store.ts, which puts the ServerStore interface on
+ * it): named collections of JSON records, in memory, optionally persisted.
  *
- *   const threads = ctx.store.collection<ThreadObject>('threads');
- *   threads.insert({ id, object: 'thread', created_at, metadata });   // journaled
- *   threads.update(id, (t) => ({ ...t, metadata }));                  // replace, same position
+ *   const threads = journal.collection<ThreadObject>('threads');
+ *   await journal.exclusive(async () => {
+ *     threads.insert({ id, object: 'thread', created_at, metadata });   // journaled
+ *     threads.update(id, (t) => ({ ...t, metadata }));                  // replace, same position
+ *   }, true);
  *   threads.all();   // oldest first: insertion order, which is creation order
  *
  * Records are frozen when stored: change them only through insert/put/update/delete, so
- * every change reaches the journal. The server awaits `store.flush()` before it answers
- * a request, so an acknowledged change is on disk; code that changes data outside a
- * request (a run engine's timers) is flushed on the next tick automatically, and may
- * await `flush()` itself before streaming an event that reports the change.
+ * every change reaches the journal. Transactions run one at a time (`exclusive`): their
+ * changes reach the journal whole, or are undone whole. The server awaits `flush()` before
+ * it answers a request, so an acknowledged change is on disk; changes made outside a
+ * request (the run engine's) are flushed on the next tick automatically.
  *
  * Persistence (with `dataFile`): an append-only JSON-lines journal, one fdatasync per
  * flush (concurrent requests share it); a failed append is cut off again and every change
@@ -184,7 +187,7 @@ export class PersistenceError extends Error {
   }
 }
 
-export class Store {
+export class JournalStore {
   private readonly collections = new Map<string, Collection<StoredRecord>>();
   /** Changes not yet handed to the journal, oldest first. */
   private pending: Change[] = [];
@@ -203,17 +206,21 @@ export class Store {
   private resetCount = 0;
   /** Resets, and blob commits with their records, run one at a time (see withoutReset). */
   private resetGate: Promise<void> = Promise.resolve();
+  /** The changes of the transaction under way (see exclusive), or null. */
+  private open: Change[] | null = null;
+  /** Transactions and reads run one at a time, in the order they were asked for. */
+  private gate: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly options: StoreOptions,
     readonly blobs: BlobStore,
   ) {}
 
-  static async open(options: StoreOptions = {}): Promise<Store> {
+  static async open(options: StoreOptions = {}): Promise<JournalStore> {
     const dataFile = options.dataFile;
-    if (dataFile === undefined) return new Store(options, new BlobStore());
+    if (dataFile === undefined) return new JournalStore(options, new BlobStore());
     const blobs = new BlobStore(`${dataFile}.blobs`);
-    const store = new Store(options, blobs);
+    const store = new JournalStore(options, blobs);
     await mkdir(dirname(dataFile), { recursive: true, mode: PRIVATE_DIR_MODE });
     await acquireLock(dataFile, options.holder ?? null);
     try {
@@ -236,6 +243,35 @@ export class Store {
     }
     // Records are JSON of the caller's shape: the store never writes other shapes.
     return collection as unknown as Collection<T>;
+  }
+
+  /**
+   * Runs `work` alone: no other transaction or read runs until it settles. With `atomic`,
+   * its changes reach the journal together when it resolves, or are all undone in memory
+   * when it throws, so nobody ever sees half of it.
+   */
+  exclusive<T>(work: () => Promise<T>, atomic: boolean): Promise<T> {
+    const run = this.gate.then(async () => {
+      if (!atomic) return work();
+      this.open = [];
+      try {
+        const result = await work();
+        const changes = this.open;
+        this.open = null;
+        for (const change of changes) this.enqueue(change);
+        return result;
+      } catch (error) {
+        const changes = this.open ?? [];
+        this.open = null;
+        for (let i = changes.length - 1; i >= 0; i--) changes[i]?.undo();
+        throw error;
+      }
+    });
+    this.gate = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   /** Removes blobs that `keep` does not claim (call once the owners are known). */
@@ -292,10 +328,12 @@ export class Store {
   /** Deletes every record and blob. */
   reset(): Promise<void> {
     return this.withoutReset(async () => {
-      for (const collection of this.collections.values()) collection.clear();
-      this.pending = [];
-      this.epoch++;
-      this.resetCount++;
+      await this.exclusive(async () => {
+        for (const collection of this.collections.values()) collection.clear();
+        this.pending = [];
+        this.epoch++;
+        this.resetCount++;
+      }, false);
       await this.blobs.clear();
       const run = this.chain.catch(() => undefined).then(() => this.compact());
       this.chain = run;
@@ -318,8 +356,17 @@ export class Store {
   }
 
   private record(change: Change): void {
-    if (this.options.dataFile === undefined) return;
     if (this.closed) throw new Error('store is closed');
+    if (this.open !== null) {
+      this.open.push(change);
+      return;
+    }
+    this.enqueue(change);
+  }
+
+  /** Hands a change to the journal (a no-op in memory): written at the next flush. */
+  private enqueue(change: Change): void {
+    if (this.options.dataFile === undefined) return;
     this.pending.push(change);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -346,7 +393,8 @@ export class Store {
       }
       await this.append(batch.map((change) => `${JSON.stringify(change.entry)}\n`).join(''));
     } catch (error) {
-      throw this.rollBack(batch, epoch, error);
+      // Undone while no transaction is under way: none builds on a change being undone.
+      throw await this.exclusive(async () => this.rollBack(batch, epoch, error), false);
     }
     if (this.appendedBytes > Math.max(this.options.compactAfterBytes ?? 16 * 1024 * 1024, this.snapshotBytes)) {
       await this.compact();
