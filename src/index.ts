@@ -16,6 +16,6 @@ export type { HistoryEntry, StateBackend, StateHistory } from './state/backend.j
 export { LocalStateBackend } from './state/local-backend.js';
 // node-postgres itself loads only when a PgStateBackend first connects.
 export { PgStateBackend, type PgBackendOptions } from './state/pg/backend.js';
-export { pgConnectionFromEnv, type PgConnection } from './state/pg/connection.js';
+export { pgConnectionFromEnv, type PgConnection } from './pg-connection.js';
 export type { StateFile } from './state/types.js';
 export { UserError } from './errors.js';

@@ -9,17 +9,9 @@
  * PostgreSQL state backend and the server's PostgreSQL store both connect this way.
  */
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import type { ConnectionOptions } from 'node:tls';
+import { currentUser } from './current-user.js';
 import { UserError } from './errors.js';
-
-function currentUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env['USER'] ?? process.env['USERNAME'] ?? 'unknown';
-  }
-}
 
 export interface PgConnection {
   host: string;

@@ -5,7 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { APIError, APIUserAbortError } from '../api/errors.js';
 import { exitCodeFor, UserError } from '../errors.js';
-import { connectionSecrets } from '../state/pg/connection.js';
+import { connectionSecrets } from '../pg-connection.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliIo } from './io.js';
 

@@ -88,7 +88,7 @@ async function openPgBackend(options: CommonOptions & StateOptions, scope: State
   }
   const environment = checkedEnvironment(scope.environment ?? options.env);
   const [{ pgConnectionFromEnv }, { PgStateBackend }, { DEFAULT_SCHEMA, SCHEMA_NAME }] = await Promise.all([
-    import('../state/pg/connection.js'),
+    import('../pg-connection.js'),
     import('../state/pg/backend.js'),
     import('../state/pg/schema.js'),
   ]);

@@ -3,17 +3,12 @@
  * held print it: one wording for the local lock file and the PostgreSQL holder row.
  */
 import { randomUUID } from 'node:crypto';
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
+import { currentUser } from '../current-user.js';
 import { UserError } from '../errors.js';
 import type { LockInfo } from './backend.js';
 
-export function currentUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env['USER'] ?? process.env['USERNAME'] ?? 'unknown';
-  }
-}
+export { currentUser };
 
 /** A fresh holder record for this process. */
 export function newLockInfo(command: string): LockInfo {

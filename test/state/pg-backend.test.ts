@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import type { StateHistory } from '../../src/state/backend.js';
-import { pgConnectionFromEnv } from '../../src/state/pg/connection.js';
+import { pgConnectionFromEnv } from '../../src/pg-connection.js';
 import { PgStateBackend, type PgBackendOptions } from '../../src/state/pg/backend.js';
 import { SCHEMA_VERSION } from '../../src/state/pg/schema.js';
 import { adminQuery, dropSchema, freshSchema, pgUrl } from '../support/pg.js';

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { connectionSecrets, pgConnectionFromEnv } from '../../src/state/pg/connection.js';
+import { connectionSecrets, pgConnectionFromEnv } from '../../src/pg-connection.js';
 import { planCopy } from '../../src/state/copy.js';
 import { version1 } from '../../src/state/pg/schema.js';
 import { sampleState } from './sample.js';

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LockInfo } from '../../src/state/backend.js';
 import { PgStateBackend } from '../../src/state/pg/backend.js';
-import { pgConnectionFromEnv } from '../../src/state/pg/connection.js';
+import { pgConnectionFromEnv } from '../../src/pg-connection.js';
 import { adminQuery, dropSchema, freshSchema, pgUrl } from '../support/pg.js';
 import { runCli } from '../../src/cli/run.js';
 import { UserError } from '../../src/errors.js';

@@ -24,7 +24,7 @@ import type { JournalEntry } from '../journal.js';
 import { currentUser, describeHolder, holderRunningError, interruptedWaitingError, lockHeldError, newLockInfo } from '../lock-holder.js';
 import { journalEntryProblem, stateProblem } from '../schema.js';
 import type { StateFile } from '../types.js';
-import type { PgConnection } from './connection.js';
+import type { PgConnection } from '../../pg-connection.js';
 import { isSessionLost, pgUserError, scrub } from './errors.js';
 import { ensureSchema, LOCK_CLASS, lockKey, tablesOf, WRITE_CLASS, type Tables } from './schema.js';
 import { PgSession, type Query } from './session.js';

@@ -3,7 +3,7 @@
  * password) and what to do. SQLSTATE codes: https://www.postgresql.org/docs/current/errcodes-appendix.html
  */
 import { UserError } from '../../errors.js';
-import type { PgConnection } from './connection.js';
+import type { PgConnection } from '../../pg-connection.js';
 
 /** What the driver's errors carry: a SQLSTATE from the server, or a Node code from the socket. */
 interface DriverError {

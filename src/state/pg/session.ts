@@ -4,32 +4,11 @@
  * the lock goes with the connection. `alive` turns false for good once the connection is
  * lost; a lost session is never reused.
  */
-import { createRequire } from 'node:module';
 import type { Client, QueryResult, QueryResultRow } from 'pg';
-import type { PgConnection } from './connection.js';
+import { loadPgDriver } from '../../pg-driver.js';
+import type { PgConnection } from '../../pg-connection.js';
 
 export type Query = <R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]) => Promise<QueryResult<R>>;
-
-const require = createRequire(import.meta.url);
-let driver: typeof import('pg') | undefined;
-
-/**
- * node-postgres, loaded on first use. At load it probes for Cloudflare Workers, and unless
- * `navigator.userAgent` answers first it constructs a fetch `Response`, which on Node 20
- * (no `navigator`; Node 21+ has one) loads Node's whole built-in fetch: about 30 ms of every
- * command on the pg backend. So `navigator` is defined as Node 21+ defines it while pg loads.
- */
-function loadDriver(): typeof import('pg') {
-  if (driver !== undefined) return driver;
-  const shim = !('navigator' in globalThis);
-  if (shim) Object.defineProperty(globalThis, 'navigator', { value: { userAgent: `Node.js/${process.versions.node}` }, configurable: true });
-  try {
-    driver = require('pg') as typeof import('pg');
-  } finally {
-    if (shim) Reflect.deleteProperty(globalThis, 'navigator');
-  }
-  return driver;
-}
 
 /**
  * The server checks a silent client after about a minute (idle 30 s, then 3 probes 10 s
@@ -53,7 +32,7 @@ export class PgSession {
   }
 
   static async connect(connection: PgConnection, applicationName: string): Promise<PgSession> {
-    const { Client: PgClient } = loadDriver();
+    const { Client: PgClient } = loadPgDriver();
     const session = new PgSession(
       new PgClient({
         host: connection.host,

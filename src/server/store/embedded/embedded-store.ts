@@ -140,16 +140,16 @@ export class EmbeddedStore implements ServerStore {
     const tx: StoreWriter = {
       ...reader,
       insert: async (collection, record) => {
-        if (collection === 'runs') {
-          const run = record as Records['runs'];
-          const runs = this.#collection('runs');
-          if (isActiveRun(run) && runs.filter((other) => other.thread_id === run.thread_id && isActiveRun(other)).length > 0) {
-            throw new ActiveRunExists(run.thread_id);
-          }
-        }
+        if (collection === 'runs') this.#checkOneActiveRun(record as Records['runs']);
         return this.#collection(collection).insert(record);
       },
-      update: async (collection, id, change) => this.#collection(collection).update(id, change),
+      update: async (collection, id, change) => {
+        const current = this.#collection(collection).get(id);
+        if (current === undefined) return undefined;
+        const next = change(current);
+        if (collection === 'runs') this.#checkOneActiveRun(next as Records['runs']);
+        return this.#collection(collection).update(id, () => next);
+      },
       delete: async (collection, id) => this.#collection(collection).delete(id),
       deleteWhere: async (collection, where) => this.#collection(collection).deleteWhere((record) => matches(record, where)),
       lockThread: async (id) => this.#collection('threads').get(id),
@@ -182,6 +182,13 @@ export class EmbeddedStore implements ServerStore {
         if (emitted.size > 0) this.#publishWhenDurable(emitted);
         return result;
       });
+  }
+
+  /** The database's rule in the PostgreSQL store: no thread has two active runs. */
+  #checkOneActiveRun(run: Records['runs']): void {
+    if (!isActiveRun(run)) return;
+    const others = this.#collection('runs').filter((other) => other.thread_id === run.thread_id && other.id !== run.id && isActiveRun(other));
+    if (others.length > 0) throw new ActiveRunExists(run.thread_id);
   }
 
   /** Followers get events only once the changes they report are on disk. */
