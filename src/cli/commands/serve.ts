@@ -1,7 +1,9 @@
 /** `serve`: run the local Assistants-API-compatible server until SIGINT or SIGTERM. */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { probeUpstream, startServer, type ServerOptions } from '../../server/index.js';
+import { pgConnectionFromEnv, type PgConnection } from '../../pg-connection.js';
+import { pgUserError } from '../../state/pg/errors.js';
+import { migrateDatabase, probeUpstream, startServer, type ServerOptions } from '../../server/index.js';
 import type { CliIo } from '../io.js';
 import { modelFromFlags, type ModelFlags } from '../model-options.js';
 import { collect } from '../option-parsers.js';
@@ -20,6 +22,10 @@ interface ServeFlags extends ModelFlags {
   admin?: boolean;
   repair?: boolean;
   retrievalIndexChars?: string;
+  /** A URL, or true for PG_CONN_STR / the libpq variables. */
+  database?: string | boolean;
+  databaseSchema?: string;
+  migrate?: boolean;
 }
 
 function parseNumber(flag: string, value: string, check: (n: number) => boolean, rule: string): number {
@@ -30,13 +36,27 @@ function parseNumber(flag: string, value: string, check: (n: number) => boolean,
   return n;
 }
 
+/** Where `--database` points: its URL, or with no value PG_CONN_STR and the libpq variables. */
+function databaseConnection(flags: ServeFlags, env: NodeJS.ProcessEnv): PgConnection {
+  if (typeof flags.database === 'string') return pgConnectionFromEnv(env, { text: flags.database, name: '--database' });
+  return pgConnectionFromEnv(env);
+}
+
 /** The flags as startServer options; a bad value is a USAGE error naming the flag. */
-export function serveOptions(flags: ServeFlags): ServerOptions {
+export function serveOptions(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): ServerOptions {
   const options: ServerOptions = {
     port: parseNumber('--port', flags.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'an integer from 0 to 65535'),
     host: flags.host,
   };
   if (flags.data !== undefined) options.dataFile = flags.data;
+  if (flags.database !== undefined && flags.database !== false) {
+    if (flags.data !== undefined) throw new UserError('USAGE', '--data and --database are exclusive: the data lives in a file or in PostgreSQL, not both.');
+    const schema = flags.databaseSchema ?? 'assistants_serve';
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new UserError('USAGE', `--database-schema must be a lowercase SQL name (letters, digits, _; at most 63), got '${schema}'.`);
+    options.database = { connection: databaseConnection(flags, env), schema };
+  } else if (flags.databaseSchema !== undefined || flags.migrate) {
+    throw new UserError('USAGE', `${flags.migrate ? '--migrate' : '--database-schema'} needs --database (a URL, or no value for PG_CONN_STR and the libpq variables).`);
+  }
   if (flags.apiKey !== undefined) {
     if (flags.apiKey === '') throw new UserError('USAGE', '--api-key must not be empty.');
     options.apiKey = flags.apiKey;
@@ -66,10 +86,22 @@ export function serveOptions(flags: ServeFlags): ServerOptions {
   return options;
 }
 
-/** Why the server could not start, as one sentence that says what to change. */
+/** Why the server could not start, as one sentence that says what to change (never a database password). */
 function startFailure(error: unknown, options: ServerOptions): UserError {
+  const failure = describeStartFailure(error, options);
+  let message = failure.message;
+  for (const secret of options.database?.connection.secrets ?? []) if (secret.length >= 3) message = message.split(secret).join('[redacted]');
+  return new UserError(failure.code, message);
+}
+
+function describeStartFailure(error: unknown, options: ServerOptions): UserError {
   if (!(error instanceof Error)) return new UserError('CONFIG', `Could not start the server: ${String(error)}`);
   const code = (error as NodeJS.ErrnoException).code;
+  // The database refused (a password, a missing database, a privilege): said as the state backend says it.
+  if (options.database !== undefined && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+    const refused = pgUserError(error, options.database.connection, 'open the server\'s data');
+    return new UserError('CONFIG', `Could not start the server: ${refused.message}`);
+  }
   if (code === 'EADDRINUSE') return new UserError('CONFIG', `Port ${options.port} is already in use; pick another with --port.`);
   if (code === 'EACCES' && !options.dataFile) {
     return new UserError('CONFIG', `Not allowed to listen on ${options.host}:${options.port}; pick another --port or --host.`);
@@ -77,7 +109,7 @@ function startFailure(error: unknown, options: ServerOptions): UserError {
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
     return new UserError('CONFIG', `Cannot listen on ${options.host}: no such local address; check --host.`);
   }
-  // The data file (unreadable, corrupt, locked by another server) or a bad option.
+  // The data file (unreadable, corrupt, locked by another server), the database (unreachable, a newer schema) or a bad option.
   return new UserError('CONFIG', `Could not start the server: ${error.message}`);
 }
 
@@ -102,7 +134,21 @@ export function register(program: Command, io: CliIo): void {
     .option('--model-map <name=upstream|file>', 'with --model chat: send this model name as another (repeatable), or the pairs of a YAML file', collect, [])
     .option('--upstream-timeout <duration>', 'with --model chat: how long the upstream may stay silent before a run fails (default 120s)')
     .option('--retrieval-index-chars <n>', 'characters of file text the retrieval index holds at most (default 32000000)')
+    .option('--database [url]', 'keep the data in PostgreSQL, shared by every server given the same database (without a URL: PG_CONN_STR or the libpq variables)')
+    .option('--database-schema <name>', 'with --database: the schema of the tables (default assistants_serve)')
+    .option('--migrate', 'with --database: bring the schema to this version\'s tables, then exit (servers also do it when they start)')
     .action(async (flags: ServeFlags) => {
+      if (flags.migrate) {
+        const options = serveOptions(flags);
+        if (options.database === undefined) return;
+        const applied = await migrateDatabase({ database: options.database }).catch((error: unknown) => {
+          throw startFailure(error, options);
+        });
+        const where = `schema ${options.database.schema} at ${options.database.connection.description}`;
+        io.stdout.write(applied.length === 0 ? `${where} is up to date\n` : `migrated ${where}: applied ${applied.map((v) => `version ${v}`).join(', ')}\n`);
+        io.exitCode = 0;
+        return;
+      }
       const model = await modelFromFlags(flags, io);
       const options: ServerOptions = { ...serveOptions(flags), holder: 'assistants serve', log: (line) => io.stderr.write(`${line}
 `) };

@@ -470,7 +470,7 @@ export class PgStore implements ServerStore {
 /** The one line a lost database is reported as: where, and why (never a password). */
 function describeUnavailable(options: Pick<PgStoreOptions, 'connection'>, error: unknown): string {
   const reason = error instanceof Error ? error.message : String(error);
-  let text = `the database at ${options.connection.description} is unavailable (${reason})`;
+  let text = `the database at ${options.connection.description} is unavailable (${reason}); check that it runs and that --database (or PG_CONN_STR, or PGHOST and PGPORT) names it`;
   for (const secret of options.connection.secrets) if (secret.length >= 3) text = text.split(secret).join('[redacted]');
   return text;
 }
