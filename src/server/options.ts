@@ -28,7 +28,7 @@ export interface ServerOptions {
   database?: DatabaseOptions;
   /** How long a server's lease on a run lasts unless renewed (default 15 s): a replica that dies loses its runs after it. */
   runLeaseMs?: number;
-  /** How often a server looks for runs whose lease ran out (default 1 s). */
+  /** How often a server looks for runs whose lease ran out (default: a quarter of the lease, at most 1 s). */
   runClaimEveryMs?: number;
   /** What uses the data file, shown to another process that finds it in use (e.g. "assistants serve"). */
   holder?: string;
@@ -113,7 +113,7 @@ export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
         ? undefined
         : { connection: options.database.connection, schema: options.database.schema ?? 'assistants_serve', poolSize: options.database.poolSize ?? 10 },
     runLeaseMs: options.runLeaseMs ?? 15_000,
-    runClaimEveryMs: options.runClaimEveryMs ?? 1_000,
+    runClaimEveryMs: options.runClaimEveryMs ?? Math.min(1_000, Math.floor((options.runLeaseMs ?? 15_000) / 4)),
     holder: options.holder,
     apiKey: options.apiKey,
     latencyMs: options.latencyMs ?? 0,

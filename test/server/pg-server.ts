@@ -6,10 +6,16 @@
  *   cluster.servers[0].url ...
  *   await cluster.close();                           // and the schema is dropped
  */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { pgConnectionFromEnv, type PgConnection } from '../../src/pg-connection.js';
 import type { ServerOptions } from '../../src/server/index.js';
 import { dropSchema, freshSchema, pgUrl } from '../support/pg.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { startTestServer, TEST_API_KEY, type TestServer } from '../support/server.js';
+
+/** The built CLI (`npm test` builds it first). */
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 /** The run's PostgreSQL as a connection (nothing read from this process's environment). */
 export function databaseConnection(url = pgUrl()): PgConnection {
@@ -41,6 +47,52 @@ export async function startReplicas(count: number, options: ServerOptions = {}):
     close: async () => {
       await Promise.all(servers.map((server) => server.close()));
       await dropSchema(schema);
+    },
+  };
+}
+
+export interface ServeProcess {
+  server: TestServer;
+  stderr(): string;
+  /** Sends `signal` (default SIGKILL) and waits for the exit; resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * `assistants serve --port 0 ARGS` from the built CLI (dist/), as an operator runs it:
+ * resolves once it prints `listening on URL`.
+ */
+export async function startServeProcess(args: readonly string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--api-key', TEST_API_KEY, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const found = /^listening on (\S+)$/.exec(line);
+      if (found?.[1] !== undefined) resolve(found[1]);
+    });
+    void exited.then(() => reject(new Error(`serve exited before listening: ${stderr}`)));
+  });
+  return {
+    server: {
+      url,
+      port: Number(new URL(url).port),
+      origin: url.replace(/\/v1$/, ''),
+      apiKey: TEST_API_KEY,
+      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'openai-beta': 'assistants=v1', 'content-type': 'application/json' },
+      close: async () => undefined,
+      stats: () => {
+        throw new Error('not available for a child process: GET /_admin/stats');
+      },
+    },
+    stderr: () => stderr,
+    stop: async (signal = 'SIGKILL') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
     },
   };
 }

@@ -6,7 +6,7 @@ import { pgUserError } from '../../state/pg/errors.js';
 import { migrateDatabase, probeUpstream, startServer, type ServerOptions } from '../../server/index.js';
 import type { CliIo } from '../io.js';
 import { modelFromFlags, type ModelFlags } from '../model-options.js';
-import { collect } from '../option-parsers.js';
+import { collect, parseDuration } from '../option-parsers.js';
 
 interface ServeFlags extends ModelFlags {
   port: string;
@@ -26,6 +26,7 @@ interface ServeFlags extends ModelFlags {
   database?: string | boolean;
   databaseSchema?: string;
   migrate?: boolean;
+  runLease?: string;
 }
 
 function parseNumber(flag: string, value: string, check: (n: number) => boolean, rule: string): number {
@@ -54,8 +55,14 @@ export function serveOptions(flags: ServeFlags, env: NodeJS.ProcessEnv = process
     const schema = flags.databaseSchema ?? 'assistants_serve';
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new UserError('USAGE', `--database-schema must be a lowercase SQL name (letters, digits, _; at most 63), got '${schema}'.`);
     options.database = { connection: databaseConnection(flags, env), schema };
-  } else if (flags.databaseSchema !== undefined || flags.migrate) {
-    throw new UserError('USAGE', `${flags.migrate ? '--migrate' : '--database-schema'} needs --database (a URL, or no value for PG_CONN_STR and the libpq variables).`);
+    if (flags.runLease !== undefined) {
+      const lease = parseDuration(flags.runLease, '--run-lease', { positive: true });
+      if (lease < 1000) throw new UserError('USAGE', `--run-lease must be at least 1s (renewed every third of it), got '${flags.runLease}'.`);
+      options.runLeaseMs = lease;
+    }
+  } else if (flags.databaseSchema !== undefined || flags.migrate || flags.runLease !== undefined) {
+    const flag = flags.migrate ? '--migrate' : flags.runLease !== undefined ? '--run-lease' : '--database-schema';
+    throw new UserError('USAGE', `${flag} needs --database (a URL, or no value for PG_CONN_STR and the libpq variables).`);
   }
   if (flags.apiKey !== undefined) {
     if (flags.apiKey === '') throw new UserError('USAGE', '--api-key must not be empty.');
@@ -137,6 +144,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--database [url]', 'keep the data in PostgreSQL, shared by every server given the same database (without a URL: PG_CONN_STR or the libpq variables)')
     .option('--database-schema <name>', 'with --database: the schema of the tables (default assistants_serve)')
     .option('--migrate', 'with --database: bring the schema to this version\'s tables, then exit (servers also do it when they start)')
+    .option('--run-lease <duration>', 'with --database: how long a server holds a run without renewing; another takes over a dead server\'s runs after it (default 15s)')
     .action(async (flags: ServeFlags) => {
       if (flags.migrate) {
         const options = serveOptions(flags);
