@@ -20,8 +20,12 @@ export interface Handlers {
 
 export interface Listening {
   port: number;
-  /** Stops accepting, waits for requests in flight, then closes every connection. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, waits for requests in flight, then closes every connection. With
+   * `streamsMs`, event streams under way may also run on that long (a replica that stops
+   * relays what another replica writes until its streams end); else they are cut off.
+   */
+  close(streamsMs?: number): Promise<void>;
 }
 
 async function dispatch(handlers: Handlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -53,13 +57,21 @@ async function dispatch(handlers: Handlers, req: IncomingMessage, res: ServerRes
 
 export async function listen(host: string, port: number, handlers: Handlers, closing: AbortController): Promise<Listening> {
   const inFlight = new Set<Promise<void>>();
+  /** Event streams still writing, each until its response closes. */
+  const streams = new Set<Promise<void>>();
   const server = createServer((req, res) => {
     const done = dispatch(handlers, req, res).catch((error: unknown) => {
       handlers.log(`assistants serve: ${describeError(error)}`);
       res.destroy();
     });
     inFlight.add(done);
-    void done.finally(() => inFlight.delete(done));
+    void done.finally(() => {
+      inFlight.delete(done);
+      if (res.writableEnded || res.destroyed || !String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) return;
+      const stream = new Promise<void>((resolve) => res.once('close', resolve));
+      streams.add(stream);
+      void stream.then(() => streams.delete(stream));
+    });
   });
   // A client error (a malformed request line) gets a 400, not a silent close.
   server.on('clientError', (_error, socket) => {
@@ -82,11 +94,16 @@ export async function listen(host: string, port: number, handlers: Handlers, clo
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: async () => {
+    close: async (streamsMs) => {
       closing.abort();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await Promise.allSettled([...inFlight]);
+      if (streamsMs !== undefined && streams.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.allSettled([...streams]), new Promise((resolve) => (timer = setTimeout(resolve, streamsMs)))]);
+        clearTimeout(timer);
+      }
       server.closeAllConnections();
       await stopped;
     },

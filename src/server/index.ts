@@ -57,6 +57,9 @@ export async function migrateDatabase(options: Required<Pick<ServerOptions, 'dat
   return migrate(resolved.database);
 }
 
+/** How long a replica that stops relays its streams, which other replicas' runs feed, before it cuts them off. */
+const STREAMS_GRACE_MS = 10_000;
+
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const opts = resolveOptions(options);
   const store = await openStore(opts);
@@ -97,8 +100,16 @@ async function serve(options: ResolvedServerOptions, store: ServerStore): Promis
     stats: () => app.snapshot(),
     close: () =>
       (closed ??= (async () => {
-        await listening.close();
-        await app.drain();
+        if (store.shared) {
+          // Other replicas carry this one's runs on at once; its streams relay what they write.
+          closing.abort();
+          await app.drain();
+          await listening.close(STREAMS_GRACE_MS);
+        } else {
+          // The only server: its runs go on until the requests in flight are answered (streams are cut off).
+          await listening.close();
+          await app.drain();
+        }
         await app.close();
         await store.close();
       })()),

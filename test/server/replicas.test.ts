@@ -1,0 +1,117 @@
+/**
+ * Several servers on one PostgreSQL schema act as one API: writers of one thread on two
+ * replicas at once (commit order, one active run), a run's cancel and tool outputs on
+ * another replica than its own, and a stream on a replica that stops, relaying the events
+ * another replica writes once it took the run over.
+ */
+import { afterEach, expect, test } from 'vitest';
+import { adminQuery } from '../support/pg.js';
+import type { TestServer } from '../support/server.js';
+import { call, createAssistant } from './http.js';
+import { startReplicas, type Replicas } from './pg-server.js';
+import { ok, parseSse, settle, threadWith, weatherAssistant } from './threads-support.js';
+
+let cluster: Replicas | undefined;
+afterEach(async () => {
+  await cluster?.close();
+  cluster = undefined;
+});
+
+const ids = (body: Record<string, unknown>): string[] => (body.data as Array<{ id: string }>).map((item) => item.id);
+
+test('two replicas adding to one thread at once: a message appears only after those committed before it', async () => {
+  cluster = await startReplicas(2);
+  const [a, b] = cluster.servers as [TestServer, TestServer];
+  const threadId = await threadWith(a);
+  const seen: string[][] = [];
+  let writing = true;
+  const watching = (async () => {
+    while (writing) seen.push(ids(await ok(call(b, 'GET', `/threads/${threadId}/messages?order=asc&limit=100`))));
+  })();
+  await Promise.all(
+    Array.from({ length: 40 }, (_, i) => ok(call(i % 2 === 0 ? a : b, 'POST', `/threads/${threadId}/messages`, { role: 'user', content: `m${i}` }))),
+  );
+  writing = false;
+  await watching;
+  const final = ids(await ok(call(a, 'GET', `/threads/${threadId}/messages?order=asc&limit=100`)));
+  expect(final).toHaveLength(40);
+  // Every list anyone saw is a beginning of the final one: nothing was slipped in before what a reader had seen.
+  for (const list of seen) expect(final.slice(0, list.length)).toEqual(list);
+  expect(seen.length).toBeGreaterThan(1);
+});
+
+test('runs created on one thread from two replicas at once: one is active, the others refused as the API refuses them', async () => {
+  cluster = await startReplicas(2, { runStepMs: 200 });
+  const [a, b] = cluster.servers as [TestServer, TestServer];
+  const assistant = await createAssistant(a, { name: 'Busy' });
+  const threadId = await threadWith(a, 'hello');
+  const replies = await Promise.all(
+    Array.from({ length: 10 }, (_, i) => call(i % 2 === 0 ? a : b, 'POST', `/threads/${threadId}/runs`, { assistant_id: assistant.id })),
+  );
+  const created = replies.filter((reply) => reply.status === 200);
+  expect(created).toHaveLength(1);
+  for (const reply of replies.filter((r) => r.status !== 200)) {
+    expect(reply.status).toBe(400);
+    expect(reply.body.error?.message).toMatch(new RegExp(`^Thread ${threadId} already has an active run`));
+  }
+  const refused = await call(b, 'POST', `/threads/${threadId}/messages`, { role: 'user', content: 'more' });
+  expect(refused.body.error?.message).toBe(`Can't add messages to ${threadId} while a run ${created[0]?.body.id as string} is active.`);
+  const active = await adminQuery<{ n: string }>(`SELECT count(*) AS n FROM "${cluster.schema}".runs WHERE thread_id = $1 AND active`, [threadId]);
+  expect(active).toEqual([{ n: '1' }]);
+});
+
+test('a run waiting for tool outputs takes them on another replica; a run is cancelled from another replica', async () => {
+  cluster = await startReplicas(2, { runStepMs: 5 });
+  const [a, b] = cluster.servers as [TestServer, TestServer];
+  const assistantId = await weatherAssistant(a);
+  const threadId = await threadWith(a, 'What does get_weather say?');
+  const run = await ok(call(a, 'POST', `/threads/${threadId}/runs`, { assistant_id: assistantId }));
+  const waiting = await settle(b, threadId, run.id as string);
+  expect(waiting.status).toBe('requires_action');
+  const calls = (waiting.required_action as { submit_tool_outputs: { tool_calls: Array<{ id: string }> } }).submit_tool_outputs.tool_calls;
+  await ok(call(b, 'POST', `/threads/${threadId}/runs/${run.id as string}/submit_tool_outputs`, { tool_outputs: calls.map((c) => ({ tool_call_id: c.id, output: 'warm' })) }));
+  const done = await settle(a, threadId, run.id as string);
+  expect(done.status).toBe('completed');
+  const reply = ids(await ok(call(a, 'GET', `/threads/${threadId}/messages?limit=1`)))[0];
+  expect(JSON.stringify(await ok(call(b, 'GET', `/threads/${threadId}/messages/${reply ?? ''}`)))).toContain('get_weather returned: warm');
+  expect(b.stats().runs.taken).toBeGreaterThanOrEqual(1);
+
+  const slowThread = await threadWith(a, 'just talk');
+  const slow = await ok(call(a, 'POST', `/threads/${slowThread}/runs`, { assistant_id: assistantId, tool_choice: 'none' }));
+  const cancelling = await ok(call(b, 'POST', `/threads/${slowThread}/runs/${slow.id as string}/cancel`));
+  expect(cancelling.status).toBe('cancelling');
+  expect((await settle(a, slowThread, slow.id as string)).status).toBe('cancelled');
+});
+
+test('a replica that stops hands its runs over, and its stream relays what the other replica writes, in order, with no gap', async () => {
+  cluster = await startReplicas(2, { runStepMs: 150, runLeaseMs: 2_000, runClaimEveryMs: 50 });
+  const [a, b] = cluster.servers as [TestServer, TestServer];
+  const assistant = await createAssistant(a, { name: 'Relay' });
+  const streaming = fetch(`${a.url}/threads/runs`, {
+    method: 'POST',
+    headers: a.headers,
+    body: JSON.stringify({ assistant_id: assistant.id, stream: true, thread: { messages: [{ role: 'user', content: 'tell me a long story' }] } }),
+  });
+  const response = await streaming;
+  expect(response.status).toBe(200);
+  const body = response.text();
+  // A holds the run; it stops (SIGTERM) while the run is under way: B claims the run and ends it.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const stopping = a.close();
+  const events = parseSse(await body);
+  await stopping;
+  expect(events.at(-1)).toEqual({ event: 'done', data: '[DONE]' });
+  const runId = (JSON.parse(events.find((e) => e.event === 'thread.run.created')?.data ?? '{}') as { id: string }).id;
+  const rows = await adminQuery<{ seq: number; event: string }>(`SELECT seq, event FROM "${cluster.schema}".run_events WHERE run_id = $1 ORDER BY seq`, [runId]);
+  expect(rows.map((row) => row.seq)).toEqual(rows.map((_, index) => index + 1));
+  // The stream is the run's events, every one, in sequence, then done.
+  expect(events.slice(0, -1).map((e) => `${e.event} ${e.data}`)).toEqual(
+    rows.map((row) => {
+      const { event, data } = JSON.parse(row.event) as { event: string; data: unknown };
+      return `${event} ${JSON.stringify(data)}`;
+    }),
+  );
+  expect(events.map((e) => e.event)).toContain('thread.run.completed');
+  expect(b.stats().runs.claimed).toBe(1);
+  expect(a.stats().runs.draining).toBe(true);
+});
