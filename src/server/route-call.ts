@@ -67,8 +67,8 @@ export function answerFailure(caught: unknown, req: IncomingMessage, res: Server
   if (caught instanceof ApiError) {
     error = caught;
   } else if (caught instanceof StoreUnavailable) {
+    // Not logged per request: the store logs when the database goes and comes back.
     error = storeUnavailable();
-    log(failureLine(exchange, error.status, caught));
   } else {
     const persistence = caught instanceof PersistenceError;
     error = persistence ? changeNotSaved(caught.reason) : internalError();

@@ -91,8 +91,10 @@ function clientConfig(connection: DatabaseOptions['connection']) {
 function createPool(connection: DatabaseOptions['connection'], max: number): Pool {
   const { Pool: PgPool } = loadPgDriver();
   const pool = new PgPool({ ...clientConfig(connection), max, idleTimeoutMillis: 30_000 });
-  // An idle connection the server ends (a restart) must not crash the process: the pool drops it.
+  // A connection the server ends (a restart), idle or in use, must not crash the process:
+  // the pool drops an idle one, and the query under way on a used one fails.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
@@ -179,6 +181,8 @@ export class PgStore implements ServerStore {
   readonly #resetListeners: Array<() => void | Promise<void>> = [];
   readonly #stats = { transactions: 0, retries: 0, unavailable: 0 };
   readonly #sweep: NodeJS.Timeout;
+  /** Since when the database has not answered, and how often it failed us meanwhile. */
+  #outage: { since: number; failures: number } | undefined;
 
   private constructor(private readonly options: PgStoreOptions) {
     this.#schema = options.schema;
@@ -260,7 +264,9 @@ export class PgStore implements ServerStore {
   #poolQuery(): Query {
     return async <R extends QueryResultRow>(text: string, values?: unknown[]) => {
       try {
-        return await this.#pool.query<R>(text, values);
+        const result = await this.#pool.query<R>(text, values);
+        this.#answered();
+        return result;
       } catch (error) {
         throw this.#translate(error);
       }
@@ -270,7 +276,22 @@ export class PgStore implements ServerStore {
   #translate(error: unknown): unknown {
     if (!isUnavailable(error)) return error;
     this.#stats.unavailable++;
-    return new StoreUnavailable(describeUnavailable(this.options, error));
+    const message = describeUnavailable(this.options, error);
+    if (this.#outage === undefined) {
+      this.#outage = { since: Date.now(), failures: 0 };
+      this.options.log(`assistants serve: ${message}; requests that need it are answered 503 until it is back`);
+    }
+    this.#outage.failures++;
+    return new StoreUnavailable(message);
+  }
+
+  /** The database answered: an outage, if there was one, is over. */
+  #answered(): void {
+    const outage = this.#outage;
+    if (outage === undefined) return;
+    this.#outage = undefined;
+    const seconds = ((Date.now() - outage.since) / 1000).toFixed(1);
+    this.options.log(`assistants serve: the database at ${this.options.connection.description} answers again after ${seconds} s (${outage.failures} requests and steps could not reach it)`);
   }
 
   /** Runs `work` in a transaction on one connection; run again after a serialization failure or deadlock. */
@@ -291,6 +312,7 @@ export class PgStore implements ServerStore {
         await tx.writeEvents(this.#channels.events);
         await query('COMMIT');
         this.#stats.transactions++;
+        this.#answered();
         return result;
       } catch (error) {
         broken = isUnavailable(error) ? error : undefined;
