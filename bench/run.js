@@ -7,12 +7,15 @@
  *                     [--rate-limit 50] [--rate-limit-n 500] [--startup-runs 10] [--no-naive]
  *                     [--pg-n 100] [--pg-runs 9]
  *                     [--tests 50] [--tests-parallelism 10] [--tests-latency 100]
+ *                     [--replicas-creates 2000] [--replicas-lists 1000] [--replicas-clients 32] [--replicas-apply-n 1000]
  *
  * What is measured: the built CLI (`node dist/cli/main.js`) as a child process, as a user
  * or CI runs it, against `startServer()` running in this process on loopback. Wall time
  * is spawn to exit (Node start-up included); requests come from the server's counters;
  * peak memory is the child's max RSS (getrusage, via rss-hook.js). The naive baseline
- * runs in this process over the same client, one request at a time.
+ * runs in this process over the same client, one request at a time. The server on
+ * PostgreSQL (creates and lists per second, embedded vs one vs three replicas; apply of
+ * 1,000 assistants on two replicas) is measured by bench/replicas.js, with `serve` processes.
  * Writes bench/results.json.
  */
 import { rm, writeFile } from 'node:fs/promises';
@@ -25,6 +28,7 @@ import { postgresForTests } from '../scripts/throwaway-postgres.mjs';
 import pg from 'pg';
 import { runCli } from './cli.js';
 import { behaviourTestsRun, TESTS_FLOOR_FORMULA } from './behaviour-tests.js';
+import { applyOnReplicas, storeThroughput } from './replicas.js';
 import { naiveClient, naiveDestroy, naiveSync } from './naive.js';
 import { desiredAssistants, makeProject, writeManifest } from './workload.js';
 
@@ -43,6 +47,10 @@ const { values: flags } = parseArgs({
     'startup-runs': { type: 'string', default: '10' },
     'pg-n': { type: 'string', default: '100' },
     'pg-runs': { type: 'string', default: '9' },
+    'replicas-creates': { type: 'string', default: '2000' },
+    'replicas-lists': { type: 'string', default: '1000' },
+    'replicas-clients': { type: 'string', default: '32' },
+    'replicas-apply-n': { type: 'string', default: '1000' },
     'no-naive': { type: 'boolean', default: false },
     tests: { type: 'string', default: '50' },
     'tests-parallelism': { type: 'string', default: '10' },
@@ -65,6 +73,12 @@ const PG_RUNS = Math.max(1, positiveInt('pg-runs', flags['pg-runs']));
 const TESTS = positiveInt('tests', flags.tests);
 const TESTS_P = Math.max(1, positiveInt('tests-parallelism', flags['tests-parallelism']));
 const TESTS_L = positiveInt('tests-latency', flags['tests-latency']);
+const REPLICAS = {
+  creates: positiveInt('replicas-creates', flags['replicas-creates']),
+  lists: positiveInt('replicas-lists', flags['replicas-lists']),
+  clients: Math.max(1, positiveInt('replicas-clients', flags['replicas-clients'])),
+  applyN: positiveInt('replicas-apply-n', flags['replicas-apply-n']),
+};
 
 const FLOOR_FORMULA =
   'floor = latency x (R + max(C, ceil(W / P))), R = assistant list pages read one after another (cursor; the /files list runs beside them), ' +
@@ -409,6 +423,17 @@ function report(results) {
       `${bt.requests}/${bt.minRequests} requests; first request after ${bt.toFirstRequestMs} ms; a run takes ${bt.runMs} ms on the server; ${bt.threadsLeft} threads left; peak ${bt.peakRssMb} MB.`);
     out.push(TESTS_FLOOR_FORMULA);
   }
+  const rt = results.replicas?.throughput;
+  if (rt) {
+    out.push('');
+    out.push(`the server's store, ${rt.clients} clients, ${rt.creates} assistant creates then ${rt.lists} lists of 100 (random cursors), requests spread over the servers in turn; each server a \`serve\` process (${rt.database} PostgreSQL):`);
+    out.push(table(['setup', 'servers', 'creates/s', 'create p50 ms', 'create p99 ms', 'lists/s', 'list p50 ms', 'list p99 ms', 'failed'], rt.results.map((r) => [r.setup, r.servers, r.create.perSecond, r.create.p50Ms, r.create.p99Ms, r.list.perSecond, r.list.p50Ms, r.list.p99Ms, r.create.failed + r.list.failed])));
+  }
+  const ra = results.replicas?.apply;
+  if (ra) {
+    out.push(`apply of ${ra.n} assistants (${2 * ra.n} files) on two PostgreSQL replicas, each request to a random one, --parallelism ${ra.parallelism}: ${sec(ra.applyMs)} s (exit ${ra.applyExit}); plan after: exit ${ra.planExit} in ${sec(ra.planMs)} s; in the database ${ra.assistants} assistants with ${ra.names} distinct names, ${ra.files} files.`);
+    out.push('');
+  }
   const su = results.startup;
   out.push(`start-up: ${su.command}: median ${su.medianMs} ms over ${su.runs} cold processes (min ${su.minMs}, max ${su.maxMs}; one warm-up run not counted); bare \`node -e ''\` median ${su.bareNodeMedianMs} ms.`);
   out.push('');
@@ -485,6 +510,8 @@ function targets(results) {
   if (bt) {
     out.push({ target: `${bt.tests} tests at --parallelism ${bt.parallelism}, ${bt.latencyMs} ms latency, within 1.5x of their chain`, figure: `${bt.overFloor.toFixed(2)}x`, met: bt.exitCode === 0 && bt.overFloor < 1.5, note: NOTES.behaviourTests });
   }
+  const ra = results.replicas?.apply;
+  if (ra) out.push({ target: `apply of ${ra.n} on two replicas converges, no duplicate`, figure: `${ra.assistants} assistants, plan exit ${ra.planExit}`, met: ra.converged });
   return out;
 }
 
@@ -506,6 +533,7 @@ async function main() {
     naive: [],
     rateLimit: null,
     pgOverhead: null,
+    replicas: null,
     startup: null,
     behaviourTests: null,
     targets: [],
@@ -521,6 +549,12 @@ async function main() {
   }
   if (RATE_N > 0) results.rateLimit = await rateLimitRun();
   if (PG_N > 0) results.pgOverhead = await pgOverheadRun();
+  if (REPLICAS.creates > 0 || REPLICAS.applyN > 0) {
+    results.replicas = {
+      throughput: REPLICAS.creates > 0 ? await storeThroughput({ ...REPLICAS, log }) : null,
+      apply: REPLICAS.applyN > 0 ? await applyOnReplicas({ n: REPLICAS.applyN, parallelism: P, log }) : null,
+    };
+  }
   results.startup = await startupRun();
   if (TESTS > 0) results.behaviourTests = await behaviourTestsRun({ tests: TESTS, parallelism: TESTS_P, latencyMs: TESTS_L, log });
   results.targets = targets(results);
