@@ -53,8 +53,11 @@ test('200 runs over three replicas, one killed with SIGKILL: each completes exac
     })();
     // Awaited below; a failure meanwhile is not an unhandled rejection.
     creating.catch(() => undefined);
-    // A random moment while runs are created and executed.
-    await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 400));
+    // A random moment while the victim executes runs: once it holds some, up to 300 ms later.
+    const held = async (): Promise<number> =>
+      ((await (await fetch(`${servers[victim]?.origin ?? ''}/_admin/stats`, { headers: servers[victim]?.headers })).json()) as { runs: { held: number } }).runs.held;
+    while ((await held()) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 300));
     killed = true;
     await children[victim]?.stop('SIGKILL');
     await creating;

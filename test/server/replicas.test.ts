@@ -7,7 +7,7 @@
 import { afterEach, expect, test } from 'vitest';
 import { adminQuery } from '../support/pg.js';
 import type { TestServer } from '../support/server.js';
-import { call, createAssistant } from './http.js';
+import { call, createAssistant, upload } from './http.js';
 import { startReplicas, type Replicas } from './pg-server.js';
 import { ok, parseSse, settle, threadWith, weatherAssistant } from './threads-support.js';
 
@@ -114,4 +114,31 @@ test('a replica that stops hands its runs over, and its stream relays what the o
   expect(events.map((e) => e.event)).toContain('thread.run.completed');
   expect(b.stats().runs.claimed).toBe(1);
   expect(a.stats().runs.draining).toBe(true);
+});
+
+test('retrieval on any replica: a file uploaded on one is searched by a run on another, and forgotten everywhere once deleted', async () => {
+  cluster = await startReplicas(2, { runStepMs: 2 });
+  const [a, b] = cluster.servers as [TestServer, TestServer];
+  const text = '# Returns\n\nA purchase may be returned within 45 days with its receipt.\n\n# Shipping\n\nParcels leave the warehouse every Tuesday.\n';
+  const uploaded = await upload(a, text, 'policy.md');
+  expect(uploaded.status).toBe(200);
+  const fileId = uploaded.body.id as string;
+  const assistant = await createAssistant(a, { name: 'Clerk', tools: [{ type: 'retrieval' }], file_ids: [fileId] });
+  const ask = async (server: TestServer): Promise<{ value: string; annotations: Array<{ file_citation: { file_id: string; quote: string } }> }> => {
+    const threadId = await threadWith(server, 'How many days do I have to return a purchase?');
+    const run = await ok(call(server, 'POST', `/threads/${threadId}/runs`, { assistant_id: assistant.id }));
+    expect((await settle(server, threadId, run.id as string)).status).toBe('completed');
+    const messages = await ok(call(server, 'GET', `/threads/${threadId}/messages?run_id=${run.id as string}`));
+    return (messages.data as Array<{ content: Array<{ text: { value: string; annotations: [] } }> }>)[0]?.content[0]?.text ?? { value: '', annotations: [] };
+  };
+  const answer = await ask(b);
+  expect(answer.value).toContain('within 45 days');
+  expect(answer.annotations[0]?.file_citation).toEqual({ file_id: fileId, quote: expect.stringContaining('45 days') });
+  // The bytes, streamed from the database by the other replica.
+  expect(await (await fetch(`${b.url}/files/${fileId}/content`, { headers: b.headers })).text()).toBe(text);
+
+  expect((await call(a, 'DELETE', `/files/${fileId}`)).status).toBe(200);
+  const after = await ask(b);
+  expect(after.annotations).toEqual([]);
+  expect(after.value).not.toContain('45 days');
 });

@@ -52,16 +52,17 @@ export class EmbeddedStore implements ServerStore {
   /** The last event number of each run with events. */
   readonly #eventSeq = new Map<string, number>();
   #transactions = 0;
+  /** Events of committed transactions waiting for the flush that makes them durable. */
+  #unpublished: Array<Map<string, SequencedEvent[]>> = [];
   readonly #resetListeners: Array<() => void | Promise<void>> = [];
 
   private constructor(private readonly journal: JournalStore) {
-    const reader = this.#reader();
-    // Outside a transaction, a read waits for the one under way: nobody sees half of one.
+    // Outside a transaction, a read is one synchronous look, after any transaction under way: nobody sees half of one.
     this.read = {
-      get: (collection, id) => journal.exclusive(() => reader.get(collection, id), false),
-      list: (collection, where) => journal.exclusive(() => reader.list(collection, where), false),
-      listIn: (collection, field, values) => journal.exclusive(() => reader.listIn(collection, field, values), false),
-      page: (collection, where, query) => journal.exclusive(() => reader.page(collection, where, query), false),
+      get: (collection, id) => journal.snapshot(() => this.#collection(collection).get(id)),
+      list: (collection, where) => journal.snapshot(() => this.#list(collection, where)),
+      listIn: (collection, field, values) => journal.snapshot(() => this.#listIn(collection, field, values)),
+      page: (collection, where, query) => journal.snapshot(() => pageOf(this.#list(collection, where), query)),
     };
     const blobs = journal.blobs;
     this.files = {
@@ -121,16 +122,22 @@ export class EmbeddedStore implements ServerStore {
     return this.journal.collection<Records[C]>(name);
   }
 
+  #list<C extends CollectionName>(collection: C, where: Where<C> | undefined): Array<Records[C]> {
+    return this.#collection(collection).filter((record) => matches(record, where));
+  }
+
+  #listIn<C extends CollectionName>(collection: C, field: KeyField<C> | 'id', values: readonly string[]): Array<Records[C]> {
+    const wanted = new Set(values);
+    return this.#collection(collection).filter((record) => wanted.has((record as unknown as Record<string, string>)[field] ?? ''));
+  }
+
+  /** Reads inside a transaction (which already runs alone). */
   #reader(): StoreReader {
     return {
       get: async (collection, id) => this.#collection(collection).get(id),
-      list: async (collection, where) => this.#collection(collection).filter((record) => matches(record, where)),
-      listIn: async <C extends CollectionName>(collection: C, field: KeyField<C> | 'id', values: readonly string[]) => {
-        const wanted = new Set(values);
-        return this.#collection(collection).filter((record) => wanted.has((record as unknown as Record<string, string>)[field] ?? ''));
-      },
-      page: async <C extends CollectionName>(collection: C, where: Where<C>, query: PageQuery): Promise<ListPage<Records[C]>> =>
-        pageOf(this.#collection(collection).filter((record) => matches(record, where)), query),
+      list: async (collection, where) => this.#list(collection, where),
+      listIn: async (collection, field, values) => this.#listIn(collection, field, values),
+      page: async <C extends CollectionName>(collection: C, where: Where<C>, query: PageQuery): Promise<ListPage<Records[C]>> => pageOf(this.#list(collection, where), query),
     };
   }
 
@@ -191,14 +198,25 @@ export class EmbeddedStore implements ServerStore {
     if (others.length > 0) throw new ActiveRunExists(run.thread_id);
   }
 
-  /** Followers get events only once the changes they report are on disk. */
+  /**
+   * Followers get events only once the changes they report are on disk: the events of every
+   * transaction committed in one turn of the event loop wait for one flush together.
+   */
   #publishWhenDurable(emitted: Map<string, SequencedEvent[]>): void {
-    this.journal.flush().then(
-      () => {
-        for (const [runId, events] of emitted) this.events.publish(runId, events);
-      },
-      () => this.events.interrupt([...emitted.keys()], 'The server could not save this run\'s progress; follow the run by polling it.'),
-    );
+    this.#unpublished.push(emitted);
+    if (this.#unpublished.length > 1) return;
+    setImmediate(() => {
+      const batch = this.#unpublished;
+      this.#unpublished = [];
+      this.journal.flush().then(
+        () => {
+          for (const events of batch) for (const [runId, list] of events) this.events.publish(runId, list);
+        },
+        () => {
+          for (const events of batch) this.events.interrupt([...events.keys()], "The server could not save this run's progress; follow the run by polling it.");
+        },
+      );
+    });
   }
 
   async keepFile(file: FileToKeep): Promise<Records['files']> {

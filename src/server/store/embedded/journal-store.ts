@@ -210,6 +210,8 @@ export class JournalStore {
   private open: Change[] | null = null;
   /** Transactions and reads run one at a time, in the order they were asked for. */
   private gate: Promise<void> = Promise.resolve();
+  /** Exclusive work asked for and not yet settled. */
+  private queued = 0;
 
   private constructor(
     private readonly options: StoreOptions,
@@ -251,6 +253,7 @@ export class JournalStore {
    * when it throws, so nobody ever sees half of it.
    */
   exclusive<T>(work: () => Promise<T>, atomic: boolean): Promise<T> {
+    this.queued++;
     const run = this.gate.then(async () => {
       if (!atomic) return work();
       this.open = [];
@@ -268,10 +271,27 @@ export class JournalStore {
       }
     });
     this.gate = run.then(
-      () => undefined,
-      () => undefined,
+      () => {
+        this.queued--;
+      },
+      () => {
+        this.queued--;
+      },
     );
     return run;
+  }
+
+  /**
+   * Runs a synchronous read: at once when no transaction is under way or waiting (a
+   * synchronous read cannot see half of one), else after them.
+   */
+  snapshot<T>(read: () => T): Promise<T> {
+    if (this.queued > 0) return this.exclusive(async () => read(), false);
+    try {
+      return Promise.resolve(read());
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Removes blobs that `keep` does not claim (call once the owners are known). */
