@@ -6,10 +6,11 @@
  */
 import { afterEach, expect, test } from 'vitest';
 import { adminQuery } from '../support/pg.js';
-import type { TestServer } from '../support/server.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 import { call, createAssistant, upload } from './http.js';
-import { startReplicas, type Replicas } from './pg-server.js';
-import { ok, parseSse, settle, threadWith, weatherAssistant } from './threads-support.js';
+import { databaseConnection, startReplicas, type Replicas } from './pg-server.js';
+import { startFakeUpstream } from './fake-chat-upstream.js';
+import { ok, parseSse, postStream, settle, threadWith, weatherAssistant, WEATHER_TOOL } from './threads-support.js';
 
 let cluster: Replicas | undefined;
 afterEach(async () => {
@@ -141,4 +142,75 @@ test('retrieval on any replica: a file uploaded on one is searched by a run on a
   const after = await ask(b);
   expect(after.annotations).toEqual([]);
   expect(after.value).not.toContain('45 days');
+});
+
+test('a chat model run across replicas: streamed where it was created, its tool outputs taken and sent upstream by another, a cancel from another replica aborts the upstream request', async () => {
+  const upstream = await startFakeUpstream();
+  try {
+    cluster = await startReplicas(2, { runStepMs: 2, runLeaseMs: 1_500, log: () => undefined, model: { type: 'chat', upstreamUrl: upstream.url, timeoutMs: 20_000 } });
+    const [a, b] = cluster.servers as [TestServer, TestServer];
+    const assistant = await createAssistant(a, { instructions: 'Be brief.', tools: [WEATHER_TOOL] });
+    upstream.script({ toolCalls: [{ name: 'get_weather', arguments: '{"city":"Rome","unit":"celsius","days":1}' }] }, { text: 'Sunny in Rome, 24 degrees.' });
+    const first = await postStream(a, '/threads/runs', { assistant_id: assistant.id, thread: { messages: [{ role: 'user', content: 'Weather in Rome?' }] } });
+    expect(first.events.map((e) => e.event)).toContain('thread.run.step.delta');
+    const waiting = JSON.parse(first.events.find((e) => e.event === 'thread.run.requires_action')?.data ?? '{}') as {
+      id: string;
+      thread_id: string;
+      required_action: { submit_tool_outputs: { tool_calls: Array<{ id: string }> } };
+    };
+    const second = await postStream(b, `/threads/${waiting.thread_id}/runs/${waiting.id}/submit_tool_outputs`, {
+      tool_outputs: waiting.required_action.submit_tool_outputs.tool_calls.map((c) => ({ tool_call_id: c.id, output: '24C, sunny' })),
+    });
+    const text = second.events.filter((e) => e.event === 'thread.message.delta').map((e) => (JSON.parse(e.data) as { delta: { content: Array<{ text: { value: string } }> } }).delta.content[0]?.text.value).join('');
+    expect(text).toBe('Sunny in Rome, 24 degrees.');
+    expect(second.events.at(-2)?.event).toBe('thread.run.completed');
+    expect(upstream.requests.at(-1)?.body.messages.at(-1)).toMatchObject({ role: 'tool', content: '24C, sunny' });
+
+    // A turn that hangs on A; the cancel arrives at B, which takes the run: A learns it lost the run when it renews, and aborts.
+    upstream.script({ hang: true });
+    const threadId = await threadWith(a, 'Tell me a very long story.');
+    const sent = upstream.requests.length;
+    const run = await ok(call(a, 'POST', `/threads/${threadId}/runs`, { assistant_id: assistant.id }));
+    for (let i = 0; i < 400 && upstream.requests.length === sent; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    const abortedBefore = upstream.aborted;
+    expect((await ok(call(b, 'POST', `/threads/${threadId}/runs/${run.id as string}/cancel`))).status).toBe('cancelling');
+    expect((await settle(a, threadId, run.id as string)).status).toBe('cancelled');
+    for (let i = 0; i < 300 && upstream.aborted === abortedBefore; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(upstream.aborted).toBe(abortedBefore + 1);
+    expect(a.stats().runs.lost).toBeGreaterThanOrEqual(1);
+  } finally {
+    await upstream.close();
+  }
+});
+
+test('a model turn whose server died in it is started again by the server that claims the run, three times in all, then the run fails', async () => {
+  // Runs that stay queued on the first server, then are handed back on close.
+  cluster = await startReplicas(1, { runStepMs: 60_000 });
+  const [first] = cluster.servers as [TestServer];
+  const assistant = await createAssistant(first, { name: 'Phoenix' });
+  const created = await Promise.all(
+    [1, 3].map(async (executions) => {
+      const run = await ok(call(first, 'POST', '/threads/runs', { assistant_id: assistant.id, thread: { messages: [{ role: 'user', content: 'hi' }] } }));
+      return { executions, run };
+    }),
+  );
+  await first.close();
+  // As a server that died in the model's turn leaves them: `executing`, no lease, due.
+  for (const { executions, run } of created) {
+    await adminQuery(
+      `UPDATE "${cluster.schema}".run_progress SET body = (body::jsonb || $2::jsonb)::text, lease_owner = NULL, lease_token = NULL, lease_until = NULL, due_at = now() WHERE id = $1`,
+      [run.id, JSON.stringify({ phase: 'think', executing: true, executions })],
+    );
+  }
+  const next = await startTestServer({ runStepMs: 2, runClaimEveryMs: 20, database: { connection: databaseConnection(), schema: cluster.schema, poolSize: 3 } });
+  try {
+    const [again, given] = created;
+    const ended = await settle(next, again?.run.thread_id as string, again?.run.id as string);
+    expect(ended).toMatchObject({ status: 'completed', last_error: null });
+    const failed = await settle(next, given?.run.thread_id as string, given?.run.id as string);
+    expect(failed).toMatchObject({ status: 'failed', last_error: { code: 'server_error', message: 'The server stopped 3 times while executing this run; it is not executed again.' } });
+    expect(next.stats().runs.claimed).toBe(2);
+  } finally {
+    await next.close();
+  }
 });
