@@ -9,7 +9,9 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../scripts/throwaway-postgres.mjs';
 import type { TestServer } from '../support/server.js';
 import { startTestServer } from '../support/server.js';
+import { adminQuery } from '../support/pg.js';
 import { call } from './http.js';
+import { parseSse } from './threads-support.js';
 import { databaseConnection } from './pg-server.js';
 
 let database: EmbeddedPostgres;
@@ -55,7 +57,14 @@ test('a database restart under load: 503s in the API shape, nothing hangs, ackno
     }
   };
   const workers = Array.from({ length: 6 }, (_, index) => worker(index));
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  // A stream under way across the restart (its run created, its events flowing): it carries on once the database is back.
+  const response = await fetch(`${b.url}/threads/runs`, {
+    method: 'POST',
+    headers: b.headers,
+    body: JSON.stringify({ assistant_id: assistant.body.id, stream: true, thread: { messages: [{ role: 'user', content: 'a long answer, please' }] } }),
+  });
+  const streamed = response.text().then((text) => ({ status: response.status, events: parseSse(text) }));
   const during = database.restart();
   // While it is away (or coming back), readiness says so.
   const readiness: number[] = [];
@@ -105,6 +114,13 @@ test('a database restart under load: 503s in the API shape, nothing hangs, ackno
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+  // The stream: every event of its run, in sequence, no gap, then done.
+  const stream = await streamed;
+  expect(stream.status).toBe(200);
+  expect(stream.events.at(-1)).toEqual({ event: 'done', data: '[DONE]' });
+  const streamRun = (JSON.parse(stream.events.find((e) => e.event === 'thread.run.created')?.data ?? '{}') as { id: string }).id;
+  const rows = await adminQuery<{ event: string }>(`SELECT event FROM restart.run_events WHERE run_id = $1 ORDER BY seq`, [streamRun], database.url);
+  expect(stream.events.slice(0, -1).map((e) => e.event)).toEqual(rows.map((row) => (JSON.parse(row.event) as { event: string }).event));
   // The outage is logged when it begins and when it ends, not once per request; never with the password.
   expect(logs.filter((line) => / is unavailable \(/.test(line)).length).toBeLessThanOrEqual(4);
   expect(logs.some((line) => /answers again after [\d.]+ s/.test(line))).toBe(true);
