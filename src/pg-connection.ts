@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
+import type { ClientConfig } from 'pg';
 import { currentUser } from './current-user.js';
 import { UserError } from './errors.js';
 
@@ -201,4 +202,19 @@ export function connectionSecrets(env: NodeJS.ProcessEnv): string[] {
     // An unparseable string is scrubbed whole.
   }
   return [...new Set(secrets)];
+}
+
+/** node-postgres settings for one connection to `connection`, named `applicationName` in pg_stat_activity. */
+export function pgClientConfig(connection: PgConnection, applicationName: string): ClientConfig {
+  return {
+    host: connection.host,
+    port: connection.port,
+    user: connection.user,
+    database: connection.database,
+    password: connection.password,
+    ssl: connection.ssl,
+    connectionTimeoutMillis: connection.connectTimeoutMs,
+    application_name: applicationName,
+    keepAlive: true,
+  };
 }

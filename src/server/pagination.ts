@@ -96,6 +96,11 @@ export function pageOf<T extends { id: string }>(ascending: readonly T[], query:
     data = ordered.slice(start, to);
     hasMore = to < end;
   }
+  return listPage(data, hasMore);
+}
+
+/** A list object around `data`, its first and last ids. */
+export function listPage<T extends { id: string }>(data: T[], hasMore: boolean): ListPage<T> {
   return {
     object: 'list',
     data,

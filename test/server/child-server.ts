@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ServerOptions } from '../../src/server/index.js';
-import { TEST_API_KEY, type TestServer } from '../support/server.js';
+import { remoteServer, TEST_API_KEY, type TestServer } from '../support/server.js';
 
 export interface ChildServer {
   server: TestServer;
@@ -46,17 +46,7 @@ export async function startChildServer(options: ServerOptions, limits: ChildLimi
   const url = (JSON.parse(first) as { url: string }).url;
   const apiKey = options.apiKey ?? TEST_API_KEY;
   return {
-    server: {
-      url,
-      port: Number(new URL(url).port),
-      origin: url.replace(/\/v1$/, ''),
-      apiKey,
-      headers: { authorization: `Bearer ${apiKey}`, 'openai-beta': 'assistants=v1', 'content-type': 'application/json' },
-      close: async () => undefined,
-      stats: () => {
-        throw new Error('not available for a child process');
-      },
-    },
+    server: remoteServer(url, apiKey),
     stderr: () => stderr,
     kill: async () => {
       child.kill('SIGKILL');

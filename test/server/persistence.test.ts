@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../src/server/index.js';
 import { JournalStore as Store } from '../../src/server/store/embedded/journal-store.js';
-import { startTestServer, TEST_API_KEY, type TestServer } from '../support/server.js';
+import { remoteServer, startTestServer, type TestServer } from '../support/server.js';
 import { call, createAssistant, upload } from './http.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
@@ -111,17 +111,7 @@ describe('with dataFile', () => {
         child.once('exit', () => reject(new Error('child exited before listening')));
       });
       const url = (JSON.parse(first) as { url: string }).url;
-      const remote: TestServer = {
-        url,
-        port: Number(new URL(url).port),
-        origin: url.replace(/\/v1$/, ''),
-        apiKey: TEST_API_KEY,
-        headers: { authorization: `Bearer ${TEST_API_KEY}`, 'openai-beta': 'assistants=v1', 'content-type': 'application/json' },
-        close: async () => undefined,
-        stats: () => {
-          throw new Error('not available for a child process');
-        },
-      };
+      const remote = remoteServer(url);
       const fileId = (await upload(remote, 'survives')).body.id as string;
       const first20 = await Promise.all(
         Array.from({ length: 20 }, (_, i) => createAssistant(remote, { name: `n${i}`, metadata: { i: String(i) } })),

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { pgConnectionFromEnv, type PgConnection } from '../../src/pg-connection.js';
 import type { ServerOptions } from '../../src/server/index.js';
 import { dropSchema, freshSchema, pgUrl } from '../support/pg.js';
-import { startTestServer, TEST_API_KEY, type TestServer } from '../support/server.js';
+import { remoteServer, startTestServer, TEST_API_KEY, type TestServer } from '../support/server.js';
 
 /** The built CLI (`npm test` builds it first). */
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -78,17 +78,7 @@ export async function startServeProcess(args: readonly string[], env: Record<str
     void exited.then(() => reject(new Error(`serve exited before listening: ${stderr}`)));
   });
   return {
-    server: {
-      url,
-      port: Number(new URL(url).port),
-      origin: url.replace(/\/v1$/, ''),
-      apiKey: TEST_API_KEY,
-      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'openai-beta': 'assistants=v1', 'content-type': 'application/json' },
-      close: async () => undefined,
-      stats: () => {
-        throw new Error('not available for a child process: GET /_admin/stats');
-      },
-    },
+    server: remoteServer(url),
     stderr: () => stderr,
     stop: async (signal = 'SIGKILL') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

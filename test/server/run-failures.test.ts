@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { blankProgress } from '../../src/server/threads/run-steps.js';
 import { sampleFromSchema, SampleTooLargeError } from '../../src/server/threads/schema-sample.js';
 import { startTestServer, withServer } from '../support/server.js';
 import { call, createAssistant } from './http.js';
@@ -78,20 +79,7 @@ describe('after a restart', () => {
     return { threadId, runId: run.id as string };
   }
 
-  const progress = (id: unknown, extra: Record<string, unknown>): Record<string, unknown> => ({
-    id,
-    phase: 'think',
-    tool_results: [],
-    pending_results: [],
-    prompt_tokens: 0,
-    completion_tokens: 0,
-    step_id: null,
-    step_usage: null,
-    message_id: null,
-    chunks: [],
-    incomplete: false,
-    ...extra,
-  });
+  const progress = (id: unknown, extra: Record<string, unknown>): Record<string, unknown> => ({ ...blankProgress(String(id)), phase: 'think', ...extra });
 
   test('a run that had failed is not executed again, even when its progress record survived', async () => {
     const { threadId, runId } = await journalWithRun((run) => [

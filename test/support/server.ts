@@ -54,3 +54,18 @@ export async function withServer<T>(
     await server.close();
   }
 }
+
+/** A server running elsewhere (a child process) at `url`: no close, no in-process stats. */
+export function remoteServer(url: string, apiKey: string = TEST_API_KEY): TestServer {
+  return {
+    url,
+    port: Number(new URL(url).port),
+    origin: url.replace(/\/v1$/, ''),
+    apiKey,
+    headers: { authorization: `Bearer ${apiKey}`, 'openai-beta': 'assistants=v1', 'content-type': 'application/json' },
+    close: async () => undefined,
+    stats: () => {
+      throw new Error('not available for a server in another process: GET /_admin/stats');
+    },
+  };
+}

@@ -6,7 +6,7 @@
  */
 import type { Client, QueryResult, QueryResultRow } from 'pg';
 import { loadPgDriver } from '../../pg-driver.js';
-import type { PgConnection } from '../../pg-connection.js';
+import { pgClientConfig, type PgConnection } from '../../pg-connection.js';
 
 export type Query = <R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]) => Promise<QueryResult<R>>;
 
@@ -34,17 +34,7 @@ export class PgSession {
   static async connect(connection: PgConnection, applicationName: string): Promise<PgSession> {
     const { Client: PgClient } = loadPgDriver();
     const session = new PgSession(
-      new PgClient({
-        host: connection.host,
-        port: connection.port,
-        user: connection.user,
-        database: connection.database,
-        password: connection.password,
-        ssl: connection.ssl,
-        connectionTimeoutMillis: connection.connectTimeoutMs,
-        application_name: applicationName,
-        keepAlive: true,
-      }),
+      new PgClient(pgClientConfig(connection, applicationName)),
     );
     try {
       await session.client.connect();

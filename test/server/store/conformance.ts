@@ -7,7 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { pageOf, type PageQuery } from '../../../src/server/pagination.js';
-import type { RunProgress } from '../../../src/server/threads/data.js';
+import { blankProgress } from '../../../src/server/threads/run-steps.js';
 import type { AssistantStreamEvent } from '../../../src/server/threads/events.js';
 import type { MessageObject, RunObject } from '../../../src/server/threads/objects.js';
 import {
@@ -70,19 +70,6 @@ const run = (id: string, threadId: string, status: RunObject['status'] = 'queued
   response_format: null,
 });
 
-const progress = (id: string): RunProgress => ({
-  id,
-  phase: 'start',
-  tool_results: [],
-  pending_results: [],
-  prompt_tokens: 0,
-  completion_tokens: 0,
-  step_id: null,
-  step_usage: null,
-  message_id: null,
-  chunks: [],
-  incomplete: false,
-});
 
 const thread = (id: string) => ({ id, object: 'thread' as const, created_at: 1, metadata: {} });
 
@@ -269,7 +256,7 @@ export function storeConformance(name: string, open: () => Promise<StoreUnderTes
       await store.transaction(async (tx) => {
         await tx.insert('threads', thread('thread_l'));
         await tx.insert('runs', run('run_l', 'thread_l'));
-        await tx.insert('run_progress', progress('run_l'));
+        await tx.insert('run_progress', blankProgress('run_l'));
       });
       const first = await store.transaction((tx) => tx.takeRun('run_l', 0));
       expect(await store.transaction((tx) => tx.holdsRun('run_l', first.token))).toBe(true);

@@ -4,7 +4,7 @@
  * (creation order: `seq`), pagination rules and errors.
  */
 import type { QueryResult, QueryResultRow } from 'pg';
-import { unknownCursor, type ListPage, type PageQuery } from '../../pagination.js';
+import { listPage, unknownCursor, type ListPage, type PageQuery } from '../../pagination.js';
 import { isActiveRun, type RunObject } from '../../threads/objects.js';
 import { ActiveRunExists, KEY_FIELDS, type CollectionName, type KeyField, type Records, type StoreReader, type Where } from '../store.js';
 import { driverCode } from './pg-errors.js';
@@ -105,14 +105,7 @@ export class PgRecords implements StoreReader {
     );
     const hasMore = rows.length > limit;
     const taken = this.#parse<C>(rows.slice(0, limit));
-    const data = backwards ? taken.reverse() : taken;
-    return {
-      object: 'list',
-      data,
-      first_id: data[0]?.id ?? null,
-      last_id: data[data.length - 1]?.id ?? null,
-      has_more: hasMore,
-    };
+    return listPage(backwards ? taken.reverse() : taken, hasMore);
   }
 
   async insert<C extends CollectionName>(collection: C, record: Records[C]): Promise<Records[C]> {

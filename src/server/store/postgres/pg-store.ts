@@ -15,7 +15,8 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
-import type { Client, Pool, PoolClient, QueryResultRow } from 'pg';
+import type { Client, ClientConfig, Pool, PoolClient, QueryResultRow } from 'pg';
+import { pgClientConfig } from '../../../pg-connection.js';
 import { loadPgDriver } from '../../../pg-driver.js';
 import type { DatabaseOptions } from '../../options.js';
 import type { ObjectCounts } from '../../stats.js';
@@ -73,18 +74,12 @@ export async function migrateDatabase(options: Pick<PgStoreOptions, 'connection'
   }
 }
 
-function clientConfig(connection: DatabaseOptions['connection']) {
+/** A server never waits for the database without end: connecting (libpq's 0, "forever", is 10 s here) and each query are bounded. */
+function clientConfig(connection: DatabaseOptions['connection']): ClientConfig {
   return {
-    host: connection.host,
-    port: connection.port,
-    user: connection.user,
-    database: connection.database,
-    password: connection.password,
-    ssl: connection.ssl,
+    ...pgClientConfig(connection, 'assistants serve'),
     connectionTimeoutMillis: connection.connectTimeoutMs === 0 ? 10_000 : connection.connectTimeoutMs,
     query_timeout: QUERY_TIMEOUT_MS,
-    application_name: 'assistants serve',
-    keepAlive: true,
   };
 }
 
