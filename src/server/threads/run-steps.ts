@@ -88,6 +88,8 @@ const NO_CODE_EXECUTION =
 
 const CANCELLABLE: ReadonlySet<string> = new Set(['queued', 'in_progress', 'requires_action']);
 
+const ENDED: StepOutcome = { kind: 'ended' };
+
 export function blankProgress(id: string): RunProgress {
   return {
     id,
@@ -246,10 +248,14 @@ export class RunSteps {
       case 'write':
         return this.#write(records, run, progress);
       case 'await_outputs':
-        if (run.expires_at !== null && nowSeconds() >= run.expires_at) return this.#ended(await this.#end(records, run, progress, { status: 'expired' }));
+        if (run.expires_at !== null && nowSeconds() >= run.expires_at) {
+          await this.#end(records, run, progress, { status: 'expired' });
+          return ENDED;
+        }
         return { kind: 'next', delayMs: expiryOf(run) - Date.now() };
       case 'cancel':
-        return this.#ended(await this.#end(records, run, progress, { status: 'cancelled' }));
+        await this.#end(records, run, progress, { status: 'cancelled' });
+        return ENDED;
     }
   }
 
@@ -265,7 +271,7 @@ export class RunSteps {
           ? 'The server stopped while executing this run; it is not executed again.'
           : `The server stopped ${executions} times while executing this run; it is not executed again.`;
       await this.fail(records.tx, run.id, { code: 'server_error', message });
-      return { kind: 'ended' };
+      return ENDED;
     }
     const tx = records.tx;
     for (const step of await runSteps(tx, run.id)) if (step.status === 'in_progress') await tx.delete('run_steps', step.id);
@@ -285,20 +291,21 @@ export class RunSteps {
 
   async #think(records: RunRecords, run: RunObject, progress: RunProgress, name: string | undefined): Promise<StepOutcome> {
     if (name === undefined) {
-      return this.#ended(
-        await this.#end(records, run, progress, {
-          status: 'failed',
-          lastError: { code: 'server_error', message: `No assistant found with id '${run.assistant_id}'.` },
-        }),
-      );
+      await this.#end(records, run, progress, {
+        status: 'failed',
+        lastError: { code: 'server_error', message: `No assistant found with id '${run.assistant_id}'.` },
+      });
+      return ENDED;
     }
     const unavailable = unavailableToolChoice(run);
     if (unavailable !== null) {
-      return this.#ended(await this.#end(records, run, progress, { status: 'failed', lastError: { code: 'invalid_prompt', message: unavailable } }));
+      await this.#end(records, run, progress, { status: 'failed', lastError: { code: 'invalid_prompt', message: unavailable } });
+      return ENDED;
     }
     const chat = this.models.model.type === 'chat';
     if (chat && run.tools.some((tool) => tool.type === 'code_interpreter')) {
-      return this.#ended(await this.#end(records, run, progress, { status: 'failed', lastError: { code: 'invalid_prompt', message: NO_CODE_EXECUTION } }));
+      await this.#end(records, run, progress, { status: 'failed', lastError: { code: 'invalid_prompt', message: NO_CODE_EXECUTION } });
+      return ENDED;
     }
     const messages = await threadMessages(records.tx, run.thread_id);
     if (await retrievalDue(records.tx, run, progress, messages, this.models.retrieval)) {
@@ -311,7 +318,8 @@ export class RunSteps {
       countTokens: chat ? estimateTokens : countTokens,
     });
     if (!conversation.ok) {
-      return this.#ended(await this.#end(records, run, progress, { status: 'completed', incompleteDetails: { reason: conversation.reason } }));
+      await this.#end(records, run, progress, { status: 'completed', incompleteDetails: { reason: conversation.reason } });
+      return ENDED;
     }
     if (chat) return { kind: 'upstream', run, input: conversation.input };
 
@@ -360,12 +368,11 @@ export class RunSteps {
       return this.#requireOutputs(records, run, result.stepId, toolCalls, result.usage, totals);
     }
     await records.finishMessage(run, result.messageId, result.stepId, result.usage, result.incomplete);
-    return this.#ended(
-      await this.#end(records, run, { ...progress, ...totals }, {
-        status: 'completed',
-        incompleteDetails: result.incomplete === 'max_tokens' && run.max_completion_tokens !== null ? { reason: 'max_completion_tokens' } : null,
-      }),
-    );
+    await this.#end(records, run, { ...progress, ...totals }, {
+      status: 'completed',
+      incompleteDetails: result.incomplete === 'max_tokens' && run.max_completion_tokens !== null ? { reason: 'max_completion_tokens' } : null,
+    });
+    return ENDED;
   }
 
   async #callTools(
@@ -467,12 +474,11 @@ export class RunSteps {
     if (rest.length > 0) return { kind: 'next', delayMs: this.options.stepMs };
     await records.finishMessage(run, messageId, progress.step_id, progress.step_usage, progress.incomplete ? 'max_tokens' : null);
     const current = (await records.tx.get('run_progress', run.id)) ?? progress;
-    return this.#ended(
-      await this.#end(records, run, current, {
-        status: 'completed',
-        incompleteDetails: progress.incomplete ? { reason: 'max_completion_tokens' } : null,
-      }),
-    );
+    await this.#end(records, run, current, {
+      status: 'completed',
+      incompleteDetails: progress.incomplete ? { reason: 'max_completion_tokens' } : null,
+    });
+    return ENDED;
   }
 
   /** Ends a run that could not be executed as `failed` with `lastError`. */
@@ -501,23 +507,14 @@ export class RunSteps {
     await tx.delete('run_progress', runId);
   }
 
-  #ended(_seq: number): StepOutcome {
-    return { kind: 'ended' };
-  }
-
   /**
    * Ends a run: a step or message still in progress ends with it (failed, cancelled or
    * expired), the run gets its timestamp and usage, and its progress record is dropped.
-   * Returns the number of the first event it wrote.
    */
-  async #end(records: RunRecords, run: RunObject, progress: RunProgress, ending: RunEnding): Promise<number> {
+  async #end(records: RunRecords, run: RunObject, progress: RunProgress, ending: RunEnding): Promise<void> {
     const tx = records.tx;
     const now = nowSeconds();
-    let first: number | undefined;
-    const emit = async (...args: Parameters<RunRecords['emit']>): Promise<void> => {
-      const seq = await records.emit(...args);
-      first ??= seq;
-    };
+    const emit = records.emit.bind(records);
     if (ending.status !== 'completed') {
       const early = EARLY_END[ending.status];
       const reason: MessageIncompleteReason = early.message;
@@ -556,7 +553,6 @@ export class RunSteps {
     });
     await tx.delete('run_progress', run.id);
     await emit(run.id, { event: `thread.run.${ending.status}` satisfies RunEventName, data: updated });
-    return first ?? 0;
   }
 }
 

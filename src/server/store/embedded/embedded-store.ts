@@ -143,6 +143,10 @@ export class EmbeddedStore implements ServerStore {
 
   transaction<T>(work: (tx: StoreWriter) => Promise<T>): Promise<T> {
     const emitted = new Map<string, SequencedEvent[]>();
+    /** Leases taken in this transaction: kept only if it commits. */
+    const taken = new Map<string, string>();
+    /** Runs whose progress this transaction deleted (they ended): their lease and numbering go. */
+    const ended = new Set<string>();
     const reader = this.#reader();
     const tx: StoreWriter = {
       ...reader,
@@ -157,7 +161,10 @@ export class EmbeddedStore implements ServerStore {
         if (collection === 'runs') this.#checkOneActiveRun(next as Records['runs']);
         return this.#collection(collection).update(id, () => next);
       },
-      delete: async (collection, id) => this.#collection(collection).delete(id),
+      delete: async (collection, id) => {
+        if (collection === 'run_progress') ended.add(id);
+        return this.#collection(collection).delete(id);
+      },
       deleteWhere: async (collection, where) => this.#collection(collection).deleteWhere((record) => matches(record, where)),
       lockThread: async (id) => this.#collection('threads').get(id),
       emit: async (runId: string, event: AssistantStreamEvent) => {
@@ -167,10 +174,10 @@ export class EmbeddedStore implements ServerStore {
         list.push({ seq, event });
         return seq;
       },
-      holdsRun: async (runId, token) => this.#leases.get(runId) === token && this.#collection('run_progress').has(runId),
+      holdsRun: async (runId, token) => (taken.get(runId) ?? this.#leases.get(runId)) === token && this.#collection('run_progress').has(runId),
       takeRun: async (runId) => {
         const token = randomUUID();
-        this.#leases.set(runId, token);
+        taken.set(runId, token);
         return { runId, token };
       },
       setRunDue: async () => undefined,
@@ -181,6 +188,11 @@ export class EmbeddedStore implements ServerStore {
         for (const [runId, events] of emitted) {
           const last = events[events.length - 1];
           if (last !== undefined) this.#eventSeq.set(runId, last.seq);
+        }
+        for (const [runId, token] of taken) this.#leases.set(runId, token);
+        for (const runId of ended) {
+          this.#leases.delete(runId);
+          this.#eventSeq.delete(runId);
         }
         this.#transactions++;
         return result;

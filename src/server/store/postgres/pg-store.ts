@@ -11,7 +11,7 @@
  * - Run leases are rows of `run_progress` (owner, token, until); claims take due runs
  *   whose lease ran out with `FOR UPDATE SKIP LOCKED`.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
@@ -182,7 +182,9 @@ export class PgStore implements ServerStore {
   private constructor(private readonly options: PgStoreOptions) {
     this.#schema = options.schema;
     this.#pool = createPool(options.connection, options.poolSize);
-    this.#channels = { events: `${options.schema}_run_events`, control: `${options.schema}_control` };
+    // Channel names are identifiers (63 bytes at most): named by a digest of the schema's name.
+    const channel = `assistants_serve_${createHash('sha256').update(options.schema).digest('hex').slice(0, 16)}`;
+    this.#channels = { events: `${channel}_events`, control: `${channel}_control` };
     const query = this.#poolQuery();
     this.read = new PgRecords(query, this.#schema);
     this.events = new PgFeed(
