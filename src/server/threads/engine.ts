@@ -103,6 +103,11 @@ export class RunEngine {
    */
   async start(): Promise<void> {
     if (!this.store.shared) await this.#failRunsWithoutProgress();
+    this.#startLoops();
+  }
+
+  #startLoops(): void {
+    this.#stopped = false;
     this.#claimSoon(0);
     this.#renewTimer = setInterval(() => void this.#renew(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
     this.#renewTimer.unref();
@@ -157,10 +162,7 @@ export class RunEngine {
 
   /** Starts again after a reset (which stops the engine). */
   restart(): void {
-    this.#stopped = false;
-    this.#claimSoon(0);
-    this.#renewTimer = setInterval(() => void this.#renew(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
-    this.#renewTimer.unref();
+    this.#startLoops();
   }
 
   /**
