@@ -54,7 +54,7 @@ export async function openSession(options: CommonOptions & LockOptions, io: CliI
     const model = await localServerModel(manifestFolder(options, io), io);
     // Under --debug the server's requests are logged too, one line each (never a key or a body).
     const log = (line: string): void => {
-      io.stderr.write(`local server: ${line}\n`);
+      io.stderr.write(`local server: ${line.replace(/^assistants serve: /, '')}\n`);
     };
     const server = await startLocalServer(
       { port: 0, dataFile, holder: `assistants ${command}`, log, logRequests: options.debug === true, ...(model === undefined ? {} : { model }) },

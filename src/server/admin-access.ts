@@ -9,6 +9,11 @@
  * - With an API key set, the same bearer key as /v1.
  * The port is not compared: behind a port mapping (`docker run -p 9000:8787`) the Host
  * names the outer one.
+ *
+ * /v1 without an API key gets the same Host rule: any non-empty bearer key is accepted
+ * then, and a rebound page is same-origin, so it could send one without a preflight and
+ * read or delete every assistant. With a key set, the key is the protection and any
+ * name may reach the server (a Docker service name, a proxy).
  */
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
@@ -36,12 +41,27 @@ function shown(value: string): string {
   return value.length > 100 ? `${value.slice(0, 100)}…` : value;
 }
 
+/** Whether the request's Host (when it sends one) names this server as only the machine itself can. */
+function addressedToThisMachine(req: IncomingMessage, boundHost: string): boolean {
+  const host = req.headers.host;
+  return host === undefined || isOwnName(hostName(host), boundHost);
+}
+
+/** Throws 403 when a server without an API key is reached by a name that is not its own. */
+export function checkApiHost(req: IncomingMessage, options: { host: string; apiKey: string | undefined }): void {
+  if (options.apiKey !== undefined || addressedToThisMachine(req, options.host)) return;
+  throw refused(
+    `This server has no --api-key, so it answers only requests addressed to this machine, not to '${shown(req.headers.host ?? '')}': use http://127.0.0.1 or http://localhost, or start it with --api-key to reach it by another name (DNS rebinding protection).`,
+    'host_not_allowed',
+  );
+}
+
 /** Throws 403 (foreign Host, cross-site) or 401 (key) unless this request may use /_admin. */
 export function checkAdminAccess(req: IncomingMessage, options: { host: string; apiKey: string | undefined }): void {
   const host = req.headers.host;
-  if (host !== undefined && !isOwnName(hostName(host), options.host)) {
+  if (!addressedToThisMachine(req, options.host)) {
     throw refused(
-      `The admin endpoints answer only requests addressed to this machine, not to '${shown(host)}': use http://127.0.0.1 or http://localhost (DNS rebinding protection).`,
+      `The admin endpoints answer only requests addressed to this machine, not to '${shown(host ?? '')}': use http://127.0.0.1 or http://localhost (DNS rebinding protection).`,
       'host_not_allowed',
     );
   }

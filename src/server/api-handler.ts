@@ -1,11 +1,12 @@
 /**
- * One /v1 request, step by step: latency -> auth -> rate limit -> fault (before) ->
+ * One /v1 request, step by step: latency -> Host (no key set) -> auth -> rate limit -> fault (before) ->
  * route (404, for a wrong method too) -> beta header -> body (413/400) -> handler ->
  * store flush -> fault (drop after processing) -> response. Auth comes first so that
  * requests without the key spend neither the client's rate budget nor its faults.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { checkApiHost } from './admin-access.js';
 import type { App } from './app.js';
 import { authenticate, requireBeta } from './auth.js';
 import { ApiError } from './errors.js';
@@ -59,6 +60,7 @@ export function createApiHandler(app: App, closing: AbortSignal): ApiHandler {
     stats.request();
     if (options.latencyMs > 0) await pause(options.latencyMs);
     try {
+      checkApiHost(req, options);
       authenticate(req, options.apiKey);
       admit(res);
       const fault = faults?.next();

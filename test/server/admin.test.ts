@@ -1,6 +1,7 @@
 /**
  * The admin endpoints are not open to whoever can reach the port: the API key when one is
- * set, the server's own Host only (DNS rebinding), no cross-site Origin, and --no-admin.
+ * set, the server's own Host only (DNS rebinding), no cross-site Origin, and --no-admin;
+ * /v1 of a server without a key keeps the Host rule too.
  * And an unauthenticated /v1 request never spends the real client's rate budget.
  */
 import { afterEach, describe, expect, test } from 'vitest';
@@ -60,6 +61,24 @@ describe('admin endpoints', () => {
     for (const host of [`127.0.0.1:${server.port}`, `localhost:${server.port}`, 'localhost', `[::1]:${server.port}`]) {
       expect((await send(server, 'GET', '/_admin/stats', { host })).status, host).toBe(200);
     }
+  });
+
+  test('without an API key, /v1 too answers only its own Host; with one, any name', async () => {
+    const open = await start();
+    await createAssistant(open);
+    const bearer = { authorization: 'Bearer any-key', 'openai-beta': 'assistants=v1' };
+    for (const host of ['evil.example', `rebind.127.0.0.1.nip.io:${open.port}`]) {
+      for (const [method, path] of [['GET', '/v1/assistants'], ['DELETE', '/v1/assistants/asst_x']] as const) {
+        const refused = await send(open, method, path, { ...bearer, host });
+        expect(refused.status, `${method} ${host}`).toBe(403);
+        expect(JSON.parse(refused.body).error).toMatchObject({ code: 'host_not_allowed' });
+        expect(JSON.parse(refused.body).error.message).toContain('--api-key');
+      }
+    }
+    expect((await send(open, 'GET', '/v1/assistants', { ...bearer, host: `localhost:${open.port}` })).status).toBe(200);
+    const keyed = await start({ apiKey: 'sk-v1-key-0123456789' });
+    const named = await send(keyed, 'GET', '/v1/assistants', { ...bearer, authorization: `Bearer ${keyed.apiKey}`, host: 'assistants:8787' });
+    expect(named.status).toBe(200);
   });
 
   test('a cross-site Origin is refused, even for a no-cors POST', async () => {
