@@ -19,3 +19,4 @@ export { PgStateBackend, type PgBackendOptions } from './state/pg/backend.js';
 export { pgConnectionFromEnv, type PgConnection } from './pg-connection.js';
 export type { StateFile } from './state/types.js';
 export { UserError } from './errors.js';
+export type { JsonObject, JsonValue } from './json.js';

@@ -4,22 +4,8 @@
  * function's `parameters`, tool arguments and outputs) is copied untouched, and parts
  * of a type this client does not know (a newer API) are kept as received.
  */
-import type {
-  AssistantFileObject,
-  AssistantObject,
-  AssistantTool,
-  CreateAssistantRequest,
-  DeleteAssistantFileResponse,
-  DeleteAssistantResponse,
-  DeleteFileResponse,
-  JsonObject,
-  JsonValue,
-  ListFilesResponse,
-  ListResponse,
-  ModifyAssistantRequest,
-  OpenAIFile,
-  UnknownTool,
-} from './models.js';
+import type { AssistantFileObject, AssistantObject, AssistantTool, CreateAssistantRequest, DeleteAssistantFileResponse, DeleteAssistantResponse, DeleteFileResponse, ListFilesResponse, ListResponse, ModifyAssistantRequest, OpenAIFile, UnknownTool } from './models.js';
+import type { JsonObject, JsonValue } from '../json.js';
 import type {
   MessageDeltaContentImageFile,
   MessageDeltaContentText,

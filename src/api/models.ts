@@ -6,38 +6,17 @@
  * data (metadata keys, a function's JSON-Schema `parameters`) are never renamed.
  */
 
-export type Metadata = Record<string, string>;
+import type { AssistantTool, Metadata, UnknownTool } from '../assistant-fields.js';
 
-/** A JSON value as it travels on the wire. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
-
-export interface FunctionObject {
-  name: string;
-  description?: string;
-  /** A JSON Schema object, passed through untouched. */
-  parameters?: JsonObject;
-}
-
-export interface CodeInterpreterTool {
-  type: 'code_interpreter';
-}
-export interface RetrievalTool {
-  type: 'retrieval';
-}
-export interface FunctionTool {
-  type: 'function';
-  function: FunctionObject;
-}
-/**
- * A tool of a type this client does not know (a newer API). Kept as received so that
- * planning can show it rather than drop it.
- */
-export interface UnknownTool {
-  type: string;
-  [field: string]: JsonValue | undefined;
-}
-export type AssistantTool = CodeInterpreterTool | RetrievalTool | FunctionTool;
+export type {
+  AssistantTool,
+  CodeInterpreterTool,
+  FunctionObject,
+  FunctionTool,
+  Metadata,
+  RetrievalTool,
+  UnknownTool,
+} from '../assistant-fields.js';
 
 export interface AssistantObject {
   id: string;

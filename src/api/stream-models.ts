@@ -2,7 +2,7 @@
  * Typed server-sent events of a streamed run (`stream: true` on createRun,
  * createThreadAndRun and submitToolOuputsToRun), camelCase like every other model.
  */
-import type { JsonValue } from './models.js';
+import type { JsonValue } from '../json.js';
 import type { MessageObject, RunObject, RunStepObject, ThreadObject, UnknownPart } from './thread-models.js';
 
 export interface MessageDeltaTextAnnotation {

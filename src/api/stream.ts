@@ -11,7 +11,7 @@ import {
   runStepFromWire,
   threadFromWire,
 } from './mappers.js';
-import type { JsonValue } from './models.js';
+import type { JsonValue } from '../json.js';
 import { parseServerSentEvents, type ServerSentEvent } from './sse.js';
 import type {
   AssistantStreamEvent,

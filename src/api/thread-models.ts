@@ -3,7 +3,8 @@
  * steps. camelCase as in the seed; the mappers translate to and from the wire. User
  * data (metadata, function parameters, tool arguments and outputs) is never renamed.
  */
-import type { AssistantTool, JsonValue, ListResponse, Metadata, UnknownTool } from './models.js';
+import type { AssistantTool, ListResponse, Metadata, UnknownTool } from './models.js';
+import type { JsonValue } from '../json.js';
 
 // ---- threads ---------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import {
   errorForStatus,
   type APIErrorDetails,
 } from './errors.js';
-import type { JsonObject } from './models.js';
+import type { JsonObject } from '../json.js';
 import { isRetryableStatus, retryAfterMs, retryDelayMs, type HeaderLookup } from './retry.js';
 
 const CLIENT_VERSION = '0.1.0';

@@ -2,7 +2,8 @@
  * Internal: the snake_case shapes on the wire, as `shared/reference/` describes them.
  * Only the mappers use these; nothing outside src/api sees them.
  */
-import type { JsonObject, JsonValue, Metadata } from './models.js';
+import type { Metadata } from './models.js';
+import type { JsonObject, JsonValue } from '../json.js';
 
 export interface WireTool {
   type: string;

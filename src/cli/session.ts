@@ -11,7 +11,7 @@ import { UserError } from '../errors.js';
 import { formatDiagnostic, loadManifest, loadTests, readManifest, resolveManifest, type LoadOptions, type ManifestDiagnostic, type TestDefinition } from '../manifest/index.js';
 import type { DesiredState } from '../manifest/types.js';
 import type { RunningServer, ServerOptions } from '../server/index.js';
-import { PRIVATE_DIR_MODE } from '../state/atomic-file.js';
+import { PRIVATE_DIR_MODE } from '../atomic-file.js';
 import type { StateFile } from '../state/types.js';
 import type { CliIo } from './io.js';
 import type { CommonOptions } from './options.js';

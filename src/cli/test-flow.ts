@@ -11,7 +11,7 @@ import { renderMarkdown, threadsWarning } from '../conversation-tests/render-mar
 import { testRecords, withTestResults } from '../conversation-tests/results.js';
 import { UserError } from '../errors.js';
 import type { TestDefinition } from '../manifest/index.js';
-import { writeFileAtomic } from '../state/atomic-file.js';
+import { writeFileAtomic } from '../atomic-file.js';
 import { readWithJournal } from '../state/recover.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliIo } from './io.js';

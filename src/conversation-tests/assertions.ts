@@ -4,7 +4,7 @@
  * failure reads "expected a reply containing "shipped", got "This is ..."".
  */
 import { createContext, runInContext } from 'node:vm';
-import type { JsonValue } from '../api/models.js';
+import type { JsonValue } from '../json.js';
 import { canonicalJson } from '../canonical-json.js';
 import type { AssertionDefinition, CallExpectation, Check, CheckType } from '../manifest/test-types.js';
 import { jsonSchemaProblem } from './json-schema.js';

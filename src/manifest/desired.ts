@@ -4,13 +4,14 @@
  * path, size and hash.
  */
 import { basename } from 'node:path';
-import type { AssistantTool, FunctionObject, JsonObject } from '../api/models.js';
+import type { AssistantField, AssistantTool, FunctionObject } from '../assistant-fields.js';
+import type { JsonObject } from '../json.js';
 import { dictionary, dictionaryOf } from '../dictionary.js';
 import { metadataPath, SENSITIVE_VALUE, type SensitivePath } from '../redaction.js';
 import { childPointer, isWithin, pointerSegments } from './pointer.js';
 import { lineColumn } from './source-file.js';
 import { originOf, type Tree } from './tree.js';
-import type { AssistantField, DesiredAssistant, DesiredFile, DesiredState, ManifestBackend } from './types.js';
+import type { DesiredAssistant, DesiredFile, DesiredState, ManifestBackend } from './types.js';
 
 /** The resolved manifest's shape, as the schema and the semantic checks guarantee it. */
 interface ResolvedFunction {

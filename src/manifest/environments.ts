@@ -3,14 +3,13 @@
  * Mappings merge key by key; strings, lists and everything else replace. Setting
  * `instructions` drops an inherited `instructions_file`, and the other way round.
  */
-import type { JsonValue } from '../api/models.js';
+import type { JsonValue } from '../json.js';
+import { DEFAULT_ENVIRONMENT } from '../default-environment.js';
 import type { ManifestDiagnostic } from './diagnostics.js';
 import { childPointer, isWithin } from './pointer.js';
 import { didYouMean } from './suggest.js';
 import { defineEntry, diagnosticFor, entriesOf, isRecord, type Tree } from './tree.js';
 
-/** The environment of a manifest with no `environments:` section. */
-export const DEFAULT_ENVIRONMENT = 'default';
 
 export function declaredEnvironments(tree: Tree): string[] {
   return isRecord(tree.value) ? entriesOf(tree.value.environments).map(([name]) => name) : [];

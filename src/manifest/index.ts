@@ -1,7 +1,6 @@
 /** The manifest module's public face: load a manifest, and show its diagnostics. */
 export { loadManifest, readManifest, resolveManifest, type LoadOptions, type LoadResult, type ParsedManifest } from './load.js';
 export { formatDiagnostic, displayPath, type ManifestDiagnostic } from './diagnostics.js';
-export { DEFAULT_ENVIRONMENT } from './environments.js';
 export { redactDesired } from './desired.js';
 export { readManifestHeader, type HeaderResult, type ManifestHeader } from './header.js';
 export { loadTests, type TestsResult } from './tests.js';

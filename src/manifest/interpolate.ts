@@ -9,7 +9,7 @@
  * is parsed only to say so, where it is written. A field made with a `sensitive: true`
  * variable is sensitive; its pointer is returned so that it is never shown.
  */
-import type { JsonValue } from '../api/models.js';
+import type { JsonValue } from '../json.js';
 import type { ManifestDiagnostic } from './diagnostics.js';
 import { childPointer, pointerSegments } from './pointer.js';
 import { diagnosticAt } from './source-file.js';

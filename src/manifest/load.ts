@@ -8,7 +8,7 @@
  * -> hash -> desired state.
  */
 import { dirname, relative, resolve } from 'node:path';
-import type { JsonObject } from '../api/models.js';
+import type { JsonObject } from '../json.js';
 import { checkAttachedFile, hashFile } from './attached-files.js';
 import { buildDesiredState } from './desired.js';
 import { sortDiagnostics, type ManifestDiagnostic } from './diagnostics.js';

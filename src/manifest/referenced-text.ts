@@ -4,7 +4,7 @@
  * Problems inside them point into them.
  */
 import { extname } from 'node:path';
-import type { JsonValue } from '../api/models.js';
+import type { JsonValue } from '../json.js';
 import type { ManifestDiagnostic } from './diagnostics.js';
 import { readSourceFile, diagnosticAt, type SourceFile } from './source-file.js';
 import { parseYamlTree } from './yaml-tree.js';

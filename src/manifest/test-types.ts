@@ -3,7 +3,8 @@
  * of one environment, with the position of everything a failure message points at.
  * `assistants test` runs them (src/conversation-tests/).
  */
-import type { AssistantTool, JsonObject, JsonValue } from '../api/models.js';
+import type { AssistantTool } from '../assistant-fields.js';
+import type { JsonObject, JsonValue } from '../json.js';
 import type { SourcePosition } from './types.js';
 
 export interface TestDefinition {

@@ -6,10 +6,11 @@
  */
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { AssistantTool, JsonObject, JsonValue } from '../api/models.js';
+import type { AssistantTool } from '../assistant-fields.js';
+import type { JsonObject, JsonValue } from '../json.js';
 import { dictionary } from '../dictionary.js';
 import { sortDiagnostics, type ManifestDiagnostic } from './diagnostics.js';
-import { DEFAULT_ENVIRONMENT } from './environments.js';
+import { DEFAULT_ENVIRONMENT } from '../default-environment.js';
 import { MAX_MANIFEST_BYTES, type ParsedManifest } from './load.js';
 import { checkParametersSchema } from './parameters-schema.js';
 import { childPointer } from './pointer.js';

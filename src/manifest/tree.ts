@@ -3,7 +3,7 @@
  * environments and interpolating keep the origins, so a problem found in the resolved
  * manifest still points at the line and column the user wrote.
  */
-import type { JsonValue } from '../api/models.js';
+import type { JsonValue } from '../json.js';
 import type { ManifestDiagnostic } from './diagnostics.js';
 import { parentPointer, pointerSegments } from './pointer.js';
 import { diagnosticAt, type SourceFile } from './source-file.js';

@@ -2,7 +2,7 @@
  * The loader's output: the desired state, as plain data. Nothing downstream reads the
  * manifest file again; the planner and the applier work from this alone.
  */
-import type { AssistantTool, Metadata } from '../api/models.js';
+import type { AssistantField, AssistantTool, Metadata } from '../assistant-fields.js';
 import type { SensitivePath } from '../redaction.js';
 
 /** Where something came from, for error messages: 1-based line and column. */
@@ -35,7 +35,6 @@ export interface AssistantSpec {
   metadata: Metadata;
 }
 
-export type AssistantField = keyof AssistantSpec | 'files';
 
 export interface Lifecycle {
   preventDestroy: boolean;

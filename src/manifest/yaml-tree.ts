@@ -4,7 +4,7 @@
  * not JSON values, excessive nesting and alias bombs become diagnostics, never throws.
  */
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
-import type { JsonValue } from '../api/models.js';
+import type { JsonValue } from '../json.js';
 import type { ManifestDiagnostic } from './diagnostics.js';
 import { childPointer } from './pointer.js';
 import { diagnosticAt, type SourceFile } from './source-file.js';

@@ -5,7 +5,8 @@
 import { dirname, relative, sep } from 'node:path';
 import type { AssistantObject, OpenAIFile } from '../api/models.js';
 import { UserError } from '../errors.js';
-import type { AssistantField, DesiredAssistant, DesiredState } from '../manifest/types.js';
+import type { DesiredAssistant, DesiredState } from '../manifest/types.js';
+import { ASSISTANT_FIELDS, type AssistantField } from '../assistant-fields.js';
 import type { AssistantRecord, FileRecord, StateFile } from '../state/types.js';
 import { canonicalJson } from '../canonical-json.js';
 import { SENSITIVE_VALUE } from '../redaction.js';
@@ -27,7 +28,7 @@ import {
   type PlanSummary,
 } from './types.js';
 import { ourUploadCandidates, recognizeUploads, type Recognized, type UploadHashes } from './uploads.js';
-import { ASSISTANT_FIELDS, desiredView, fieldValue, fileLabel, fileLabelsById, liveView, type FileLabels } from './view.js';
+import { desiredView, fieldValue, fileLabel, fileLabelsById, liveView, type FileLabels } from './view.js';
 
 /** What the server holds, as read by refresh. */
 export interface LiveState {

@@ -5,7 +5,7 @@
  * the plan, never inside it. So no form of a plan (text, JSON, Markdown, a saved file)
  * can carry a secret.
  */
-import type { JsonValue } from '../api/models.js';
+import type { JsonValue } from '../json.js';
 import { dictionaryOf } from '../dictionary.js';
 import { metadataKeyOf, SENSITIVE_VALUE, type SensitivePath } from '../redaction.js';
 import type { AssistantChange, AssistantView, FieldChange, SensitivePart } from './types.js';

@@ -2,8 +2,8 @@
  * A Plan: everything `apply` will do, as plain data. Renderers read only this (in its
  * JSON form); the applier runs only this. Schema: `schemas/plan.schema.json`.
  */
-import type { JsonValue } from '../api/models.js';
-import type { AssistantField } from '../manifest/types.js';
+import type { JsonValue } from '../json.js';
+import type { AssistantField } from '../assistant-fields.js';
 import type { SensitivePath } from '../redaction.js';
 
 export const PLAN_FORMAT_VERSION = 1;

@@ -3,23 +3,15 @@
  * the plan's AssistantView. Field hashes of a view are what the state records as "last
  * applied", so planner and applier must both build views here and nowhere else.
  */
-import type { AssistantObject, JsonValue } from '../api/models.js';
-import type { AssistantField, DesiredAssistant, DesiredFile } from '../manifest/types.js';
+import type { AssistantObject } from '../api/models.js';
+import type { JsonValue } from '../json.js';
+import type { DesiredAssistant, DesiredFile } from '../manifest/types.js';
+import { ASSISTANT_FIELDS, type AssistantField } from '../assistant-fields.js';
 import type { FileRecord, FieldHashes } from '../state/types.js';
 import { dictionary, ownEntry } from '../dictionary.js';
 import { hashValue } from './hash.js';
 import { OWNERSHIP_METADATA_KEY, formatOwner, type Owner } from './ownership.js';
 import type { AssistantView } from './types.js';
-
-export const ASSISTANT_FIELDS: readonly AssistantField[] = [
-  'name',
-  'model',
-  'description',
-  'instructions',
-  'tools',
-  'files',
-  'metadata',
-];
 
 /** How a managed file appears in a view: its manifest name and the start of its content hash. */
 export function fileLabel(name: string, sha256: string): string {

@@ -4,8 +4,8 @@
  * headline per object, then `+ assistant "key" {` with one line per attribute.
  */
 import { structuredPatch } from 'diff';
-import type { JsonValue } from '../api/models.js';
-import type { AssistantField } from '../manifest/types.js';
+import type { JsonValue } from '../json.js';
+import type { AssistantField } from '../assistant-fields.js';
 import { dictionary } from '../dictionary.js';
 import { metadataKeyOf, metadataPath, SENSITIVE_VALUE } from '../redaction.js';
 import type {

@@ -13,7 +13,7 @@
 import type { Plan } from '../plan/types.js';
 import { contextLine, objectBlocks, summaryLines } from './blocks.js';
 import type { ActionLabel, Line, ObjectBlock, Sign } from './blocks.js';
-import { planJsonValue } from './json.js';
+import { planJsonValue } from '../plan/plan-json.js';
 
 /** The most characters GitHub accepts in a comment body: the default length of a part. */
 export const MARKDOWN_COMMENT_LIMIT = 65_536;

@@ -6,7 +6,7 @@ import pc from 'picocolors';
 import type { Plan } from '../plan/types.js';
 import { contextLine, legendEntries, objectBlocks, summaryLines } from './blocks.js';
 import type { Line, ObjectBlock, Sign } from './blocks.js';
-import { planJsonValue } from './json.js';
+import { planJsonValue } from '../plan/plan-json.js';
 
 export interface TextOptions {
   /** ANSI colour; the caller decides (a TTY, and neither NO_COLOR nor CI). */

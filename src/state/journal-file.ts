@@ -7,7 +7,7 @@
 import { open, rm, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
-import { ensurePrivateDir, fsyncDir, PRIVATE_FILE_MODE, readIfExists } from './atomic-file.js';
+import { ensurePrivateDir, fsyncDir, PRIVATE_FILE_MODE, readIfExists } from '../atomic-file.js';
 import type { JournalRead } from './backend.js';
 import { canonicalJson } from '../canonical-json.js';
 import { GroupCommit } from './group-commit.js';

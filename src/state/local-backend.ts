@@ -5,7 +5,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../atomic-file.js';
 import type { ForceUnlockOptions, JournalRead, LockInfo, LockRequest, StateBackend, StateHistory, StateLock, WriteOptions } from './backend.js';
 import { parseState, serializeState } from './format.js';
 import { JournalFile } from './journal-file.js';

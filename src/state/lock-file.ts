@@ -10,7 +10,7 @@ import { link, readFile, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.js';
-import { createDurable, ensurePrivateDir, fsyncDir, tempPathFor } from './atomic-file.js';
+import { createDurable, ensurePrivateDir, fsyncDir, tempPathFor } from '../atomic-file.js';
 import type { ForceUnlockOptions, LockInfo, LockRequest, StateLock } from './backend.js';
 import { describeHolder, holderIsGone, holderIsRunningHere, holderRunningError, interruptedWaitingError, isLockInfo, lockHeldError, newLockInfo } from './lock-holder.js';
 

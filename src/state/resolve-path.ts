@@ -1,7 +1,7 @@
 /** Where an environment's state file is, without loading the manifest. */
 import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { DEFAULT_ENVIRONMENT } from '../manifest/environments.js';
+import { DEFAULT_ENVIRONMENT } from '../default-environment.js';
 
 /** An environment name that is safe as a file name. */
 const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;

@@ -2,7 +2,7 @@
  * The state file's shape: which manifest key is which remote object, and what was last
  * applied. Never holds the API key. Schema: `schemas/state.schema.json`.
  */
-import type { AssistantField } from '../manifest/types.js';
+import type { AssistantField } from '../assistant-fields.js';
 import type { SensitivePath } from '../redaction.js';
 
 export const STATE_FORMAT_VERSION = 2;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonValue } from '../../src/api/models.js';
+import type { JsonValue } from '../../src/json.js';
 import { UserError } from '../../src/errors.js';
-import type { AssistantField } from '../../src/manifest/types.js';
+import type { AssistantField } from '../../src/assistant-fields.js';
 import { hashValue } from '../../src/plan/hash.js';
 import { OWNERSHIP_METADATA_KEY } from '../../src/plan/ownership.js';
 import { planHasChanges, type PlanInput } from '../../src/plan/planner.js';

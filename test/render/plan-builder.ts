@@ -1,5 +1,5 @@
 /** Hand-built Plan fixtures for the renderer tests. */
-import type { JsonValue } from '../../src/api/models.js';
+import type { JsonValue } from '../../src/json.js';
 import { withPlanHash } from '../../src/plan/plan-hash.js';
 import type { AssistantChange, AssistantView, FieldChange, FileChange, Plan } from '../../src/plan/types.js';
 import { planSummary } from '../../src/plan/planner.js';

@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { UserError } from '../../errors.js';
-import { buildExport } from '../../manifest/export.js';
+import { buildExport } from '../../export/export.js';
 import { formatDiagnostic, loadManifest } from '../../manifest/index.js';
 import { readLive } from '../../plan/refresh.js';
 import type { CliIo } from '../io.js';

@@ -6,7 +6,7 @@ import { terraformReport } from '../../forge/gitlab-reports.js';
 import { planHasChanges } from '../../plan/planner.js';
 import { planFileTargetProblem, writePlanFile } from '../../plan/planfile.js';
 import { renderMarkdown } from '../../render/index.js';
-import { writeFileAtomic } from '../../state/atomic-file.js';
+import { writeFileAtomic } from '../../atomic-file.js';
 import { readWithJournal } from '../../state/recover.js';
 import {
   addCommentOptions,

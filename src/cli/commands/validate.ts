@@ -7,19 +7,10 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { UserError } from '../../errors.js';
-import {
-  displayPath,
-  formatDiagnostic,
-  loadTests,
-  readManifest,
-  resolveManifest,
-  DEFAULT_ENVIRONMENT,
-  redactDesired,
-  type DesiredState,
-  type ManifestDiagnostic,
-} from '../../manifest/index.js';
+import { displayPath, formatDiagnostic, loadTests, readManifest, resolveManifest, redactDesired, type DesiredState, type ManifestDiagnostic } from '../../manifest/index.js';
+import { DEFAULT_ENVIRONMENT } from '../../default-environment.js';
 import { codeQualityReport, type QualityProblem } from '../../forge/gitlab-reports.js';
-import { writeFileAtomic } from '../../state/atomic-file.js';
+import { writeFileAtomic } from '../../atomic-file.js';
 import { addFormatOption, annotate, annotates, repositoryPath, type DiagnosticFormatOptions } from '../ci-integration.js';
 import type { CliIo } from '../io.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';

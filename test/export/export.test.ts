@@ -1,7 +1,7 @@
 /** buildExport: live objects -> manifest document and the files to write. */
 import { describe, expect, it } from 'vitest';
 import type { AssistantObject, OpenAIFile } from '../../src/api/models.js';
-import { buildExport } from '../../src/manifest/export.js';
+import { buildExport } from '../../src/export/export.js';
 import { escapeTemplate, parseTemplate } from '../../src/manifest/interpolate.js';
 
 const assistant = (id: string, overrides: Partial<AssistantObject> = {}): AssistantObject => ({

@@ -3,8 +3,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { AnySchema } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/plan/types.js';
-import { renderJson } from '../../src/render/index.js';
-import { SHA_A, SHA_B, create, destroy, field, file, fn, noop, plan, update, view } from './plan-builder.js';
+import { renderJson } from '../../src/plan/plan-json.js';
+import { SHA_A, SHA_B, create, destroy, field, file, fn, noop, plan, update, view } from '../render/plan-builder.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../schemas/plan.schema.json', import.meta.url), 'utf8')) as AnySchema;
 // Formats are declared, not checked, so the schema needs no plugin; the test checks dates itself.

@@ -8,10 +8,11 @@
  * and a stray `${` cannot make the export invalid. Instructions files are used as they
  * are, so they are written as they are.
  */
-import type { AssistantObject, FunctionTool, JsonValue, OpenAIFile } from '../api/models.js';
+import type { AssistantObject, FunctionTool, OpenAIFile } from '../api/models.js';
+import type { JsonValue } from '../json.js';
 import { formatOwner, OWNERSHIP_METADATA_KEY, parseOwner } from '../plan/ownership.js';
-import { DEFAULT_ENVIRONMENT } from './environments.js';
-import { escapeTemplate } from './interpolate.js';
+import { DEFAULT_ENVIRONMENT } from '../default-environment.js';
+import { escapeTemplate } from '../manifest/interpolate.js';
 
 export interface ExportInput {
   project: string;

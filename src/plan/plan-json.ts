@@ -18,7 +18,7 @@ import type {
   FileChange,
   Plan,
   PlanNote,
-} from '../plan/types.js';
+} from './types.js';
 import { dictionary } from '../dictionary.js';
 
 /** The plan as the plain JSON value `renderJson` prints, with keys in the documented order. */
