@@ -23,6 +23,10 @@ export interface APIErrorDetails {
   baseUrl: string;
   /** The server's requested wait (`retry-after-ms` / `retry-after`), in ms. */
   retryAfterMs?: number | null | undefined;
+  /** Whether sending the request again may succeed (retry.ts decides; default: no). */
+  retryable?: boolean | undefined;
+  /** The response headers that decided `retryable` and `retryAfterMs` (retry.ts RETRY_HEADERS). */
+  headers?: Readonly<Record<string, string>> | undefined;
   cause?: unknown;
 }
 
@@ -38,6 +42,10 @@ export class APIError extends Error {
   readonly path: string;
   readonly baseUrl: string;
   readonly retryAfterMs: number | null;
+  /** Whether sending the request again may succeed, as the transport decided (api/retry.ts). */
+  readonly retryable: boolean;
+  /** The response headers the retry decision read (`x-should-retry`, `retry-after`, `retry-after-ms`). */
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(message: string, details: APIErrorDetails) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -51,6 +59,8 @@ export class APIError extends Error {
     this.path = details.path;
     this.baseUrl = details.baseUrl;
     this.retryAfterMs = details.retryAfterMs ?? null;
+    this.retryable = details.retryable ?? false;
+    this.headers = details.headers ?? {};
   }
 }
 
@@ -142,13 +152,14 @@ export class UnexpectedStatusError extends APIError {
   }
 }
 
+/** No answer came back (refused, reset, closed): retried, and the request may have been processed. */
 export class APIConnectionError extends APIError {
   override name = 'APIConnectionError';
   constructor(d: APIErrorDetails & { reason: string }, message?: string) {
     super(
       message ??
         `Could not reach the API at ${d.baseUrl} (${d.reason}); check --endpoint or OPENAI_BASE_URL, or start a local server with \`assistants serve\`.`,
-      d,
+      { retryable: true, ...d },
     );
   }
 }

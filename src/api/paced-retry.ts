@@ -10,32 +10,10 @@
  *   run) is first looked for (`recover`) before it is sent again, so a retry never makes
  *   a duplicate.
  *
- * Which failures are retried, and the waits, come from the client's policy (retry.ts).
+ * Which failures are retried, which are ambiguous, and the waits, come from the client's
+ * policy (retry.ts), read from the decision the transport put on each `APIError`.
  */
-import { APIConnectionError, APIConnectionTimeoutError, APIError } from './errors.js';
-import { isRetryableStatus, retryDelayMs } from './retry.js';
-
-export interface Failure {
-  kind: 'rate-limited' | 'transient' | 'not-found' | 'fatal';
-  /** The request may have been processed although no answer came back. */
-  mayHaveBeenProcessed: boolean;
-  retryAfterMs?: number;
-}
-
-export function classifyFailure(error: unknown): Failure {
-  if (error instanceof APIConnectionTimeoutError || error instanceof APIConnectionError) {
-    return { kind: 'transient', mayHaveBeenProcessed: true };
-  }
-  if (error instanceof APIError) {
-    const retryAfterMs = error.retryAfterMs ?? undefined;
-    if (error.status === 429) return { kind: 'rate-limited', mayHaveBeenProcessed: false, retryAfterMs };
-    if (error.status === 404) return { kind: 'not-found', mayHaveBeenProcessed: false };
-    if (error.status !== undefined && isRetryableStatus(error.status, () => undefined)) {
-      return { kind: 'transient', mayHaveBeenProcessed: true, retryAfterMs };
-    }
-  }
-  return { kind: 'fatal', mayHaveBeenProcessed: false };
-}
+import { classifyFailure, retryDelayMs, systemClock, type RetryClock } from './retry.js';
 
 /**
  * Paces every request of a job. A 429 pauses everyone for the wait the server named and
@@ -44,6 +22,8 @@ export function classifyFailure(error: unknown): Failure {
  * the server's rate instead of stampeding each time a token frees up.
  */
 export class Pacer {
+  constructor(readonly clock: RetryClock = systemClock) {}
+
   private resumeAt = 0;
   private spacingMs = 0;
   private nextStart = 0;
@@ -51,7 +31,7 @@ export class Pacer {
   private holdUntil = 0;
 
   rateLimited(retryAfterMs: number): void {
-    const now = Date.now();
+    const now = this.clock.now();
     this.resumeAt = Math.max(this.resumeAt, now + retryAfterMs);
     if (now < this.holdUntil) return;
     // A short wait is the time until the server frees one request: the spacing it wants.
@@ -64,16 +44,16 @@ export class Pacer {
     this.spacingMs = this.spacingMs * 0.99 < MIN_SPACING_MS ? 0 : this.spacingMs * 0.99;
   }
 
-  /** Resolves when this request may start. */
-  async ready(): Promise<void> {
+  /** Resolves when this request may start; rejects at once when `signal` aborts first. */
+  async ready(signal?: AbortSignal): Promise<void> {
     for (;;) {
-      const now = Date.now();
+      const now = this.clock.now();
       const at = Math.max(now, this.resumeAt, this.nextStart);
       if (at <= now) {
         this.nextStart = now + this.spacingMs;
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, at - now));
+      await this.clock.sleep(at - now, signal);
     }
   }
 }
@@ -114,30 +94,31 @@ export interface PacedRetryOptions<T> {
 
 export async function retryPaced<T>(send: () => Promise<T>, options: PacedRetryOptions<T>): Promise<T> {
   const { pacer, signal } = options;
-  const startedAt = Date.now();
+  const { clock } = pacer;
+  const startedAt = clock.now();
   let failures = 0;
   let throttled = 0;
   for (;;) {
-    await abortable(pacer.ready(), signal);
+    await givenUpOnAbort(() => pacer.ready(signal), signal);
     try {
       const result = await send();
       pacer.succeeded();
       return result;
     } catch (error) {
-      const failedAt = Date.now();
+      const failedAt = clock.now();
       const failure = classifyFailure(error);
       if (failure.kind === 'not-found' && options.notFound) return options.notFound();
       if (failure.kind === 'rate-limited' && ++throttled <= MAX_THROTTLED) {
-        pacer.rateLimited(failure.retryAfterMs ?? retryDelayMs(0, null));
+        pacer.rateLimited(failure.retryAfterMs ?? retryDelayMs(0, null, clock.random));
         options.onThrottled?.();
         continue;
       }
       failures++;
       if (failure.kind !== 'transient' || failures >= options.maxAttempts) throw error;
       options.onRetry?.(failures, error);
-      await abortable(sleep(retryDelayMs(failures - 1, failure.retryAfterMs ?? null)), signal);
+      await givenUpOnAbort(() => clock.sleep(retryDelayMs(failures - 1, failure.retryAfterMs, clock.random), signal), signal);
       const recover = options.recover;
-      if (recover && failure.mayHaveBeenProcessed) {
+      if (recover && failure.ambiguous) {
         // Sending again before knowing whether the first one landed could duplicate it.
         const found = await retryPaced(() => recover({ startedAt, failedAt }), { ...options, notFound: undefined, recover: undefined });
         if (found !== null) return found;
@@ -146,26 +127,14 @@ export async function retryPaced<T>(send: () => Promise<T>, options: PacedRetryO
   }
 }
 
-/** `wait`, unless `signal` aborts first: then an error (the request was given up before it was sent). */
-function abortable(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
-  if (!signal) return wait;
-  if (signal.aborted) return Promise.reject(new Error('given up before it was sent (interrupted)'));
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(new Error('given up before it was sent (interrupted)'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    wait.then(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** `wait`, unless `signal` aborts before or during it: then the error of a request given up before it was sent. */
+async function givenUpOnAbort(wait: () => Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  const givenUp = (): Error => new Error('given up before it was sent (interrupted)');
+  if (signal?.aborted) throw givenUp();
+  try {
+    await wait();
+  } catch (error) {
+    if (signal?.aborted) throw givenUp();
+    throw error;
+  }
 }

@@ -2,8 +2,20 @@
  * A small server-sent-events parser (the WHATWG event-stream format): `event:` and
  * multi-line `data:` fields, `:` comments, CR / LF / CRLF line ends (also split across
  * chunks), an optional leading BOM. An event is dispatched at a blank line; an
- * unterminated event at the end of the stream is discarded, as the format says.
+ * unterminated event at the end of the stream is discarded, as the format says. An event
+ * (its lines so far) longer than `MAX_EVENT_CHARS` stops the parse with an
+ * `SseLimitError`, so a hostile stream cannot make the client buffer without end.
  */
+
+/** Far above the largest event the API sends (a run or a message: 256,000-character fields). */
+export const MAX_EVENT_CHARS = 16 * 1024 * 1024;
+
+export class SseLimitError extends Error {
+  override name = 'SseLimitError';
+  constructor(limit: number) {
+    super(`an event is longer than ${limit.toLocaleString('en-US')} characters`);
+  }
+}
 
 export interface ServerSentEvent {
   /** The `event:` field, or `message` when none was sent. */
@@ -21,6 +33,14 @@ export class SseParser {
   #event = '';
   #data: string[] = [];
   #id: string | undefined;
+  /** Characters held for the event under way (its data lines and the current line). */
+  #held = 0;
+
+  readonly #maxEventChars: number;
+
+  constructor(maxEventChars: number = MAX_EVENT_CHARS) {
+    this.#maxEventChars = maxEventChars;
+  }
 
   /** Feeds decoded text; returns the events completed by it. */
   push(text: string): ServerSentEvent[] {
@@ -49,6 +69,7 @@ export class SseParser {
       }
     }
     this.#line += input.slice(start);
+    if (this.#held + this.#line.length > this.#maxEventChars) throw new SseLimitError(this.#maxEventChars);
     return events;
   }
 
@@ -60,7 +81,11 @@ export class SseParser {
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'event') this.#event = value;
-    else if (field === 'data') this.#data.push(value);
+    else if (field === 'data') {
+      this.#held += value.length + 1;
+      if (this.#held > this.#maxEventChars) throw new SseLimitError(this.#maxEventChars);
+      this.#data.push(value);
+    }
     else if (field === 'id' && !value.includes('\0')) this.#id = value;
     return undefined;
   }
@@ -70,6 +95,7 @@ export class SseParser {
     const data = this.#data;
     this.#event = '';
     this.#data = [];
+    this.#held = 0;
     if (data.length === 0) return undefined;
     return { event, data: data.join('\n'), id: this.#id };
   }

@@ -12,7 +12,7 @@ import {
   threadFromWire,
 } from './mappers.js';
 import type { JsonValue } from '../json.js';
-import { parseServerSentEvents, type ServerSentEvent } from './sse.js';
+import { parseServerSentEvents, SseLimitError, type ServerSentEvent } from './sse.js';
 import type {
   AssistantStreamEvent,
   MessageEventName,
@@ -70,10 +70,15 @@ export class AssistantStream implements AsyncIterable<AssistantStreamEvent> {
   async *[Symbol.asyncIterator](): AsyncGenerator<AssistantStreamEvent> {
     if (this.#started) throw new TypeError('an AssistantStream can be read only once');
     this.#started = true;
-    for await (const message of parseServerSentEvents(this.#chunks)) {
-      const event = this.#toEvent(message);
-      yield event;
-      if (event.event === 'done') return;
+    try {
+      for await (const message of parseServerSentEvents(this.#chunks)) {
+        const event = this.#toEvent(message);
+        yield event;
+        if (event.event === 'done') return;
+      }
+    } catch (error) {
+      if (error instanceof SseLimitError) throw new StreamError({ ...this.#details, serverMessage: error.message, cause: error });
+      throw error;
     }
   }
 

@@ -3,7 +3,6 @@
  * mapping of failures to typed errors live here and nowhere else; the API classes only
  * name a verb, a path and a body.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, type Dispatcher, type FormData } from 'undici';
 import {
   APIError,
@@ -12,13 +11,22 @@ import {
   APIUserAbortError,
   MissingApiKeyError,
   UnexpectedStatusError,
-  errorForStatus,
   type APIErrorDetails,
 } from './errors.js';
 import type { JsonObject } from '../json.js';
-import { isRetryableStatus, retryAfterMs, retryDelayMs, type HeaderLookup } from './retry.js';
+import { responseError, retryDelayMs, systemClock, type HeaderLookup, type RetryClock } from './retry.js';
 
 const CLIENT_VERSION = '0.1.0';
+
+/**
+ * What a response body may hold before reading stops, so a hostile server cannot make the
+ * client buffer without end. JSON: a page of 100 objects with the largest fields the API
+ * allows (256,000 characters, at most 4 bytes each) fits. An error body only ever gives a
+ * short message. Content: the API's largest file (512 MB).
+ */
+export const MAX_JSON_BODY_BYTES = 128 * 1024 * 1024;
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+export const MAX_CONTENT_BYTES = 512 * 1024 * 1024;
 const USER_AGENT = `assistants-client/${CLIENT_VERSION} node/${process.version}`;
 
 /** Called before each retry; `retry` counts from 1. */
@@ -47,6 +55,8 @@ export interface TransportSettings {
   onRetry: ((event: RetryEvent) => void) | undefined;
   /** Aborts every request (with the per-call signal, whichever comes first). */
   signal: AbortSignal | undefined;
+  /** Waits between retries and their jitter (default: the system's). */
+  clock?: RetryClock | undefined;
 }
 
 export type QueryValue = string | number | null | undefined;
@@ -67,7 +77,7 @@ export function encodePath(strings: TemplateStringsArray, ...ids: string[]): str
   return strings.reduce((out, part, i) => out + part + (i < ids.length ? encodeURIComponent(ids[i] ?? '') : ''), '');
 }
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: APIError; retryable: boolean };
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: APIError };
 
 const TIMED_OUT = Symbol('timed out');
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -92,7 +102,9 @@ export class Transport {
   /** Sends a request and returns its JSON body, typed as the caller's wire shape. */
   json<W>(request: ApiRequest, options?: RequestOptions): Promise<W> {
     return this.#send(request, options, 'application/json', async (response, details) => {
-      const text = await response.body.text();
+      const body = await readBounded(response.body, MAX_JSON_BODY_BYTES);
+      if (body.cut) throw this.#tooLarge(details, response.statusCode, MAX_JSON_BODY_BYTES);
+      const text = body.data.toString('utf8');
       try {
         return JSON.parse(text) as W;
       } catch (cause) {
@@ -108,7 +120,15 @@ export class Transport {
 
   /** Sends a request and returns its raw body. */
   bytes(request: ApiRequest, options?: RequestOptions): Promise<Buffer> {
-    return this.#send(request, options, '*/*', async (response) => Buffer.from(await response.body.arrayBuffer()));
+    return this.#send(request, options, '*/*', async (response, details) => {
+      const body = await readBounded(response.body, MAX_CONTENT_BYTES);
+      if (body.cut) throw this.#tooLarge(details, response.statusCode, MAX_CONTENT_BYTES);
+      return body.data;
+    });
+  }
+
+  #tooLarge(details: APIErrorDetails, status: number, limit: number): APIError {
+    return new UnexpectedStatusError({ ...details, status, serverMessage: `the response body is larger than ${limit / 1024 / 1024} MiB, so it was not read` });
   }
 
   /**
@@ -148,14 +168,15 @@ export class Transport {
     const maxRetries = options?.maxRetries ?? this.#settings.maxRetries;
     const timeoutMs = options?.timeoutMs ?? this.#settings.timeoutMs;
     const signal = this.#signalFor(options);
+    const clock = this.#settings.clock ?? systemClock;
     for (let retry = 0; ; retry += 1) {
       const outcome = await this.#attempt(request, accept, timeoutMs, signal, details, consume);
       if (outcome.ok) return outcome.value;
-      if (!outcome.retryable || retry >= maxRetries) throw outcome.error;
-      const delayMs = retryDelayMs(retry, outcome.error.retryAfterMs);
+      if (!outcome.error.retryable || retry >= maxRetries) throw outcome.error;
+      const delayMs = retryDelayMs(retry, outcome.error.retryAfterMs, clock.random);
       this.#settings.onRetry?.({ error: outcome.error, retry: retry + 1, maxRetries, delayMs });
       try {
-        await sleep(delayMs, undefined, signal ? { signal } : undefined);
+        await clock.sleep(delayMs, signal);
       } catch (cause) {
         throw new APIUserAbortError({ ...details, cause });
       }
@@ -177,7 +198,7 @@ export class Transport {
     details: APIErrorDetails,
     consume: (response: Dispatcher.ResponseData, details: APIErrorDetails) => Promise<T>,
   ): Promise<Outcome<T>> {
-    if (userSignal?.aborted) return { ok: false, error: new APIUserAbortError(details), retryable: false };
+    if (userSignal?.aborted) return { ok: false, error: new APIUserAbortError(details) };
     const timer = new AbortController();
     const timeout = setTimeout(() => timer.abort(TIMED_OUT), timeoutMs);
     const signal = userSignal ? AbortSignal.any([userSignal, timer.signal]) : timer.signal;
@@ -195,18 +216,11 @@ export class Transport {
       if (response.statusCode >= 200 && response.statusCode < 300) {
         return { ok: true, value: await consume(response, details) };
       }
+      const body = await this.#readErrorBody(response);
       const header = headerLookup(response.headers);
-      const error = errorForStatus({
-        ...details,
-        status: response.statusCode,
-        ...(await this.#readErrorBody(response)),
-        requestId: header('x-request-id') ?? null,
-        retryAfterMs: retryAfterMs(header),
-      });
-      return { ok: false, error, retryable: isRetryableStatus(response.statusCode, header) };
+      return { ok: false, error: responseError({ ...details, status: response.statusCode, ...body }, header, (this.#settings.clock ?? systemClock).now()) };
     } catch (cause) {
-      const error = this.#classify(cause, details, userSignal, { ms: timeoutMs, fired: timer.signal.aborted });
-      return { ok: false, error, retryable: error instanceof APIConnectionError };
+      return { ok: false, error: this.#classify(cause, details, userSignal, { ms: timeoutMs, fired: timer.signal.aborted }) };
     } finally {
       clearTimeout(timeout);
     }
@@ -228,7 +242,9 @@ export class Transport {
   }
 
   async #readErrorBody(response: Dispatcher.ResponseData): Promise<Pick<APIErrorDetails, 'type' | 'code' | 'param' | 'serverMessage'>> {
-    const text = await response.body.text().catch(() => '');
+    const body = await readBounded(response.body, MAX_ERROR_BODY_BYTES, true).catch(() => ({ data: Buffer.alloc(0), cut: false }));
+    const text = body.data.toString('utf8');
+    if (body.cut) return { serverMessage: this.#redact(text.slice(0, 200)) };
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -271,6 +287,25 @@ export class Transport {
     if (request.body && 'json' in request.body) headers['content-type'] = 'application/json';
     return headers;
   }
+}
+
+/**
+ * A body's bytes, up to `limit`: past it, reading stops, the rest is dropped with the
+ * connection and `cut` is true (`data` is then what was read when `keepCut`, else empty).
+ */
+async function readBounded(body: Dispatcher.ResponseData['body'], limit: number, keepCut = false): Promise<{ data: Buffer; cut: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const bytes = chunk as Buffer;
+    size += bytes.length;
+    if (size > limit) {
+      body.destroy();
+      return { data: keepCut ? Buffer.concat(chunks) : Buffer.alloc(0), cut: true };
+    }
+    chunks.push(bytes);
+  }
+  return { data: Buffer.concat(chunks), cut: false };
 }
 
 function headerLookup(headers: Dispatcher.ResponseData['headers']): HeaderLookup {

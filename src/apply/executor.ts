@@ -18,6 +18,7 @@ import { sensitiveStrings, type SensitiveValues } from '../plan/redact.js';
 import { buildGraph, type Operation, type OperationNode } from './graph.js';
 import { runGraph } from './pool.js';
 import { Pacer, retryPaced, type RecoveryWindow } from '../api/paced-retry.js';
+import { systemClock, type RetryClock } from '../api/retry.js';
 import type { ApplyApi } from './api.js';
 
 export interface ApplyOptions {
@@ -36,6 +37,8 @@ export interface ApplyOptions {
    */
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
+  /** Time for the retries, the pacing and the recovery windows (default: the system's). */
+  clock?: RetryClock;
 }
 
 export type ProgressEvent =
@@ -83,7 +86,8 @@ export async function applyPlan(
 }
 
 class PlanRun {
-  private readonly pacer = new Pacer();
+  private readonly clock: RetryClock;
+  private readonly pacer: Pacer;
   /** Current file id by manifest name: the state's, then each upload's. */
   private readonly fileIds = new Map<string, string>();
   /** Ids this run has recorded, so recovery never claims one twice. */
@@ -101,6 +105,8 @@ class PlanRun {
     private readonly options: ApplyOptions,
     private readonly describe: (error: unknown) => string,
   ) {
+    this.clock = options.clock ?? systemClock;
+    this.pacer = new Pacer(this.clock);
     for (const [name, record] of Object.entries(state.files)) this.fileIds.set(name, record.id);
     for (const record of Object.values(state.assistants)) this.claimed.add(record.id);
     for (const record of Object.values(state.files)) this.claimed.add(record.id);
@@ -230,7 +236,7 @@ class PlanRun {
     const pending = this.pendingUploads[file.name];
     const leftOver =
       pending?.sha256 === file.sha256
-        ? await this.attempt(node, () => findUpload({ startedAt: Date.parse(pending.startedAt), failedAt: Date.now() }))
+        ? await this.attempt(node, () => findUpload({ startedAt: Date.parse(pending.startedAt), failedAt: this.clock.now() }))
         : null;
     if (leftOver) {
       this.claimed.add(leftOver.id);
@@ -281,7 +287,7 @@ class PlanRun {
     });
   }
 
-  /** One request with the retry policy of api/paced-retry.ts, the whole plan's requests sharing one pacer. */
+  /** One request under the retry policy (api/retry.ts, through paced-retry.ts), the whole plan's requests sharing one pacer. */
   private attempt<T>(
     node: OperationNode,
     send: () => Promise<T>,
@@ -300,12 +306,12 @@ class PlanRun {
 
   /** All assistants, listed by requests that started after `sinceMs`; callers share a listing that qualifies. */
   private assistantsListedAfter(sinceMs: number): Promise<AssistantObject[]> {
-    this.assistantListing = sharedListing(this.assistantListing, sinceMs, () => this.api.listAllAssistants());
+    this.assistantListing = sharedListing(this.assistantListing, sinceMs, this.clock, () => this.api.listAllAssistants());
     return this.assistantListing.result;
   }
 
   private filesListedAfter(sinceMs: number): Promise<OpenAIFile[]> {
-    this.fileListing = sharedListing(this.fileListing, sinceMs, () => this.api.listFiles());
+    this.fileListing = sharedListing(this.fileListing, sinceMs, this.clock, () => this.api.listFiles());
     return this.fileListing.result;
   }
 }
@@ -317,9 +323,9 @@ interface Listing<T> {
 }
 
 /** The current listing if it started after `sinceMs` and has not failed, else a new one. */
-function sharedListing<T>(current: Listing<T> | null, sinceMs: number, list: () => Promise<T>): Listing<T> {
+function sharedListing<T>(current: Listing<T> | null, sinceMs: number, clock: RetryClock, list: () => Promise<T>): Listing<T> {
   if (current && current.startedAt > sinceMs && !current.failed) return current;
-  const listing: Listing<T> = { startedAt: Date.now(), result: list(), failed: false };
+  const listing: Listing<T> = { startedAt: clock.now(), result: list(), failed: false };
   listing.result.catch(() => {
     listing.failed = true;
   });

@@ -4,9 +4,10 @@
  * is started again, stubs are handed out per call, and the thread is always deleted.
  */
 import { describe, expect, it } from 'vitest';
-import { APIConnectionError, InternalServerError } from '../../src/api/errors.js';
+import { APIConnectionError } from '../../src/api/errors.js';
 import { messageFromWire, runFromWire } from '../../src/api/mappers.js';
 import { Pacer } from '../../src/api/paced-retry.js';
+import { responseError } from '../../src/api/retry.js';
 import { AssistantStream } from '../../src/api/stream.js';
 import type { MessageObject, RunObject, ToolOutput } from '../../src/api/thread-models.js';
 import type { ConversationApi } from '../../src/conversation-tests/api.js';
@@ -130,7 +131,7 @@ describe('a conversation', () => {
       streamToolOutputs: async (...args: never[]) => {
         if (failNext) {
           failNext = false;
-          throw new InternalServerError({ ...details, status: 500 });
+          throw responseError({ ...details, status: 500 }, () => undefined);
         }
         submitted.push(args[2] as unknown as ToolOutput[]);
         return stream([['thread.run.requires_action', calling('run_1', [['c3', 'lookup']])]]);
