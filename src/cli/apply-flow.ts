@@ -15,13 +15,12 @@ import type { StateFile } from '../state/types.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliIo } from './io.js';
 import { withStateLock } from './locking.js';
-import type { CommonOptions } from './options.js';
+import type { CommonOptions, LockOptions, StateOptions } from './options.js';
 import { makePlan, renderPlan } from './planning.js';
 import { progressReporter } from './progress.js';
 import { confirm } from './prompt.js';
 import { checkStateBelongs, loadDesired, manifestFolder, openSession, type ApiSession } from './session.js';
 import { desiredScope, withStateBackend } from './state-backend.js';
-import type { LockOptions, StateOptions } from './state-options.js';
 
 export interface ExecuteOptions {
   autoApprove: boolean;
@@ -44,7 +43,7 @@ export interface ExecuteOptions {
 
 export interface PlanAndExecuteOptions extends CommonOptions, StateOptions, LockOptions {
   autoApprove?: boolean;
-  target: string[];
+  target?: string[];
 }
 
 export interface PlanAndExecuteRun {
@@ -70,7 +69,7 @@ export async function planAndExecute(options: PlanAndExecuteOptions, io: CliIo, 
     try {
       return await withStateLock(backend, run.verb, run.lockTimeoutMs, io, async (state) => {
         checkStateBelongs(state, desired, session.endpoint, backend.location);
-        const planned = await makePlan(desired, state, session, run.mode, options.target, io.cwd);
+        const planned = await makePlan(desired, state, session, run.mode, options.target ?? [], io.cwd);
         run.onPlan?.(planned.plan);
         if (run.planHash !== undefined && planned.plan.planHash !== run.planHash) {
           io.stdout.write(renderPlan(planned.plan, 'text', io));

@@ -5,7 +5,7 @@
  * notice) and writes the lines.
  */
 import { relative, isAbsolute, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option } from 'commander';
 import { UserError } from '../errors.js';
 import { detectCiJob, forgeForJob, forkNotice, type CiJob } from '../forge/ci-job.js';
 import { partLimit, publishComments } from '../forge/comments.js';
@@ -48,27 +48,30 @@ export function commentRequest(options: CommentOptions): CommentRequest | null {
   return { mode, issue, required: Boolean(options.commentRequired), label: Boolean(options.label) };
 }
 
-export function addCommentOptions(command: Command, what: string): Command {
-  return command
-    .option('--comment [mode]', `post ${what} to the pull/merge request this CI job runs for: update (default) the comment for this project and environment in place, or new (mark the old one outdated)`)
-    .option('--comment-required', 'exit 1 when the comment cannot be posted (by default that is a warning)')
-    .option('--comment-issue <number>', 'comment on this issue instead (a drift check\'s tracking issue)');
+/** `--comment` and its companions, posting `what`. */
+export function commentOptions(what: string): Option[] {
+  return [
+    new Option('--comment [mode]', `post ${what} to the pull/merge request this CI job runs for: update (default) the comment for this project and environment in place, or new (mark the old one outdated)`),
+    new Option('--comment-required', 'exit 1 when the comment cannot be posted (by default that is a warning)'),
+    new Option('--comment-issue <number>', "comment on this issue instead (a drift check's tracking issue)"),
+  ];
 }
 
 export interface DiagnosticFormatOptions {
   /** `--format`: text, or github (workflow commands; the default under GitHub Actions). */
-  format?: string;
+  format?: 'text' | 'github';
 }
 
-export function addFormatOption(command: Command): Command {
-  return command.option('--format <text|github>', 'how manifest problems are reported: text, or github (also ::error workflow commands, which annotate the pull request; the default under GitHub Actions)');
+export function formatOption(): Option {
+  return new Option('--format <text|github>', 'how manifest problems are reported: text, or github (also ::error workflow commands, which annotate the pull request; the default under GitHub Actions)').choices([
+    'text',
+    'github',
+  ]);
 }
 
 /** Whether manifest problems are also printed as GitHub workflow commands. */
 export function annotates(options: DiagnosticFormatOptions, io: CliIo): boolean {
-  const format = options.format ?? (io.env.GITHUB_ACTIONS === 'true' ? 'github' : 'text');
-  if (format !== 'text' && format !== 'github') throw new UserError('USAGE', `--format ${JSON.stringify(format)}: give text or github.`);
-  return format === 'github';
+  return (options.format ?? (io.env.GITHUB_ACTIONS === 'true' ? 'github' : 'text')) === 'github';
 }
 
 /** Prints one problem as a workflow command on stderr, its file relative to the repository (GITHUB_WORKSPACE). */

@@ -7,9 +7,14 @@ export function parsePositiveInt(text: string, flag: string): number {
   return value;
 }
 
-/** Accumulates a repeatable option (`--target a --target b`). */
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+/** Accumulates a repeatable option (`--target a --target b`); absent when never given. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** A parser for an option that takes a whole number of at least 1. */
+export function positiveInt(flag: string): (text: string) => number {
+  return (text) => parsePositiveInt(text, flag);
 }
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };

@@ -1,33 +1,114 @@
-/** Options every command shares, as PRODUCT.md lists them. */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+/**
+ * The options commands share, each defined once: its flags, its help, and the parser that
+ * checks its value while the command line is read (a bad value fails there, naming the
+ * option, before anything runs). A command lists the common options it uses after its
+ * own (`addOptions`); an option it does not list is refused by the parser, naming the
+ * option and the command (program.ts).
+ */
+import { Option, type Command } from 'commander';
+import { baseUrlProblem, NOT_A_URL } from '../api/configuration.js';
+import { UserError } from '../errors.js';
+import { checkedEnvironment } from '../state/resolve-path.js';
+import { parseDuration } from './option-parsers.js';
 
-export interface CommonOptions {
+/** Where the manifest is and how it resolves: every command that reads it. */
+export interface ManifestOptions {
+  /** `-f`: the manifest file. */
   file: string;
   env?: string;
-  endpoint?: string;
-  requestTimeout: string;
   allowOutsidePaths?: boolean;
   /** `--var NAME=VALUE`, repeatable. */
-  var: Record<string, string>;
-  debug?: boolean;
+  var?: Record<string, string>;
 }
 
-function collectVariable(text: string, previous: Record<string, string>): Record<string, string> {
+/** Which API, and how long one request may take: every command that talks to it. */
+export interface EndpointOptions {
+  /** `--endpoint`: `local`, or a base URL without a trailing slash. */
+  endpoint?: string;
+  /** `--request-timeout`, in milliseconds. */
+  requestTimeout: number;
+}
+
+export interface StateOptions {
+  /** `--state`: the state file, overriding `.assistants/state/<ENV>.json`. */
+  state?: string;
+  /** `--state-backend`: over ASSISTANTS_STATE_BACKEND and the manifest's `backend:`. */
+  stateBackend?: 'local' | 'pg';
+  /** `--skip-schema-creation` (pg): the tables must exist; run no DDL. */
+  skipSchemaCreation?: boolean;
+}
+
+export interface LockOptions {
+  /** `--lock-timeout`, in milliseconds (0: fail at once). */
+  lockTimeout: number;
+}
+
+/** The options of a command that reads the manifest and talks to the API. */
+export type CommonOptions = ManifestOptions & EndpointOptions;
+
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+function collectVariable(text: string, previous: Record<string, string> | undefined): Record<string, string> {
   const at = text.indexOf('=');
   const name = at > 0 ? text.slice(0, at) : '';
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) {
-    throw new InvalidArgumentError('give it as NAME=VALUE, NAME being a variable declared under variables:.');
+  if (!VARIABLE_NAME.test(name)) {
+    throw new UserError('USAGE', `--var ${JSON.stringify(text.slice(0, 70))}: give it as NAME=VALUE, NAME being a variable declared under variables:.`);
   }
   return { ...previous, [name]: text.slice(at + 1) };
 }
 
-export function addCommonOptions(command: Command): Command {
-  return command
-    .option('-f, --file <path>', 'manifest file', 'assistants.yaml')
-    .option('--env <name>', 'environment from the manifest\'s environments: section')
-    .addOption(new Option('--endpoint <url|local>', 'API base URL, or "local" for the built-in local server (default: OPENAI_BASE_URL, else https://api.openai.com/v1)'))
-    .option('--request-timeout <duration>', 'give up on one API request after this long (then retry)', '60s')
-    .option('--allow-outside-paths', "allow manifest file paths outside the manifest's folder")
-    .option('--var <name=value>', 'set a manifest variable, over its environment value and default (repeatable)', collectVariable, {})
-    .option('--debug', 'print stack traces for unexpected errors');
+/** `--endpoint`'s value as plans and state record it: `local`, or the base URL without a trailing slash. */
+export function parseEndpoint(value: string, source = '--endpoint'): string {
+  if (value === 'local') return 'local';
+  const problem = baseUrlProblem(value);
+  if (problem !== null) throw new UserError('USAGE', `${source} ${problem}${problem === NOT_A_URL ? ', or "local"' : ''}.`);
+  return new URL(value).toString().replace(/\/+$/, '');
+}
+
+const COMMON = {
+  file: () => new Option('-f, --file <path>', 'the manifest').default('assistants.yaml'),
+  env: () =>
+    new Option('--env <name>', "environment from the manifest's environments: section").argParser((value: string) => checkedEnvironment(value)),
+  endpoint: () =>
+    new Option('--endpoint <url|local>', 'API base URL, or "local" for the built-in local server (default: OPENAI_BASE_URL, else https://api.openai.com/v1)').argParser(
+      (value: string) => parseEndpoint(value),
+    ),
+  requestTimeout: () =>
+    new Option('--request-timeout <duration>', 'give up on one API request after this long (then retry)')
+      .argParser((value: string) => parseDuration(value, '--request-timeout', { positive: true }))
+      .default(60_000, '60s'),
+  allowOutsidePaths: () => new Option('--allow-outside-paths', "allow manifest file paths outside the manifest's folder"),
+  var: () => new Option('--var <name=value>', 'set a manifest variable, over its environment value and default (repeatable)').argParser(collectVariable),
+  state: () => new Option('--state <path>', 'local state file (default: .assistants/state/<ENV>.json beside the manifest)'),
+  stateBackend: () =>
+    new Option('--state-backend <type>', "where the state lives (default: ASSISTANTS_STATE_BACKEND, else the manifest's backend:, else local)").choices(['local', 'pg']),
+  skipSchemaCreation: () => new Option('--skip-schema-creation', 'pg: create no schema or tables; they must exist (also PG_SKIP_SCHEMA_CREATION=true)'),
+  lockTimeout: () =>
+    new Option('--lock-timeout <duration>', "how long to wait for a held state lock, or for the local server's data with --endpoint local, e.g. 30s, 5m")
+      .argParser((value: string) => parseDuration(value, '--lock-timeout'))
+      .default(0, '0, fail at once'),
+} satisfies Record<string, () => Option>;
+
+export type CommonOptionName = keyof typeof COMMON;
+
+/** The common options by what a command does with them; a command lists the sets it needs. */
+export const MANIFEST: readonly CommonOptionName[] = ['file', 'env', 'allowOutsidePaths', 'var'];
+/** Finding the state of an environment without resolving the manifest: -f and --env. */
+export const LOCATION: readonly CommonOptionName[] = ['file', 'env'];
+export const ENDPOINT: readonly CommonOptionName[] = ['endpoint', 'requestTimeout'];
+export const STATE: readonly CommonOptionName[] = ['state', 'stateBackend', 'skipSchemaCreation'];
+/** Which backend, for commands that name their local file otherwise (state push / pull). */
+export const BACKEND: readonly CommonOptionName[] = ['stateBackend', 'skipSchemaCreation'];
+export const LOCK: readonly CommonOptionName[] = ['lockTimeout'];
+
+export const COMMON_HEADING = 'Common Options:';
+
+/**
+ * Adds a command's own options, then the common options it uses (each once, in the order
+ * given), under their own heading in its help. Returns the command for chaining.
+ */
+export function addOptions(command: Command, own: readonly Option[], ...common: ReadonlyArray<readonly CommonOptionName[]>): Command {
+  for (const option of own) command.addOption(option);
+  for (const name of new Set(common.flat())) command.addOption(COMMON[name]().helpGroup(COMMON_HEADING));
+  return command;
 }

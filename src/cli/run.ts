@@ -33,16 +33,42 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
   test: async () => [(await import('./commands/test.js')).register],
 };
 
+/**
+ * A command of this program: an option it does not take is refused naming the option and
+ * the command, and so is a subcommand's (they are made by `createCommand`).
+ */
+class ProgramCommand extends Command {
+  override createCommand(name?: string): Command {
+    return new ProgramCommand(name);
+  }
+
+  /** Called by commander's parser for an option this command does not define. */
+  unknownOption(flag: string): never {
+    const name = flag.split('=')[0] ?? flag;
+    const path: string[] = [];
+    for (let command: Command | null = this; command !== null; command = command.parent) path.unshift(command.name());
+    const where = path.join(' ');
+    throw new UserError('USAGE', `${where} takes no option ${name}; "${where} --help" lists the options it takes.`);
+  }
+}
+
 /** The program with the commands `argv` names, or all of them (for help and unknown commands). */
 export async function buildProgram(io: CliIo, argv: readonly string[]): Promise<Command> {
-  const program = new Command('assistants')
+  const program = new ProgramCommand('assistants')
     .description('Infrastructure as code for the OpenAI Assistants API: validate, plan, apply, destroy, test, serve.')
     .version(TOOL_VERSION)
+    .option('--debug', 'print stack traces for unexpected errors, and the local server\'s requests')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
+    .configureHelp({ showGlobalOptions: true })
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      // One voice: every error line starts "Error:", as ours do.
+      outputError: (text, write) => write(text.replace(/^error: /, 'Error: ')),
+    })
+    .hook('preAction', () => {
+      io.debug = program.opts<{ debug?: boolean }>().debug === true;
     });
   const named = argv.find((arg) => !arg.startsWith('-'));
   const load = named !== undefined ? COMMANDS[named] : undefined;

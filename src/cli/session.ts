@@ -6,7 +6,7 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AssistantsApi, baseUrlProblem, createConfiguration, DEFAULT_BASE_URL, FilesApi, NOT_A_URL } from '../api/index.js';
+import { AssistantsApi, createConfiguration, DEFAULT_BASE_URL, FilesApi } from '../api/index.js';
 import { UserError } from '../errors.js';
 import { formatDiagnostic, loadManifest, loadTests, readManifest, resolveManifest, type LoadOptions, type ManifestDiagnostic, type TestDefinition } from '../manifest/index.js';
 import type { DesiredState } from '../manifest/types.js';
@@ -14,9 +14,7 @@ import type { RunningServer, ServerOptions } from '../server/index.js';
 import { PRIVATE_DIR_MODE } from '../atomic-file.js';
 import type { StateFile } from '../state/types.js';
 import type { CliIo } from './io.js';
-import type { CommonOptions } from './options.js';
-import { parseDuration } from './option-parsers.js';
-import type { LockOptions } from './state-options.js';
+import { parseEndpoint, type EndpointOptions, type LockOptions, type ManifestOptions } from './options.js';
 
 export interface ApiSession {
   /** What plans and state record: the base URL, or `local`. Never a key. */
@@ -40,8 +38,8 @@ const CLEANUP_TIMEOUT_MS = 15_000;
  * built-in server on the data beside the manifest, which one process uses at a time: while
  * another holds it, this waits up to --lock-timeout, then fails with LOCK_HELD naming it.
  */
-export async function openSession(options: CommonOptions & LockOptions, io: CliIo, command: string): Promise<ApiSession> {
-  const timeoutMs = parseDuration(options.requestTimeout, '--request-timeout', { positive: true });
+export async function openSession(options: Pick<ManifestOptions, 'file'> & EndpointOptions & LockOptions, io: CliIo, command: string): Promise<ApiSession> {
+  const timeoutMs = options.requestTimeout;
   const endpoint = endpointOf(options, io);
   if (endpoint === 'local') {
     const localFolder = join(manifestFolder(options, io), '.assistants', 'local');
@@ -57,8 +55,8 @@ export async function openSession(options: CommonOptions & LockOptions, io: CliI
       io.stderr.write(`local server: ${line.replace(/^assistants serve: /, '')}\n`);
     };
     const server = await startLocalServer(
-      { port: 0, dataFile, holder: `assistants ${command}`, log, logRequests: options.debug === true, ...(model === undefined ? {} : { model }) },
-      parseDuration(options.lockTimeout ?? '0'),
+      { port: 0, dataFile, holder: `assistants ${command}`, log, logRequests: io.debug === true, ...(model === undefined ? {} : { model }) },
+      options.lockTimeout,
       io.interrupts.stop,
     );
     const settings = { apiKey: io.env.OPENAI_API_KEY ?? 'local', baseUrl: server.url };
@@ -118,27 +116,20 @@ async function startLocalServer(options: ServerOptions & { dataFile: string }, l
 }
 
 /** The folder of the manifest `-f` names: the base of its relative paths, its state and local data. */
-export function manifestFolder(options: Pick<CommonOptions, 'file'>, io: CliIo): string {
+export function manifestFolder(options: Pick<ManifestOptions, 'file'>, io: CliIo): string {
   return dirname(resolve(io.cwd, options.file));
 }
 
 /** The endpoint the options name, as plans and state record it: `local`, or a base URL without a trailing slash. */
-export function endpointOf(options: Pick<CommonOptions, 'endpoint'>, io: CliIo): string {
-  const requested = options.endpoint ?? io.env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL;
-  return requested === 'local' ? 'local' : normalizeEndpoint(requested, options.endpoint !== undefined ? '--endpoint' : 'OPENAI_BASE_URL');
-}
-
-/** The base URL as plans and state record it; `source` names where it came from in the error. */
-function normalizeEndpoint(value: string, source: string): string {
-  const problem = baseUrlProblem(value);
-  if (problem !== null) throw new UserError('USAGE', `${source} ${problem}${problem === NOT_A_URL ? ', or "local"' : ''}.`);
-  return new URL(value).toString().replace(/\/+$/, '');
+export function endpointOf(options: Pick<EndpointOptions, 'endpoint'>, io: CliIo): string {
+  if (options.endpoint !== undefined) return options.endpoint;
+  return parseEndpoint(io.env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL, 'OPENAI_BASE_URL');
 }
 
 /** Called with each manifest problem as it is reported (for CI annotations). */
 export type ProblemSink = (level: 'error' | 'warning', diagnostic: ManifestDiagnostic) => void;
 
-export async function loadDesired(options: CommonOptions, io: CliIo, onProblem?: ProblemSink): Promise<DesiredState> {
+export async function loadDesired(options: ManifestOptions, io: CliIo, onProblem?: ProblemSink): Promise<DesiredState> {
   const result = await loadManifest(loadOptions(options, io));
   if (!result.ok) throw invalid(result.errors, 'the manifest', io, onProblem);
   reportWarnings(result.warnings, io, onProblem);
@@ -146,7 +137,7 @@ export async function loadDesired(options: CommonOptions, io: CliIo, onProblem?:
 }
 
 /** The desired state and the behaviour tests that apply to its environment (`assistants test`). */
-export async function loadDesiredWithTests(options: CommonOptions, io: CliIo): Promise<{ desired: DesiredState; tests: TestDefinition[] }> {
+export async function loadDesiredWithTests(options: ManifestOptions, io: CliIo): Promise<{ desired: DesiredState; tests: TestDefinition[] }> {
   const read = await readManifest({ file: options.file, cwd: io.cwd });
   if (!read.ok) throw invalid(read.errors, 'the manifest', io);
   const result = await resolveManifest(read.manifest, loadOptions(options, io));
@@ -157,7 +148,7 @@ export async function loadDesiredWithTests(options: CommonOptions, io: CliIo): P
   return { desired: result.desired, tests: tests.tests };
 }
 
-function loadOptions(options: CommonOptions, io: CliIo): LoadOptions {
+function loadOptions(options: ManifestOptions, io: CliIo): LoadOptions {
   return {
     file: options.file,
     env: options.env,

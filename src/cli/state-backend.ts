@@ -14,8 +14,10 @@ import type { StateBackend } from '../state/backend.js';
 import { LocalStateBackend } from '../state/local-backend.js';
 import { checkedEnvironment, resolveStatePath } from '../state/resolve-path.js';
 import type { CliIo } from './io.js';
-import type { CommonOptions } from './options.js';
-import type { StateOptions } from './state-options.js';
+import type { ManifestOptions, StateOptions } from './options.js';
+
+/** What says where a state is: -f and --env, and the state options. */
+type LocateOptions = Pick<ManifestOptions, 'file' | 'env'> & StateOptions;
 
 /** Which state a command means, when it knows more than its options say (a loaded manifest, a saved plan). */
 export interface StateScope {
@@ -43,7 +45,7 @@ function truthy(value: string | undefined): boolean {
 }
 
 /** The scope completed from the manifest's header (its project and backend block) when the type or the project needs it. */
-async function completeScope(options: CommonOptions, scope: StateScope, chosen: BackendType | undefined, io: CliIo): Promise<StateScope> {
+async function completeScope(options: LocateOptions, scope: StateScope, chosen: BackendType | undefined, io: CliIo): Promise<StateScope> {
   const needsHeader = chosen === 'pg' ? scope.project === undefined || scope.backend === undefined : chosen === undefined && scope.backend === undefined;
   if (!needsHeader) return scope;
   const read = await readManifestHeader({ file: options.file, cwd: io.cwd });
@@ -58,18 +60,18 @@ async function completeScope(options: CommonOptions, scope: StateScope, chosen: 
 }
 
 /** The backend type the options, the environment and the manifest choose, and the scope it was chosen with. */
-export async function chooseBackendType(options: CommonOptions & StateOptions, scope: StateScope, io: CliIo): Promise<{ type: BackendType; scope: StateScope }> {
+export async function chooseBackendType(options: LocateOptions, scope: StateScope, io: CliIo): Promise<{ type: BackendType; scope: StateScope }> {
   const explicit = parseType(options.stateBackend, '--state-backend') ?? parseType(io.env.ASSISTANTS_STATE_BACKEND, 'ASSISTANTS_STATE_BACKEND');
   const complete = await completeScope(options, scope, explicit, io);
   return { type: explicit ?? complete.backend?.type ?? 'local', scope: complete };
 }
 
 /** The local file backend of this environment (`--state`, else beside the manifest). */
-export function openLocalBackend(options: CommonOptions & StateOptions, scope: StateScope, io: CliIo): LocalStateBackend {
+function openLocalBackend(options: LocateOptions, scope: StateScope, io: CliIo): StateBackend {
   return new LocalStateBackend(resolveStatePath({ cwd: io.cwd, manifestFile: options.file, env: scope.environment ?? options.env, statePath: options.state }));
 }
 
-export async function openStateBackend(options: CommonOptions & StateOptions, scope: StateScope, io: CliIo): Promise<StateBackend> {
+export async function openStateBackend(options: LocateOptions, scope: StateScope, io: CliIo): Promise<StateBackend> {
   const chosen = await chooseBackendType(options, scope, io);
   if (chosen.type === 'local') {
     if (options.skipSchemaCreation) throw new UserError('USAGE', '--skip-schema-creation applies to the pg state backend only; this command uses the local state file.');
@@ -81,7 +83,7 @@ export async function openStateBackend(options: CommonOptions & StateOptions, sc
   return openPgBackend(options, chosen.scope, io);
 }
 
-async function openPgBackend(options: CommonOptions & StateOptions, scope: StateScope, io: CliIo): Promise<StateBackend> {
+async function openPgBackend(options: LocateOptions, scope: StateScope, io: CliIo): Promise<StateBackend> {
   const project = scope.project;
   if (project === undefined || project === '') {
     throw new UserError('USAGE', `the pg state backend keys the state by the manifest's project, and there is no manifest with a project at ${options.file}; give -f.`);
@@ -108,7 +110,7 @@ async function openPgBackend(options: CommonOptions & StateOptions, scope: State
 
 /** Runs `work` with the backend open, and closes it on every exit path. */
 export async function withStateBackend<T>(
-  options: CommonOptions & StateOptions,
+  options: LocateOptions,
   scope: StateScope,
   io: CliIo,
   work: (backend: StateBackend) => Promise<T>,

@@ -16,18 +16,16 @@ import { readWithJournal } from '../state/recover.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliIo } from './io.js';
 import { withStateLock } from './locking.js';
-import type { CommonOptions } from './options.js';
-import { parseDuration, parsePositiveInt } from './option-parsers.js';
+import type { CommonOptions, LockOptions, StateOptions } from './options.js';
 import { junitTargetProblem } from './report-files.js';
 import { checkStateBelongs, loadDesiredWithTests, openSession } from './session.js';
 import { desiredScope, withStateBackend } from './state-backend.js';
-import type { LockOptions, StateOptions } from './state-options.js';
 import { testDeployed, type EnvironmentRun, type TestRunContext } from './test-run.js';
 
 export interface TestCommandOptions extends CommonOptions, StateOptions, LockOptions {
-  filter: string[];
-  parallelism: string;
-  repeat: string;
+  filter?: string[];
+  parallelism: number;
+  repeat: number;
   junit?: string;
   json?: boolean;
   markdown?: boolean;
@@ -41,10 +39,8 @@ export async function runTestCommand(options: TestCommandOptions, io: CliIo): Pr
   if (options.ephemeral && options.state !== undefined) {
     throw new UserError('USAGE', '--ephemeral keeps its own state, named after the run; leave out --state.');
   }
-  const parallelism = parsePositiveInt(options.parallelism, '--parallelism');
-  const repeat = parsePositiveInt(options.repeat, '--repeat');
+  const { parallelism, repeat, lockTimeout: lockTimeoutMs } = options;
   if (repeat > MAX_REPEAT) throw new UserError('USAGE', `--repeat ${repeat}: at most ${MAX_REPEAT}.`);
-  const lockTimeoutMs = parseDuration(options.lockTimeout ?? '0');
   const junitPath = options.junit === undefined ? null : resolve(io.cwd, options.junit);
   if (junitPath !== null) {
     const problem = await junitTargetProblem(junitPath);
@@ -52,7 +48,7 @@ export async function runTestCommand(options: TestCommandOptions, io: CliIo): Pr
   }
 
   const loaded = await loadDesiredWithTests(options, io);
-  const tests = selectTests(loaded.tests, options.filter);
+  const tests = selectTests(loaded.tests, options.filter ?? []);
   const startedAt = new Date();
   const context = {
     options,

@@ -123,7 +123,7 @@ describe('local-server.yaml', () => {
       await writeFile(join(folder, 'assistants.yaml'), 'version: 1\nproject: p\n');
       upstream.script({ text: 'Hello from the upstream.' });
       const io = fakeIo(folder, { ASSISTANTS_UPSTREAM_KEY: 'sk-local-upstream' });
-      const session = await openSession({ file: 'assistants.yaml', endpoint: 'local', requestTimeout: '30s', var: {} }, io, 'test');
+      const session = await openSession({ file: 'assistants.yaml', endpoint: 'local', requestTimeout: 30_000, lockTimeout: 0 }, io, 'test');
       try {
         const assistant = await session.assistants.createAssistant({ createAssistantRequest: { model: 'gpt-4' } });
         let run = await session.assistants.createThreadAndRun({

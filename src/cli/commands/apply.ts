@@ -1,6 +1,6 @@
 /** `assistants apply [PLANFILE]`: make the API match the manifest (or run a saved plan). */
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { readLive, readLiveFor } from '../../plan/refresh.js';
 import { needsSensitiveValues, readPlanFile, sensitiveValuesForSavedPlan, stalePlanReason } from '../../plan/planfile.js';
@@ -8,28 +8,38 @@ import type { SensitiveValues } from '../../plan/redact.js';
 import { scrub } from '../../forge/errors.js';
 import type { Plan } from '../../plan/types.js';
 import { executePlan, planAndExecute } from '../apply-flow.js';
-import { addCommentOptions, commentRequest, postComment, type CommentOptions } from '../ci-integration.js';
-import { collect, parseDuration, parsePositiveInt } from '../option-parsers.js';
+import { commentOptions, commentRequest, postComment, type CommentOptions } from '../ci-integration.js';
+import { collect, positiveInt } from '../option-parsers.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
-import { addCommonOptions, type CommonOptions } from '../options.js';
+import { addOptions, ENDPOINT, LOCK, MANIFEST, STATE, type CommonOptions, type LockOptions, type StateOptions } from '../options.js';
 import { endpointOf, loadDesired, manifestFolder, openSession } from '../session.js';
 import { withStateBackend } from '../state-backend.js';
-import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 
 export interface ApplyCommandOptions extends CommonOptions, StateOptions, LockOptions, CommentOptions {
   autoApprove?: boolean;
-  parallelism: string;
-  target: string[];
+  parallelism: number;
+  target?: string[];
   refreshOnly?: boolean;
   planHash?: string;
 }
 
-export function addApplyOptions(command: Command): Command {
-  return addCommentOptions(addLockTimeoutOption(addStateOption(addCommonOptions(command))), 'the outcome and the plan run')
-    .option('--auto-approve', 'do not ask for confirmation (required without a terminal)')
-    .option('--parallelism <n>', 'operations in flight at once', '10')
-    .option('--target <key>', 'limit to this assistant key (repeatable)', collect, []);
+/** The options apply and destroy share; `own` are the command's others, listed first. */
+export function addApplyOptions(command: Command, own: readonly Option[] = []): Command {
+  return addOptions(
+    command,
+    [
+      new Option('--auto-approve', 'do not ask for confirmation (required without a terminal)'),
+      new Option('--parallelism <n>', 'operations in flight at once').argParser(positiveInt('--parallelism')).default(10),
+      new Option('--target <key>', 'limit to this assistant key (repeatable)').argParser(collect),
+      ...own,
+      ...commentOptions('the outcome and the plan run'),
+    ],
+    MANIFEST,
+    ENDPOINT,
+    STATE,
+    LOCK,
+  );
 }
 
 /**
@@ -58,21 +68,25 @@ export async function runAndComment(
   if (failure !== null) throw failure;
 }
 
+function parsePlanHash(text: string): string {
+  const hash = text.trim().toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hash)) {
+    throw new UserError('USAGE', `--plan-hash ${JSON.stringify(text.slice(0, 80))}: give the 64 hex digits of a plan's hash (planHash in plan --json, or the plan comment).`);
+  }
+  return hash;
+}
+
 export function register(program: Command, io: CliIo): void {
-  addApplyOptions(program.command('apply').argument('[planfile]', 'a plan saved with "assistants plan --out"'))
+  addApplyOptions(program.command('apply').argument('[planfile]', 'a plan saved with "assistants plan --out"'), [
+    new Option('--refresh-only', "record the server's current values in the state, changing nothing remotely"),
+    new Option('--plan-hash <sha256>', "apply only when the plan made now has this hash (the reviewed plan's, shown in its comment and plan --json), without asking").argParser(parsePlanHash),
+  ])
     .description('make the API match the manifest, recording what was done in the state')
-    .option('--refresh-only', 'record the server\'s current values in the state, changing nothing remotely')
-    .option('--plan-hash <sha256>', 'apply only when the plan made now has this hash (the reviewed plan\'s, shown in its comment and plan --json), without asking')
     .action(async (planfile: string | undefined, options: ApplyCommandOptions, command: Command) => {
-      const parallelism = parsePositiveInt(options.parallelism, '--parallelism');
-      const lockTimeoutMs = parseDuration(options.lockTimeout ?? '0');
-      const planHash = options.planHash === undefined ? undefined : options.planHash.trim().toLowerCase();
-      if (planHash !== undefined && !/^[0-9a-f]{64}$/.test(planHash)) {
-        throw new UserError('USAGE', `--plan-hash ${JSON.stringify(options.planHash)}: give the 64 hex digits of a plan's hash (planHash in plan --json, or the plan comment).`);
-      }
+      const { parallelism, planHash, lockTimeout: lockTimeoutMs } = options;
       if (planfile) {
         const given = (name: string): boolean => command.getOptionValueSource(name) === 'cli';
-        if (options.target.length > 0 || options.refreshOnly || given('var') || planHash !== undefined) {
+        if (options.target !== undefined || options.refreshOnly || given('var') || planHash !== undefined) {
           throw new UserError('USAGE', 'a saved plan is applied as it is: give --target, --refresh-only and --var to "assistants plan" instead, and --plan-hash only without a plan file.');
         }
         const fromCli = { file: given('file'), env: given('env'), endpoint: given('endpoint') };

@@ -5,33 +5,44 @@
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
 import { UserError } from '../../errors.js';
 import { buildExport } from '../../export/export.js';
 import { formatDiagnostic, loadManifest } from '../../manifest/index.js';
 import { readLive } from '../../plan/refresh.js';
 import type { CliIo } from '../io.js';
-import { addCommonOptions, type CommonOptions } from '../options.js';
+import { addOptions, ENDPOINT, LOCK, type EndpointOptions, type LockOptions } from '../options.js';
 import { openSession } from '../session.js';
-import { addLockTimeoutOption, type LockOptions } from '../state-options.js';
 
-interface ExportOptions extends CommonOptions, LockOptions {
+interface ExportOptions extends EndpointOptions, LockOptions {
+  file: string;
   project: string;
   force?: boolean;
 }
 
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
+function parseProject(text: string): string {
+  if (!PROJECT_NAME.test(text)) {
+    throw new UserError('USAGE', `--project ${JSON.stringify(text.slice(0, 80))}: use 1-63 lowercase letters, digits, _ or -, starting with a letter or digit.`);
+  }
+  return text;
+}
+
 export function register(program: Command, io: CliIo): void {
-  addLockTimeoutOption(addCommonOptions(program.command('export')))
+  addOptions(
+    program.command('export'),
+    [
+      new Option('-f, --file <path>', 'the manifest to write; its folder gets the instruction files and the attached files').default('assistants.yaml'),
+      new Option('--project <name>', 'the project name to write into the manifest').argParser(parseProject).default('exported'),
+      new Option('--force', 'overwrite files that already exist'),
+    ],
+    ENDPOINT,
+    LOCK,
+  )
     .description('write a manifest (-f) from the assistants at the endpoint, with their instructions and files, and print the import commands')
-    .option('--project <name>', 'the project name to write into the manifest', 'exported')
-    .option('--force', 'overwrite files that already exist')
     .action(async (options: ExportOptions) => {
-      if (!PROJECT_NAME.test(options.project)) {
-        throw new UserError('USAGE', `--project ${JSON.stringify(options.project)}: use 1-63 lowercase letters, digits, _ or -, starting with a letter or digit.`);
-      }
       const manifestPath = resolve(io.cwd, options.file);
       const folder = dirname(manifestPath);
       const session = await openSession(options, io, 'export');

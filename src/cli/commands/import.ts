@@ -13,16 +13,14 @@ import { applyJournal } from '../../state/journal.js';
 import { TOOL_VERSION } from '../../version.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
-import { addCommonOptions, type CommonOptions } from '../options.js';
+import { addOptions, ENDPOINT, LOCK, MANIFEST, STATE, type CommonOptions, type LockOptions, type StateOptions } from '../options.js';
 import { checkStateBelongs, loadDesired, openSession } from '../session.js';
 import { desiredScope, withStateBackend } from '../state-backend.js';
-import { parseDuration } from '../option-parsers.js';
-import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 
 const METADATA_LIMIT = 16;
 
 export function register(program: Command, io: CliIo): void {
-  addLockTimeoutOption(addStateOption(addCommonOptions(program.command('import'))))
+  addOptions(program.command('import'), [], MANIFEST, ENDPOINT, STATE, LOCK)
     .argument('<key>', 'the assistant\'s key in the manifest')
     .argument('<id>', 'the existing assistant\'s id (asst_...)')
     .description('adopt an existing assistant: tag it as owned and record it in the state')
@@ -34,7 +32,7 @@ export function register(program: Command, io: CliIo): void {
       await withStateBackend(options, desiredScope(desired), io, async (backend) => {
         const session = await openSession(options, io, 'import');
         try {
-          await withStateLock(backend, 'import', parseDuration(options.lockTimeout ?? '0'), io, async (state) => {
+          await withStateLock(backend, 'import', options.lockTimeout, io, async (state) => {
             checkStateBelongs(state, desired, session.endpoint, backend.location);
             const recorded = ownEntry(state?.assistants, key);
             if (recorded) throw new UserError('STATE', `import ${key}: already managed as ${recorded.id}; run "assistants state rm ${key}" first to replace it.`);

@@ -1,6 +1,6 @@
 /** `assistants plan`: show what apply would do; optionally save it for `apply PLANFILE`, post it to the pull request. */
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { terraformReport } from '../../forge/gitlab-reports.js';
 import { planHasChanges } from '../../plan/planner.js';
@@ -9,11 +9,11 @@ import { renderMarkdown } from '../../render/index.js';
 import { writeFileAtomic } from '../../atomic-file.js';
 import { readWithJournal } from '../../state/recover.js';
 import {
-  addCommentOptions,
-  addFormatOption,
   annotate,
   annotates,
+  commentOptions,
   commentRequest,
+  formatOption,
   markdownPartLength,
   postComment,
   writeGitHubStepResults,
@@ -22,34 +22,41 @@ import {
 } from '../ci-integration.js';
 import { collect } from '../option-parsers.js';
 import type { CliIo } from '../io.js';
-import { addCommonOptions, type CommonOptions } from '../options.js';
+import { addOptions, ENDPOINT, LOCK, MANIFEST, STATE, type CommonOptions, type LockOptions, type StateOptions } from '../options.js';
 import { makePlan, renderPlan } from '../planning.js';
 import { checkStateBelongs, loadDesired, openSession } from '../session.js';
 import { desiredScope, withStateBackend } from '../state-backend.js';
-import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 
 interface PlanOptions extends CommonOptions, StateOptions, LockOptions, CommentOptions, DiagnosticFormatOptions {
   out?: string;
   json?: boolean;
   markdown?: boolean;
   detailedExitcode?: boolean;
-  target: string[];
+  target?: string[];
   refreshOnly?: boolean;
   gitlabReport?: string;
 }
 
 export function register(program: Command, io: CliIo): void {
-  const command = addLockTimeoutOption(addStateOption(addCommonOptions(program.command('plan').description('show what apply would change, without changing anything'))))
-    .option('--out <file>', 'save the plan for "assistants apply FILE" (mode 0600)')
-    .option('--json', 'print the plan as JSON (schemas/plan.schema.json)')
-    .option('--markdown', 'print the plan as Markdown: the comments --comment would post, each part after a hidden <!-- assistants plan: part N of M --> line')
-    .option('--detailed-exitcode', 'exit 0 with no changes, 2 with changes (drift included), 1 on error')
-    .option('--target <key>', 'limit the plan to this assistant key (repeatable)', collect, [])
-    .option('--refresh-only', 'show only what changed on the server since the last apply');
-  addFormatOption(addCommentOptions(command, 'the plan'))
-    .option('--label', 'with --comment: label the pull/merge request PROJECT/ENV: no changes, add or update, or destroy')
-    .option('--gitlab-report <file>', "write the counts GitLab's merge request widget reads (artifacts:reports:terraform)")
-    .action(async (options: PlanOptions) => {
+  addOptions(
+    program.command('plan').description('show what apply would change, without changing anything'),
+    [
+      new Option('--out <file>', 'save the plan for "assistants apply FILE" (mode 0600)'),
+      new Option('--json', 'print the plan as JSON (schemas/plan.schema.json)'),
+      new Option('--markdown', 'print the plan as Markdown: the comments --comment would post, each part after a hidden <!-- assistants plan: part N of M --> line'),
+      new Option('--detailed-exitcode', 'exit 0 with no changes, 2 with changes (drift included), 1 on error'),
+      new Option('--target <key>', 'limit the plan to this assistant key (repeatable)').argParser(collect),
+      new Option('--refresh-only', 'show only what changed on the server since the last apply'),
+      ...commentOptions('the plan'),
+      new Option('--label', 'with --comment: label the pull/merge request PROJECT/ENV: no changes, add or update, or destroy'),
+      formatOption(),
+      new Option('--gitlab-report <file>', "write the counts GitLab's merge request widget reads (artifacts:reports:terraform)"),
+    ],
+    MANIFEST,
+    ENDPOINT,
+    STATE,
+    LOCK,
+  ).action(async (options: PlanOptions) => {
       if (options.json && options.markdown) throw new UserError('USAGE', '--json and --markdown are exclusive: pick one output format.');
       const comment = commentRequest(options);
       const annotated = annotates(options, io);
@@ -65,7 +72,7 @@ export function register(program: Command, io: CliIo): void {
       const session = await openSession(options, io, 'plan');
       try {
         checkStateBelongs(state.current, desired, session.endpoint, state.location);
-        const { plan } = await makePlan(desired, state.current, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target, io.cwd);
+        const { plan } = await makePlan(desired, state.current, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target ?? [], io.cwd);
         if (options.out) await writePlanFile(resolve(io.cwd, options.out), plan);
         io.stdout.write(options.markdown ? renderMarkdown(plan, { maxPartLength: markdownPartLength(io) }) : renderPlan(plan, options.json ? 'json' : 'text', io));
         if (options.out) {

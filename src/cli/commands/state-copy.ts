@@ -4,22 +4,19 @@
  * state file. Both ends are locked and their journals folded first; a copy over another
  * lineage, a newer serial or a divergent one is refused unless --force.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UserError } from '../../errors.js';
 import type { StateBackend } from '../../state/backend.js';
 import { planCopy } from '../../state/copy.js';
-import { LocalStateBackend } from '../../state/local-backend.js';
-import { checkedEnvironment, resolveStatePath } from '../../state/resolve-path.js';
+import { checkedEnvironment } from '../../state/resolve-path.js';
 import type { StateFile } from '../../state/types.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
-import { parseDuration } from '../option-parsers.js';
-import { addCommonOptions, type CommonOptions } from '../options.js';
+import { addOptions, BACKEND, LOCATION, LOCK, type LockOptions, type ManifestOptions, type StateOptions } from '../options.js';
 import { chooseBackendType, withStateBackend, type StateScope } from '../state-backend.js';
-import { addBackendOptions, addLockTimeoutOption, type LockOptions, type StateOptions } from '../state-options.js';
 import { stateCommand } from './state.js';
 
-interface CopyOptions extends CommonOptions, StateOptions, LockOptions {
+interface CopyOptions extends ManifestOptions, StateOptions, LockOptions {
   force?: boolean;
 }
 
@@ -36,11 +33,11 @@ function checkScope(state: StateFile, scope: StateScope, environment: string, so
 }
 
 async function copy(direction: Direction, file: string | undefined, options: CopyOptions, io: CliIo): Promise<void> {
-  const timeoutMs = parseDuration(options.lockTimeout ?? '0');
+  const timeoutMs = options.lockTimeout;
   const { scope } = await chooseBackendType(options, {}, io);
   const environment = checkedEnvironment(options.env);
-  const local = new LocalStateBackend(resolveStatePath({ cwd: io.cwd, manifestFile: options.file, env: environment, statePath: file }));
-  await withStateBackend(options, scope, io, async (configured) => {
+  const localEnd = { file: options.file, env: environment, stateBackend: 'local' as const, ...(file === undefined ? {} : { state: file }) };
+  await withStateBackend(localEnd, scope, io, (local) => withStateBackend(options, scope, io, async (configured) => {
     if (configured.location === local.location) {
       throw new UserError('USAGE', `state ${direction} copies between ${local.location} and the configured backend, which is that same file; choose the other end with --state-backend pg`);
     }
@@ -61,7 +58,7 @@ async function copy(direction: Direction, file: string | undefined, options: Cop
         );
       }),
     );
-  });
+  }));
 }
 
 export function register(program: Command, io: CliIo): void {
@@ -70,9 +67,8 @@ export function register(program: Command, io: CliIo): void {
     ['push', 'copy a local state file (default: this environment\'s) into the configured backend'],
     ['pull', 'copy the state from the configured backend into a local state file (default: this environment\'s)'],
   ] as const) {
-    addLockTimeoutOption(addBackendOptions(addCommonOptions(state.command(direction))))
+    addOptions(state.command(direction), [new Option('--force', 'overwrite a state of another lineage, a newer one, or a divergent one')], LOCATION, BACKEND, LOCK)
       .argument('[file]', 'the local state file (default: .assistants/state/<ENV>.json beside the manifest)')
-      .option('--force', 'overwrite a state of another lineage, a newer one, or a divergent one')
       .description(description)
       .action((file: string | undefined, options: CopyOptions) => copy(direction, file, options, io));
   }

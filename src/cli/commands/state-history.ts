@@ -2,13 +2,12 @@
  * `state history` and `state rollback SERIAL`: every serial a backend keeps (PostgreSQL),
  * and writing an old one back as a new serial. `state show --serial N` is in state.ts.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { withLock } from '../locking.js';
-import { parseDuration, parsePositiveInt } from '../option-parsers.js';
-import { addCommonOptions, type CommonOptions } from '../options.js';
+import { parsePositiveInt } from '../option-parsers.js';
+import { addOptions, LOCATION, LOCK, STATE, type LockOptions, type ManifestOptions, type StateOptions } from '../options.js';
 import { withStateBackend } from '../state-backend.js';
-import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 import { historyOf, stateCommand } from './state.js';
 
 function table(rows: string[][]): string {
@@ -19,10 +18,9 @@ function table(rows: string[][]): string {
 export function register(program: Command, io: CliIo): void {
   const state = stateCommand(program);
 
-  addStateOption(addCommonOptions(state.command('history')))
+  addOptions(state.command('history'), [new Option('--json', 'print the list as JSON')], LOCATION, STATE)
     .description('list every serial of the state kept (newest first): when, by whom, with which command')
-    .option('--json', 'print the list as JSON')
-    .action(async (options: CommonOptions & StateOptions & { json?: boolean }) => {
+    .action(async (options: ManifestOptions & StateOptions & { json?: boolean }) => {
       await withStateBackend(options, {}, io, async (backend) => {
         const entries = await historyOf(backend).list();
         if (options.json) {
@@ -38,15 +36,15 @@ export function register(program: Command, io: CliIo): void {
       });
     });
 
-  addLockTimeoutOption(addStateOption(addCommonOptions(state.command('rollback'))))
+  addOptions(state.command('rollback'), [], LOCATION, STATE, LOCK)
     .argument('<serial>', 'the serial to restore, from "assistants state history"')
     .description('write an earlier serial of the state back as a new serial (same lineage only); changes nothing on the server')
-    .action(async (serialText: string, options: CommonOptions & StateOptions & LockOptions) => {
+    .action(async (serialText: string, options: ManifestOptions & StateOptions & LockOptions) => {
       const serial = parsePositiveInt(serialText, 'serial');
       await withStateBackend(options, {}, io, async (backend) => {
         const history = historyOf(backend);
         // No journal replay first: a rollback is how a state that cannot be read is repaired.
-        const written = await withLock(backend, 'state rollback', parseDuration(options.lockTimeout ?? '0'), io, () => history.rollback(serial));
+        const written = await withLock(backend, 'state rollback', options.lockTimeout, io, () => history.rollback(serial));
         io.stdout.write(
           `Rolled back ${backend.location} to serial ${serial}, written as serial ${written.serial}: ` +
             `${Object.keys(written.assistants).length} assistant(s), ${Object.keys(written.files).length} file(s). Run "assistants plan" to see what differs on the server.\n`,

@@ -15,22 +15,20 @@ import type { StateFile } from '../../state/types.js';
 import { TOOL_VERSION } from '../../version.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
-import { addCommonOptions, type CommonOptions } from '../options.js';
+import { addOptions, ENDPOINT, LOCK, MANIFEST, STATE, type CommonOptions, type LockOptions, type StateOptions } from '../options.js';
 import { loadDesired, openSession } from '../session.js';
 import { desiredScope, withStateBackend } from '../state-backend.js';
-import { parseDuration } from '../option-parsers.js';
-import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
 import { stateCommand } from './state.js';
 
 export function register(program: Command, io: CliIo): void {
-  addLockTimeoutOption(addStateOption(addCommonOptions(stateCommand(program).command('rebuild'))))
+  addOptions(stateCommand(program).command('rebuild'), [], MANIFEST, ENDPOINT, STATE, LOCK)
     .description('recreate the state from the ownership tags on the server (replaces the current state; the old one is kept as .backup)')
     .action(async (options: CommonOptions & StateOptions & LockOptions) => {
       const desired = await loadDesired(options, io);
       await withStateBackend(options, desiredScope(desired), io, async (backend) => {
         const session = await openSession(options, io, 'state rebuild');
         try {
-          await withStateLock(backend, 'state rebuild', parseDuration(options.lockTimeout ?? '0'), io, async (previous) => {
+          await withStateLock(backend, 'state rebuild', options.lockTimeout, io, async (previous) => {
             const live = await readLive(session.assistants, session.files);
             const now = new Date().toISOString();
             const base = previous ?? newState({ project: desired.project, environment: desired.environment, endpoint: session.endpoint, toolVersion: TOOL_VERSION });

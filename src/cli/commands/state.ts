@@ -3,7 +3,7 @@
  * key for an assistant, or `file:NAME` for an uploaded file. `state rebuild` is
  * registered elsewhere on the same `state` command (see `stateCommand`).
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { dictionaryOf, ownEntry } from '../../dictionary.js';
 import { UserError } from '../../errors.js';
 import { stringifySorted } from '../../canonical-json.js';
@@ -17,11 +17,12 @@ import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { openSession } from '../session.js';
 import { withStateBackend } from '../state-backend.js';
-import { addCommonOptions, type CommonOptions } from '../options.js';
-import { parseDuration, parsePositiveInt } from '../option-parsers.js';
-import { addLockTimeoutOption, addStateOption, type LockOptions, type StateOptions } from '../state-options.js';
+import { addOptions, ENDPOINT, LOCATION, LOCK, STATE, type EndpointOptions, type LockOptions, type ManifestOptions, type StateOptions } from '../options.js';
+import { positiveInt } from '../option-parsers.js';
 
 const FILE_PREFIX = 'file:';
+
+type StateRmOptions = ManifestOptions & EndpointOptions & StateOptions & LockOptions;
 
 type Address = { kind: 'assistant'; key: string } | { kind: 'file'; name: string };
 
@@ -66,9 +67,9 @@ export function stateCommand(program: Command): Command {
 export function register(program: Command, io: CliIo): void {
   const state = stateCommand(program);
 
-  addStateOption(addCommonOptions(state.command('list')))
+  addOptions(state.command('list'), [], LOCATION, STATE)
     .description('list what the state tracks: "KEY<tab>ID" per assistant, then "file:NAME<tab>ID" per file')
-    .action(async (options: CommonOptions & StateOptions) => {
+    .action(async (options: ManifestOptions & StateOptions) => {
       await withStateBackend(options, {}, io, async (backend) => {
         const current = await readWithJournal(backend);
         if (current === null) {
@@ -83,12 +84,11 @@ export function register(program: Command, io: CliIo): void {
       });
     });
 
-  addStateOption(addCommonOptions(state.command('show')))
+  addOptions(state.command('show'), [new Option('--serial <n>', 'the state as written at this serial (see "assistants state history")').argParser(positiveInt('--serial'))], LOCATION, STATE)
     .argument('[address]', 'an assistant key, or file:NAME (default: the whole state)')
-    .option('--serial <n>', 'the state as written at this serial (see "assistants state history")')
     .description('print the state, or one record of it, as JSON')
-    .action(async (address: string | undefined, options: CommonOptions & StateOptions & { serial?: string }) => {
-      const serial = options.serial === undefined ? undefined : parsePositiveInt(options.serial, '--serial');
+    .action(async (address: string | undefined, options: ManifestOptions & StateOptions & { serial?: number }) => {
+      const { serial } = options;
       await withStateBackend(options, {}, io, async (backend) => {
         const current = serial === undefined ? await readWithJournal(backend) : await historyOf(backend).read(serial);
         if (current === null) throw noState(backend);
@@ -102,12 +102,12 @@ export function register(program: Command, io: CliIo): void {
       });
     });
 
-  addLockTimeoutOption(addStateOption(addCommonOptions(state.command('rm'))))
+  addOptions(state.command('rm'), [], LOCATION, ENDPOINT, STATE, LOCK)
     .argument('<address...>', 'assistant keys, or file:NAME')
     .description('stop managing objects: forget them and release their ownership tags; nothing is deleted')
-    .action(async (addresses: string[], options: CommonOptions & StateOptions & LockOptions) => {
+    .action(async (addresses: string[], options: StateRmOptions) => {
       await withStateBackend(options, {}, io, (backend) =>
-        withStateLock(backend, 'state rm', parseDuration(options.lockTimeout ?? '0'), io, async (current) => {
+        withStateLock(backend, 'state rm', options.lockTimeout, io, async (current) => {
           if (current === null) throw noState(backend);
           const missing = addresses.filter((address) => recordAt(current, parseAddress(address)) === undefined);
           if (missing.length > 0) throw notInState(backend, missing);
@@ -139,7 +139,7 @@ export function register(program: Command, io: CliIo): void {
  * Takes the ownership tag off each recorded assistant that still exists (at the state's
  * endpoint by default), when the tag is this state's: another owner's tag stays.
  */
-async function releaseOwnership(current: StateFile, keys: string[], options: CommonOptions & LockOptions, io: CliIo): Promise<void> {
+async function releaseOwnership(current: StateFile, keys: string[], options: StateRmOptions, io: CliIo): Promise<void> {
   const endpoint = options.endpoint ?? current.endpoint;
   const session = await openSession({ ...options, endpoint }, io, 'state rm');
   try {

@@ -4,18 +4,18 @@
  * in every one of them.
  */
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
 import { UserError } from '../../errors.js';
 import { displayPath, formatDiagnostic, loadTests, readManifest, resolveManifest, redactDesired, type DesiredState, type ManifestDiagnostic } from '../../manifest/index.js';
 import { DEFAULT_ENVIRONMENT } from '../../default-environment.js';
 import { codeQualityReport, type QualityProblem } from '../../forge/gitlab-reports.js';
 import { writeFileAtomic } from '../../atomic-file.js';
-import { addFormatOption, annotate, annotates, repositoryPath, type DiagnosticFormatOptions } from '../ci-integration.js';
+import { annotate, annotates, formatOption, repositoryPath, type DiagnosticFormatOptions } from '../ci-integration.js';
 import type { CliIo } from '../io.js';
-import { addCommonOptions, type CommonOptions } from '../options.js';
+import { addOptions, MANIFEST, type ManifestOptions } from '../options.js';
 
-interface ValidateOptions extends CommonOptions, DiagnosticFormatOptions {
+interface ValidateOptions extends ManifestOptions, DiagnosticFormatOptions {
   json?: boolean;
   print?: boolean;
   codequality?: string;
@@ -29,11 +29,17 @@ interface Outcome {
 }
 
 export function register(program: Command, io: CliIo): void {
-  addFormatOption(addCommonOptions(program.command('validate')))
+  addOptions(
+    program.command('validate'),
+    [
+      new Option('--json', 'print the result as JSON on stdout: errors, warnings and the resolved desired state'),
+      new Option('--print', 'print the resolved desired state of each environment as YAML on stdout'),
+      formatOption(),
+      new Option('--codequality <file>', 'write the problems as a GitLab Code Quality report (artifacts:reports:codequality)'),
+    ],
+    MANIFEST,
+  )
     .description('check the manifest and its tests (schema, limits, references, files) without touching the network')
-    .option('--json', 'print the result as JSON on stdout: errors, warnings and the resolved desired state')
-    .option('--print', 'print the resolved desired state of each environment as YAML on stdout')
-    .option('--codequality <file>', 'write the problems as a GitLab Code Quality report (artifacts:reports:codequality)')
     .action(async (options: ValidateOptions) => {
       const annotated = annotates(options, io);
       const outcome = await validate(options, io);
