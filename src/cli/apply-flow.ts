@@ -133,8 +133,9 @@ export async function executePlan(
   const stopping = (): boolean => io.interrupts.stop.aborted && options.finishAfterStop !== true;
   if (stopping()) throw cancelled();
   if (!options.saved && !options.autoApprove) {
-    if (!io.interactive) {
-      throw new UserError('USAGE', `${options.verb} needs --auto-approve when not run from a terminal (CI); review the plan above first.`);
+    if (!io.interactive || io.input === false) {
+      const why = io.input === false ? 'with --input=false' : 'when not run from a terminal (CI)';
+      throw new UserError('USAGE', `${options.verb} needs --auto-approve ${why}; review the plan above first.`);
     }
     const question = options.verb === 'destroy'
       ? 'Do you really want to destroy all assistants and files this project and environment own?'

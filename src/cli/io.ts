@@ -16,6 +16,8 @@ export interface CliIo {
   color: boolean;
   /** Ctrl-C and SIGTERM (see interrupts.ts). */
   interrupts: Interrupts;
+  /** false with `--input=false`: never prompt; what would ask fails instead. */
+  input?: boolean;
   /** `--debug`: stack traces of unexpected errors, and the local server's request lines. */
   debug?: boolean;
   /** An exit code for main.ts to use once the command's promise settles. */

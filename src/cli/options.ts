@@ -5,6 +5,8 @@
  * own (`addOptions`); an option it does not list is refused by the parser, naming the
  * option and the command (program.ts).
  */
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { baseUrlProblem, NOT_A_URL } from '../api/configuration.js';
 import { UserError } from '../errors.js';
@@ -46,6 +48,17 @@ export interface LockOptions {
 /** The options of a command that reads the manifest and talks to the API. */
 export type CommonOptions = ManifestOptions & EndpointOptions;
 
+/** The manifest's name in a folder: what -f defaults to, and what `-f FOLDER` means. */
+export const MANIFEST_NAME = 'assistants.yaml';
+
+/** `-f FOLDER` as FOLDER/assistants.yaml, once the command line is read (relative to the command's folder). */
+export function resolveManifestOption(command: Command, cwd: string): void {
+  const file: unknown = command.getOptionValue('file');
+  if (typeof file !== 'string' || command.getOptionValueSource('file') !== 'cli') return;
+  const isFolder = statSync(resolve(cwd, file), { throwIfNoEntry: false })?.isDirectory() === true;
+  if (isFolder) command.setOptionValueWithSource('file', join(file, MANIFEST_NAME), 'cli');
+}
+
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 function collectVariable(text: string, previous: Record<string, string> | undefined): Record<string, string> {
@@ -66,7 +79,7 @@ export function parseEndpoint(value: string, source = '--endpoint'): string {
 }
 
 const COMMON = {
-  file: () => new Option('-f, --file <path>', 'the manifest').default('assistants.yaml'),
+  file: () => new Option('-f, --file <path>', 'the manifest, or a folder holding assistants.yaml').default(MANIFEST_NAME),
   env: () =>
     new Option('--env <name>', "environment from the manifest's environments: section").argParser((value: string) => checkedEnvironment(value)),
   endpoint: () =>

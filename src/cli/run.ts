@@ -2,12 +2,13 @@
  * The `assistants` program: commands registered, errors turned into text and exit codes.
  * `main.ts` runs it; tests call runCli directly with their own io.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { APIError, APIUserAbortError } from '../api/errors.js';
 import { exitCodeFor, UserError } from '../errors.js';
 import { connectionSecrets } from '../pg-connection.js';
-import { TOOL_VERSION } from '../version.js';
 import type { CliIo } from './io.js';
+import { versionText } from './commands/version.js';
+import { resolveManifestOption } from './options.js';
 
 type Register = (program: Command, io: CliIo) => void;
 
@@ -31,7 +32,24 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
   'force-unlock': async () => [(await import('./commands/force-unlock.js')).register],
   serve: async () => [(await import('./commands/serve.js')).register],
   test: async () => [(await import('./commands/test.js')).register],
+  version: async () => [(await import('./commands/version.js')).register],
 };
+
+/** The commands of the everyday loop, listed first in `assistants --help` (as Terraform does). */
+const MAIN_COMMANDS = new Set(['validate', 'plan', 'apply', 'destroy', 'test']);
+
+interface GlobalOptions {
+  debug?: boolean;
+  color?: boolean;
+  input?: boolean;
+  version?: boolean;
+}
+
+function parseBoolean(text: string): boolean {
+  if (/^(true|yes|1)$/i.test(text)) return true;
+  if (/^(false|no|0)$/i.test(text)) return false;
+  throw new UserError('USAGE', `--input ${JSON.stringify(text.slice(0, 20))}: give true or false, as in --input=false.`);
+}
 
 /**
  * A command of this program: an option it does not take is refused naming the option and
@@ -55,9 +73,15 @@ class ProgramCommand extends Command {
 /** The program with the commands `argv` names, or all of them (for help and unknown commands). */
 export async function buildProgram(io: CliIo, argv: readonly string[]): Promise<Command> {
   const program = new ProgramCommand('assistants')
-    .description('Infrastructure as code for the OpenAI Assistants API: validate, plan, apply, destroy, test, serve.')
-    .version(TOOL_VERSION)
-    .option('--debug', 'print stack traces for unexpected errors, and the local server\'s requests')
+    .usage('[global options] <command> [options]')
+    .description(
+      'Infrastructure as code for the OpenAI Assistants API: a YAML manifest, "plan" to see what would change, "apply" to make it so, recorded in a state, as Terraform does.',
+    )
+    .option('-V, --version', 'print the version of the tool and of its manifest, state and plan formats')
+    .option('--debug', "print stack traces of unexpected errors, and the local server's requests")
+    .option('--no-color', 'no colour in the output, even on a terminal (also NO_COLOR)')
+    .addOption(new Option('--input <bool>', 'false: never prompt; what would ask fails instead (as in CI)').argParser(parseBoolean))
+    .helpOption('-h, --help', 'show help for the command')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureHelp({ showGlobalOptions: true })
@@ -67,8 +91,16 @@ export async function buildProgram(io: CliIo, argv: readonly string[]): Promise<
       // One voice: every error line starts "Error:", as ours do.
       outputError: (text, write) => write(text.replace(/^error: /, 'Error: ')),
     })
-    .hook('preAction', () => {
-      io.debug = program.opts<{ debug?: boolean }>().debug === true;
+    .hook('preAction', (_program, command) => {
+      resolveManifestOption(command, io.cwd);
+      const global = program.opts<GlobalOptions>();
+      if (global.version) {
+        io.stdout.write(versionText());
+        throw new CommanderError(0, 'commander.version', '');
+      }
+      io.debug = global.debug === true;
+      if (global.color === false) io.color = false;
+      if (global.input !== undefined) io.input = global.input;
     });
   const named = argv.find((arg) => !arg.startsWith('-'));
   const load = named !== undefined ? COMMANDS[named] : undefined;
@@ -76,14 +108,18 @@ export async function buildProgram(io: CliIo, argv: readonly string[]): Promise<
   for (const registers of await Promise.all(loaders.map((loader) => loader()))) {
     for (const register of registers) register(program, io);
   }
+  for (const command of program.commands) command.helpGroup(MAIN_COMMANDS.has(command.name()) ? 'Main Commands:' : 'Other Commands:');
+  program.helpCommand(false);
   return program;
 }
 
 /** Runs the CLI and returns the exit code; never throws. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   try {
-    const program = await buildProgram(io, argv);
-    await program.parseAsync([...argv], { from: 'user' });
+    // `assistants --version` alone is the version command.
+    const args = argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V') ? ['version'] : argv;
+    const program = await buildProgram(io, args);
+    await program.parseAsync([...args], { from: 'user' });
     return io.exitCode;
   } catch (error) {
     return reportError(error, io, argv.includes('--debug'));

@@ -81,7 +81,7 @@ export function checkSchema(tree: Tree, schema: DocumentSchema = MANIFEST_SCHEMA
   const validate = validatorOf(schema);
   if (validate(tree.value)) return [];
   const diagnostics: ManifestDiagnostic[] = [];
-  for (const error of withoutAlternatives(validate.errors ?? [])) {
+  for (const error of withoutWrongKinds(withoutAlternatives(validate.errors ?? []))) {
     const diagnostic = describe(error, tree);
     if (diagnostic !== null) diagnostics.push(diagnostic);
   }
@@ -112,6 +112,16 @@ function withoutAlternatives(errors: readonly ErrorObject[]): ErrorObject[] {
     kept = kept.filter((error) => !within(error, at) || keep.has(error));
   }
   return kept;
+}
+
+/**
+ * A value of the wrong kind (a string where an assistant's mapping belongs) is said once:
+ * the other rules at its place (`not both instructions and instructions_file`) are about a
+ * value it is not.
+ */
+function withoutWrongKinds(errors: readonly ErrorObject[]): ErrorObject[] {
+  const wrongKind = new Set(errors.filter((error) => error.keyword === 'type').map((error) => error.instancePath));
+  return errors.filter((error) => error.keyword === 'type' || !wrongKind.has(error.instancePath));
 }
 
 const COLLECTIONS: Record<string, string> = {

@@ -5,6 +5,9 @@
 import type { AssistantField, AssistantTool, Metadata } from '../assistant-fields.js';
 import type { SensitivePath } from '../redaction.js';
 
+/** The manifest format this tool reads (`version:`; schemas/manifest.schema.json). */
+export const MANIFEST_FORMAT_VERSION = 1;
+
 /** Where something came from, for error messages: 1-based line and column. */
 export interface SourcePosition {
   file: string;

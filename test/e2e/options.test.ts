@@ -4,7 +4,7 @@
  * the command line is read, before any file or request.
  */
 import { describe, expect, it } from 'vitest';
-import { makeProject, runCli } from './cli.js';
+import { makeProject, runCli, startCliInTerminal } from './cli.js';
 
 const MANIFEST = 'version: 1\nproject: p\nassistants:\n  a:\n    model: gpt-4\n';
 
@@ -57,5 +57,58 @@ describe('options per command', () => {
       const result = await runCli(args, { cwd: dir });
       expect(result.code).toBe(0);
     }
+  });
+});
+
+describe('messages in one voice', () => {
+  it('no manifest here: the folder is named and -f suggested', async () => {
+    const dir = await makeProject({});
+    const result = await runCli(['plan', '--endpoint', 'local'], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`Error: no assistants.yaml in ${dir}: run in the folder that holds the manifest, or give -f FILE (or -f FOLDER holding assistants.yaml).\n`);
+    const named = await runCli(['validate', '-f', 'infra/prod.yaml'], { cwd: dir });
+    expect(named.stderr).toBe(`Error: no manifest at infra/prod.yaml (looked in ${dir}/infra): check -f; it takes the manifest, or a folder holding assistants.yaml.\n`);
+  });
+
+  it('-f FOLDER reads FOLDER/assistants.yaml', async () => {
+    const dir = await makeProject({ 'infra/assistants.yaml': MANIFEST });
+    const result = await runCli(['validate', '-f', 'infra'], { cwd: dir });
+    expect(result).toMatchObject({ code: 0, stdout: 'infra/assistants.yaml: valid (env default): 1 assistant, 0 files.\n' });
+  });
+
+  it("the parser's own errors start with Error: too", async () => {
+    const dir = await makeProject({ 'assistants.yaml': MANIFEST });
+    const result = await runCli(['import', 'a'], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr.split('\n')[0]).toBe("Error: missing required argument 'id'");
+  });
+
+  it('--input=false fails instead of asking, even where it could ask', async () => {
+    const dir = await makeProject({ 'assistants.yaml': MANIFEST });
+    // On a terminal, where apply would ask.
+    const { result } = startCliInTerminal(['apply', '--endpoint', 'local', '--input=false'], { cwd: dir });
+    const { code, stdout } = await result;
+    expect(code).toBe(1);
+    expect(stdout).toContain('Error: apply needs --auto-approve with --input=false; review the plan above first.');
+    expect(stdout).not.toContain('Enter a value');
+  });
+
+  it('colour only on a terminal, and none with --no-color', async () => {
+    const dir = await makeProject({ 'assistants.yaml': MANIFEST });
+    const env = { NO_COLOR: undefined };
+    const coloured = await startCliInTerminal(['plan', '--endpoint', 'local'], { cwd: dir, env }).result;
+    expect(coloured.stdout).toContain('\x1b[');
+    const plain = await startCliInTerminal(['plan', '--endpoint', 'local', '--no-color'], { cwd: dir, env }).result;
+    expect(plain.stdout).toContain('Plan: 1 to add');
+    expect(plain.stdout).not.toContain('\x1b[');
+    const piped = await runCli(['plan', '--endpoint', 'local'], { cwd: dir, env: { NO_COLOR: undefined, CI: undefined } });
+    expect(piped.stdout).not.toContain('\x1b[');
+  });
+
+  it('version and --version print the tool and format versions', async () => {
+    const dir = await makeProject({});
+    const version = await runCli(['version'], { cwd: dir });
+    expect(version.stdout).toMatch(/^assistants \d+\.\d+\.\d+\nmanifest format 1\nstate format \d+\nplan format \d+\n$/);
+    expect((await runCli(['--version'], { cwd: dir })).stdout).toBe(version.stdout);
   });
 });

@@ -66,7 +66,7 @@ describe('assistants validate', () => {
     expect(devView.environment).toBe('dev');
     expect([devView.assistants.triage.model, devView.assistants.triage.name]).toEqual(['gpt-3.5-turbo', 'Ticket triage (dev)']);
     expect([prodView.assistants.triage.model, prodView.assistants.triage.name]).toEqual(['gpt-4', 'Ticket triage']);
-    expect(prodView.assistants.triage.lifecycle).toEqual({ preventDestroy: true, ignoreChanges: ['description'] });
+    expect(prodView.assistants.triage.lifecycle).toEqual({ prevent_destroy: true, ignore_changes: ['description'] });
     expect(devView.files.runbook.path).toBe('examples/environments/files/runbook.md');
   });
 

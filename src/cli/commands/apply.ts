@@ -10,6 +10,7 @@ import type { Plan } from '../../plan/types.js';
 import { executePlan, planAndExecute } from '../apply-flow.js';
 import { commentOptions, commentRequest, postComment, type CommentOptions } from '../ci-integration.js';
 import { collect, positiveInt } from '../option-parsers.js';
+import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { addOptions, ENDPOINT, LOCK, MANIFEST, STATE, type CommonOptions, type LockOptions, type StateOptions } from '../options.js';
@@ -77,12 +78,23 @@ function parsePlanHash(text: string): string {
 }
 
 export function register(program: Command, io: CliIo): void {
-  addApplyOptions(program.command('apply').argument('[planfile]', 'a plan saved with "assistants plan --out"'), [
+  const command = addApplyOptions(program.command('apply').argument('[planfile]', 'a plan saved with "assistants plan --out"'), [
     new Option('--refresh-only', "record the server's current values in the state, changing nothing remotely"),
     new Option('--plan-hash <sha256>', "apply only when the plan made now has this hash (the reviewed plan's, shown in its comment and plan --json), without asking").argParser(parsePlanHash),
-  ])
-    .description('make the API match the manifest, recording what was done in the state')
-    .action(async (planfile: string | undefined, options: ApplyCommandOptions, command: Command) => {
+  ]);
+  addHelp(command, {
+    summary: 'Make the API match the manifest, recording what was done in the state',
+    about:
+      'Without PLANFILE: plans, shows the plan, asks (or --auto-approve) and runs it. With a plan saved by "assistants plan --out": runs exactly that plan, ' +
+      'refusing it when the state or an object it read changed since. Every change is recorded as it is made, so an interrupted apply is finished by the next one.',
+    examples: [
+      ['assistants apply', 'plan, show the plan, ask, then apply it'],
+      ['assistants plan --out plan.json && assistants apply plan.json', 'apply exactly the plan that was reviewed'],
+      ['assistants apply --endpoint local --auto-approve', 'apply to the built-in local server without asking'],
+    ],
+    exits: [3, 130],
+  });
+  command.action(async (planfile: string | undefined, options: ApplyCommandOptions, command: Command) => {
       const { parallelism, planHash, lockTimeout: lockTimeoutMs } = options;
       if (planfile) {
         const given = (name: string): boolean => command.getOptionValueSource(name) === 'cli';

@@ -11,6 +11,7 @@ import { UserError } from '../../errors.js';
 import { buildExport } from '../../export/export.js';
 import { formatDiagnostic, loadManifest } from '../../manifest/index.js';
 import { readLive } from '../../plan/refresh.js';
+import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';
 import { addOptions, ENDPOINT, LOCK, type EndpointOptions, type LockOptions } from '../options.js';
 import { openSession } from '../session.js';
@@ -31,7 +32,7 @@ function parseProject(text: string): string {
 }
 
 export function register(program: Command, io: CliIo): void {
-  addOptions(
+  const command = addOptions(
     program.command('export'),
     [
       new Option('-f, --file <path>', 'the manifest to write; its folder gets the instruction files and the attached files').default('assistants.yaml'),
@@ -40,9 +41,19 @@ export function register(program: Command, io: CliIo): void {
     ],
     ENDPOINT,
     LOCK,
-  )
-    .description('write a manifest (-f) from the assistants at the endpoint, with their instructions and files, and print the import commands')
-    .action(async (options: ExportOptions) => {
+  );
+  addHelp(command, {
+    summary: 'Write a manifest from the assistants at the endpoint, and print the import commands',
+    about:
+      'Writes -f (and instruction files and the attached files beside it) from every assistant at the endpoint, then prints one "assistants import" command per ' +
+      'assistant: run them to bring the assistants under management. Text from the server is written literally, never interpolated.',
+    examples: [
+      ['assistants export -f acme/assistants.yaml --project acme', 'write acme/assistants.yaml from the account of OPENAI_API_KEY'],
+      ['assistants export --endpoint http://127.0.0.1:8787/v1 | sh', 'export another server, then import everything'],
+    ],
+    exits: [3, 130],
+  });
+  command.action(async (options: ExportOptions) => {
       const manifestPath = resolve(io.cwd, options.file);
       const folder = dirname(manifestPath);
       const session = await openSession(options, io, 'export');

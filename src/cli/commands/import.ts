@@ -11,6 +11,7 @@ import { fieldHashes, fileLabelsById, liveView } from '../../plan/view.js';
 import { newState } from '../../state/format.js';
 import { applyJournal } from '../../state/journal.js';
 import { TOOL_VERSION } from '../../version.js';
+import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { addOptions, ENDPOINT, LOCK, MANIFEST, STATE, type CommonOptions, type LockOptions, type StateOptions } from '../options.js';
@@ -20,11 +21,18 @@ import { desiredScope, withStateBackend } from '../state-backend.js';
 const METADATA_LIMIT = 16;
 
 export function register(program: Command, io: CliIo): void {
-  addOptions(program.command('import'), [], MANIFEST, ENDPOINT, STATE, LOCK)
-    .argument('<key>', 'the assistant\'s key in the manifest')
-    .argument('<id>', 'the existing assistant\'s id (asst_...)')
-    .description('adopt an existing assistant: tag it as owned and record it in the state')
-    .action(async (key: string, id: string, options: CommonOptions & StateOptions & LockOptions) => {
+  const command = addOptions(program.command('import'), [], MANIFEST, ENDPOINT, STATE, LOCK)
+    .argument('<key>', "the assistant's key in the manifest")
+    .argument('<id>', "the existing assistant's id (asst_...)");
+  addHelp(command, {
+    summary: 'Adopt an existing assistant under a manifest key',
+    about:
+      'Tags the assistant as owned by this project and environment and records it in the state, with the manifest files it attaches; nothing else changes. ' +
+      'The next plan shows how it differs from the manifest. An assistant another project owns is refused.',
+    examples: [['assistants import support asst_abc123', 'manage asst_abc123 as the manifest\'s assistant "support"']],
+    exits: [3, 130],
+  });
+  command.action(async (key: string, id: string, options: CommonOptions & StateOptions & LockOptions) => {
       const desired = await loadDesired(options, io);
       if (!Object.hasOwn(desired.assistants, key)) {
         throw new UserError('USAGE', `import ${key}: the manifest has no assistant with that key; add it under assistants: first (keys: ${Object.keys(desired.assistants).sort().join(', ') || 'none'}).`);

@@ -21,6 +21,7 @@ import {
   type DiagnosticFormatOptions,
 } from '../ci-integration.js';
 import { collect } from '../option-parsers.js';
+import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';
 import { addOptions, ENDPOINT, LOCK, MANIFEST, STATE, type CommonOptions, type LockOptions, type StateOptions } from '../options.js';
 import { makePlan, renderPlan } from '../planning.js';
@@ -38,8 +39,8 @@ interface PlanOptions extends CommonOptions, StateOptions, LockOptions, CommentO
 }
 
 export function register(program: Command, io: CliIo): void {
-  addOptions(
-    program.command('plan').description('show what apply would change, without changing anything'),
+  const command = addOptions(
+    program.command('plan'),
     [
       new Option('--out <file>', 'save the plan for "assistants apply FILE" (mode 0600)'),
       new Option('--json', 'print the plan as JSON (schemas/plan.schema.json)'),
@@ -56,7 +57,20 @@ export function register(program: Command, io: CliIo): void {
     ENDPOINT,
     STATE,
     LOCK,
-  ).action(async (options: PlanOptions) => {
+  );
+  addHelp(command, {
+    summary: 'Show what apply would change, without changing anything',
+    about:
+      'Reads the manifest, the state and the live objects at the endpoint, and prints what apply would create, update, replace or delete, field by field. ' +
+      'Nothing is changed. --out saves the plan for "assistants apply FILE"; --comment posts it to the pull request in CI.',
+    examples: [
+      ['assistants plan', 'show the changes for the default environment'],
+      ['assistants plan --env prod --out prod.plan', 'save the prod plan for review and "assistants apply prod.plan"'],
+      ['assistants plan --detailed-exitcode', 'exit 2 when there is something to do (a drift check)'],
+    ],
+    exits: [2, 3, 130],
+  });
+  command.action(async (options: PlanOptions) => {
       if (options.json && options.markdown) throw new UserError('USAGE', '--json and --markdown are exclusive: pick one output format.');
       const comment = commentRequest(options);
       const annotated = annotates(options, io);

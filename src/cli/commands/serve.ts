@@ -4,6 +4,7 @@ import { UserError } from '../../errors.js';
 import { pgConnectionFromEnv, type PgConnection } from '../../pg-connection.js';
 import { pgUserError } from '../../state/pg/errors.js';
 import { migrateDatabase, probeUpstream, startServer, type ServerOptions } from '../../server/index.js';
+import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';
 import { modelFromFlags, type ModelFlags } from '../model-options.js';
 import { collect, parseDuration } from '../option-parsers.js';
@@ -121,9 +122,8 @@ function describeStartFailure(error: unknown, options: ServerOptions): UserError
 }
 
 export function register(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('serve')
-    .description('run the local Assistants API (v1) server')
     .option('--port <port>', 'port to listen on (0 picks a free one)', '8787')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--data <file>', 'persist to this file (default: in memory only)')
@@ -138,14 +138,25 @@ export function register(program: Command, io: CliIo): void {
     .option('--model <stand-in|chat>', 'what runs threads: the deterministic stand-in, or a Chat Completions API (--upstream-url)', 'stand-in')
     .option('--upstream-url <url>', 'with --model chat: the base URL of a Chat Completions API, such as http://127.0.0.1:11434/v1')
     .option('--upstream-key-env <name>', 'with --model chat: the environment variable that holds the upstream\'s key')
-    .option('--model-map <name=upstream|file>', 'with --model chat: send this model name as another (repeatable), or the pairs of a YAML file', collect, [])
+    .option('--model-map <name=upstream|file>', 'with --model chat: send this model name as another (repeatable), or the pairs of a YAML file', collect)
     .option('--upstream-timeout <duration>', 'with --model chat: how long the upstream may stay silent before a run fails (default 120s)')
     .option('--retrieval-index-chars <n>', 'characters of file text the retrieval index holds at most (default 32000000)')
     .option('--database [url]', 'keep the data in PostgreSQL, shared by every server given the same database (without a URL: PG_CONN_STR or the libpq variables)')
     .option('--database-schema <name>', 'with --database: the schema of the tables (default assistants_serve)')
     .option('--migrate', 'with --database: bring the schema to this version\'s tables, then exit (servers also do it when they start)')
-    .option('--run-lease <duration>', 'with --database: how long a server holds a run without renewing; another takes over a dead server\'s runs after it (default 15s)')
-    .action(async (flags: ServeFlags) => {
+    .option('--run-lease <duration>', 'with --database: how long a server holds a run without renewing; another takes over a dead server\'s runs after it (default 15s)');
+  addHelp(command, {
+    summary: 'Run the local Assistants API (v1) server',
+    about:
+      'An Assistants-API-compatible server on loopback: the test target of plan, apply and test, and their offline default (--endpoint local runs one in-process). ' +
+      'Runs use a deterministic stand-in model, or any Chat Completions API with --model chat. Data lives in memory, in a file (--data) or in PostgreSQL (--database).',
+    examples: [
+      ['assistants serve --data api.jsonl', 'serve on http://127.0.0.1:8787/v1, keeping the data in api.jsonl'],
+      ['assistants serve --model chat --upstream-url http://127.0.0.1:11434/v1', 'answer runs with a local Ollama'],
+    ],
+    env: ['PG_CONN_STR, PGHOST...'],
+  });
+  command.action(async (flags: ServeFlags) => {
       if (flags.migrate) {
         const options = serveOptions(flags);
         if (options.database === undefined) return;

@@ -10,6 +10,7 @@ import type { StateBackend } from '../../state/backend.js';
 import { planCopy } from '../../state/copy.js';
 import { checkedEnvironment } from '../../state/resolve-path.js';
 import type { StateFile } from '../../state/types.js';
+import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { addOptions, BACKEND, LOCATION, LOCK, type LockOptions, type ManifestOptions, type StateOptions } from '../options.js';
@@ -63,13 +64,20 @@ async function copy(direction: Direction, file: string | undefined, options: Cop
 
 export function register(program: Command, io: CliIo): void {
   const state = stateCommand(program);
-  for (const [direction, description] of [
-    ['push', 'copy a local state file (default: this environment\'s) into the configured backend'],
-    ['pull', 'copy the state from the configured backend into a local state file (default: this environment\'s)'],
+  for (const [direction, summary, example] of [
+    ['push', "Copy a local state file (default: this environment's) into the configured backend", 'move the state into PostgreSQL'],
+    ['pull', "Copy the state from the configured backend into a local state file (default: this environment's)", 'take a local copy of the state in PostgreSQL'],
   ] as const) {
-    addOptions(state.command(direction), [new Option('--force', 'overwrite a state of another lineage, a newer one, or a divergent one')], LOCATION, BACKEND, LOCK)
-      .argument('[file]', 'the local state file (default: .assistants/state/<ENV>.json beside the manifest)')
-      .description(description)
-      .action((file: string | undefined, options: CopyOptions) => copy(direction, file, options, io));
+    const command = addOptions(state.command(direction), [new Option('--force', 'overwrite a state of another lineage, a newer one, or a divergent one')], LOCATION, BACKEND, LOCK).argument(
+      '[file]',
+      'the local state file (default: .assistants/state/<ENV>.json beside the manifest)',
+    );
+    addHelp(command, {
+      summary,
+      about: 'Both ends are locked and their journals folded first. A copy over another lineage, a newer serial or a divergent one is refused unless --force.',
+      examples: [[`assistants state ${direction} --state-backend pg`, example]],
+      exits: [3],
+    });
+    command.action((file: string | undefined, options: CopyOptions) => copy(direction, file, options, io));
   }
 }

@@ -3,6 +3,7 @@
  * and writing an old one back as a new serial. `state show --serial N` is in state.ts.
  */
 import { Option, type Command } from 'commander';
+import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';
 import { withLock } from '../locking.js';
 import { parsePositiveInt } from '../option-parsers.js';
@@ -18,9 +19,11 @@ function table(rows: string[][]): string {
 export function register(program: Command, io: CliIo): void {
   const state = stateCommand(program);
 
-  addOptions(state.command('history'), [new Option('--json', 'print the list as JSON')], LOCATION, STATE)
-    .description('list every serial of the state kept (newest first): when, by whom, with which command')
-    .action(async (options: ManifestOptions & StateOptions & { json?: boolean }) => {
+  addHelp(addOptions(state.command('history'), [new Option('--json', 'print the list as JSON')], LOCATION, STATE), {
+    summary: 'List every serial of the state kept, newest first',
+    about: 'When each serial was written, by whom and with which command. The pg backend keeps every serial; the local file keeps only the previous one (.backup).',
+    examples: [['assistants state history --state-backend pg', 'the serials of the state in PostgreSQL']],
+  }).action(async (options: ManifestOptions & StateOptions & { json?: boolean }) => {
       await withStateBackend(options, {}, io, async (backend) => {
         const entries = await historyOf(backend).list();
         if (options.json) {
@@ -36,10 +39,12 @@ export function register(program: Command, io: CliIo): void {
       });
     });
 
-  addOptions(state.command('rollback'), [], LOCATION, STATE, LOCK)
-    .argument('<serial>', 'the serial to restore, from "assistants state history"')
-    .description('write an earlier serial of the state back as a new serial (same lineage only); changes nothing on the server')
-    .action(async (serialText: string, options: ManifestOptions & StateOptions & LockOptions) => {
+  addHelp(addOptions(state.command('rollback'), [], LOCATION, STATE, LOCK).argument('<serial>', 'the serial to restore, from "assistants state history"'), {
+    summary: 'Write an earlier serial of the state back as a new serial',
+    about: 'Restores a serial of the same lineage; nothing changes on the server. Run "assistants plan" after it to see what differs.',
+    examples: [['assistants state rollback 12 --state-backend pg', 'make serial 12 the current state again']],
+    exits: [3],
+  }).action(async (serialText: string, options: ManifestOptions & StateOptions & LockOptions) => {
       const serial = parsePositiveInt(serialText, 'serial');
       await withStateBackend(options, {}, io, async (backend) => {
         const history = historyOf(backend);

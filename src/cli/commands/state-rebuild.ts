@@ -13,6 +13,7 @@ import { fieldHashes, fileLabelsById, liveView } from '../../plan/view.js';
 import { newState } from '../../state/format.js';
 import type { StateFile } from '../../state/types.js';
 import { TOOL_VERSION } from '../../version.js';
+import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { addOptions, ENDPOINT, LOCK, MANIFEST, STATE, type CommonOptions, type LockOptions, type StateOptions } from '../options.js';
@@ -21,9 +22,14 @@ import { desiredScope, withStateBackend } from '../state-backend.js';
 import { stateCommand } from './state.js';
 
 export function register(program: Command, io: CliIo): void {
-  addOptions(stateCommand(program).command('rebuild'), [], MANIFEST, ENDPOINT, STATE, LOCK)
-    .description('recreate the state from the ownership tags on the server (replaces the current state; the old one is kept as .backup)')
-    .action(async (options: CommonOptions & StateOptions & LockOptions) => {
+  addHelp(addOptions(stateCommand(program).command('rebuild'), [], MANIFEST, ENDPOINT, STATE, LOCK), {
+    summary: 'Recreate the state from the ownership tags on the server',
+    about:
+      'For a lost or broken state: finds the assistants tagged for this project and environment, and the uploads of the manifest\'s files they attach, and writes ' +
+      'a new state from them (the old one is kept as .backup). Also re-points a state at another endpoint (--endpoint).',
+    examples: [['assistants state rebuild --env prod', 'recover the prod state from the tags']],
+    exits: [3, 130],
+  }).action(async (options: CommonOptions & StateOptions & LockOptions) => {
       const desired = await loadDesired(options, io);
       await withStateBackend(options, desiredScope(desired), io, async (backend) => {
         const session = await openSession(options, io, 'state rebuild');

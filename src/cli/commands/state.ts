@@ -13,6 +13,7 @@ import type { AssistantRecord, FileRecord, StateFile } from '../../state/types.j
 import { NotFoundError } from '../../api/errors.js';
 import type { AssistantObject } from '../../api/models.js';
 import { formatOwner, OWNERSHIP_METADATA_KEY } from '../../plan/ownership.js';
+import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { openSession } from '../session.js';
@@ -60,16 +61,21 @@ export function historyOf(backend: StateBackend): StateHistory {
 export function stateCommand(program: Command): Command {
   return (
     program.commands.find((command) => command.name() === 'state') ??
-    program.command('state').description('inspect and repair the state')
+    program
+      .command('state')
+      .summary('Inspect and repair the state')
+      .description('Inspect and repair the state: what this tool created and manages, per project and environment.')
   );
 }
 
 export function register(program: Command, io: CliIo): void {
   const state = stateCommand(program);
 
-  addOptions(state.command('list'), [], LOCATION, STATE)
-    .description('list what the state tracks: "KEY<tab>ID" per assistant, then "file:NAME<tab>ID" per file')
-    .action(async (options: ManifestOptions & StateOptions) => {
+  addHelp(addOptions(state.command('list'), [], LOCATION, STATE), {
+    summary: 'List what the state tracks',
+    about: 'Prints "KEY<tab>ID" per assistant, then "file:NAME<tab>ID" per uploaded file, sorted. Reads the state only; no request is sent.',
+    examples: [['assistants state list --env prod', 'what the prod state manages']],
+  }).action(async (options: ManifestOptions & StateOptions) => {
       await withStateBackend(options, {}, io, async (backend) => {
         const current = await readWithJournal(backend);
         if (current === null) {
@@ -84,10 +90,20 @@ export function register(program: Command, io: CliIo): void {
       });
     });
 
-  addOptions(state.command('show'), [new Option('--serial <n>', 'the state as written at this serial (see "assistants state history")').argParser(positiveInt('--serial'))], LOCATION, STATE)
-    .argument('[address]', 'an assistant key, or file:NAME (default: the whole state)')
-    .description('print the state, or one record of it, as JSON')
-    .action(async (address: string | undefined, options: ManifestOptions & StateOptions & { serial?: number }) => {
+  addHelp(
+    addOptions(state.command('show'), [new Option('--serial <n>', 'the state as written at this serial (see "assistants state history")').argParser(positiveInt('--serial'))], LOCATION, STATE).argument(
+      '[address]',
+      'an assistant key, or file:NAME (default: the whole state)',
+    ),
+    {
+      summary: 'Print the state, or one record of it, as JSON',
+      about: 'The state as stored (ids, hashes of what was applied, when), with what an unfinished run left in the journal. Reads the state only.',
+      examples: [
+        ['assistants state show support', 'the record of the assistant "support"'],
+        ['assistants state show --serial 12 --state-backend pg', 'the state as it was at serial 12'],
+      ],
+    },
+  ).action(async (address: string | undefined, options: ManifestOptions & StateOptions & { serial?: number }) => {
       const { serial } = options;
       await withStateBackend(options, {}, io, async (backend) => {
         const current = serial === undefined ? await readWithJournal(backend) : await historyOf(backend).read(serial);
@@ -102,10 +118,12 @@ export function register(program: Command, io: CliIo): void {
       });
     });
 
-  addOptions(state.command('rm'), [], LOCATION, ENDPOINT, STATE, LOCK)
-    .argument('<address...>', 'assistant keys, or file:NAME')
-    .description('stop managing objects: forget them and release their ownership tags; nothing is deleted')
-    .action(async (addresses: string[], options: StateRmOptions) => {
+  addHelp(addOptions(state.command('rm'), [], LOCATION, ENDPOINT, STATE, LOCK).argument('<address...>', 'assistant keys, or file:NAME'), {
+    summary: 'Stop managing objects: forget them and release their ownership tags',
+    about: 'Removes the records from the state and takes the ownership tag off each assistant; nothing is deleted on the server. Use it to hand an assistant over to someone else.',
+    examples: [['assistants state rm support', 'stop managing the assistant "support", leaving it on the server']],
+    exits: [3, 130],
+  }).action(async (addresses: string[], options: StateRmOptions) => {
       await withStateBackend(options, {}, io, (backend) =>
         withStateLock(backend, 'state rm', options.lockTimeout, io, async (current) => {
           if (current === null) throw noState(backend);

@@ -12,8 +12,10 @@ import { DEFAULT_ENVIRONMENT } from '../../default-environment.js';
 import { codeQualityReport, type QualityProblem } from '../../forge/gitlab-reports.js';
 import { writeFileAtomic } from '../../atomic-file.js';
 import { annotate, annotates, formatOption, repositoryPath, type DiagnosticFormatOptions } from '../ci-integration.js';
+import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';
 import { addOptions, MANIFEST, type ManifestOptions } from '../options.js';
+import { requireManifest } from '../session.js';
 
 interface ValidateOptions extends ManifestOptions, DiagnosticFormatOptions {
   json?: boolean;
@@ -29,7 +31,7 @@ interface Outcome {
 }
 
 export function register(program: Command, io: CliIo): void {
-  addOptions(
+  const command = addOptions(
     program.command('validate'),
     [
       new Option('--json', 'print the result as JSON on stdout: errors, warnings and the resolved desired state'),
@@ -38,9 +40,19 @@ export function register(program: Command, io: CliIo): void {
       new Option('--codequality <file>', 'write the problems as a GitLab Code Quality report (artifacts:reports:codequality)'),
     ],
     MANIFEST,
-  )
-    .description('check the manifest and its tests (schema, limits, references, files) without touching the network')
-    .action(async (options: ValidateOptions) => {
+  );
+  addHelp(command, {
+    summary: 'Check the manifest and its tests without touching the network',
+    about:
+      'Checks the schema, limits, references, variables and files of the manifest and its behaviour tests, in every environment it declares (or in --env), ' +
+      'and prints every problem as FILE:LINE:COLUMN: what is wrong. No request is sent and no state is read.',
+    examples: [
+      ['assistants validate', 'check ./assistants.yaml'],
+      ['assistants validate -f infra --env prod --print', 'check infra/assistants.yaml and print what prod resolves to'],
+    ],
+  });
+  command.action(async (options: ValidateOptions) => {
+      await requireManifest(options, io);
       const annotated = annotates(options, io);
       const outcome = await validate(options, io);
       if (annotated) {
@@ -148,14 +160,17 @@ function toJson(outcome: Outcome, cwd: string): object {
   };
 }
 
-/** The desired state as a reviewer reads it: YAML, paths relative, API field names. */
+/** The desired state as a reviewer reads it: YAML, paths relative, the manifest's own (snake_case) names. */
 function printable(desired: DesiredState, cwd: string): string {
   const view = {
     project: desired.project,
     environment: desired.environment,
-    manifestHash: desired.manifestHash,
+    manifest_hash: desired.manifestHash,
     assistants: Object.fromEntries(
-      Object.values(desired.assistants).map((a) => [a.key, { ...a.spec, files: a.files, lifecycle: a.lifecycle }]),
+      Object.values(desired.assistants).map((a) => [
+        a.key,
+        { ...a.spec, files: a.files, lifecycle: { prevent_destroy: a.lifecycle.preventDestroy, ignore_changes: a.lifecycle.ignoreChanges } },
+      ]),
     ),
     files: Object.fromEntries(
       Object.values(desired.files).map((f) => [f.name, { path: displayPath(f.path, cwd), bytes: f.bytes, sha256: f.sha256 }]),
