@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssistantsApi, createConfiguration } from '../../src/api/index.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { makeProject, runCli } from './cli.js';
+import { makeProject, runCli, withEndpoint } from './cli.js';
 
 const BUILTINS = ['constructor', 'toString', 'hasOwnProperty', 'valueOf'];
 
@@ -50,7 +50,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const cli = (...args: string[]) => runCli([...args, '--env', 'constructor', '--endpoint', server.url], { cwd: dir, env: { OPENAI_API_KEY: server.apiKey } });
+const cli = (...args: string[]) => runCli(withEndpoint([...args, '--env', 'constructor'], server.url), { cwd: dir, env: { OPENAI_API_KEY: server.apiKey } });
 
 describe('built-in property names as keys', () => {
   it('apply creates everything, with every metadata key', async () => {

@@ -39,6 +39,15 @@ export function startCli(args: readonly string[], options: CliRunOptions): { chi
   return { child, result };
 }
 
+/** The commands that talk to the API, and so take --endpoint (the others refuse it). */
+const API_COMMANDS = new Set(['plan', 'apply', 'destroy', 'import', 'export', 'test', 'state rm', 'state rebuild']);
+
+/** `args` with `--endpoint ENDPOINT` added when the command takes it. */
+export function withEndpoint(args: readonly string[], endpoint: string): string[] {
+  const command = args[0] === 'state' ? `state ${args[1] ?? ''}` : (args[0] ?? '');
+  return API_COMMANDS.has(command) ? [...args, '--endpoint', endpoint] : [...args];
+}
+
 export function runCli(args: readonly string[], options: CliRunOptions): Promise<CliResult> {
   return startCli(args, options).result;
 }

@@ -190,7 +190,7 @@ describe('--var', () => {
     expect((JSON.parse(plan.stdout) as { assistants: Array<{ after: { model: string } }> }).assistants[0]!.after.model).toBe('gpt-4-turbo');
     const bad = await runCli(['plan', '--var', '=x', '--endpoint', server.url], { cwd: dir, env });
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain("option '--var <name=value>' argument '=x' is invalid. give it as NAME=VALUE");
+    expect(bad.stderr).toBe('Error: --var "=x": give it as NAME=VALUE, NAME being a variable declared under variables:.\n');
   });
 });
 

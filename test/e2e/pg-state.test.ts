@@ -11,7 +11,7 @@ import { AssistantsApi, createConfiguration, FilesApi } from '../../src/api/inde
 import { parseState } from '../../src/state/format.js';
 import { adminQuery, dropSchema, freshSchema, pgUrl } from '../support/pg.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { makeProject, runCli, startCli, writeFiles, type CliResult } from './cli.js';
+import { makeProject, runCli, startCli, withEndpoint, writeFiles, type CliResult } from './cli.js';
 
 const PASSWORD = 'pg-secret-3f9a1c';
 
@@ -59,7 +59,7 @@ const env = (): Record<string, string> => ({ OPENAI_API_KEY: server.apiKey, PG_C
 
 /** Runs the CLI and checks that the password shows nowhere in what it printed. */
 async function cli(args: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<CliResult> {
-  const result = await runCli([...args, '--endpoint', server.url], { cwd, env: { ...env(), ...extraEnv } });
+  const result = await runCli(withEndpoint(args, server.url), { cwd, env: { ...env(), ...extraEnv } });
   expect(result.stdout + result.stderr).not.toContain(PASSWORD);
   return result;
 }
