@@ -50,10 +50,6 @@ export function buildGraph(plan: Plan): OperationNode[] {
   }
 
   for (const change of plan.assistants) {
-    if (plan.mode === 'refresh-only' && change.action === 'update') {
-      nodes.push({ id: `record ${change.key}`, op: { kind: 'record', change }, deps: [] });
-      continue;
-    }
     switch (change.action) {
       case 'create':
       case 'update': {
@@ -71,6 +67,9 @@ export function buildGraph(plan: Plan): OperationNode[] {
         noteDetacher(change, id);
         break;
       }
+      case 'record':
+        nodes.push({ id: `record ${change.key}`, op: { kind: 'record', change }, deps: [] });
+        break;
       case 'no-op':
         if (change.reason === 'adopt') nodes.push({ id: `adopt ${change.key}`, op: { kind: 'record', change }, deps: [] });
         if (change.reason === 'gone' && change.id) {

@@ -111,7 +111,7 @@ function summaryOf(plan: Plan): string {
 
 /** `+ key`, `~ key`, `- key` for each assistant and file the plan acts on. */
 function changedObjects(plan: Plan): string[] {
-  const sign = { create: '+', update: '~', delete: '-', upload: '+', 'no-op': '' } as const;
+  const sign = { create: '+', update: '~', record: '~', delete: '-', upload: '+', 'no-op': '' } as const;
   return [
     ...plan.files.filter((f) => f.action !== 'no-op').map((f) => `${sign[f.action]} file ${f.name}`),
     ...plan.assistants.filter((a) => a.action !== 'no-op').map((a) => `${sign[a.action]} ${a.key}`),

@@ -52,6 +52,9 @@ export async function readPlanFile(path: string): Promise<Plan> {
   if (typeof version === 'number' && version > PLAN_FORMAT_VERSION) {
     throw new UserError('STALE_PLAN', `${path} was written by a newer version of assistants (plan format ${version}); upgrade to apply it.`);
   }
+  if (typeof version === 'number' && version < PLAN_FORMAT_VERSION) {
+    throw new UserError('STALE_PLAN', `${path} was written by an older version of assistants (plan format ${version}); make it again with: assistants plan --out ${path}`);
+  }
   const problem = planProblem(document);
   if (problem) throw new UserError('STALE_PLAN', `${path} is not a valid saved plan: ${problem}`);
   const plan = document as Plan;

@@ -305,7 +305,7 @@ function refreshAssistant(
   }
   return {
     key,
-    action: changes.length > 0 ? 'update' : 'no-op',
+    action: changes.length > 0 ? 'record' : 'no-op',
     reason: changes.length > 0 ? 'drift' : 'unchanged',
     id: current.id,
     before: live,

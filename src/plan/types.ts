@@ -6,9 +6,15 @@ import type { JsonValue } from '../json.js';
 import type { AssistantField } from '../assistant-fields.js';
 import type { SensitivePath } from '../redaction.js';
 
-export const PLAN_FORMAT_VERSION = 1;
+export const PLAN_FORMAT_VERSION = 2;
 
-export type AssistantAction = 'create' | 'update' | 'delete' | 'no-op';
+/**
+ * What apply does to an assistant. create, update, delete: the request of that name;
+ * record: a refresh-only plan's drift, whose server values apply writes into the state as
+ * applied, sending nothing; no-op: no request (the state may still change: an adopted
+ * assistant is recorded, the record of one deleted outside is dropped).
+ */
+export type AssistantAction = 'create' | 'update' | 'delete' | 'record' | 'no-op';
 export type FileAction = 'upload' | 'delete' | 'no-op';
 
 /**
@@ -75,7 +81,7 @@ export interface AssistantChange {
   id: string | null;
   before: AssistantView | null;
   after: AssistantView | null;
-  /** For update: each changed field. Empty otherwise. */
+  /** For update: each changed field; for record: each field that drifted. Empty otherwise. */
   changes: FieldChange[];
   /** Fields that differ but are listed in lifecycle.ignore_changes. */
   ignored: AssistantField[];

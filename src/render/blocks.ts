@@ -79,7 +79,7 @@ export function legendEntries(blocks: ObjectBlock[]): Array<{ sign: Sign; meanin
   const all: Array<{ sign: Sign; meaning: string; actions: ActionLabel[] }> = [
     { sign: '+', meaning: 'create', actions: ['create'] },
     { sign: '+', meaning: 'upload', actions: ['upload'] },
-    { sign: '~', meaning: 'update in-place', actions: ['update', 'drift'] },
+    { sign: '~', meaning: 'update in-place', actions: ['update'] },
     { sign: '-', meaning: 'destroy', actions: ['destroy'] },
     { sign: '-', meaning: 'delete', actions: ['delete'] },
     { sign: '-/+', meaning: 'replace (the new content is uploaded in place of the old file)', actions: ['replace'] },
@@ -233,28 +233,23 @@ function assistantBlock(change: AssistantChange, plan: Plan): ObjectBlock | null
         key: change.key,
         sign: '~',
         action: 'update',
-        headline: withSuffix(
-          plan.mode === 'refresh-only' ? `${subject} has changed outside assistants` : `${subject} will be updated in-place`,
-          plan.mode === 'refresh-only' ? null : suffixFor(change.reason, plan.mode),
-        ),
+        headline: withSuffix(`${subject} will be updated in-place`, suffixFor(change.reason, plan.mode)),
+        reason,
+        fields,
+        lines: objectLines('~', subject, updateAttrs(change)),
+      };
+    case 'record':
+      return {
+        kind: 'assistant',
+        key: change.key,
+        sign: '~',
+        action: 'drift',
+        headline: `${subject} has changed outside assistants`,
         reason,
         fields,
         lines: objectLines('~', subject, updateAttrs(change)),
       };
     case 'no-op': {
-      if (change.changes.length > 0) {
-        // A refresh-only plan records drift without acting on it.
-        return {
-          kind: 'assistant',
-          key: change.key,
-          sign: '~',
-          action: 'drift',
-          headline: `${subject} has changed outside assistants`,
-          reason,
-          fields,
-          lines: objectLines('~', subject, updateAttrs(change)),
-        };
-      }
       const headline = stateOnlyHeadline('assistant', subject, change.id, change.reason);
       if (headline !== null) {
         return { kind: 'assistant', key: change.key, sign: null, action: stateOnlyAction(change.reason), headline, reason, fields: [], lines: [] };

@@ -15,6 +15,7 @@ import { applyPlan, type ApplyOptions, type ApplyReport, type ProgressEvent } fr
 import { sha256Hex } from '../../src/plan/hash.js';
 import { OWNERSHIP_METADATA_KEY } from '../../src/plan/ownership.js';
 import { createPlan } from '../../src/plan/planner.js';
+import { fieldHashes, liveView } from '../../src/plan/view.js';
 import type { DesiredAssistant, DesiredFile } from '../../src/manifest/types.js';
 import type { Plan } from '../../src/plan/types.js';
 import type { JournalEntry } from '../../src/state/journal.js';
@@ -235,6 +236,32 @@ describe('a create that may have reached the server', () => {
     expect(journal.filter((e) => e.op === 'file.uploaded')).toMatchObject([{ name: 'faq', id: fileId }]);
     expect([...api.assistants.values()][0]?.fileIds).toEqual([fileId]);
     await temp.cleanup();
+  });
+});
+
+describe('what an action means', () => {
+  it("a refresh-only plan's record sends nothing and writes the server's values into the state", async () => {
+    const clock = new FakeClock();
+    const api = new FakeApplyApi(clock);
+    const { state } = updating(api, 'a');
+    const live = api.assistants.get('asst_a')!;
+    live.name = 'Renamed by hand';
+    const { plan } = createPlan({
+      desired: desiredState([desiredAssistant('a')]),
+      state,
+      live: { assistants: [live], files: [] },
+      mode: 'refresh-only',
+      manifest: 'assistants.yaml',
+      targets: [],
+      endpoint: 'http://fake/v1',
+      toolVersion: 't',
+      now: new Date(0),
+    });
+    expect(plan.assistants.map((c) => c.action)).toEqual(['record']);
+    const { report, journal } = await run({ plan, state }, api, clock);
+    expect(ids(report, 'done')).toEqual(['record a']);
+    expect(api.calls).toEqual([]);
+    expect(journal).toMatchObject([{ op: 'assistant.updated', key: 'a', id: 'asst_a', applied: fieldHashes(liveView(live, new Map())) }]);
   });
 });
 

@@ -228,6 +228,7 @@ describe('refresh-only and targets', () => {
     expect(driftPlan.assistants.filter((a) => a.action !== 'no-op')).toEqual([
       expect.objectContaining({
         key: 'a0',
+        action: 'record',
         reason: 'drift',
         changes: [{ field: 'name', before: 'Assistant 0', after: 'Renamed by hand', cause: 'drift' }],
       }),

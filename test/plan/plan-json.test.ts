@@ -46,7 +46,8 @@ describe('plan JSON Schema', () => {
     expect(validate({ ...good, assistants: [{ ...create('a'), before: { model: 'x' } }] })).toBe(false);
     const { summary: _summary, ...noSummary } = good;
     expect(validate(noSummary)).toBe(false);
-    expect(validate({ ...good, formatVersion: 2 })).toBe(false);
+    expect(validate({ ...good, formatVersion: 1 })).toBe(false);
+    expect(validate({ ...good, formatVersion: 3 })).toBe(false);
   });
 
   it('lists every Plan property as required, in the order renderJson writes them', () => {
@@ -65,7 +66,7 @@ describe('renderJson', () => {
     });
     const json = renderJson(p);
     expect(json.endsWith('}\n')).toBe(true);
-    expect(json.split('\n')[1]).toBe('  "formatVersion": 1,');
+    expect(json.split('\n')[1]).toBe('  "formatVersion": 2,');
     const parsed = JSON.parse(json) as Plan;
     expect(parsed).toEqual(p);
     expect(Object.keys(parsed.assistants[0]?.after?.metadata ?? {})).toEqual(['alpha', 'zeta']);

@@ -49,7 +49,8 @@ describe('plan files', () => {
   it.each([
     ['not JSON', '{', /is not a saved plan \(not JSON\)/],
     ['a newer format', JSON.stringify({ formatVersion: 9 }), /written by a newer version of assistants \(plan format 9\)/],
-    ['another shape', JSON.stringify({ formatVersion: 1 }), /is not a valid saved plan: the document is missing "toolVersion"/],
+    ['an older format', JSON.stringify({ formatVersion: 1 }), /written by an older version of assistants \(plan format 1\); make it again with: assistants plan --out /],
+    ['another shape', JSON.stringify({ formatVersion: 2 }), /is not a valid saved plan: the document is missing "toolVersion"/],
   ])('refuses %s with one line', async (_name, text, message) => {
     const path = join((await makeTempDir('planfile-')).dir, 'plan.json');
     await writeFile(path, text);

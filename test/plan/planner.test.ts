@@ -733,13 +733,14 @@ describe('createPlan: refresh-only', () => {
       options: { mode: 'refresh-only' },
       check: (p, w) => {
         expect(p.mode).toBe('refresh-only');
-        expect(actions(p)).toEqual({ 'sales:asst_sales': 'no-op/unchanged', 'support:asst_support': 'update/drift' });
+        expect(actions(p)).toEqual({ 'sales:asst_sales': 'no-op/unchanged', 'support:asst_support': 'record/drift' });
         const c = only(p, 'support');
         expect(c.changes).toEqual([{ field: 'name', before: 'Assistant support', after: 'Hand made', cause: 'drift' }]);
         expect(c.after?.name).toBe('Hand made');
         expect(c.after?.instructions).toBe(liveById(w, 'asst_support').instructions);
         expect(p.files).toEqual([]);
-        expect(p.summary).toEqual({ add: 0, change: 1, destroy: 0, filesUpload: 0, filesDelete: 0 });
+        // A record is not a change: apply sends nothing for it.
+        expect(p.summary).toEqual({ add: 0, change: 0, destroy: 0, filesUpload: 0, filesDelete: 0 });
         expect(planHasChanges(p)).toBe(true);
       },
     },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MARKDOWN_COMMENT_LIMIT, renderMarkdown, renderMarkdownParts, renderText } from '../../src/render/index.js';
 import { SHA_B, create, destroy, field, file, noop, plan, update, view } from './plan-builder.js';
+import { liveById, plan as planned, syncedWorld } from '../plan/world.js';
 
 describe('renderMarkdown', () => {
   it('puts the summary first, then a table, notes and the diffs in <details>', () => {
@@ -110,7 +111,9 @@ describe('renderMarkdown', () => {
   });
 
   it('uses the same summary line as the text', () => {
-    const p = plan({ mode: 'refresh-only', assistants: [noop('a', 'asst_1', { reason: 'drift', changes: [field('model', 'a', 'b', 'drift')] })] });
+    const w = syncedWorld();
+    liveById(w, 'asst_support').model = 'gpt-4o-mini';
+    const p = planned(w, { mode: 'refresh-only' });
     const firstTextSummary = renderText(p, { color: false }).split('\n').find((l) => l.startsWith('Drift:'));
     expect(renderMarkdown(p).split('\n')[0]).toBe(`**${firstTextSummary}**`);
   });

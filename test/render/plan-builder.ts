@@ -1,7 +1,7 @@
 /** Hand-built Plan fixtures for the renderer tests. */
 import type { JsonValue } from '../../src/json.js';
 import { withPlanHash } from '../../src/plan/plan-hash.js';
-import type { AssistantChange, AssistantView, FieldChange, FileChange, Plan } from '../../src/plan/types.js';
+import { PLAN_FORMAT_VERSION, type AssistantChange, type AssistantView, type FieldChange, type FileChange, type Plan } from '../../src/plan/types.js';
 import { planSummary } from '../../src/plan/planner.js';
 
 export const SHA_A = 'a'.repeat(64);
@@ -27,7 +27,7 @@ export function plan(overrides: Partial<Plan> = {}): Plan {
   const files = overrides.files ?? [];
   const { planHash: _given, ...rest } = overrides;
   return withPlanHash({
-    formatVersion: 1,
+    formatVersion: PLAN_FORMAT_VERSION,
     toolVersion: '0.1.0',
     createdAt: '2026-01-02T03:04:05.000Z',
     mode: 'normal',

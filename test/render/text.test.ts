@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderJson, renderText } from '../../src/render/index.js';
 import type { Plan } from '../../src/plan/types.js';
 import { SHA_B, create, destroy, field, file, fn, noop, plan, update, view } from './plan-builder.js';
+import { desiredOf, liveAssistant, liveById, liveFromDesired, plan as planned, syncedWorld, tag } from '../plan/world.js';
 
 const text = (p: Plan): string => renderText(p, { color: false });
 const stripAnsi = (s: string): string => s.replaceAll(/\u001b\[\d+m/g, '');
@@ -299,10 +300,10 @@ describe('renderText', () => {
   });
 
   it('names the original of an orphan left by a retried create', () => {
-    const p = plan({
-      assistants: [noop('support', 'asst_1'), destroy('support', 'asst_2', 'orphan'), destroy('stray', 'asst_3', 'orphan')],
-    });
-    expect(text(p)).toMatchInlineSnapshot(`
+    const w = syncedWorld();
+    w.live.assistants.push(liveFromDesired('asst_support_dup', desiredOf(w, 'support'), { faq: 'file-faq', guide: 'file-guide' }, 1_700_000_900));
+    w.live.assistants.push(liveAssistant('asst_stray', { name: 'Stray', metadata: tag('stray') }));
+    expect(text(planned(w))).toMatchInlineSnapshot(`
       "Project "shop", environment "prod", endpoint http://127.0.0.1:4010/v1
 
       Actions are shown with these symbols:
@@ -310,34 +311,47 @@ describe('renderText', () => {
 
       assistants will perform the following actions:
 
-        # assistant "support" will be destroyed (orphan: duplicate of asst_1)
-        - assistant "support" {
-            - id           = "asst_2"
-            - model        = "gpt-4o"
-            - name         = "Support"
-            - instructions = "You help customers."
-          }
-
         # assistant "stray" will be destroyed (orphan: tagged as ours, not in the manifest)
         - assistant "stray" {
-            - id           = "asst_3"
+            - id       = "asst_stray"
+            - model    = "gpt-4o"
+            - name     = "Stray"
+            - metadata = {
+                - "assistants-iac" = "shop/prod/stray"
+              }
+          }
+
+        # assistant "support" will be destroyed (orphan: duplicate of asst_support)
+        - assistant "support" {
+            - id           = "asst_support_dup"
             - model        = "gpt-4o"
-            - name         = "Support"
-            - instructions = "You help customers."
+            - name         = "Assistant support"
+            - instructions = "You are support."
+            - tools        = [
+                - code_interpreter
+              ]
+            - files        = [
+                - "faq@5fed58091fbd"
+                - "guide@6341a28fa6cf"
+              ]
+            - metadata     = {
+                - "assistants-iac" = "shop/prod/support"
+                - "team"           = "cx"
+              }
           }
 
       Plan: 0 to add, 0 to change, 2 to destroy.
+      Files: 0 to upload, 0 to delete.
       "
     `);
   });
-
   it('says drift, and marks drifted fields in an update that also has manifest changes', () => {
-    const p = plan({
-      assistants: [
-        update('a', 'asst_1', [field('model', 'gpt-4o-mini', 'gpt-4o', 'drift')], 'drift'),
-        update('b', 'asst_2', [field('model', 'gpt-4', 'gpt-4o'), field('description', 'hand edit', null, 'drift')]),
-      ],
-    });
+    const w = syncedWorld();
+    liveById(w, 'asst_support').model = 'gpt-4o-mini';
+    liveById(w, 'asst_sales').description = 'hand edit';
+    desiredOf(w, 'sales').spec.model = 'gpt-4.1';
+    const p = planned(w);
+    expect(p.assistants.map((a) => [a.key, a.action, a.reason])).toEqual([['sales', 'update', 'changed-in-manifest'], ['support', 'update', 'drift']]);
     expect(text(p)).toMatchInlineSnapshot(`
       "Project "shop", environment "prod", endpoint http://127.0.0.1:4010/v1
 
@@ -346,26 +360,26 @@ describe('renderText', () => {
 
       assistants will perform the following actions:
 
-        # assistant "a" will be updated in-place (changed outside assistants: drift)
-        ~ assistant "a" {
-              id    = "asst_1"
+        # assistant "sales" will be updated in-place (changed in manifest)
+        ~ assistant "sales" {
+              id          = "asst_sales"
+            ~ model       = "gpt-4o" -> "gpt-4.1"
+            ~ description = "hand edit" -> "Sells" # changed outside assistants
+              # (5 unchanged attributes hidden)
+          }
+
+        # assistant "support" will be updated in-place (changed outside assistants: drift)
+        ~ assistant "support" {
+              id    = "asst_support"
             ~ model = "gpt-4o-mini" -> "gpt-4o"
               # (6 unchanged attributes hidden)
           }
 
-        # assistant "b" will be updated in-place (changed in manifest)
-        ~ assistant "b" {
-              id          = "asst_2"
-            ~ model       = "gpt-4" -> "gpt-4o"
-            ~ description = "hand edit" -> null # changed outside assistants
-              # (5 unchanged attributes hidden)
-          }
-
       Plan: 0 to add, 2 to change, 0 to destroy.
+      Files: 0 to upload, 0 to delete.
       "
     `);
   });
-
   it('lists ignored fields, in an update and in a no-op', () => {
     const p = plan({
       assistants: [
@@ -461,63 +475,61 @@ describe('renderText', () => {
   });
 
   it('says there is nothing to do', () => {
-    const p = plan({ assistants: [noop('support', 'asst_1')], files: [file('faq', { action: 'no-op', reason: 'unchanged', id: 'file-1' })] });
-    expect(text(p)).toMatchInlineSnapshot(`
+    expect(text(planned(syncedWorld()))).toMatchInlineSnapshot(`
       "Project "shop", environment "prod", endpoint http://127.0.0.1:4010/v1
 
       No changes. Your assistants match the manifest.
       "
     `);
   });
-
   it('shows state-only changes (adoption, an object deleted outside) with no action', () => {
-    const p = plan({ assistants: [noop('support', 'asst_1', { reason: 'adopt' }), noop('gone', 'asst_2', { reason: 'gone', after: null })] });
-    expect(text(p)).toMatchInlineSnapshot(`
+    const w = syncedWorld();
+    delete w.state!.assistants['support'];
+    w.live.assistants = w.live.assistants.filter((a) => a.id !== 'asst_sales');
+    delete w.desired.assistants['sales'];
+    expect(text(planned(w))).toMatchInlineSnapshot(`
       "Project "shop", environment "prod", endpoint http://127.0.0.1:4010/v1
 
-        # assistant "support" (asst_1) is tagged as ours and will be recorded in the state; it needs no change
+        # assistant "support" (asst_support) is tagged as ours and will be recorded in the state; it needs no change
 
-        # assistant "gone" (asst_2) was deleted outside assistants; its state record will be dropped
+        # assistant "sales" (asst_sales) was deleted outside assistants; its state record will be dropped
 
       Plan: 0 to add, 0 to change, 0 to destroy.
+      Files: 0 to upload, 0 to delete.
       State: 2 records to update (objects adopted, or deleted outside assistants); nothing is sent.
       "
     `);
   });
-
   it('recreates an assistant deleted outside', () => {
     const p = plan({ assistants: [{ ...create('support'), reason: 'gone' }] });
     expect(text(p)).toContain('# assistant "support" will be created (deleted outside assistants)');
   });
 
   it('words a refresh-only plan as drift to record', () => {
-    const drifted = plan({
-      mode: 'refresh-only',
-      assistants: [
-        noop('a', 'asst_1', { reason: 'drift', changes: [field('model', 'gpt-4o', 'gpt-4o-mini', 'drift')] }),
-        noop('b', 'asst_2', { reason: 'gone' }),
-      ],
-      summary: { add: 0, change: 0, destroy: 0, filesUpload: 0, filesDelete: 0 },
-    });
+    const w = syncedWorld();
+    liveById(w, 'asst_support').model = 'gpt-4o-mini';
+    w.live.assistants = w.live.assistants.filter((a) => a.id !== 'asst_sales');
+    const drifted = planned(w, { mode: 'refresh-only' });
+    expect(drifted.assistants.map((a) => a.action)).toEqual(['no-op', 'record']);
     expect(text(drifted)).toMatchInlineSnapshot(`
       "Project "shop", environment "prod", endpoint http://127.0.0.1:4010/v1
 
       Objects have changed outside of assistants:
 
-        # assistant "a" has changed outside assistants
-        ~ assistant "a" {
-              id    = "asst_1"
+        # assistant "sales" (asst_sales) was deleted outside assistants; its state record will be dropped
+
+        # assistant "support" has changed outside assistants
+        ~ assistant "support" {
+              id    = "asst_support"
             ~ model = "gpt-4o" -> "gpt-4o-mini"
               # (6 unchanged attributes hidden)
           }
-
-        # assistant "b" (asst_2) was deleted outside assistants; its state record will be dropped
 
       Drift: 1 object has changed outside assistants. Applying this refresh-only plan records that in the state and changes no assistant or file.
       State: 1 record to update (objects adopted, or deleted outside assistants); nothing is sent.
       "
     `);
-    expect(text(plan({ mode: 'refresh-only', assistants: [noop('a', 'asst_1')] }))).toMatchInlineSnapshot(`
+    expect(text(planned(syncedWorld(), { mode: 'refresh-only' }))).toMatchInlineSnapshot(`
       "Project "shop", environment "prod", endpoint http://127.0.0.1:4010/v1
 
       No changes. Your assistants still match the last applied state.
