@@ -51,6 +51,16 @@ export type CommonOptions = ManifestOptions & EndpointOptions;
 /** The manifest's name in a folder: what -f defaults to, and what `-f FOLDER` means. */
 export const MANIFEST_NAME = 'assistants.yaml';
 
+/** `--var-file`'s variables under the `--var` ones, once the command line is read: the command sees them as `var`. */
+export async function resolveVarFile(command: Command, cwd: string): Promise<void> {
+  const file: unknown = command.getOptionValue('varFile');
+  if (typeof file !== 'string') return;
+  const { readVarFile } = await import('./var-file.js');
+  const fromFile = await readVarFile(file, cwd);
+  const given = command.getOptionValue('var') as Record<string, string> | undefined;
+  command.setOptionValueWithSource('var', { ...fromFile, ...given }, 'cli');
+}
+
 /** `-f FOLDER` as FOLDER/assistants.yaml, once the command line is read (relative to the command's folder). */
 export function resolveManifestOption(command: Command, cwd: string): void {
   const file: unknown = command.getOptionValue('file');
@@ -92,6 +102,7 @@ const COMMON = {
       .default(60_000, '60s'),
   allowOutsidePaths: () => new Option('--allow-outside-paths', "allow manifest file paths outside the manifest's folder"),
   var: () => new Option('--var <name=value>', 'set a manifest variable, over its environment value and default (repeatable)').argParser(collectVariable),
+  varFile: () => new Option('--var-file <file>', 'set manifest variables from a YAML or JSON file of NAME: value (each --var wins over it)'),
   state: () => new Option('--state <path>', 'local state file (default: .assistants/state/<ENV>.json beside the manifest)'),
   stateBackend: () =>
     new Option('--state-backend <type>', "where the state lives (default: ASSISTANTS_STATE_BACKEND, else the manifest's backend:, else local)").choices(['local', 'pg']),
@@ -105,7 +116,7 @@ const COMMON = {
 export type CommonOptionName = keyof typeof COMMON;
 
 /** The common options by what a command does with them; a command lists the sets it needs. */
-export const MANIFEST: readonly CommonOptionName[] = ['file', 'env', 'allowOutsidePaths', 'var'];
+export const MANIFEST: readonly CommonOptionName[] = ['file', 'env', 'allowOutsidePaths', 'var', 'varFile'];
 /** Finding the state of an environment without resolving the manifest: -f and --env. */
 export const LOCATION: readonly CommonOptionName[] = ['file', 'env'];
 export const ENDPOINT: readonly CommonOptionName[] = ['endpoint', 'requestTimeout'];

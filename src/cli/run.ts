@@ -8,7 +8,7 @@ import { exitCodeFor, UserError } from '../errors.js';
 import { connectionSecrets } from '../pg-connection.js';
 import type { CliIo } from './io.js';
 import { versionText } from './commands/version.js';
-import { resolveManifestOption } from './options.js';
+import { resolveManifestOption, resolveVarFile } from './options.js';
 
 type Register = (program: Command, io: CliIo) => void;
 
@@ -28,11 +28,15 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
     (await import('./commands/state-rebuild.js')).register,
     (await import('./commands/state-history.js')).register,
     (await import('./commands/state-copy.js')).register,
+    (await import('./commands/state-mv.js')).register,
   ],
   'force-unlock': async () => [(await import('./commands/force-unlock.js')).register],
   serve: async () => [(await import('./commands/serve.js')).register],
   test: async () => [(await import('./commands/test.js')).register],
   version: async () => [(await import('./commands/version.js')).register],
+  show: async () => [(await import('./commands/show.js')).register],
+  output: async () => [(await import('./commands/output.js')).register],
+  fmt: async () => [(await import('./commands/fmt.js')).register],
 };
 
 /** The commands of the everyday loop, listed first in `assistants --help` (as Terraform does). */
@@ -91,8 +95,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[]): Promise<
       // One voice: every error line starts "Error:", as ours do.
       outputError: (text, write) => write(text.replace(/^error: /, 'Error: ')),
     })
-    .hook('preAction', (_program, command) => {
-      resolveManifestOption(command, io.cwd);
+    .hook('preAction', async (_program, command) => {
       const global = program.opts<GlobalOptions>();
       if (global.version) {
         io.stdout.write(versionText());
@@ -101,6 +104,8 @@ export async function buildProgram(io: CliIo, argv: readonly string[]): Promise<
       io.debug = global.debug === true;
       if (global.color === false) io.color = false;
       if (global.input !== undefined) io.input = global.input;
+      resolveManifestOption(command, io.cwd);
+      await resolveVarFile(command, io.cwd);
     });
   const named = argv.find((arg) => !arg.startsWith('-'));
   const load = named !== undefined ? COMMANDS[named] : undefined;

@@ -83,7 +83,8 @@ function metadataKeys(paths: readonly SensitivePath[]): string[] {
   });
 }
 
-function redactView(view: AssistantView, paths: readonly SensitivePath[]): AssistantView {
+/** The view with the given parts shown as (sensitive). */
+export function redactView(view: AssistantView, paths: readonly SensitivePath[]): AssistantView {
   const fields = new Set(paths);
   return {
     model: fields.has('model') ? SENSITIVE_VALUE : view.model,

@@ -21,7 +21,17 @@ import { withStateBackend } from '../state-backend.js';
 import { addOptions, ENDPOINT, LOCATION, LOCK, STATE, type EndpointOptions, type LockOptions, type ManifestOptions, type StateOptions } from '../options.js';
 import { positiveInt } from '../option-parsers.js';
 
-const FILE_PREFIX = 'file:';
+/** How an address names an uploaded file: `file:NAME`. */
+export const FILE_PREFIX = 'file:';
+
+/** "KEY<tab>ID" per assistant, then "file:NAME<tab>ID" per file, sorted: `state list` and `output`. */
+export function stateLines(state: StateFile): string {
+  const lines = [
+    ...Object.keys(state.assistants).sort().map((key) => `${key}\t${state.assistants[key]?.id ?? ''}`),
+    ...Object.keys(state.files).sort().map((name) => `${FILE_PREFIX}${name}\t${state.files[name]?.id ?? ''}`),
+  ];
+  return lines.map((line) => `${line}\n`).join('');
+}
 
 type StateRmOptions = ManifestOptions & EndpointOptions & StateOptions & LockOptions;
 
@@ -82,11 +92,7 @@ export function register(program: Command, io: CliIo): void {
           io.stderr.write(`No state at ${backend.location}.\n`);
           return;
         }
-        const lines = [
-          ...Object.keys(current.assistants).sort().map((key) => `${key}\t${current.assistants[key]?.id ?? ''}`),
-          ...Object.keys(current.files).sort().map((name) => `${FILE_PREFIX}${name}\t${current.files[name]?.id ?? ''}`),
-        ];
-        io.stdout.write(lines.map((line) => `${line}\n`).join(''));
+        io.stdout.write(stateLines(current));
       });
     });
 

@@ -1,0 +1,166 @@
+/**
+ * The commands a Terraform user reaches for, driven through the built CLI against a real
+ * local server: state mv, show, output, --var-file and fmt.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AssistantsApi, createConfiguration } from '../../src/api/index.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { makeProject, runCli, withEndpoint, type CliResult } from './cli.js';
+
+const MANIFEST = (key: string, model = '${var.model}'): string => `version: 1
+project: shop
+variables:
+  model: { default: gpt-4 }
+  motto: { default: plain, sensitive: true }
+assistants:
+  ${key}:
+    name: Support
+    model: ${model}
+    instructions: Help.
+    metadata:
+      motto: \${var.motto}
+`;
+
+let server: TestServer;
+let api: AssistantsApi;
+let dir: string;
+const cli = (...args: string[]): Promise<CliResult> => runCli(withEndpoint(args, server.url), { cwd: dir, env: { OPENAI_API_KEY: server.apiKey } });
+
+beforeAll(async () => {
+  server = await startTestServer();
+  api = new AssistantsApi(createConfiguration({ apiKey: server.apiKey, baseUrl: server.url }));
+});
+afterAll(() => server.close());
+beforeEach(async () => {
+  await fetch(`${server.origin}/_admin/reset`, { method: 'POST' });
+  dir = await makeProject({ 'assistants.yaml': MANIFEST('support') });
+  expect((await cli('apply', '--auto-approve')).code).toBe(0);
+});
+
+const idOf = async (key: string): Promise<string> => (await cli('output', key)).stdout.trim();
+
+describe('state mv', () => {
+  it('renames the key keeping the assistant and its id, retagged, so the renamed manifest plans no change', async () => {
+    const id = await idOf('support');
+    const moved = await cli('state', 'mv', 'support', 'helpdesk');
+    expect(moved).toMatchObject({ code: 0, stdout: `Moved support to helpdesk (${id}), retagged.\n` });
+    expect((await cli('state', 'list')).stdout).toBe(`helpdesk\t${id}\n`);
+    expect((await api.getAssistant({ assistantId: id })).metadata?.['assistants-iac']).toBe('shop/default/helpdesk');
+    await writeFile(join(dir, 'assistants.yaml'), MANIFEST('helpdesk'));
+    const plan = await cli('plan', '--detailed-exitcode');
+    expect(plan.code, plan.stdout).toBe(0);
+    expect((await api.listAssistants({ limit: 100 })).data).toHaveLength(1);
+  });
+
+  it('refuses a key not in the state, and a key already in it, changing nothing', async () => {
+    const missing = await cli('state', 'mv', 'nobody', 'helpdesk');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^Error: state mv: nobody is not in the state at .*; "assistants state list" shows what it holds\.\n$/);
+    await writeFile(join(dir, 'assistants.yaml'), `${MANIFEST('support')}  other:\n    model: gpt-4\n`);
+    expect((await cli('apply', '--auto-approve')).code).toBe(0);
+    const onto = await cli('state', 'mv', 'support', 'other');
+    expect(onto.code).toBe(1);
+    expect(onto.stderr).toContain(`Error: state mv: other is already in the state (${await idOf('other')})`);
+    const id = await idOf('support');
+    expect((await api.getAssistant({ assistantId: id })).metadata?.['assistants-iac']).toBe('shop/default/support');
+  });
+});
+
+describe('show and output', () => {
+  it('output prints key -> id and file -> id, as text, JSON, or one id; no state is an error', async () => {
+    const id = await idOf('support');
+    expect(id).toMatch(/^asst_/);
+    expect((await cli('output')).stdout).toBe(`support\t${id}\n`);
+    expect(JSON.parse((await cli('output', '--json')).stdout)).toEqual({ assistants: { support: id }, files: {} });
+    const none = await cli('output', '--env', 'prod');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^Error: .*prod\.json: no state yet/);
+    const unknown = await cli('output', 'nobody');
+    expect(unknown.code).toBe(1);
+  });
+
+  it('show PLANFILE prints a saved plan as plan did, or its JSON; show alone prints the state with its values, secrets hidden', async () => {
+    await writeFile(join(dir, 'assistants.yaml'), MANIFEST('support', 'gpt-4-turbo'));
+    const plan = await cli('plan', '--out', 'next.plan');
+    const shown = await cli('show', 'next.plan');
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toBe(plan.stdout);
+    expect(JSON.parse((await cli('show', 'next.plan', '--json')).stdout)).toMatchObject({ project: 'shop', summary: { change: 1 } });
+
+    const state = await cli('show');
+    expect(state.code, state.stderr).toBe(0);
+    expect(state.stdout).toContain('model: gpt-4\n');
+    expect(state.stdout).toContain('motto: (sensitive)');
+    expect(state.stdout).not.toContain('plain');
+    const json = JSON.parse((await cli('show', '--json')).stdout) as { assistants: { support: { id: string; values: { name: string } } } };
+    expect(json.assistants.support).toMatchObject({ id: await idOf('support'), values: { name: 'Support' } });
+  });
+});
+
+describe('--var-file', () => {
+  it('sets variables from YAML or JSON, under --var', async () => {
+    await writeFile(join(dir, 'vars.yaml'), '# the model\nmodel: gpt-4-turbo\n');
+    await writeFile(join(dir, 'vars.json'), '{"model": "gpt-3.5-turbo"}');
+    const fromYaml = JSON.parse((await cli('plan', '--json', '--var-file', 'vars.yaml')).stdout) as { assistants: Array<{ after: { model: string } }> };
+    expect(fromYaml.assistants[0]?.after.model).toBe('gpt-4-turbo');
+    const fromJson = JSON.parse((await cli('plan', '--json', '--var-file', 'vars.json')).stdout) as typeof fromYaml;
+    expect(fromJson.assistants[0]?.after.model).toBe('gpt-3.5-turbo');
+    const over = JSON.parse((await cli('plan', '--json', '--var-file', 'vars.json', '--var', 'model=gpt-4o')).stdout) as typeof fromYaml;
+    expect(over.assistants[0]?.after.model).toBe('gpt-4o');
+  });
+
+  it('a file that does not parse, or is no mapping of names to values, is a positioned error before anything runs', async () => {
+    await writeFile(join(dir, 'broken.yaml'), 'model: gpt-4\n  bad: [\n');
+    const broken = await cli('plan', '--var-file', 'broken.yaml');
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/^Error: --var-file broken\.yaml: \d+ problems\.\nbroken\.yaml:1:\d+: YAML syntax error/);
+    await writeFile(join(dir, 'list.json'), '{"model": ["a"]}');
+    const list = await cli('validate', '--var-file', 'list.json');
+    expect(list.stderr).toBe('Error: --var-file: list.json:1:11: model must be a string, a number or true/false\n');
+    const missing = await cli('plan', '--var-file', 'nowhere.yaml');
+    expect(missing.stderr).toBe('Error: --var-file nowhere.yaml does not exist.\n');
+  });
+});
+
+describe('fmt', () => {
+  const MESSY = `# the shop's assistants
+project: shop   # scope of the tags
+version: 1
+assistants:
+  support:
+    # how it behaves
+    instructions: Help.
+    model:    gpt-4
+    name: Support # shown to users
+`;
+
+  it('--check fails on a manifest out of layout; fmt rewrites it keeping comments, and it plans the same', async () => {
+    await writeFile(join(dir, 'assistants.yaml'), MESSY);
+    const check = await cli('fmt', '--check');
+    expect(check).toMatchObject({ code: 1, stderr: 'Error: assistants.yaml is not in the canonical layout; run "assistants fmt".\n' });
+    expect(await readFile(join(dir, 'assistants.yaml'), 'utf8')).toBe(MESSY);
+    const before = (await cli('plan')).stdout;
+    expect(await cli('fmt')).toMatchObject({ code: 0, stdout: 'assistants.yaml\n' });
+    expect(await readFile(join(dir, 'assistants.yaml'), 'utf8')).toBe(`# the shop's assistants
+version: 1
+project: shop # scope of the tags
+assistants:
+  support:
+    name: Support # shown to users
+    model: gpt-4
+    # how it behaves
+    instructions: Help.
+`);
+    expect((await cli('plan')).stdout).toBe(before);
+    expect(await cli('fmt', '--check')).toMatchObject({ code: 0, stdout: '' });
+  });
+
+  it('refuses YAML it cannot read, positioned', async () => {
+    await writeFile(join(dir, 'assistants.yaml'), 'version: 1\nproject: [\n');
+    const result = await cli('fmt');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^Error: assistants\.yaml is not valid YAML, so it cannot be formatted\.\nassistants\.yaml:\d+:\d+: /);
+  });
+});
