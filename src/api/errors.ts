@@ -105,10 +105,22 @@ export class PermissionDeniedError extends APIError {
   }
 }
 
+/**
+ * What a 404 most likely means: a list (`GET /assistants`) cannot be missing, so the base
+ * URL is wrong, most often without its `/v1`; anything else names an id that is gone.
+ */
+function notFoundHint(d: APIErrorDetails): string {
+  const list = d.method === 'GET' && /^\/[a-z_]+\/?(\?.*)?$/.test(d.path);
+  if (!list) return 'check the id, or whether it was deleted.';
+  const base = d.baseUrl.replace(/\/+$/, '');
+  if (!/\/v1$/.test(base)) return `the endpoint ${base} does not serve the API there; the API is usually under /v1: try --endpoint ${base}/v1.`;
+  return `the endpoint ${base} does not serve the Assistants API; check --endpoint (or OPENAI_BASE_URL).`;
+}
+
 export class NotFoundError extends APIError {
   override name = 'NotFoundError';
   constructor(d: APIErrorDetails) {
-    super(`Not found (404 on ${where(d)})${said(d)}; check the id, or whether it was deleted.`, d);
+    super(`Not found (404 on ${where(d)})${said(d)}; ${notFoundHint(d)}`, d);
   }
 }
 

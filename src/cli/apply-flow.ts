@@ -65,7 +65,7 @@ export interface PlanAndExecuteRun {
 export async function planAndExecute(options: PlanAndExecuteOptions, io: CliIo, run: PlanAndExecuteRun): Promise<string | null> {
   const desired = await loadDesired(options, io);
   return await withStateBackend(options, desiredScope(desired), io, async (backend) => {
-    const session = await openSession(options, io, run.verb);
+    const session = await openSession(options, io, run.verb, desired.endpoint);
     try {
       return await withStateLock(backend, run.verb, run.lockTimeoutMs, io, async (state) => {
         checkStateBelongs(state, desired, session.endpoint, backend.location);

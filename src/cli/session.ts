@@ -38,9 +38,14 @@ const CLEANUP_TIMEOUT_MS = 15_000;
  * built-in server on the data beside the manifest, which one process uses at a time: while
  * another holds it, this waits up to --lock-timeout, then fails with LOCK_HELD naming it.
  */
-export async function openSession(options: Pick<ManifestOptions, 'file'> & EndpointOptions & LockOptions, io: CliIo, command: string): Promise<ApiSession> {
+export async function openSession(
+  options: Pick<ManifestOptions, 'file'> & EndpointOptions & LockOptions,
+  io: CliIo,
+  command: string,
+  environmentEndpoint?: string,
+): Promise<ApiSession> {
   const timeoutMs = options.requestTimeout;
-  const endpoint = endpointOf(options, io);
+  const endpoint = endpointOf(options, io, environmentEndpoint);
   if (endpoint === 'local') {
     const localFolder = join(manifestFolder(options, io), '.assistants', 'local');
     const dataFile = join(localFolder, 'api-data.jsonl');
@@ -120,10 +125,17 @@ export function manifestFolder(options: Pick<ManifestOptions, 'file'>, io: CliIo
   return dirname(resolve(io.cwd, options.file));
 }
 
-/** The endpoint the options name, as plans and state record it: `local`, or a base URL without a trailing slash. */
-export function endpointOf(options: Pick<EndpointOptions, 'endpoint'>, io: CliIo): string {
+/**
+ * The endpoint, as plans and state record it (`local`, or a base URL without a trailing
+ * slash), in the one order every command uses: --endpoint, else OPENAI_BASE_URL, else the
+ * environment's `endpoint:` in the manifest, else the OpenAI API.
+ */
+export function endpointOf(options: Pick<EndpointOptions, 'endpoint'>, io: CliIo, environmentEndpoint?: string): string {
   if (options.endpoint !== undefined) return options.endpoint;
-  return parseEndpoint(io.env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL, 'OPENAI_BASE_URL');
+  const fromEnv = io.env.OPENAI_BASE_URL;
+  if (fromEnv !== undefined && fromEnv !== '') return parseEndpoint(fromEnv, 'OPENAI_BASE_URL');
+  if (environmentEndpoint !== undefined) return parseEndpoint(environmentEndpoint, "the environment's endpoint: in the manifest");
+  return DEFAULT_BASE_URL.replace(/\/+$/, '');
 }
 
 /** Called with each manifest problem as it is reported (for CI annotations). */
@@ -212,9 +224,13 @@ export function checkStateBelongs(state: StateFile | null, desired: DesiredState
           ? `endpoint ${state.endpoint}, not ${endpoint}`
           : null;
   if (mismatch) {
+    // The same assistants moved to another server (an export and import, a new URL for one): the state is re-pointed by finding them there.
+    const repoint = state.project === desired.project && state.environment === desired.environment
+      ? ` If the assistants now live at ${endpoint}, re-point the state with "assistants state rebuild --endpoint ${endpoint}".`
+      : '';
     throw new UserError(
       'STATE',
-      `${location} belongs to ${mismatch}; use the matching --env/--endpoint, or --state to point at another state file.`,
+      `${location} belongs to ${mismatch}; use the matching --env/--endpoint, or --state to point at another state file.${repoint}`,
     );
   }
 }

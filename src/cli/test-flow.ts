@@ -68,7 +68,7 @@ export async function runTestCommand(options: TestCommandOptions, io: CliIo): Pr
         : '\nInterrupted again: giving up the requests in flight; deleting the tests\' threads...\n',
     );
   });
-  const session = await openSession(options, io, 'test');
+  const session = await openSession(options, io, 'test', loaded.desired.endpoint);
   let run: EnvironmentRun;
   try {
     // A first Ctrl-C stops new work but lets requests in flight end, clean-up included.

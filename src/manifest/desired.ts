@@ -41,6 +41,8 @@ export interface DesiredInputs {
   /** The merged and interpolated manifest, valid. */
   resolved: Tree;
   environment: string;
+  /** The environment's `endpoint:`, when it names one. */
+  endpoint?: string | undefined;
   manifestPath: string;
   manifestHash: string;
   /** Pointer of an `instructions_file` -> the file's text. */
@@ -114,6 +116,7 @@ export function buildDesiredState(inputs: DesiredInputs): DesiredState {
     project: manifest.project,
     ...(manifest.backend ? { backend: { ...manifest.backend } } : {}),
     environment: inputs.environment,
+    ...(inputs.endpoint === undefined ? {} : { endpoint: inputs.endpoint }),
     manifestPath: inputs.manifestPath,
     manifestHash: inputs.manifestHash,
     files,

@@ -80,6 +80,14 @@ const EXCLUSIVE = new Map([
   ['instructions_file', 'instructions'],
 ]);
 
+/** The environment's `endpoint:` as written, when it names one (checked by the schema). */
+export function environmentEndpoint(tree: Tree, environment: string): string | undefined {
+  const environments = isRecord(tree.value) ? tree.value.environments : undefined;
+  const overrides = isRecord(environments) && Object.hasOwn(environments, environment) ? environments[environment] : undefined;
+  const endpoint = isRecord(overrides) ? overrides.endpoint : undefined;
+  return typeof endpoint === 'string' ? endpoint : undefined;
+}
+
 /** The manifest as the environment sees it: its overrides merged into the top level. */
 export function applyEnvironment(tree: Tree, environment: string): Tree {
   const value = clone(tree.value);

@@ -12,7 +12,7 @@ import type { JsonObject } from '../json.js';
 import { checkAttachedFile, hashFile } from './attached-files.js';
 import { buildDesiredState } from './desired.js';
 import { sortDiagnostics, type ManifestDiagnostic } from './diagnostics.js';
-import { applyEnvironment, checkEnvironmentReferences, chooseEnvironment, declaredEnvironments } from './environments.js';
+import { applyEnvironment, checkEnvironmentReferences, chooseEnvironment, declaredEnvironments, environmentEndpoint } from './environments.js';
 import { interpolate } from './interpolate.js';
 import { computeManifestHash } from './manifest-hash.js';
 import { checkParametersSchema } from './parameters-schema.js';
@@ -119,6 +119,7 @@ export async function resolveManifest(manifest: ParsedManifest, options: LoadOpt
   const desired = buildDesiredState({
     resolved,
     environment,
+    endpoint: environmentEndpoint(tree, environment),
     manifestPath: source.path,
     manifestHash,
     instructions: inputs.instructions,

@@ -68,6 +68,8 @@ export interface DesiredState {
   /** Absent when the manifest has no `backend:` block. */
   backend?: ManifestBackend;
   environment: string;
+  /** The environment's `endpoint:`, as written (a base URL, or `local`); absent when it names none. */
+  endpoint?: string;
   /** Absolute path of the manifest file. */
   manifestPath: string;
   /** sha256 over the manifest and every file it reads, for stale-plan checks. */

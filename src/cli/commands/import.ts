@@ -38,7 +38,7 @@ export function register(program: Command, io: CliIo): void {
         throw new UserError('USAGE', `import ${key}: the manifest has no assistant with that key; add it under assistants: first (keys: ${Object.keys(desired.assistants).sort().join(', ') || 'none'}).`);
       }
       await withStateBackend(options, desiredScope(desired), io, async (backend) => {
-        const session = await openSession(options, io, 'import');
+        const session = await openSession(options, io, 'import', desired.endpoint);
         try {
           await withStateLock(backend, 'import', options.lockTimeout, io, async (state) => {
             checkStateBelongs(state, desired, session.endpoint, backend.location);

@@ -83,7 +83,7 @@ export function register(program: Command, io: CliIo): void {
         const current = await readWithJournal(backend);
         return { current, location: backend.location };
       });
-      const session = await openSession(options, io, 'plan');
+      const session = await openSession(options, io, 'plan', desired.endpoint);
       try {
         checkStateBelongs(state.current, desired, session.endpoint, state.location);
         const { plan } = await makePlan(desired, state.current, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target ?? [], io.cwd);

@@ -32,7 +32,7 @@ export function register(program: Command, io: CliIo): void {
   }).action(async (options: CommonOptions & StateOptions & LockOptions) => {
       const desired = await loadDesired(options, io);
       await withStateBackend(options, desiredScope(desired), io, async (backend) => {
-        const session = await openSession(options, io, 'state rebuild');
+        const session = await openSession(options, io, 'state rebuild', desired.endpoint);
         try {
           await withStateLock(backend, 'state rebuild', options.lockTimeout, io, async (previous) => {
             const live = await readLive(session.assistants, session.files);
