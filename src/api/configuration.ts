@@ -5,7 +5,7 @@
  */
 import { inspect } from 'node:util';
 import type { Dispatcher } from 'undici';
-import { Transport, type RetryEvent } from './transport.js';
+import { Transport, type ResponseEvent, type RetryEvent } from './transport.js';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 export const DEFAULT_TIMEOUT_MS = 600_000;
@@ -26,6 +26,8 @@ export interface ConfigurationOptions {
   maxRetries?: number;
   /** Observe each retry (for example to slow a whole worker pool down on a 429). */
   onRetry?: (event: RetryEvent) => void;
+  /** Observe each attempt's outcome: method, path, status (null: no response) and time (a debug log). Never the key or a body. */
+  onResponse?: (event: ResponseEvent) => void;
   /** An undici dispatcher to send requests through instead of this configuration's own pool. */
   dispatcher?: Dispatcher;
   /** Aborts every request made with this configuration (a command's Ctrl-C, say). */
@@ -66,6 +68,7 @@ export class Configuration {
         maxRetries: this.maxRetries,
         dispatcher: options.dispatcher,
         onRetry: options.onRetry,
+        onResponse: options.onResponse,
         signal: options.signal,
       }),
     );

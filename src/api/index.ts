@@ -9,7 +9,7 @@ export {
   NOT_A_URL,
   type ConfigurationOptions,
 } from './configuration.js';
-export type { RequestOptions, RetryEvent } from './transport.js';
+export type { RequestOptions, ResponseEvent, RetryEvent } from './transport.js';
 export * from './errors.js';
 export { RETRY_POLICY } from './retry.js';
 export * from './assistants-api.js';

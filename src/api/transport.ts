@@ -44,6 +44,16 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** One attempt's outcome, for a debug log: no key, no body. */
+export interface ResponseEvent {
+  method: ApiRequest['method'];
+  /** The path and query, under the base URL. */
+  path: string;
+  /** The HTTP status; null when no response came (a connection error, a timeout). */
+  status: number | null;
+  ms: number;
+}
+
 export interface TransportSettings {
   baseUrl: URL;
   apiKey: string | undefined;
@@ -53,6 +63,7 @@ export interface TransportSettings {
   maxRetries: number;
   dispatcher: Dispatcher | undefined;
   onRetry: ((event: RetryEvent) => void) | undefined;
+  onResponse?: ((event: ResponseEvent) => void) | undefined;
   /** Aborts every request (with the per-call signal, whichever comes first). */
   signal: AbortSignal | undefined;
   /** Waits between retries and their jitter (default: the system's). */
@@ -202,6 +213,12 @@ export class Transport {
     const timer = new AbortController();
     const timeout = setTimeout(() => timer.abort(TIMED_OUT), timeoutMs);
     const signal = userSignal ? AbortSignal.any([userSignal, timer.signal]) : timer.signal;
+    const started = performance.now();
+    let observed = false;
+    const observe = (status: number | null): void => {
+      observed = true;
+      this.#settings.onResponse?.({ method: request.method, path: this.#pathWithQuery(request), status, ms: Math.round(performance.now() - started) });
+    };
     try {
       const response = await this.#dispatcher.request({
         origin: this.#settings.baseUrl.origin,
@@ -213,6 +230,7 @@ export class Transport {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
+      observe(response.statusCode);
       if (response.statusCode >= 200 && response.statusCode < 300) {
         return { ok: true, value: await consume(response, details) };
       }
@@ -220,7 +238,9 @@ export class Transport {
       const header = headerLookup(response.headers);
       return { ok: false, error: responseError({ ...details, status: response.statusCode, ...body }, header, (this.#settings.clock ?? systemClock).now()) };
     } catch (cause) {
-      return { ok: false, error: this.#classify(cause, details, userSignal, { ms: timeoutMs, fired: timer.signal.aborted }) };
+      const error = this.#classify(cause, details, userSignal, { ms: timeoutMs, fired: timer.signal.aborted });
+      if (!observed) observe(null);
+      return { ok: false, error };
     } finally {
       clearTimeout(timeout);
     }

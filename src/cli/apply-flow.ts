@@ -69,7 +69,7 @@ export async function planAndExecute(options: PlanAndExecuteOptions, io: CliIo, 
     try {
       return await withStateLock(backend, run.verb, run.lockTimeoutMs, io, async (state) => {
         checkStateBelongs(state, desired, session.endpoint, backend.location);
-        const planned = await makePlan(desired, state, session, run.mode, options.target ?? [], io.cwd);
+        const planned = await makePlan(desired, state, session, run.mode, options.target ?? [], io);
         run.onPlan?.(planned.plan);
         if (run.planHash !== undefined && planned.plan.planHash !== run.planHash) {
           io.stdout.write(renderPlan(planned.plan, 'text', io));

@@ -64,7 +64,7 @@ export async function runEphemeral(context: TestRunContext): Promise<Environment
     try {
       context.progress.write(`${options.file}... setting up ephemeral environment ${name}\n`);
       try {
-        const planned = await makePlan(throwaway, null, context.session, 'normal', [], io.cwd);
+        const planned = await makePlan(throwaway, null, context.session, 'normal', [], io);
         await executePlan(planned, null, backend, context.session, io, {
           autoApprove: true,
           parallelism: context.parallelism,
@@ -101,7 +101,7 @@ async function tearDown(context: TestRunContext, throwaway: DesiredState, backen
   const { io, session, options } = context;
   try {
     const { state } = await replayJournal(backend);
-    const planned = await makePlan(throwaway, state, session, 'destroy', [], io.cwd);
+    const planned = await makePlan(throwaway, state, session, 'destroy', [], io);
     await executePlan(planned, state, backend, session, io, {
       autoApprove: true,
       parallelism: context.parallelism,

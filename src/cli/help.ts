@@ -26,6 +26,7 @@ const ENVIRONMENT: Readonly<Record<string, string>> = {
   OPENAI_API_KEY: 'the API key (never printed, logged or stored)',
   OPENAI_BASE_URL: 'the endpoint when --endpoint is not given',
   'OPENAI_ORG_ID, OPENAI_PROJECT_ID': 'sent as the official SDKs send them',
+  ASSISTANTS_LOG: 'debug: each API request, its status and time on stderr (as --log-level debug)',
   ASSISTANTS_STATE_BACKEND: "local or pg, over the manifest's backend:",
   'PG_CONN_STR, PGHOST...': 'the pg state backend\'s connection (never printed)',
   PG_SCHEMA_NAME: "the pg state backend's schema, over the manifest's backend: {schema}",
@@ -38,7 +39,7 @@ const ENVIRONMENT: Readonly<Record<string, string>> = {
 /** The variables a command reads because of the common options it takes. */
 export const ENV_OF_OPTION: Readonly<Record<string, readonly string[]>> = {
   var: ['ASSISTANTS_VAR_NAME'],
-  endpoint: ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_ORG_ID, OPENAI_PROJECT_ID'],
+  endpoint: ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_ORG_ID, OPENAI_PROJECT_ID', 'ASSISTANTS_LOG'],
   stateBackend: ['ASSISTANTS_STATE_BACKEND', 'PG_CONN_STR, PGHOST...', 'PG_SCHEMA_NAME', 'PG_SKIP_SCHEMA_CREATION'],
   comment: ['GITHUB_TOKEN, GITLAB_TOKEN'],
 };

@@ -1,5 +1,8 @@
 import { Interrupts } from './interrupts.js';
 
+/** How much the CLI logs on stderr beyond its messages: `debug` adds a line per API request. */
+export type LogLevel = 'off' | 'debug';
+
 /**
  * What a command may touch of the outside world. Commands write results to `stdout`
  * and everything else (progress, prompts, diagnostics) to `stderr`.
@@ -18,6 +21,8 @@ export interface CliIo {
   interrupts: Interrupts;
   /** false with `--input=false`: never prompt; what would ask fails instead. */
   input?: boolean;
+  /** `--log-level debug` (or ASSISTANTS_LOG=debug): one line per API request on stderr. */
+  logLevel?: LogLevel;
   /** `--debug`: stack traces of unexpected errors, and the local server's request lines. */
   debug?: boolean;
   /** An exit code for main.ts to use once the command's promise settles. */

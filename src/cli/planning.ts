@@ -20,7 +20,7 @@ export async function makePlan(
   session: ApiSession,
   mode: PlanMode,
   targets: readonly string[],
-  cwd: string,
+  io: CliIo,
 ): Promise<PlanResult> {
   for (const target of targets) {
     if (!Object.hasOwn(desired.assistants, target) && !(state && Object.hasOwn(state.assistants, target))) {
@@ -28,8 +28,13 @@ export async function makePlan(
       throw new UserError('USAGE', `--target ${target}: no assistant with that key in the manifest or the state (keys: ${known}).`);
     }
   }
+  if (io.interactive) {
+    // On a terminal, what it waits for while the server is read (Terraform's "Refreshing state...").
+    const count = new Set([...Object.keys(desired.assistants), ...Object.keys(state?.assistants ?? {})]).size;
+    io.stderr.write(`Reading ${count} assistant${count === 1 ? '' : 's'} from ${session.endpoint}...\n`);
+  }
   const live = await readLiveFor(desired, state, session.assistants, session.files);
-  const manifest = relative(cwd, desired.manifestPath).split(sep).join('/');
+  const manifest = relative(io.cwd, desired.manifestPath).split(sep).join('/');
   return createPlan({ desired, state, live, mode, manifest, targets, endpoint: session.endpoint, toolVersion: TOOL_VERSION, now: new Date() });
 }
 

@@ -1,8 +1,10 @@
 /**
- * Apply progress on stderr: on a terminal one live bar with counts, redrawn in place;
- * otherwise (CI, pipes) one plain line per finished operation.
+ * Apply progress on stderr: on a terminal one live bar with counts, redrawn in place, then
+ * what was created (key and id); otherwise (CI, pipes) one plain line per finished
+ * operation, naming the id once.
  */
 import type { ProgressEvent } from '../apply/executor.js';
+import { naturalCompare } from '../natural-sort.js';
 import type { CliIo } from './io.js';
 
 export function progressReporter(io: CliIo): { onProgress: (event: ProgressEvent) => void; finish: () => void } {
@@ -12,6 +14,7 @@ export function progressReporter(io: CliIo): { onProgress: (event: ProgressEvent
   let retries = 0;
   let throttled = 0;
   const live = io.interactive;
+  const created: Array<[string, string]> = [];
   const bar = (): string => {
     const width = 30;
     const filled = total === 0 ? width : Math.round(((done + failed) / total) * width);
@@ -27,8 +30,10 @@ export function progressReporter(io: CliIo): { onProgress: (event: ProgressEvent
           return;
         case 'done':
           done++;
+          if (event.node.op.kind === 'create') created.push([event.node.op.change.key, event.detail]);
           if (live) redraw();
-          else io.stderr.write(`${event.node.id}: done (${event.detail})\n`);
+          // A delete's name already holds the id it deleted.
+          else io.stderr.write(`${event.node.id}: done${event.node.id.endsWith(` ${event.detail}`) ? '' : ` (${event.detail})`}\n`);
           return;
         case 'failed':
           failed++;
@@ -49,6 +54,11 @@ export function progressReporter(io: CliIo): { onProgress: (event: ProgressEvent
     },
     finish() {
       if (live && total > 0) io.stderr.write('\n');
+      if (live && created.length > 0) {
+        const width = Math.max(...created.map(([key]) => key.length));
+        const lines = created.sort(([a], [b]) => naturalCompare(a, b)).map(([key, id]) => `  ${key.padEnd(width)}  ${id}\n`);
+        io.stderr.write(`Created:\n${lines.join('')}`);
+      }
       if (throttled > 0) io.stderr.write(`The API rate-limited ${throttled} request(s); apply slowed down to match it.\n`);
     },
   };

@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { APIError, APIUserAbortError } from '../api/errors.js';
 import { exitCodeFor, UserError } from '../errors.js';
 import { connectionSecrets } from '../pg-connection.js';
-import type { CliIo } from './io.js';
+import type { CliIo, LogLevel } from './io.js';
 import { versionText } from './commands/version.js';
 import { resolveManifestOption, resolveVarFile } from './options.js';
 
@@ -44,9 +44,18 @@ const MAIN_COMMANDS = new Set(['validate', 'plan', 'apply', 'destroy', 'test']);
 
 interface GlobalOptions {
   debug?: boolean;
+  logLevel?: LogLevel;
   color?: boolean;
   input?: boolean;
   version?: boolean;
+}
+
+/** `--log-level` or ASSISTANTS_LOG: trace or debug log each request; info, warn, error and off do not (as TF_LOG's names). */
+function parseLogLevel(text: string, source = '--log-level'): LogLevel {
+  const level = text.trim().toLowerCase();
+  if (level === 'trace' || level === 'debug') return 'debug';
+  if (['', 'info', 'warn', 'error', 'off'].includes(level)) return 'off';
+  throw new UserError('USAGE', `${source} ${JSON.stringify(text.slice(0, 20))}: give debug (each API request and its status on stderr), or off.`);
 }
 
 function parseBoolean(text: string): boolean {
@@ -83,6 +92,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[]): Promise<
     )
     .option('-V, --version', 'print the version of the tool and of its manifest, state and plan formats')
     .option('--debug', "print stack traces of unexpected errors, and the local server's requests")
+    .addOption(new Option('--log-level <level>', 'debug: print each API request, its status and time on stderr, the key redacted (also ASSISTANTS_LOG=debug)').argParser((text: string) => parseLogLevel(text)))
     .option('--no-color', 'no colour in the output, even on a terminal (also NO_COLOR)')
     .addOption(new Option('--input <bool>', 'false: never prompt; what would ask fails instead (as in CI)').argParser(parseBoolean))
     .helpOption('-h, --help', 'show help for the command')
@@ -102,6 +112,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[]): Promise<
         throw new CommanderError(0, 'commander.version', '');
       }
       io.debug = global.debug === true;
+      io.logLevel = global.logLevel ?? parseLogLevel(io.env.ASSISTANTS_LOG ?? '', 'ASSISTANTS_LOG');
       if (global.color === false) io.color = false;
       if (global.input !== undefined) io.input = global.input;
       resolveManifestOption(command, io.cwd);

@@ -6,7 +6,7 @@
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AssistantsApi, createConfiguration, DEFAULT_BASE_URL, FilesApi } from '../api/index.js';
+import { AssistantsApi, createConfiguration, DEFAULT_BASE_URL, FilesApi, type ResponseEvent } from '../api/index.js';
 import { UserError } from '../errors.js';
 import { formatDiagnostic, loadManifest, loadTests, readManifest, resolveManifest, type LoadOptions, type ManifestDiagnostic, type TestDefinition } from '../manifest/index.js';
 import type { DesiredState } from '../manifest/types.js';
@@ -46,6 +46,7 @@ export async function openSession(
 ): Promise<ApiSession> {
   const timeoutMs = options.requestTimeout;
   const endpoint = endpointOf(options, io, environmentEndpoint);
+  const onResponse = requestLog(io);
   if (endpoint === 'local') {
     const localFolder = join(manifestFolder(options, io), '.assistants', 'local');
     const dataFile = join(localFolder, 'api-data.jsonl');
@@ -65,7 +66,7 @@ export async function openSession(
       io.interrupts.stop,
     );
     const settings = { apiKey: io.env.OPENAI_API_KEY ?? 'local', baseUrl: server.url };
-    const configuration = createConfiguration({ ...settings, timeoutMs, signal: io.interrupts.requests });
+    const configuration = createConfiguration({ ...settings, timeoutMs, signal: io.interrupts.requests, onResponse });
     return {
       endpoint: 'local',
       assistants: new AssistantsApi(configuration),
@@ -83,13 +84,24 @@ export async function openSession(
     );
   }
   const settings = { apiKey, baseUrl, organization: io.env.OPENAI_ORG_ID, project: io.env.OPENAI_PROJECT_ID };
-  const configuration = createConfiguration({ ...settings, timeoutMs, signal: io.interrupts.requests });
+  const configuration = createConfiguration({ ...settings, timeoutMs, signal: io.interrupts.requests, onResponse });
+  if (onResponse !== undefined) io.stderr.write(`[debug] endpoint ${baseUrl}, key [redacted]\n`);
   return {
     endpoint: baseUrl,
     assistants: new AssistantsApi(configuration),
     files: new FilesApi(configuration),
     cleanup: new AssistantsApi(createConfiguration({ ...settings, timeoutMs: Math.min(timeoutMs, CLEANUP_TIMEOUT_MS) })),
     close: async () => {},
+  };
+}
+
+/** Under --log-level debug: one line per API request on stderr (method, path, status, time); never the key or a body. */
+function requestLog(io: CliIo): ((event: ResponseEvent) => void) | undefined {
+  if (io.logLevel !== 'debug') return undefined;
+  const key = io.env.OPENAI_API_KEY ?? '';
+  return ({ method, path, status, ms }) => {
+    const line = `[debug] ${method} ${path} -> ${status ?? 'no response'} (${ms} ms)`;
+    io.stderr.write(`${key.length >= 4 ? line.split(key).join('[redacted]') : line}\n`);
   };
 }
 

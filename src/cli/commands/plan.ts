@@ -86,7 +86,7 @@ export function register(program: Command, io: CliIo): void {
       const session = await openSession(options, io, 'plan', desired.endpoint);
       try {
         checkStateBelongs(state.current, desired, session.endpoint, state.location);
-        const { plan } = await makePlan(desired, state.current, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target ?? [], io.cwd);
+        const { plan } = await makePlan(desired, state.current, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target ?? [], io);
         if (options.out) await writePlanFile(resolve(io.cwd, options.out), plan);
         io.stdout.write(options.markdown ? renderMarkdown(plan, { maxPartLength: markdownPartLength(io) }) : renderPlan(plan, options.json ? 'json' : 'text', io));
         if (options.out) {
