@@ -14,6 +14,7 @@ import type { Plan } from '../plan/types.js';
 import { contextLine, objectBlocks, summaryLines } from './blocks.js';
 import type { ActionLabel, Line, ObjectBlock, Sign } from './blocks.js';
 import { planJsonValue } from '../plan/plan-json.js';
+import { naturalCompare } from '../natural-sort.js';
 
 /** The most characters GitHub accepts in a comment body: the default length of a part. */
 export const MARKDOWN_COMMENT_LIMIT = 65_536;
@@ -46,12 +47,13 @@ export function renderMarkdownParts(plan: Plan, options: MarkdownOptions = {}): 
   const maxLength = Math.max(MIN_PART_LENGTH, options.maxPartLength ?? MARKDOWN_COMMENT_LIMIT);
   const maxParts = Math.max(1, options.maxParts ?? MARKDOWN_MAX_PARTS);
   const data = planJsonValue(plan);
-  const blocks = objectBlocks(data);
+  const blocks = naturalOrder(objectBlocks(data));
   const summary = summaryLines(data, blocks).map((l) => `**${escapeMarkdown(l)}**`);
   const heading = options.heading === undefined ? [] : [`**${escapeMarkdown(options.heading)}**`];
-  const head = joinSections([...heading, ...summary, ...introLines(data)]).trimEnd();
+  const title = `### Plan for project "${escapeMarkdown(data.project)}", environment "${escapeMarkdown(data.environment)}"`;
+  const head = joinSections([title, ...heading, ...summary, ...introLines(data)]).trimEnd();
   const notes = data.notes.map(
-    (n) => `> ${n.level === 'warning' ? '**Warning:**' : '**Note:**'} ${n.key === null ? '' : `${escapeMarkdown(n.key)}: `}${escapeMarkdown(n.message)}`,
+    (n) => `> ${n.level === 'warning' ? '**Warning:**' : '**Note:**'} ${n.key === null ? '' : `${escapeMarkdown(n.key)}: `}${withCodeSpans(n.message)}`,
   );
   const details = blocks.filter((b) => b.sign !== null).map((b) => ({ title: b.headline, lines: diffLines(b) }));
 
@@ -78,6 +80,30 @@ export function renderMarkdownParts(plan: Plan, options: MarkdownOptions = {}): 
     if (number === count && left.length > 0) sections.push(leftOutNote(left, count));
     return joinSections(sections);
   });
+}
+
+/**
+ * The plan's groups (each kind of object, each action) in the order the plan has them;
+ * within a group, keys in natural order (a6 before a59).
+ */
+function naturalOrder(blocks: ObjectBlock[]): ObjectBlock[] {
+  const groups = [...new Set(blocks.map((b) => `${b.kind} ${b.action}`))];
+  const group = (b: ObjectBlock): number => groups.indexOf(`${b.kind} ${b.action}`);
+  return [...blocks].sort((a, b) => group(a) - group(b) || naturalCompare(a.key, b.key));
+}
+
+/** A note's text escaped, the commands in it (`run: assistants ...`, `"assistants ..."`) as code spans. */
+function withCodeSpans(message: string): string {
+  const command = /"(assistants [^"]*)"|(?<=run: )(assistants [^;]*)/g;
+  let out = '';
+  let at = 0;
+  for (const match of message.matchAll(command)) {
+    const text = match[1] ?? match[2] ?? '';
+    if (text.includes('`') || text.includes('\n')) continue;
+    out += `${escapeMarkdown(message.slice(at, match.index))}\`${text}\``;
+    at = match.index + match[0].length;
+  }
+  return out + escapeMarkdown(message.slice(at));
 }
 
 function introLines(plan: Plan): string[] {
@@ -262,11 +288,26 @@ function detailsText(summary: string, texts: string[], footer: string, fence = f
  * the text where the text renderer puts it. In a block that only adds or only removes,
  * every line (heredoc text, closing brackets) carries the block's sign.
  */
+/**
+ * The block's lines as a diff. What is added or removed whole (an object, a tool added to
+ * an assistant, a function's parameters) is marked on every line down to its closing one,
+ * so a reviewer sees all of it in green or red, not only its first line.
+ */
 function diffLines(block: ObjectBlock): string[] {
   const whole = block.sign === '+' || block.sign === '-' ? block.sign : null;
-  return block.lines.map((line: Line) =>
-    `${DIFF_MARKER[whole ?? line.sign ?? 'none']}${' '.repeat(line.depth * 4 + 3)}${line.text}`.trimEnd(),
-  );
+  let inherited: { sign: '+' | '-'; depth: number } | null = null;
+  return block.lines.map((line: Line) => {
+    if (inherited !== null && line.depth <= inherited.depth && line.sign !== null) inherited = null;
+    let sign = whole ?? line.sign ?? inherited?.sign ?? null;
+    if (inherited !== null && line.depth === inherited.depth && line.sign === null) {
+      // The closing line of what was opened with the sign (`}`, `]`, `JSON`).
+      sign = inherited.sign;
+      if (/^[}\]]$|^[A-Z]+$/.test(line.text)) inherited = null;
+    } else if (inherited === null && (line.sign === '+' || line.sign === '-') && /(\{|\[|<<-[A-Z]+)$/.test(line.text)) {
+      inherited = { sign: line.sign, depth: line.depth };
+    }
+    return `${DIFF_MARKER[sign ?? 'none']}${' '.repeat(line.depth * 4 + 3)}${line.text}`.trimEnd();
+  });
 }
 
 const DIFF_MARKER: Record<Sign | 'none', string> = { '+': '+', '-': '-', '~': '!', '-/+': '!', none: ' ' };

@@ -76,7 +76,7 @@ describe('the plan comment on a pull request', () => {
       expect(parseMarker(body)).toMatchObject({ part: index + 1, parts: bodies.length, intact: true });
       expect(body).toContain(index === 0 ? `this is part 1 of ${bodies.length}` : `part ${index + 1} of ${bodies.length}**`);
     });
-    expect(bodies[0]).toMatch(/^<!-- assistants-iac [^\n]+ -->\n<!-- assistants plan: part 1 of \d+ -->\n\*\*Plan: 500 to add, 0 to change, 0 to destroy\.\*\*/);
+    expect(bodies[0]).toMatch(/^<!-- assistants-iac [^\n]+ -->\n<!-- assistants plan: part 1 of \d+ -->\n### Plan for project "shop", environment "prod"\n\n\*\*Plan: 500 to add, 0 to change, 0 to destroy\.\*\*/);
 
     const small = smallPlan();
     const shrunk = await publishComments(forge(), { key, parts: partsOf(small), planHash: small.planHash, mode: 'update' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MARKDOWN_COMMENT_LIMIT, renderMarkdown, renderMarkdownParts, renderText } from '../../src/render/index.js';
-import { SHA_B, create, destroy, field, file, noop, plan, update, view } from './plan-builder.js';
+import { SHA_B, create, destroy, field, file, fn, noop, plan, update, view } from './plan-builder.js';
 import { liveById, plan as planned, syncedWorld } from '../plan/world.js';
 
 describe('renderMarkdown', () => {
@@ -16,9 +16,11 @@ describe('renderMarkdown', () => {
       notes: [{ level: 'warning', key: 'billing', message: 'unknown tool type "browser"' }],
     });
     const md = renderMarkdown(p);
-    expect(md.startsWith('**Plan: 1 to add, 1 to change, 1 to destroy.**\n')).toBe(true);
+    expect(md.startsWith('### Plan for project "shop", environment "prod"\n\n**Plan: 1 to add, 1 to change, 1 to destroy.**\n')).toBe(true);
     expect(md).toMatchInlineSnapshot(`
-      "**Plan: 1 to add, 1 to change, 1 to destroy.**
+      "### Plan for project "shop", environment "prod"
+
+      **Plan: 1 to add, 1 to change, 1 to destroy.**
 
       **Files: 1 to upload, 1 to delete (the old copy of a replaced file).**
 
@@ -101,7 +103,9 @@ describe('renderMarkdown', () => {
 
   it('says there is nothing to do, with no table', () => {
     expect(renderMarkdown(plan({ assistants: [noop('support', 'asst_1')] }))).toMatchInlineSnapshot(`
-      "**No changes. Your assistants match the manifest.**
+      "### Plan for project "shop", environment "prod"
+
+      **No changes. Your assistants match the manifest.**
 
       Project "shop", environment "prod", endpoint http://127.0.0.1:4010/v1
 
@@ -115,7 +119,7 @@ describe('renderMarkdown', () => {
     liveById(w, 'asst_support').model = 'gpt-4o-mini';
     const p = planned(w, { mode: 'refresh-only' });
     const firstTextSummary = renderText(p, { color: false }).split('\n').find((l) => l.startsWith('Drift:'));
-    expect(renderMarkdown(p).split('\n')[0]).toBe(`**${firstTextSummary}**`);
+    expect(renderMarkdown(p).split('\n')[2]).toBe(`**${firstTextSummary}**`);
   });
 
   it('escapes user strings in the table, the summary and the notes, and fences around backticks', () => {
@@ -154,7 +158,7 @@ describe('renderMarkdown', () => {
       expectBalanced(part);
     });
     // The first part: the summary, the counts and the hash first, outside any fold.
-    expect(parts[0]).toMatch(/^<!-- assistants plan: part 1 of \d+ -->\n\*\*Plan: 500 to add, 0 to change, 0 to destroy\.\*\*\n\nProject "shop"/);
+    expect(parts[0]).toMatch(/^<!-- assistants plan: part 1 of \d+ -->\n### Plan for project "shop", environment "prod"\n\n\*\*Plan: 500 to add, 0 to change, 0 to destroy\.\*\*\n\nProject "shop"/);
     expect(parts[0]).toContain(`Plan hash: \`${p.planHash}\``);
     expect(parts[0]).toContain(`_This plan is split into ${parts.length} comments: this is part 1 of ${parts.length}._`);
     expect(parts[1]).toContain(`**Plan for project "shop", environment "prod": part 2 of ${parts.length}**`);
@@ -200,5 +204,27 @@ describe('renderMarkdown', () => {
     expect(parts.length).toBe(3);
     for (const part of parts) expect(part.length).toBeLessThanOrEqual(10_000);
     expect(parts[2]).toMatch(/> \*\*Not shown:\*\* \d+ diff blocks did not fit in 3 comments\. Run `assistants plan` to see the whole plan\.\n$/);
+  });
+
+  it('sorts keys naturally, marks every line of an added function, puts commands in code spans and names the project and environment', () => {
+    const md = renderMarkdown(
+      plan({
+        assistants: [
+          create('a59'),
+          create('a6'),
+          update('tools', 'asst_9', [field('tools', [], [fn('lookup', { type: 'object', properties: { id: { type: 'string' } } })])]),
+        ],
+        notes: [{ level: 'info', key: 'a6', message: 'an assistant named "A" (asst_1) already exists and is not managed; to manage it instead of creating a new one, run: assistants import a6 asst_1' }],
+      }),
+    );
+    expect(md.split('\n')[0]).toBe('### Plan for project "shop", environment "prod"');
+    expect(md.indexOf('| a6 |')).toBeLessThan(md.indexOf('| a59 |'));
+    expect(md).toContain('run: `assistants import a6 asst_1`');
+    const diff = md.slice(md.indexOf('function "lookup" {') - 20);
+    const body = diff.slice(0, diff.indexOf('```')).split('\n').filter((line) => line.trim() !== '');
+    const added = body.slice(body.findIndex((line) => line.includes('function "lookup"')));
+    const end = added.findIndex((line) => /^.\s+}$/.test(line));
+    expect(added.slice(0, end + 1).every((line) => line.startsWith('+'))).toBe(true);
+    expect(added.slice(0, end + 1).length).toBeGreaterThan(8);
   });
 });
