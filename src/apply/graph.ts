@@ -57,6 +57,9 @@ export function buildGraph(plan: Plan): OperationNode[] {
         const deps = (change.after?.files ?? [])
           .map((label) => uploadIdByName.get(fileNameOfLabel(label) ?? ''))
           .filter((dep): dep is string => dep !== undefined);
+        // A replacement is created once the one it replaces is deleted: they carry the same ownership tag.
+        const replaced = change.reason === 'replace' ? plan.assistants.find((a) => a.key === change.key && a.action === 'delete' && a.reason === 'replace') : undefined;
+        if (replaced !== undefined) deps.push(`delete ${replaced.key} ${replaced.id}`);
         nodes.push({ id, op: { kind: change.action, change }, deps });
         if (change.action === 'update') noteDetacher(change, id);
         break;

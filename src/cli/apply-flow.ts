@@ -44,6 +44,8 @@ export interface ExecuteOptions {
 export interface PlanAndExecuteOptions extends CommonOptions, StateOptions, LockOptions {
   autoApprove?: boolean;
   target?: string[];
+  /** `apply --replace KEY`: delete and create again. */
+  replace?: string[];
 }
 
 export interface PlanAndExecuteRun {
@@ -69,7 +71,7 @@ export async function planAndExecute(options: PlanAndExecuteOptions, io: CliIo, 
     try {
       return await withStateLock(backend, run.verb, run.lockTimeoutMs, io, async (state) => {
         checkStateBelongs(state, desired, session.endpoint, backend.location);
-        const planned = await makePlan(desired, state, session, run.mode, options.target ?? [], io);
+        const planned = await makePlan(desired, state, session, run.mode, options.target ?? [], io, options.replace ?? []);
         run.onPlan?.(planned.plan);
         if (run.planHash !== undefined && planned.plan.planHash !== run.planHash) {
           io.stdout.write(renderPlan(planned.plan, 'text', io));

@@ -21,7 +21,16 @@ export async function makePlan(
   mode: PlanMode,
   targets: readonly string[],
   io: CliIo,
+  replace: readonly string[] = [],
 ): Promise<PlanResult> {
+  if (replace.length > 0 && mode !== 'normal') throw new UserError('USAGE', `--replace goes with a normal plan: a ${mode} plan replaces nothing.`);
+  for (const key of replace) {
+    if (!Object.hasOwn(desired.assistants, key)) {
+      const known = Object.keys(desired.assistants).sort().join(', ') || 'none';
+      throw new UserError('USAGE', `--replace ${key}: no assistant with that key in the manifest, so there is nothing to create again (keys: ${known}).`);
+    }
+    if (targets.length > 0 && !targets.includes(key)) throw new UserError('USAGE', `--replace ${key}: it is outside --target ${targets.join(', ')}; add --target ${key}.`);
+  }
   for (const target of targets) {
     if (!Object.hasOwn(desired.assistants, target) && !(state && Object.hasOwn(state.assistants, target))) {
       const known = Object.keys(desired.assistants).sort().join(', ') || 'none';
@@ -35,7 +44,7 @@ export async function makePlan(
   }
   const live = await readLiveFor(desired, state, session.assistants, session.files);
   const manifest = relative(io.cwd, desired.manifestPath).split(sep).join('/');
-  return createPlan({ desired, state, live, mode, manifest, targets, endpoint: session.endpoint, toolVersion: TOOL_VERSION, now: new Date() });
+  return createPlan({ desired, state, live, mode, manifest, targets, replace, endpoint: session.endpoint, toolVersion: TOOL_VERSION, now: new Date() });
 }
 
 /** Markdown is printed by `plan --markdown` itself, split for the CI's comments. */

@@ -86,7 +86,8 @@ export function stalePlanReason(plan: Plan, state: StateFile | null, endpoint: s
   for (const change of plan.assistants) {
     if (change.action !== 'create') continue;
     const tag = formatOwner({ project: plan.project, environment: plan.environment, key: change.key });
-    const appeared = live.assistants.find((a: AssistantObject) => a.metadata?.[OWNERSHIP_METADATA_KEY] === tag);
+    // The one a replacement replaces carries the tag too: the plan read it, and deletes it first.
+    const appeared = live.assistants.find((a: AssistantObject) => a.metadata?.[OWNERSHIP_METADATA_KEY] === tag && !Object.hasOwn(plan.prior.liveFingerprints, a.id));
     if (appeared) return `${appeared.id} was created for ${change.key} since`;
   }
   return null;
@@ -119,6 +120,8 @@ export function sensitiveValuesForSavedPlan(
     mode: plan.mode,
     manifest: plan.manifest,
     targets: plan.targets,
+    // What --replace asked for is in the plan: the keys it creates again.
+    replace: plan.assistants.filter((a) => a.action === 'create' && a.reason === 'replace').map((a) => a.key),
     endpoint: plan.endpoint,
     toolVersion: plan.toolVersion,
     now: new Date(plan.createdAt),

@@ -52,6 +52,8 @@ export interface PlanInput {
   manifest: string;
   /** Manifest keys to limit the plan to; empty for all. */
   targets: readonly string[];
+  /** Manifest keys to delete and create again (`--replace`), when they exist. */
+  replace?: readonly string[];
   endpoint: string;
   toolVersion: string;
   now: Date;
@@ -105,6 +107,11 @@ export function createPlan(input: PlanInput): PlanResult {
       }
       if (current) claimed.add(current.id);
       const after = desiredView(spec, ownerOf(key), desired.files);
+      if (current && input.replace?.includes(key)) {
+        assistants.push(change(key, 'delete', 'replace', current.id, liveView(current, labels), null));
+        assistants.push(change(key, 'create', 'replace', null, null, after));
+        continue;
+      }
       if (!current) {
         assistants.push(change(key, 'create', record ? 'gone' : 'new', null, null, after));
         const namesake = live.assistants.find((a) => a.name !== null && a.name === after.name && parseOwner(a.metadata) === null);
@@ -162,6 +169,7 @@ export function createPlan(input: PlanInput): PlanResult {
   }
 
   if (mode === 'destroy') refusePreventedDestroys(assistants, wanted);
+  else refusePreventedDestroys(assistants.filter((a) => a.reason === 'replace'), wanted);
 
   // A part is sensitive when the manifest makes it with a sensitive variable now, or did when it was last applied.
   const sensitivePathsOf = (key: string): string[] => [...(wanted[key]?.sensitive ?? []), ...(records[key]?.sensitive ?? [])];

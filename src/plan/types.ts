@@ -30,6 +30,8 @@ export type FileAction = 'upload' | 'delete' | 'no-op';
  * - gone: recorded in state but deleted outside; the record is dropped (and, when the
  *   key is still in the manifest, the assistant is created again).
  * - destroy: `assistants destroy` deletes everything this project and environment own.
+ * - replace: `--replace KEY` asked for the assistant to be deleted and created again (a
+ *   delete and a create of the same key, the delete first).
  */
 export type ActionReason =
   | 'new'
@@ -40,7 +42,8 @@ export type ActionReason =
   | 'adopt'
   | 'unchanged'
   | 'gone'
-  | 'destroy';
+  | 'destroy'
+  | 'replace';
 
 /** An assistant as the plan shows it: file attachments by manifest file name where known. */
 export interface AssistantView {

@@ -585,6 +585,8 @@ function suffixFor(reason: ActionReason, mode: PlanMode): string | null {
       return 'adopted: tagged as ours, missing from the state';
     case 'gone':
       return 'deleted outside assistants';
+    case 'replace':
+      return 'replace requested with --replace';
     case 'new':
     case 'unchanged':
     case 'destroy':
@@ -620,6 +622,8 @@ function reasonText(reason: ActionReason, mode: PlanMode): string {
       return 'deleted outside assistants';
     case 'destroy':
       return 'destroy requested';
+    case 'replace':
+      return 'replace requested';
   }
 }
 

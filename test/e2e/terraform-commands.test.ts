@@ -1,6 +1,6 @@
 /**
  * The commands a Terraform user reaches for, driven through the built CLI against a real
- * local server: state mv, show, output, --var-file and fmt.
+ * local server: state mv, apply --replace, show, output, --var-file and fmt.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -65,6 +65,38 @@ describe('state mv', () => {
     expect(onto.stderr).toContain(`Error: state mv: other is already in the state (${await idOf('other')})`);
     const id = await idOf('support');
     expect((await api.getAssistant({ assistantId: id })).metadata?.['assistants-iac']).toBe('shop/default/support');
+  });
+});
+
+describe('--replace', () => {
+  it('deletes and creates the assistant again, a new id under the same key; a saved plan does the same', async () => {
+    const old = await idOf('support');
+    const applied = await cli('apply', '--replace', 'support', '--auto-approve');
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('Plan: 1 to add, 0 to change, 1 to destroy.');
+    const renewed = await idOf('support');
+    expect(renewed).not.toBe(old);
+    expect((await api.listAssistants({ limit: 100 })).data.map((a) => a.id)).toEqual([renewed]);
+    expect((await cli('plan', '--detailed-exitcode')).code).toBe(0);
+
+    expect((await cli('plan', '--replace', 'support', '--out', 'replace.plan')).code).toBe(0);
+    const saved = await cli('apply', 'replace.plan');
+    expect(saved.code, saved.stderr).toBe(0);
+    expect(await idOf('support')).not.toBe(renewed);
+    expect((await api.listAssistants({ limit: 100 })).data).toHaveLength(1);
+  });
+
+  it('refuses a key not in the manifest, a protected assistant, and --replace with a saved plan, changing nothing', async () => {
+    const id = await idOf('support');
+    const unknown = await cli('apply', '--replace', 'nobody', '--auto-approve');
+    expect(unknown).toMatchObject({ code: 1, stderr: 'Error: --replace nobody: no assistant with that key in the manifest, so there is nothing to create again (keys: support).\n' });
+    await writeFile(join(dir, 'assistants.yaml'), `${MANIFEST('support')}    lifecycle:\n      prevent_destroy: true\n`);
+    const protectedOne = await cli('apply', '--replace', 'support', '--auto-approve');
+    expect(protectedOne.code).toBe(1);
+    expect(protectedOne.stderr).toContain('protected by lifecycle.prevent_destroy');
+    expect((await cli('plan', '--out', 'p.plan')).code).toBe(0);
+    expect((await cli('apply', 'p.plan', '--replace', 'support')).stderr).toContain('give --target, --replace, --refresh-only and --var to "assistants plan" instead');
+    expect(await idOf('support')).toBe(id);
   });
 });
 

@@ -21,6 +21,7 @@ export interface ApplyCommandOptions extends CommonOptions, StateOptions, LockOp
   autoApprove?: boolean;
   parallelism: number;
   target?: string[];
+  replace?: string[];
   refreshOnly?: boolean;
   planHash?: string;
 }
@@ -80,6 +81,7 @@ function parsePlanHash(text: string): string {
 export function register(program: Command, io: CliIo): void {
   const command = addApplyOptions(program.command('apply').argument('[planfile]', 'a plan saved with "assistants plan --out"'), [
     new Option('--refresh-only', "record the server's current values in the state, changing nothing remotely"),
+    new Option('--replace <key>', 'delete this assistant and create it again (a new id), though nothing changed (repeatable)').argParser(collect),
     new Option('--plan-hash <sha256>', "apply only when the plan made now has this hash (the reviewed plan's, shown in its comment and plan --json), without asking").argParser(parsePlanHash),
   ]);
   addHelp(command, {
@@ -98,8 +100,8 @@ export function register(program: Command, io: CliIo): void {
       const { parallelism, planHash, lockTimeout: lockTimeoutMs } = options;
       if (planfile) {
         const given = (name: string): boolean => command.getOptionValueSource(name) === 'cli';
-        if (options.target !== undefined || options.refreshOnly || given('var') || planHash !== undefined) {
-          throw new UserError('USAGE', 'a saved plan is applied as it is: give --target, --refresh-only and --var to "assistants plan" instead, and --plan-hash only without a plan file.');
+        if (options.target !== undefined || options.replace !== undefined || options.refreshOnly || given('var') || planHash !== undefined) {
+          throw new UserError('USAGE', 'a saved plan is applied as it is: give --target, --replace, --refresh-only and --var to "assistants plan" instead, and --plan-hash only without a plan file.');
         }
         const fromCli = { file: given('file'), env: given('env'), endpoint: given('endpoint') };
         await runAndComment(io, options, 'apply', (onPlan) => applySaved(planfile, options, fromCli, parallelism, lockTimeoutMs, io, onPlan));

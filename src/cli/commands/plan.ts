@@ -34,6 +34,7 @@ interface PlanOptions extends CommonOptions, StateOptions, LockOptions, CommentO
   markdown?: boolean;
   detailedExitcode?: boolean;
   target?: string[];
+  replace?: string[];
   refreshOnly?: boolean;
   gitlabReport?: string;
 }
@@ -48,6 +49,7 @@ export function register(program: Command, io: CliIo): void {
       new Option('--detailed-exitcode', 'exit 0 with no changes, 2 with changes (drift included), 1 on error'),
       new Option('--target <key>', 'limit the plan to this assistant key (repeatable)').argParser(collect),
       new Option('--refresh-only', 'show only what changed on the server since the last apply'),
+      new Option('--replace <key>', 'delete this assistant and create it again (a new id), though nothing changed (repeatable)').argParser(collect),
       ...commentOptions('the plan'),
       new Option('--label', 'with --comment: label the pull/merge request PROJECT/ENV: no changes, add or update, or destroy'),
       formatOption(),
@@ -86,7 +88,7 @@ export function register(program: Command, io: CliIo): void {
       const session = await openSession(options, io, 'plan', desired.endpoint);
       try {
         checkStateBelongs(state.current, desired, session.endpoint, state.location);
-        const { plan } = await makePlan(desired, state.current, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target ?? [], io);
+        const { plan } = await makePlan(desired, state.current, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target ?? [], io, options.replace ?? []);
         if (options.out) await writePlanFile(resolve(io.cwd, options.out), plan);
         io.stdout.write(options.markdown ? renderMarkdown(plan, { maxPartLength: markdownPartLength(io) }) : renderPlan(plan, options.json ? 'json' : 'text', io));
         if (options.out) {
