@@ -154,7 +154,7 @@ async function balancer(urls) {
 }
 
 /** plan/apply of n assistants against two replicas: converges, no duplicate. */
-export async function applyOnReplicas({ n, parallelism, log }) {
+export async function applyOnReplicas({ n, parallelismArgs, parallelism, log }) {
   const database = await postgresForTests();
   const schema = `bench_apply_${process.pid}`;
   const servers = [];
@@ -167,7 +167,7 @@ export async function applyOnReplicas({ n, parallelism, log }) {
     try {
       const manifest = ['-f', join(dir, 'assistants.yaml'), '--endpoint', front.url];
       const env = { OPENAI_API_KEY: KEY };
-      const apply = await runCli(['apply', ...manifest, '--auto-approve', '--parallelism', String(parallelism)], { cwd: dir, env, measureMemory: false });
+      const apply = await runCli(['apply', ...manifest, '--auto-approve', ...parallelismArgs], { cwd: dir, env, measureMemory: false });
       const plan = await runCli(['plan', ...manifest, '--detailed-exitcode'], { cwd: dir, env, measureMemory: false });
       const client = new pg.Client({ connectionString: database.url });
       await client.connect();

@@ -13,7 +13,8 @@
  * Which failures are retried, which are ambiguous, and the waits, come from the client's
  * policy (retry.ts), read from the decision the transport put on each `APIError`.
  */
-import { classifyFailure, retryDelayMs, systemClock, type RetryClock } from './retry.js';
+import { APIConnectionTimeoutError, APIError } from './errors.js';
+import { classifyFailure, retryDelayMs, systemClock, type Failure, type RetryClock } from './retry.js';
 
 /**
  * Paces every request of a job. A 429 pauses everyone for the wait the server named and
@@ -65,6 +66,29 @@ const BURST_HOLD_MS = 250;
 /** 429s one request may meet before it fails: enough for minutes of a tight limit. */
 const MAX_THROTTLED = 200;
 
+/**
+ * How an answered request went, for an observer of load (apply's adaptive concurrency):
+ * `overloaded` is a timeout, a 503 or a 504; `failed` any other failure.
+ */
+export type RequestOutcome = 'ok' | 'rate-limited' | 'overloaded' | 'failed';
+
+/** Sees a job's requests: may hold each back (a concurrency limit), and hears how it went. */
+export interface RequestObserver {
+  /** Resolves when the request may be sent; rejects when `signal` aborts first. */
+  sending(signal?: AbortSignal): Promise<void>;
+  /** The answer to a request `sending` let through (every one gets exactly one). */
+  answered(outcome: RequestOutcome, latencyMs: number): void;
+  /** A request waits out a backoff (true), or has done so (false). */
+  rest(resting: boolean): void;
+}
+
+function outcomeOf(error: unknown, failure: Failure): RequestOutcome {
+  if (failure.kind === 'rate-limited') return 'rate-limited';
+  if (error instanceof APIConnectionTimeoutError) return 'overloaded';
+  if (error instanceof APIError && (error.status === 503 || error.status === 504)) return 'overloaded';
+  return 'failed';
+}
+
 /** When an ambiguous request was sent and when it failed: a look-up must start after the failure. */
 export interface RecoveryWindow {
   startedAt: number;
@@ -90,6 +114,8 @@ export interface PacedRetryOptions<T> {
   /** Before each retry after a failure; `attempt` counts the failures so far. */
   onRetry?: ((attempt: number, error: unknown) => void) | undefined;
   onThrottled?: (() => void) | undefined;
+  /** Told of each request sent and how it was answered. */
+  observer?: RequestObserver | undefined;
 }
 
 export async function retryPaced<T>(send: () => Promise<T>, options: PacedRetryOptions<T>): Promise<T> {
@@ -100,13 +126,18 @@ export async function retryPaced<T>(send: () => Promise<T>, options: PacedRetryO
   let throttled = 0;
   for (;;) {
     await givenUpOnAbort(() => pacer.ready(signal), signal);
+    const { observer } = options;
+    if (observer) await givenUpOnAbort(() => observer.sending(signal), signal);
+    const sentAt = clock.now();
     try {
       const result = await send();
+      observer?.answered('ok', clock.now() - sentAt);
       pacer.succeeded();
       return result;
     } catch (error) {
       const failedAt = clock.now();
       const failure = classifyFailure(error);
+      observer?.answered(outcomeOf(error, failure), failedAt - sentAt);
       if (failure.kind === 'not-found' && options.notFound) return options.notFound();
       if (failure.kind === 'rate-limited' && ++throttled <= MAX_THROTTLED) {
         pacer.rateLimited(failure.retryAfterMs ?? retryDelayMs(0, null, clock.random));
@@ -116,11 +147,17 @@ export async function retryPaced<T>(send: () => Promise<T>, options: PacedRetryO
       failures++;
       if (failure.kind !== 'transient' || failures >= options.maxAttempts) throw error;
       options.onRetry?.(failures, error);
-      await givenUpOnAbort(() => clock.sleep(retryDelayMs(failures - 1, failure.retryAfterMs, clock.random), signal), signal);
+      observer?.rest(true);
+      try {
+        await givenUpOnAbort(() => clock.sleep(retryDelayMs(failures - 1, failure.retryAfterMs, clock.random), signal), signal);
+      } finally {
+        observer?.rest(false);
+      }
       const recover = options.recover;
       if (recover && failure.ambiguous) {
         // Sending again before knowing whether the first one landed could duplicate it.
-        const found = await retryPaced(() => recover({ startedAt, failedAt }), { ...options, notFound: undefined, recover: undefined });
+        // A look-up reads whole listings: its time is no measure of the job's requests, so the observer is not told.
+        const found = await retryPaced(() => recover({ startedAt, failedAt }), { ...options, notFound: undefined, recover: undefined, observer: undefined });
         if (found !== null) return found;
       }
     }

@@ -17,12 +17,17 @@ import { scrubValues, type SensitivePath } from '../redaction.js';
 import { sensitiveStrings, type SensitiveValues } from '../plan/redact.js';
 import { buildGraph, type Operation, type OperationNode } from './graph.js';
 import { runGraph } from './pool.js';
+import { ADAPTIVE_LIMIT, AdaptiveLimit } from './concurrency.js';
 import { Pacer, retryPaced, type RecoveryWindow } from '../api/paced-retry.js';
 import { systemClock, type RetryClock } from '../api/retry.js';
 import type { ApplyApi } from './api.js';
 
 export interface ApplyOptions {
-  parallelism: number;
+  /**
+   * The most requests in flight at once (`--parallelism`): the bound of the limit that
+   * adapts to the server (concurrency.ts), ADAPTIVE_LIMIT.max when not given.
+   */
+  parallelism?: number | undefined;
   /** The manifest's folder: file paths in a plan are relative to it. */
   manifestDir: string;
   /** Attempts per operation, the first included. */
@@ -76,7 +81,7 @@ export async function applyPlan(
   const describe = (error: unknown): string => scrubValues(errorMessage(error), secrets);
   const run = new PlanRun(plan, state, api, journal, options, describe);
   options.onProgress?.({ type: 'start', total: nodes.length });
-  const outcome = await runGraph(nodes, Math.max(1, options.parallelism), (node) => run.execute(node), options.shouldStop ?? (() => false));
+  const outcome = await runGraph(nodes, run.concurrency, (node) => run.execute(node), options.shouldStop ?? (() => false));
   return {
     done: outcome.succeeded,
     failed: outcome.failed.map(({ task, error }) => ({ node: task, message: describe(error) })),
@@ -88,6 +93,7 @@ export async function applyPlan(
 class PlanRun {
   private readonly clock: RetryClock;
   private readonly pacer: Pacer;
+  readonly concurrency: AdaptiveLimit;
   /** Current file id by manifest name: the state's, then each upload's. */
   private readonly fileIds = new Map<string, string>();
   /** Ids this run has recorded, so recovery never claims one twice. */
@@ -107,6 +113,7 @@ class PlanRun {
   ) {
     this.clock = options.clock ?? systemClock;
     this.pacer = new Pacer(this.clock);
+    this.concurrency = new AdaptiveLimit(Math.max(1, options.parallelism ?? ADAPTIVE_LIMIT.max), this.clock);
     for (const [name, record] of Object.entries(state.files)) this.fileIds.set(name, record.id);
     for (const record of Object.values(state.assistants)) this.claimed.add(record.id);
     for (const record of Object.values(state.files)) this.claimed.add(record.id);
@@ -301,6 +308,7 @@ class PlanRun {
       recover: extra.recover,
       onRetry: (attempt, error) => this.options.onProgress?.({ type: 'retry', node, attempt, message: this.describe(error) }),
       onThrottled: () => this.options.onProgress?.({ type: 'throttled', node }),
+      observer: this.concurrency,
     });
   }
 

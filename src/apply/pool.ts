@@ -1,5 +1,7 @@
 /**
- * Runs a dependency graph of tasks with at most `parallelism` at once. A failed task
+ * Runs a dependency graph of tasks with at most `parallelism` at once (a number, or a
+ * capacity read again before each start, which wakes the pool when it grows: apply's
+ * adaptive one, concurrency.ts). A failed task
  * does not stop independent ones; its dependants are skipped. When `shouldStop()` turns
  * true (Ctrl-C), nothing new starts and what is in flight is awaited.
  *
@@ -7,6 +9,8 @@
  * it reaches zero, so scheduling costs O(tasks + edges) in all, whatever the order of
  * completions.
  */
+import type { PoolCapacity } from './concurrency.js';
+
 export interface GraphTask {
   id: string;
   deps: string[];
@@ -23,11 +27,13 @@ export interface PoolOutcome<T extends GraphTask> {
 
 export async function runGraph<T extends GraphTask>(
   tasks: readonly T[],
-  parallelism: number,
+  parallelism: number | PoolCapacity,
   run: (task: T) => Promise<void>,
   shouldStop: () => boolean,
 ): Promise<PoolOutcome<T>> {
   const outcome: PoolOutcome<T> = { succeeded: [], failed: [], skipped: [], notStarted: [] };
+  const limit = typeof parallelism === 'number' ? () => parallelism : () => parallelism.slots;
+  const changed = typeof parallelism === 'number' ? () => new Promise<void>(() => undefined) : () => parallelism.changed();
   const known = new Set(tasks.map((task) => task.id));
   const unfinishedDeps = new Map<string, number>();
   const dependants = new Map<string, T[]>();
@@ -64,24 +70,30 @@ export async function runGraph<T extends GraphTask>(
     }
   };
 
-  const running = new Map<string, Promise<void>>();
+  let running = 0;
+  let wake = (): void => undefined;
   let next = 0;
   for (;;) {
-    while (!shouldStop() && running.size < parallelism && next < ready.length) {
+    while (!shouldStop() && running < limit() && next < ready.length) {
       const task = ready[next++] as T;
       if (settled.has(task.id)) continue;
-      running.set(
-        task.id,
-        run(task)
-          .then(
-            () => finish(task, undefined, true),
-            (error: unknown) => finish(task, error, false),
-          )
-          .finally(() => running.delete(task.id)),
-      );
+      running += 1;
+      void run(task)
+        .then(
+          () => finish(task, undefined, true),
+          (error: unknown) => finish(task, error, false),
+        )
+        .finally(() => {
+          running -= 1;
+          wake();
+        });
     }
-    if (running.size === 0) break;
-    await Promise.race(running.values());
+    if (running === 0) break;
+    // Until a task ends or the capacity changes.
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      void changed().then(resolve);
+    });
   }
   for (const task of tasks) if (!settled.has(task.id)) outcome.notStarted.push(task);
   return outcome;

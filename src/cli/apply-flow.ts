@@ -24,7 +24,8 @@ import { desiredScope, withStateBackend } from './state-backend.js';
 
 export interface ExecuteOptions {
   autoApprove: boolean;
-  parallelism: number;
+  /** `--parallelism`: the bound on the adaptive concurrency; undefined for the default. */
+  parallelism: number | undefined;
   /** The plan came from a file the user already reviewed: no prompt. */
   saved: boolean;
   /** The manifest's folder, which the plan's file paths are relative to. */
@@ -51,7 +52,7 @@ export interface PlanAndExecuteOptions extends CommonOptions, StateOptions, Lock
 export interface PlanAndExecuteRun {
   mode: PlanMode;
   verb: ExecuteOptions['verb'];
-  parallelism: number;
+  parallelism: number | undefined;
   lockTimeoutMs: number;
   /** `apply --plan-hash`: run only a plan with this hash (the reviewed one), without asking. */
   planHash?: string;

@@ -10,9 +10,11 @@
  * Either way the command unwinds normally, so the state lock is released and the journal
  * folded. `processIo` binds one to the process's signals; tests call `interrupt()`.
  */
+import { setMaxListeners } from 'node:events';
+
 export class Interrupts {
-  private readonly stopping = new AbortController();
-  private readonly aborting = new AbortController();
+  private readonly stopping = unlimitedListeners(new AbortController());
+  private readonly aborting = unlimitedListeners(new AbortController());
   private readonly listeners = new Set<(count: number) => void>();
   private received = 0;
   private finishingInFlight = 0;
@@ -54,4 +56,14 @@ export class Interrupts {
       this.finishingInFlight--;
     }
   }
+}
+
+/**
+ * Every request of a command and every wait of apply's pool (up to 64 at once, and those
+ * waiting out a backoff) listens on these signals: many listeners are the design, not a
+ * leak, so Node is told not to warn about them.
+ */
+function unlimitedListeners(controller: AbortController): AbortController {
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

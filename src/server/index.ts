@@ -9,6 +9,7 @@
  * for several replicas), app.ts (context, routers, counters, run engine), api-handler.ts
  * (the steps of a /v1 request), admin-handler.ts, ready-handler.ts, http-server.ts (sockets).
  */
+import { setMaxListeners } from 'node:events';
 import { createAdminHandler } from './admin-handler.js';
 import { createApiHandler } from './api-handler.js';
 import { createApp } from './app.js';
@@ -75,6 +76,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 async function serve(options: ResolvedServerOptions, store: ServerStore): Promise<RunningServer> {
   const app = await createApp(options, store);
   const closing = new AbortController();
+  // Every request waiting out --latency-ms listens on it: many listeners are the design, not a leak.
+  setMaxListeners(0, closing.signal);
   const ready = createReadyHandler(app, closing.signal);
   const listening = await listen(
     options.host,

@@ -265,6 +265,30 @@ describe('what an action means', () => {
   });
 });
 
+describe('the journal', () => {
+  it('no operation is reported done before its record is durable', async () => {
+    const clock = new FakeClock();
+    const api = new FakeApplyApi(clock);
+    const scenario = creating(api, 'a', 'b');
+    let release = (): void => undefined;
+    const durable = new Promise<void>((resolve) => (release = resolve));
+    const events: ProgressEvent[] = [];
+    const journal: JournalEntry[] = [];
+    const pending = applyPlan(scenario.plan, scenario.state, api, { append: async (entry) => { await durable; journal.push(entry); } }, {
+      manifestDir: '/',
+      clock,
+      onProgress: (event) => events.push(event),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(api.assistants.size).toBe(2);
+    expect(events.filter((e) => e.type === 'done')).toEqual([]);
+    release();
+    const report = await pending;
+    expect(ids(report, 'done')).toEqual(['create a', 'create b']);
+    expect(journal.map((e) => e.op)).toEqual(['assistant.created', 'assistant.created']);
+  });
+});
+
 describe('failures stay where they happen', () => {
   it('a failed operation does not stop the independent ones; its dependants are skipped', async () => {
     const temp = await makeTempDir();

@@ -45,9 +45,13 @@ export class FakeApplyApi implements ApplyApi {
   private readonly script: Scripted[] = [];
   private nextId = 1;
 
+  /** Above this many requests in flight, a request is answered 503 (an overloaded server). */
+  capacity = Number.POSITIVE_INFINITY;
+
+  /** `latencyMs`: a request's time, fixed or by the requests in flight when it arrives (queueing). */
   constructor(
     private readonly clock: FakeClock,
-    private readonly latencyMs = 10,
+    private readonly latencyMs: number | ((inFlight: number) => number) = 10,
   ) {}
 
   /** The next `times` calls of `method` (for `target` only, when given) fail with `fault`. */
@@ -143,8 +147,8 @@ export class FakeApplyApi implements ApplyApi {
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
-      await this.clock.sleep(this.latencyMs);
-      const fault = this.takeFault(method, target);
+      await this.clock.sleep(typeof this.latencyMs === 'number' ? this.latencyMs : this.latencyMs(this.inFlight));
+      const fault = this.inFlight > this.capacity ? { status: 503 } : this.takeFault(method, target);
       if (fault !== undefined && typeof fault === 'object') {
         throw responseError({ ...DETAILS, method: 'POST', path: `/${method}`, status: fault.status }, (name) => fault.headers?.[name], this.clock.now());
       }

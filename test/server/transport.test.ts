@@ -249,7 +249,27 @@ describe('faults', () => {
   });
 });
 
+/** The process warnings `work` causes (Node prints them on stderr). */
+async function warningsDuring(work: () => Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  const note = (warning: Error): void => void seen.push(`${warning.name}: ${warning.message}`);
+  process.on('warning', note);
+  try {
+    await work();
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('warning', note);
+  }
+  return seen;
+}
+
 describe('latency and admin', () => {
+  test('many requests waiting out latencyMs at once raise no listener-leak warning', async () => {
+    const server = await start({ latencyMs: 50 });
+    const warnings = await warningsDuring(() => Promise.all(Array.from({ length: 30 }, () => call(server, 'GET', '/assistants'))));
+    expect(warnings).toEqual([]);
+  });
+
   test('latencyMs delays every /v1 response', async () => {
     const server = await start({ latencyMs: 120 });
     const started = performance.now();

@@ -19,7 +19,8 @@ import { withStateBackend } from '../state-backend.js';
 
 export interface ApplyCommandOptions extends CommonOptions, StateOptions, LockOptions, CommentOptions {
   autoApprove?: boolean;
-  parallelism: number;
+  /** The bound on apply's adaptive concurrency; undefined when not given. */
+  parallelism?: number;
   target?: string[];
   replace?: string[];
   refreshOnly?: boolean;
@@ -32,7 +33,7 @@ export function addApplyOptions(command: Command, own: readonly Option[] = []): 
     command,
     [
       new Option('--auto-approve', 'do not ask for confirmation (required without a terminal)'),
-      new Option('--parallelism <n>', 'operations in flight at once').argParser(positiveInt('--parallelism')).default(10),
+      new Option('--parallelism <n>', 'most requests at once (default: adapts up to 64)').argParser(positiveInt('--parallelism')),
       new Option('--target <key>', 'limit to this assistant key (repeatable)').argParser(collect),
       ...own,
       ...commentOptions('the outcome and the plan run'),
@@ -122,7 +123,7 @@ async function applySaved(
   planfile: string,
   options: ApplyCommandOptions,
   given: { file: boolean; env: boolean; endpoint: boolean },
-  parallelism: number,
+  parallelism: number | undefined,
   lockTimeoutMs: number,
   io: CliIo,
   onPlan: (plan: Plan) => void,
