@@ -99,10 +99,20 @@ export function needsSensitiveValues(plan: Plan): boolean {
 }
 
 /**
- * The sensitive values a saved plan left out, taken from the manifest again: the manifest
- * (with every value it reads) must hash as it did, and planning again against the same
- * state and live objects (stalePlanReason has checked those) must give the very same
- * plan. Otherwise a reason why not.
+ * Why the manifest a saved plan names is no longer the one it was made from, or null: its
+ * hash covers the manifest text, the environment, every file it reads and every variable.
+ */
+export function manifestChangedReason(plan: Plan, desired: DesiredState): string | null {
+  return desired.manifestHash === plan.prior.manifestHash
+    ? null
+    : 'the manifest or a value it reads (a file, a variable, a sensitive value) changed since the plan was made';
+}
+
+/**
+ * The sensitive values a saved plan left out, taken from the manifest again (whose hash
+ * manifestChangedReason has checked): planning again against the same state and live
+ * objects (stalePlanReason has checked those) must give the very same plan. Otherwise a
+ * reason why not.
  */
 export function sensitiveValuesForSavedPlan(
   plan: Plan,
@@ -110,9 +120,6 @@ export function sensitiveValuesForSavedPlan(
   state: StateFile | null,
   live: LiveState,
 ): { ok: true; sensitiveValues: SensitiveValues } | { ok: false; reason: string } {
-  if (desired.manifestHash !== plan.prior.manifestHash) {
-    return { ok: false, reason: 'the manifest or a value it reads (a file, a variable, a sensitive value) changed since the plan was made' };
-  }
   const again = createPlan({
     desired,
     state,

@@ -166,6 +166,19 @@ describe('plan and apply against the local server', () => {
     expect((await api.getAssistant({ assistantId: support.id })).name).toBe('Support');
   });
 
+  it('refuses a saved plan once the manifest changed', async () => {
+    await writeFile(join(dir, 'assistants.yaml'), manifest('Be kind, brief, exact and warm.'));
+    expect((await cli('plan', '--out', 'tfplan.json')).code).toBe(0);
+    await writeFile(join(dir, 'assistants.yaml'), manifest('Be curt.'));
+    const refused = await cli('apply', 'tfplan.json');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'Error: Refusing to apply tfplan.json: the manifest or a value it reads (a file, a variable, a sensitive value) changed since the plan was made. Run "assistants plan --out tfplan.json" again and review it.\n',
+    );
+    expect((await api.getAssistant({ assistantId: (await owned())[0]!.id })).instructions).toBe('Be kind, brief and exact.');
+    await writeFile(join(dir, 'assistants.yaml'), manifest('Be kind, brief and exact.'));
+  });
+
   it('destroy deletes what we own and nothing else', async () => {
     const destroyed = await cli('destroy', '--auto-approve');
     expect(destroyed.code, destroyed.stderr).toBe(0);

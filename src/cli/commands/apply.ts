@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { readLive, readLiveFor } from '../../plan/refresh.js';
-import { needsSensitiveValues, readPlanFile, sensitiveValuesForSavedPlan, stalePlanReason } from '../../plan/planfile.js';
+import { manifestChangedReason, needsSensitiveValues, readPlanFile, sensitiveValuesForSavedPlan, stalePlanReason } from '../../plan/planfile.js';
 import type { SensitiveValues } from '../../plan/redact.js';
 import { scrub } from '../../forge/errors.js';
 import type { Plan } from '../../plan/types.js';
@@ -144,8 +144,12 @@ async function applySaved(
     );
   }
   const planned = { ...options, file: plan.manifest, env: plan.environment, endpoint: plan.endpoint };
-  // A saved plan never holds sensitive values: they come from the manifest it names, read again.
-  const desired = needsSensitiveValues(plan) ? await loadDesired(planned, io) : null;
+  // The manifest it names, read again: it must be what the plan was made from, and it holds
+  // the sensitive values a saved plan never carries.
+  const manifest = await loadDesired(planned, io);
+  const changed = manifestChangedReason(plan, manifest);
+  if (changed) throw refuse(changed);
+  const desired = needsSensitiveValues(plan) ? manifest : null;
   return await withStateBackend(planned, { project: plan.project, environment: plan.environment }, io, async (backend) => {
     const session = await openSession(planned, io, 'apply');
     try {
