@@ -1,10 +1,9 @@
 // Regenerates test/fixtures/openapi-v1-responses.json (the Assistants answers) and
 // test/fixtures/openapi-chat-completions.json (what a Chat Completions upstream is sent and
-// answers) from the reference spec beside the repository (../shared/reference, as CI and
-// the team have it): node scripts/extract-openapi-fixture.mjs
+// answers) from the reference spec in docs/reference/: node scripts/extract-openapi-fixture.mjs
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse } from 'yaml';
-const spec = parse(readFileSync(new URL('../../shared/reference/openai-openapi-assistants-v1.yaml', import.meta.url), 'utf8'));
+const spec = parse(readFileSync(new URL('../docs/reference/openai-openapi-assistants-v1.yaml', import.meta.url), 'utf8'));
 const wanted = (path) => /^\/(assistants|threads|files)/.test(path);
 const operations = {};
 // The error body, and the stream events of stream: true (not an operation's 200 schema).

@@ -6,7 +6,6 @@ export type UserErrorCode =
   | 'USAGE'
   | 'MANIFEST_INVALID'
   | 'CONFIG'
-  | 'API'
   | 'STATE'
   | 'STALE_PLAN'
   | 'PREVENT_DESTROY'

@@ -1,5 +1,5 @@
 /**
- * `AssistantsApi`: the 28 operations of `shared/seed/AssistantsApi.md`, each taking the
+ * `AssistantsApi`: the 28 operations of `docs/reference/AssistantsApi.md`, each taking the
  * seed's request object. Every method only maps a verb to an HTTP call; the transport
  * does the rest. Every method takes optional per-call `RequestOptions` last.
  */

@@ -1,7 +1,7 @@
 /**
  * The client's public model types for assistants, assistant files, tools and files.
  *
- * Field names are camelCase as in the seed (`shared/seed/AssistantsApi.md`); the
+ * Field names are camelCase as in the seed interface (`docs/reference/AssistantsApi.md`); the
  * transport maps them to and from the snake_case wire shapes. Values that are user
  * data (metadata keys, a function's JSON-Schema `parameters`) are never renamed.
  */

@@ -15,8 +15,7 @@ import {
 } from './errors.js';
 import type { JsonObject } from '../json.js';
 import { responseError, retryDelayMs, systemClock, type HeaderLookup, type RetryClock } from './retry.js';
-
-const CLIENT_VERSION = '0.1.0';
+import { TOOL_VERSION } from '../version.js';
 
 /**
  * What a response body may hold before reading stops, so a hostile server cannot make the
@@ -27,7 +26,7 @@ const CLIENT_VERSION = '0.1.0';
 export const MAX_JSON_BODY_BYTES = 128 * 1024 * 1024;
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 export const MAX_CONTENT_BYTES = 512 * 1024 * 1024;
-const USER_AGENT = `assistants-client/${CLIENT_VERSION} node/${process.version}`;
+const USER_AGENT = `assistants-client/${TOOL_VERSION} node/${process.version}`;
 
 /** Called before each retry; `retry` counts from 1. */
 export interface RetryEvent {

@@ -1,5 +1,5 @@
 /**
- * Internal: the snake_case shapes on the wire, as `shared/reference/` describes them.
+ * Internal: the snake_case shapes on the wire, as `docs/reference/openai-openapi-assistants-v1.yaml` describes them.
  * Only the mappers use these; nothing outside src/api sees them.
  */
 import type { Metadata } from './models.js';

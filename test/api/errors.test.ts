@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import {
   APIConnectionError,
@@ -18,6 +19,8 @@ import {
 } from '../../src/index.js';
 import { startServer } from '../../src/server/index.js';
 import { TEST_KEY, startHarness, type Harness } from './harness.js';
+
+const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const SERVER_KEY = 'sk-server-Hn4kP8qR2sT6vW0xY3zA5bC7';
 const WRONG_KEY = 'sk-wrong-Jm2nB4vC6xZ8lK0jH1gF3dS5';
@@ -219,7 +222,7 @@ describe('key redaction and headers', () => {
       'openai-beta': 'assistants=v1',
       'openai-organization': 'org-abc',
       'openai-project': 'proj_xyz',
-      'user-agent': expect.stringMatching(/^assistants-client\//),
+      'user-agent': expect.stringMatching(new RegExp(`^assistants-client/${packageVersion.replaceAll('.', '\\.')} node/`)),
     });
     expect(seen[1]?.['openai-beta']).toBeUndefined();
   });

@@ -1,5 +1,5 @@
 /**
- * Every example of shared/seed/AssistantsApi.md, run through our client against the
+ * Every example of docs/reference/AssistantsApi.md, run through our client against the
  * local server. Each request object is the seed's, with only placeholder ids replaced by
  * real ones and the placeholder values `model: null`, `tools: [null]`, `toolChoice: null`
  * and `responseFormat: null` replaced by real values. Setup calls that are not seed

@@ -2,7 +2,7 @@
  * Fidelity to the official description: every operation's answer, from a server driven
  * over HTTP through a whole conversation, validates against that operation's 200
  * response schema in OpenAI's OpenAPI spec (test/fixtures/openapi-v1-responses.json,
- * extracted unmodified from the commit shared/reference names); error bodies against
+ * extracted unmodified from docs/reference/openai-openapi-assistants-v1.yaml); error bodies against
  * ErrorResponse.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

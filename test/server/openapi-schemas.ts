@@ -1,6 +1,6 @@
 /**
  * The official OpenAPI response schemas (test/fixtures/openapi-v1-responses.json,
- * extracted unmodified from the commit shared/reference names) as ajv validators, for
+ * extracted unmodified from docs/reference/openai-openapi-assistants-v1.yaml) as ajv validators, for
  * the conformance and fuzz tests: `validatorFor('RunObject')(json)`, and `operations`
  * (`"GET /threads/{thread_id}"` -> its operationId and response schema name). The Chat
  * Completions schemas of the same spec (test/fixtures/openapi-chat-completions.json) hold
@@ -25,7 +25,7 @@ function withNull(node: unknown): unknown {
 
 const schemas = withNull(structuredClone(spec.schemas)) as Record<string, Schema>;
 
-// Two quirks of the spec, as shared/reference/assistants-v1-facts.md records them:
+// Two quirks of the spec, as docs/reference/assistants-v1-facts.md records them:
 // - these list schemas require an `items` property they do not define (no real answer has one);
 for (const name of ['ListAssistantFilesResponse', 'ListMessageFilesResponse']) {
   const schema = schemas[name] as { required: string[] };
