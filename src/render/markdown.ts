@@ -12,7 +12,7 @@
  */
 import type { Plan } from '../plan/types.js';
 import { contextLine, objectBlocks, summaryLines } from './blocks.js';
-import type { ActionLabel, Line, ObjectBlock, Sign } from './blocks.js';
+import type { ActionLabel, Line, ObjectBlock, Sign } from './lines.js';
 import { planJsonValue } from '../plan/plan-json.js';
 import { naturalCompare } from '../natural-sort.js';
 

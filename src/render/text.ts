@@ -5,7 +5,7 @@
 import pc from 'picocolors';
 import type { Plan } from '../plan/types.js';
 import { contextLine, legendEntries, objectBlocks, summaryLines } from './blocks.js';
-import type { Line, ObjectBlock, Sign } from './blocks.js';
+import type { Line, ObjectBlock, Sign } from './lines.js';
 import { planJsonValue } from '../plan/plan-json.js';
 
 export interface TextOptions {
