@@ -6,10 +6,11 @@
 import type { JsonObject, JsonValue } from './json.js';
 
 /**
- * The assistant fields the manifest sets and the plan compares, in the order the planner
- * lists their changes. The manifest's AssistantSpec has exactly these, plus `files`.
+ * The assistant fields the manifest sets and the plan compares, in the one order the
+ * planner lists their changes and the renderers show them. The manifest's AssistantSpec
+ * has exactly these, plus `files`.
  */
-export const ASSISTANT_FIELDS = ['name', 'model', 'description', 'instructions', 'tools', 'files', 'metadata'] as const;
+export const ASSISTANT_FIELDS = ['model', 'name', 'description', 'instructions', 'tools', 'files', 'metadata'] as const;
 
 export type AssistantField = (typeof ASSISTANT_FIELDS)[number];
 
@@ -41,3 +42,6 @@ export interface UnknownTool {
   [field: string]: JsonValue | undefined;
 }
 export type AssistantTool = CodeInterpreterTool | RetrievalTool | FunctionTool;
+
+/** The tool types this version knows; any other is kept as received and shown as unknown. */
+export const KNOWN_TOOL_TYPES: ReadonlySet<string> = new Set<AssistantTool['type']>(['code_interpreter', 'retrieval', 'function']);

@@ -21,3 +21,11 @@ export function dictionaryOf<T>(record: Readonly<Record<string, T>>): Record<str
 export function ownEntry<T>(record: Readonly<Record<string, T>> | null | undefined, key: string): T | undefined {
   return record !== null && record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
 }
+
+/** A prototype-less copy of `record` with its keys in sorted order (undefined values dropped), for stable output. */
+export function sortedDictionary<T>(record: Readonly<Record<string, T | undefined>>): Record<string, T> {
+  return dictionary(Object.keys(record).sort().flatMap((key) => {
+    const value = record[key];
+    return value === undefined ? [] : [[key, value] as const];
+  }));
+}

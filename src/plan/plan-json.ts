@@ -19,7 +19,7 @@ import type {
   Plan,
   PlanNote,
 } from './types.js';
-import { dictionary } from '../dictionary.js';
+import { sortedDictionary } from '../dictionary.js';
 
 /** The plan as the plain JSON value `renderJson` prints, with keys in the documented order. */
 export function planJsonValue(plan: Plan): Plan {
@@ -48,7 +48,7 @@ export function planJsonValue(plan: Plan): Plan {
       manifestHash: plan.prior.manifestHash,
       lineage: plan.prior.lineage,
       serial: plan.prior.serial,
-      liveFingerprints: sortedRecord(plan.prior.liveFingerprints),
+      liveFingerprints: sortedDictionary(plan.prior.liveFingerprints),
     },
   };
 }
@@ -94,7 +94,7 @@ function viewJson(view: AssistantView): AssistantView {
     instructions: view.instructions,
     tools: [...view.tools],
     files: [...view.files],
-    metadata: sortedRecord(view.metadata),
+    metadata: sortedDictionary(view.metadata),
   };
 }
 
@@ -106,9 +106,3 @@ function noteJson(note: PlanNote): PlanNote {
   return { level: note.level, key: note.key, message: note.message };
 }
 
-function sortedRecord(record: Record<string, string>): Record<string, string> {
-  return dictionary(Object.keys(record).sort().flatMap((key) => {
-    const value = record[key];
-    return value === undefined ? [] : [[key, value] as const];
-  }));
-}

@@ -6,7 +6,7 @@ import { dirname, relative, sep } from 'node:path';
 import type { AssistantObject, OpenAIFile } from '../api/models.js';
 import { UserError } from '../errors.js';
 import type { DesiredAssistant, DesiredState } from '../manifest/types.js';
-import { ASSISTANT_FIELDS, type AssistantField } from '../assistant-fields.js';
+import { ASSISTANT_FIELDS, KNOWN_TOOL_TYPES, type AssistantField } from '../assistant-fields.js';
 import type { AssistantRecord, FileRecord, StateFile } from '../state/types.js';
 import { canonicalJson } from '../canonical-json.js';
 import { SENSITIVE_VALUE } from '../redaction.js';
@@ -58,8 +58,6 @@ export interface PlanInput {
   toolVersion: string;
   now: Date;
 }
-
-const KNOWN_TOOL_TYPES = new Set(['code_interpreter', 'retrieval', 'function']);
 
 /** The plan every output shows (sensitive values redacted), and the real values apply sends in their place. */
 export interface PlanResult {

@@ -8,7 +8,7 @@ import type { JsonValue } from '../json.js';
 import type { DesiredAssistant, DesiredFile } from '../manifest/types.js';
 import { ASSISTANT_FIELDS, type AssistantField } from '../assistant-fields.js';
 import type { FileRecord, FieldHashes } from '../state/types.js';
-import { dictionary, ownEntry } from '../dictionary.js';
+import { ownEntry, sortedDictionary } from '../dictionary.js';
 import { hashValue } from './hash.js';
 import { OWNERSHIP_METADATA_KEY, formatOwner, type Owner } from './ownership.js';
 import type { AssistantView } from './types.js';
@@ -43,7 +43,7 @@ export function desiredView(
         return fileLabel(name, file.sha256);
       })
       .sort(),
-    metadata: sortedRecord({ ...spec.metadata, [OWNERSHIP_METADATA_KEY]: formatOwner(owner) }),
+    metadata: sortedDictionary({ ...spec.metadata, [OWNERSHIP_METADATA_KEY]: formatOwner(owner) }),
   };
 }
 
@@ -66,7 +66,7 @@ export function liveView(assistant: AssistantObject, labelById: FileLabels): Ass
     instructions: assistant.instructions ?? null,
     tools: assistant.tools as unknown as JsonValue[],
     files: (assistant.fileIds ?? []).map((id) => labelById.get(id) ?? id).sort(),
-    metadata: sortedRecord(assistant.metadata ?? {}),
+    metadata: sortedDictionary(assistant.metadata ?? {}),
   };
 }
 
@@ -80,6 +80,3 @@ export function fieldHashes(view: AssistantView): FieldHashes {
   return hashes;
 }
 
-function sortedRecord(record: Record<string, string>): Record<string, string> {
-  return dictionary(Object.keys(record).sort().map((key) => [key, record[key] as string]));
-}

@@ -1,6 +1,6 @@
 /** Internal to the renderers: an assistant change as an object block. */
 import type { JsonValue } from '../json.js';
-import type { AssistantField } from '../assistant-fields.js';
+import { ASSISTANT_FIELDS, type AssistantField } from '../assistant-fields.js';
 import { metadataKeyOf, metadataPath, SENSITIVE_VALUE } from '../redaction.js';
 import type { AssistantChange, AssistantView, FieldChange, Plan, SensitivePart } from '../plan/types.js';
 import { mapDiffLines, setDiffLines } from './collection-diff.js';
@@ -9,12 +9,10 @@ import { KNOWN_AFTER_APPLY, attrLines, isStringArray, jsonText, line, objectLine
 import { textDiffAttr, wholeTextAttr } from './text-diff.js';
 import { toolsDiffLines, wholeToolLines } from './tool-diff.js';
 
-const FIELD_ORDER: AssistantField[] = ['model', 'name', 'description', 'instructions', 'tools', 'files', 'metadata'];
-
 export function assistantBlock(change: AssistantChange, plan: Plan): ObjectBlock | null {
   const subject = `assistant ${quote(change.key)}`;
   const reason = reasonText(change.reason, plan.mode);
-  const fields = FIELD_ORDER.filter((f) => change.changes.some((c) => c.field === f)).map((f) =>
+  const fields = ASSISTANT_FIELDS.filter((f) => change.changes.some((c) => c.field === f)).map((f) =>
     change.changes.some((c) => c.field === f && c.cause === 'drift') && change.reason !== 'drift' ? `${f} (drift)` : f,
   );
   switch (change.action) {
@@ -92,7 +90,7 @@ export function assistantBlock(change: AssistantChange, plan: Plan): ObjectBlock
 function updateAttrs(change: AssistantChange): Attr[] {
   const attrs: Attr[] = [{ sign: null, name: 'id', value: jsonText(change.id) }];
   const mixed = change.reason !== 'drift' && change.changes.some((c) => c.cause === 'drift');
-  for (const field of FIELD_ORDER) {
+  for (const field of ASSISTANT_FIELDS) {
     for (const fc of change.changes) {
       if (fc.field !== field) continue;
       const attr = fieldChangeAttr(fc, change.sensitive);
@@ -100,7 +98,7 @@ function updateAttrs(change: AssistantChange): Attr[] {
     }
   }
   const shown = new Set<AssistantField>([...change.changes.map((c) => c.field), ...change.ignored]);
-  const hidden = FIELD_ORDER.filter((f) => !shown.has(f)).length;
+  const hidden = ASSISTANT_FIELDS.filter((f) => !shown.has(f)).length;
   if (hidden > 0) {
     attrs.push({ sign: null, name: '', value: `# (${hidden} unchanged ${hidden === 1 ? 'attribute' : 'attributes'} hidden)` });
   }

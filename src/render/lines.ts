@@ -96,14 +96,6 @@ export function prettyJson(value: JsonValue): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-export function canonicalJson(value: JsonValue): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k] ?? null)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 export function asObject(value: JsonValue): { [key: string]: JsonValue } | null {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;

@@ -1,6 +1,8 @@
 /** Internal to the renderers: tools, matched by identity (a function by its name, any other tool by its type). */
+import { KNOWN_TOOL_TYPES } from '../assistant-fields.js';
+import { canonicalJson } from '../canonical-json.js';
 import type { JsonValue } from '../json.js';
-import { asObject, attrLines, canonicalJson, jsonText, line, prettyJson, quote, type Attr, type Line } from './lines.js';
+import { asObject, attrLines, jsonText, line, prettyJson, quote, type Attr, type Line } from './lines.js';
 import { plainLines, textDiffAttr, unifiedDiffLines, wholeTextAttr } from './text-diff.js';
 
 function toolIdentity(tool: JsonValue): string {
@@ -14,8 +16,6 @@ function toolIdentity(tool: JsonValue): string {
   }
   return KNOWN_TOOL_TYPES.has(type) ? type : `${quote(type)} (unknown tool type)`;
 }
-
-const KNOWN_TOOL_TYPES = new Set(['code_interpreter', 'retrieval', 'function']);
 
 /** A tool's attributes: a function's fields other than its name, or any other tool's fields but `type`. */
 function toolFields(tool: JsonValue): Array<[string, JsonValue]> {

@@ -213,8 +213,8 @@ describe('createPlan: manifest edits, drift mixed in, lifecycle', () => {
         const c = only(p, 'support');
         expect(c).toMatchObject({ action: 'update', reason: 'changed-in-manifest' });
         expect(c.changes).toEqual([
-          { field: 'name', before: 'Assistant support', after: 'Support desk', cause: 'manifest' },
           { field: 'model', before: 'gpt-3.5-turbo', after: 'gpt-4o', cause: 'drift' },
+          { field: 'name', before: 'Assistant support', after: 'Support desk', cause: 'manifest' },
         ]);
       },
     },
