@@ -41,15 +41,8 @@ export interface CreateAssistantRequest {
   metadata?: Metadata | null;
 }
 
-export interface ModifyAssistantRequest {
-  model?: string;
-  name?: string | null;
-  description?: string | null;
-  instructions?: string | null;
-  tools?: AssistantTool[];
-  fileIds?: string[];
-  metadata?: Metadata | null;
-}
+/** The same fields as a create, every one optional: only those given are changed. */
+export type ModifyAssistantRequest = Partial<CreateAssistantRequest>;
 
 export interface DeleteAssistantResponse {
   id: string;

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
-import type { AssistantObject, AssistantTool, OpenAIFile } from '../api/models.js';
+import type { AssistantObject, AssistantTool, CreateAssistantRequest, OpenAIFile } from '../api/models.js';
 import { formatOwner, OWNERSHIP_METADATA_KEY, parseOwner } from '../plan/ownership.js';
 import type { AssistantChange, AssistantView, FileChange, Plan } from '../plan/types.js';
 import { contentAllows, sameNameAndSize } from '../plan/uploads.js';
@@ -255,20 +255,10 @@ class PlanRun {
     return uploaded;
   }
 
-  private createBody(change: AssistantChange): {
-    model: string; name: string | null; description: string | null; instructions: string | null;
-    tools: AssistantTool[]; fileIds: string[]; metadata: Record<string, string>;
-  } {
-    const after = this.after(change);
-    return {
-      model: after.model,
-      name: after.name,
-      description: after.description,
-      instructions: after.instructions,
-      tools: after.tools as unknown as AssistantTool[],
-      fileIds: this.resolveFiles(after.files),
-      metadata: after.metadata,
-    };
+  /** The view as the API takes it: tools as sent, manifest file names as file ids. */
+  private createBody(change: AssistantChange): Required<CreateAssistantRequest> {
+    const { tools, files, ...fields } = this.after(change);
+    return { ...fields, tools: tools as unknown as AssistantTool[], fileIds: this.resolveFiles(files) };
   }
 
   /** Only the fields that change; metadata is sent whole, as the API replaces it whole. */

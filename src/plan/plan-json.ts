@@ -11,45 +11,22 @@
  *   the order of a function's JSON-Schema `parameters` is the user's to choose;
  * - arrays keep the planner's order. Properties outside the schema are dropped.
  */
-import type {
-  AssistantChange,
-  AssistantView,
-  FieldChange,
-  FileChange,
-  Plan,
-  PlanNote,
-} from './types.js';
+import type { AssistantChange, AssistantView, Plan } from './types.js';
 import { sortedDictionary } from '../dictionary.js';
 
 /** The plan as the plain JSON value `renderJson` prints, with keys in the documented order. */
 export function planJsonValue(plan: Plan): Plan {
   return {
-    formatVersion: plan.formatVersion,
-    toolVersion: plan.toolVersion,
-    createdAt: plan.createdAt,
-    mode: plan.mode,
-    manifest: plan.manifest,
-    project: plan.project,
-    environment: plan.environment,
-    endpoint: plan.endpoint,
+    ...pick(plan, ['formatVersion', 'toolVersion', 'createdAt', 'mode', 'manifest', 'project', 'environment', 'endpoint']),
     targets: [...plan.targets],
-    files: plan.files.map(fileChangeJson),
+    files: plan.files.map((file) =>
+      pick(file, ['name', 'action', 'reason', 'id', 'path', 'filename', 'bytes', 'sha256', 'previousSha256']),
+    ),
     assistants: plan.assistants.map(assistantChangeJson),
-    notes: plan.notes.map(noteJson),
-    summary: {
-      add: plan.summary.add,
-      change: plan.summary.change,
-      destroy: plan.summary.destroy,
-      filesUpload: plan.summary.filesUpload,
-      filesDelete: plan.summary.filesDelete,
-    },
+    notes: plan.notes.map((note) => pick(note, ['level', 'key', 'message'])),
+    summary: pick(plan.summary, ['add', 'change', 'destroy', 'filesUpload', 'filesDelete']),
     planHash: plan.planHash,
-    prior: {
-      manifestHash: plan.prior.manifestHash,
-      lineage: plan.prior.lineage,
-      serial: plan.prior.serial,
-      liveFingerprints: sortedDictionary(plan.prior.liveFingerprints),
-    },
+    prior: { ...pick(plan.prior, ['manifestHash', 'lineage', 'serial']), liveFingerprints: sortedDictionary(plan.prior.liveFingerprints) },
   };
 }
 
@@ -58,51 +35,29 @@ export function renderJson(plan: Plan): string {
   return `${JSON.stringify(planJsonValue(plan), null, 2)}\n`;
 }
 
-function fileChangeJson(file: FileChange): FileChange {
-  return {
-    name: file.name,
-    action: file.action,
-    reason: file.reason,
-    id: file.id,
-    path: file.path,
-    filename: file.filename,
-    bytes: file.bytes,
-    sha256: file.sha256,
-    previousSha256: file.previousSha256,
-  };
+/** `value`'s `keys`, in that order, and nothing else. */
+function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Pick<T, K> {
+  const picked = {} as Pick<T, K>;
+  for (const key of keys) picked[key] = value[key];
+  return picked;
 }
 
 function assistantChangeJson(change: AssistantChange): AssistantChange {
   return {
-    key: change.key,
-    action: change.action,
-    reason: change.reason,
-    id: change.id,
+    ...pick(change, ['key', 'action', 'reason', 'id']),
     before: change.before === null ? null : viewJson(change.before),
     after: change.after === null ? null : viewJson(change.after),
-    changes: change.changes.map(fieldChangeJson),
+    changes: change.changes.map((field) => pick(field, ['field', 'before', 'after', 'cause'])),
     ignored: [...change.ignored],
-    sensitive: change.sensitive.map((part) => ({ path: part.path, changed: part.changed })),
+    sensitive: change.sensitive.map((part) => pick(part, ['path', 'changed'])),
   };
 }
 
 function viewJson(view: AssistantView): AssistantView {
   return {
-    model: view.model,
-    name: view.name,
-    description: view.description,
-    instructions: view.instructions,
+    ...pick(view, ['model', 'name', 'description', 'instructions']),
     tools: [...view.tools],
     files: [...view.files],
     metadata: sortedDictionary(view.metadata),
   };
 }
-
-function fieldChangeJson(change: FieldChange): FieldChange {
-  return { field: change.field, before: change.before, after: change.after, cause: change.cause };
-}
-
-function noteJson(note: PlanNote): PlanNote {
-  return { level: note.level, key: note.key, message: note.message };
-}
-

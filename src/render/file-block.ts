@@ -1,42 +1,33 @@
 /** Internal to the renderers: a file change as an object block. */
 import type { FileChange, PlanMode } from '../plan/types.js';
 import { reasonText, stateOnlyAction, stateOnlyHeadline, suffixFor, withSuffix } from './headlines.js';
-import { KNOWN_AFTER_APPLY, jsonText, objectLines, quote, type Attr, type ObjectBlock, type Sign } from './lines.js';
+import { KNOWN_AFTER_APPLY, jsonText, objectLines, quote, type ActionLabel, type Attr, type ObjectBlock, type Sign } from './lines.js';
 
 export function fileBlock(file: FileChange, mode: PlanMode): ObjectBlock | null {
   const subject = `file ${quote(file.name)}`;
   const reason = reasonText(file.reason, mode);
+  const block = (sign: Sign, action: ActionLabel, headline: string, attrs: Attr[]): ObjectBlock => ({
+    kind: 'file',
+    key: file.name,
+    sign,
+    action,
+    headline,
+    reason,
+    fields: action === 'replace' ? ['content'] : [],
+    lines: objectLines(sign, subject, attrs),
+  });
   if (file.action === 'no-op') {
     const headline = stateOnlyHeadline('file', subject, file.id, file.reason);
     if (headline === null) return null;
     return { kind: 'file', key: file.name, sign: null, action: stateOnlyAction(file.reason), headline, reason, fields: [], lines: [] };
   }
   if (file.action === 'delete') {
-    const attrs = fileAttrs(file, '-', jsonText(file.id));
-    return {
-      kind: 'file',
-      key: file.name,
-      sign: '-',
-      action: 'delete',
-      headline: withSuffix(`${subject} will be deleted`, file.reason === 'orphan' && mode !== 'destroy' ? 'left over: an upload of ours no longer used' : suffixFor(file.reason, mode)),
-      reason,
-      fields: [],
-      lines: objectLines('-', subject, attrs),
-    };
+    const suffix = file.reason === 'orphan' && mode !== 'destroy' ? 'left over: an upload of ours no longer used' : suffixFor(file.reason, mode);
+    return block('-', 'delete', withSuffix(`${subject} will be deleted`, suffix), fileAttrs(file, '-', jsonText(file.id)));
   }
   const replaces = file.id !== null || file.previousSha256 !== null;
   if (!replaces) {
-    const attrs = fileAttrs(file, '+', KNOWN_AFTER_APPLY);
-    return {
-      kind: 'file',
-      key: file.name,
-      sign: '+',
-      action: 'upload',
-      headline: withSuffix(`${subject} will be uploaded`, suffixFor(file.reason, mode)),
-      reason,
-      fields: [],
-      lines: objectLines('+', subject, attrs),
-    };
+    return block('+', 'upload', withSuffix(`${subject} will be uploaded`, suffixFor(file.reason, mode)), fileAttrs(file, '+', KNOWN_AFTER_APPLY));
   }
   const attrs: Attr[] = [
     file.id === null
@@ -49,16 +40,7 @@ export function fileBlock(file: FileChange, mode: PlanMode): ObjectBlock | null 
       ? { sign: '+', name: 'sha256', value: quote(file.sha256) }
       : { sign: '~', name: 'sha256', value: `${quote(file.previousSha256)} -> ${quote(file.sha256)}` },
   ];
-  return {
-    kind: 'file',
-    key: file.name,
-    sign: '-/+',
-    action: 'replace',
-    headline: withSuffix(`${subject} will be replaced`, suffixFor(file.reason, mode)),
-    reason,
-    fields: ['content'],
-    lines: objectLines('-/+', subject, attrs),
-  };
+  return block('-/+', 'replace', withSuffix(`${subject} will be replaced`, suffixFor(file.reason, mode)), attrs);
 }
 
 /** A file's attributes, all under one sign: the id as given, then name, path, size and hash. */
