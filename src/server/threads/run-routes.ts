@@ -13,9 +13,9 @@ import { ActiveRunExists, type RunClaim, type StoreWriter } from '../store/store
 import type { RunObject } from './objects.js';
 import { newMessage, newRun, newThread } from './records.js';
 import type { ThreadServices } from './services.js';
-import { activeRunError, rejectWhileActive, requireAssistant, requireRun, requireThread } from './services.js';
+import { activeRunError, rejectWhileActive, requireAssistant, requireRun, requireThread, updateMetadata } from './services.js';
 import { streamRun } from './stream.js';
-import { parseCreateRun, parseCreateThreadAndRun, parseMetadataUpdate, parseSubmitToolOutputs } from './validation.js';
+import { parseCreateRun, parseCreateThreadAndRun, parseSubmitToolOutputs } from './validation.js';
 
 /** What a transaction that starts or resumes a run hands back. */
 interface Started {
@@ -94,12 +94,7 @@ export function registerRunRoutes(router: Router, services: ThreadServices): voi
   router.add('GET', '/v1/threads/:thread_id/runs/:run_id', (req) => requireRun(store.read, req.params.thread_id, req.params.run_id));
 
   router.add('POST', '/v1/threads/:thread_id/runs/:run_id', (req) =>
-    store.transaction(async (tx) => {
-      const run = await requireRun(tx, req.params.thread_id, req.params.run_id);
-      const { metadata } = parseMetadataUpdate(req.body);
-      if (metadata === undefined) return run;
-      return tx.update('runs', run.id, (current) => ({ ...current, metadata: metadata ?? {} }));
-    }),
+    store.transaction(async (tx) => updateMetadata(tx, 'runs', await requireRun(tx, req.params.thread_id, req.params.run_id), req.body)),
   );
 
   router.add('POST', '/v1/threads/:thread_id/runs/:run_id/cancel', async (req) => {

@@ -5,10 +5,11 @@
 import type { ServerContext } from '../context.js';
 import { invalidRequest, notFound } from '../errors.js';
 import { assistantToWire, type AssistantObject } from '../routes/assistants.js';
-import type { StoreReader } from '../store/store.js';
+import type { Records, StoreReader, StoreWriter } from '../store/store.js';
 import { activeRun } from './data.js';
 import type { RunEngine } from './engine.js';
 import type { MessageObject, RunObject, ThreadObject } from './objects.js';
+import { parseMetadataUpdate } from './validation.js';
 
 export interface ThreadServices {
   ctx: ServerContext;
@@ -53,4 +54,16 @@ export async function rejectWhileActive(reader: StoreReader, threadId: string, a
   throw action === 'message'
     ? invalidRequest(`Can't add messages to ${threadId} while a run ${active.id} is active.`)
     : activeRunError(threadId, active.id);
+}
+
+/** `POST` to a thread, message or run: `record` with the body's metadata (null clears it), or as it is when the body has none. */
+export async function updateMetadata<C extends 'threads' | 'messages' | 'runs'>(
+  tx: StoreWriter,
+  collection: C,
+  record: Records[C],
+  body: unknown,
+): Promise<Records[C] | undefined> {
+  const { metadata } = parseMetadataUpdate(body);
+  if (metadata === undefined) return record;
+  return await tx.update(collection, record.id, (current) => ({ ...current, metadata: metadata ?? {} }));
 }

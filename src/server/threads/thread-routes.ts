@@ -9,8 +9,8 @@ import type { Router } from '../router.js';
 import { deleteThread } from './data.js';
 import { messageFile, newMessage, newThread } from './records.js';
 import type { ThreadServices } from './services.js';
-import { rejectWhileActive, requireMessage, requireThread } from './services.js';
-import { parseCreateThread, parseMessage, parseMetadataUpdate } from './validation.js';
+import { rejectWhileActive, requireMessage, requireThread, updateMetadata } from './services.js';
+import { parseCreateThread, parseMessage } from './validation.js';
 
 export function registerThreadAndMessageRoutes(router: Router, services: ThreadServices): void {
   const { ctx, engine } = services;
@@ -28,12 +28,7 @@ export function registerThreadAndMessageRoutes(router: Router, services: ThreadS
   router.add('GET', '/v1/threads/:thread_id', (req) => requireThread(store.read, req.params.thread_id));
 
   router.add('POST', '/v1/threads/:thread_id', (req) =>
-    store.transaction(async (tx) => {
-      const thread = await requireThread(tx, req.params.thread_id);
-      const { metadata } = parseMetadataUpdate(req.body);
-      if (metadata === undefined) return thread;
-      return tx.update('threads', thread.id, (current) => ({ ...current, metadata: metadata ?? {} }));
-    }),
+    store.transaction(async (tx) => updateMetadata(tx, 'threads', await requireThread(tx, req.params.thread_id), req.body)),
   );
 
   router.add('DELETE', '/v1/threads/:thread_id', async (req) => {
@@ -67,12 +62,7 @@ export function registerThreadAndMessageRoutes(router: Router, services: ThreadS
   );
 
   router.add('POST', '/v1/threads/:thread_id/messages/:message_id', (req) =>
-    store.transaction(async (tx) => {
-      const message = await requireMessage(tx, req.params.thread_id, req.params.message_id);
-      const { metadata } = parseMetadataUpdate(req.body);
-      if (metadata === undefined) return message;
-      return tx.update('messages', message.id, (current) => ({ ...current, metadata: metadata ?? {} }));
-    }),
+    store.transaction(async (tx) => updateMetadata(tx, 'messages', await requireMessage(tx, req.params.thread_id, req.params.message_id), req.body)),
   );
 
   router.add('GET', '/v1/threads/:thread_id/messages/:message_id/files', async (req) => {
