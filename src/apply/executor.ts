@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AssistantObject, AssistantTool, CreateAssistantRequest, OpenAIFile } from '../api/models.js';
-import { formatOwner, OWNERSHIP_METADATA_KEY, parseOwner } from '../plan/ownership.js';
+import { isTaggedAs, parseOwner } from '../plan/ownership.js';
 import type { AssistantChange, AssistantView, FileChange, Plan } from '../plan/types.js';
 import { contentAllows, sameNameAndSize } from '../plan/uploads.js';
 import { fieldHashes, fileNameOfLabel } from '../plan/view.js';
@@ -205,12 +205,12 @@ class PlanRun {
    * key's ownership tag that nobody has claimed, and takes that one instead.
    */
   private async create(node: OperationNode, change: AssistantChange): Promise<AssistantObject> {
-    const tag = formatOwner({ project: this.plan.project, environment: this.plan.environment, key: change.key });
+    const owner = { project: this.plan.project, environment: this.plan.environment, key: change.key };
     const body = this.createBody(change);
     const created = await this.attempt(node, () => this.api.createAssistant(body), {
       recover: async ({ failedAt }) => {
         const found = (await this.assistantsListedAfter(failedAt)).find(
-          (a) => a.metadata?.[OWNERSHIP_METADATA_KEY] === tag && !this.claimed.has(a.id),
+          (a) => isTaggedAs(a.metadata, owner) && !this.claimed.has(a.id),
         );
         return found ?? null;
       },

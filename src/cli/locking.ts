@@ -36,7 +36,7 @@ export function withStateLock<T>(
   return withLock(backend, command, timeoutMs, io, async () => {
     const replay = await replayJournal(backend);
     if (replay.replayed > 0) {
-      io.stderr.write(`Recovered ${replay.replayed} operation(s) recorded by an apply that did not finish; the state now includes them.\n`);
+      io.stderr.write(`Recovered ${replay.replayed} operation(s) recorded by a command (apply, import, state rm) that did not finish; the state now includes them.\n`);
     }
     return work(replay.state);
   });

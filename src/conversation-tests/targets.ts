@@ -10,7 +10,7 @@ import { canonicalJson } from '../canonical-json.js';
 import { ownEntry } from '../dictionary.js';
 import { UserError } from '../errors.js';
 import type { DesiredState } from '../manifest/types.js';
-import { parseOwner } from '../plan/ownership.js';
+import { taggedByKey } from '../plan/ownership.js';
 import { listAllAssistants } from '../plan/refresh.js';
 import { sameNameAndSize } from '../plan/uploads.js';
 import { fieldHashes, fileLabelsById, liveView } from '../plan/view.js';
@@ -81,12 +81,8 @@ async function byState(input: TargetsInput, state: StateFile): Promise<Targets> 
 async function byTags(input: TargetsInput): Promise<Targets> {
   const { desired } = input;
   const [assistants, files] = await Promise.all([listAllAssistants(input.assistants), input.filesApi.listFiles({})]);
-  const ours = new Map<string, AssistantObject>();
-  for (const assistant of [...assistants].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))) {
-    const owner = parseOwner(assistant.metadata);
-    if (owner === null || owner.project !== desired.project || owner.environment !== desired.environment) continue;
-    if (!ours.has(owner.key)) ours.set(owner.key, assistant);
-  }
+  // The oldest of each key's: the one the next plan keeps.
+  const ours = new Map([...taggedByKey(assistants, desired)].map(([key, [oldest]]) => [key, oldest as AssistantObject]));
   const attached = new Set([...ours.values()].flatMap((assistant) => assistant.fileIds ?? []));
   const fileIds = new Map<string, string>();
   for (const name of input.files) {

@@ -10,7 +10,7 @@
  */
 import type { AssistantObject, FunctionTool, OpenAIFile } from '../api/models.js';
 import type { JsonValue } from '../json.js';
-import { formatOwner, OWNERSHIP_METADATA_KEY, parseOwner } from '../plan/ownership.js';
+import { adoptionRefusal, formatOwner, METADATA_LIMIT, parseOwner, withoutTag } from '../plan/ownership.js';
 import { DEFAULT_ENVIRONMENT } from '../default-environment.js';
 import { escapeTemplate } from '../manifest/interpolate.js';
 
@@ -53,8 +53,6 @@ const KEY_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
  * disk (`${` in it is escaped in the manifest).
  */
 const SAFE_FILENAME = /^(?!\.+$)(?![ .])(?!.*[ .]$)[^/\\<>:"|?*\p{Cc}]{1,200}$/u;
-/** Metadata entries an assistant may have: the API's 16, less the ownership tag. */
-const METADATA_ENTRIES_MAX = 15;
 
 export function buildExport(input: ExportInput): Export {
   const fileById = new Map(input.files.map((f) => [f.id, f]));
@@ -128,7 +126,7 @@ export function buildExport(input: ExportInput): Export {
       else warnings.push(`${assistant.id} (${key}): attached file ${id} no longer exists and was left out`);
     }
     if (attached.length > 0) entry.files = attached;
-    const { [OWNERSHIP_METADATA_KEY]: _tag, ...metadata } = assistant.metadata ?? {};
+    const metadata = withoutTag(assistant.metadata);
     for (const [metaKey, value] of Object.entries(metadata)) metadata[metaKey] = escapeTemplate(value);
     if (Object.keys(metadata).length > 0) entry.metadata = metadata;
     assistants[key] = entry;
@@ -143,15 +141,11 @@ export function buildExport(input: ExportInput): Export {
 
 /** Why `assistants import` would refuse this assistant into `project`, or null. */
 function importRefusal(assistant: AssistantObject, project: string): string | null {
-  const owner = parseOwner(assistant.metadata);
-  if (owner !== null && (owner.project !== project || owner.environment !== DEFAULT_ENVIRONMENT)) {
-    return `owned by ${formatOwner(owner)}: another project or environment manages it`;
-  }
-  const entries = Object.keys(assistant.metadata ?? {}).filter((key) => key !== OWNERSHIP_METADATA_KEY).length;
-  if (entries > METADATA_ENTRIES_MAX) {
-    return `has ${entries} metadata entries, leaving none of the API's 16 for the ownership tag; remove one and export again`;
-  }
-  return null;
+  const refusal = adoptionRefusal(assistant.metadata, { project, environment: DEFAULT_ENVIRONMENT });
+  if (refusal === null) return null;
+  return refusal.reason === 'other-owner'
+    ? `owned by ${formatOwner(refusal.owner)}: another project or environment manages it`
+    : `has ${refusal.entries} metadata entries, leaving none of the API's ${METADATA_LIMIT} for the ownership tag; remove one and export again`;
 }
 
 /** A manifest key or file name from free text: lowercase letters, digits, `-` and `_`. */

@@ -11,7 +11,7 @@ import { renderJson } from './plan-json.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import type { StateFile } from '../state/types.js';
 import { hashValue } from './hash.js';
-import { formatOwner, OWNERSHIP_METADATA_KEY } from './ownership.js';
+import { isTaggedAs } from './ownership.js';
 import type { DesiredState } from '../manifest/types.js';
 import { createPlan, type LiveState } from './planner.js';
 import type { SensitiveValues } from './redact.js';
@@ -85,9 +85,9 @@ export function stalePlanReason(plan: Plan, state: StateFile | null, endpoint: s
   }
   for (const change of plan.assistants) {
     if (change.action !== 'create') continue;
-    const tag = formatOwner({ project: plan.project, environment: plan.environment, key: change.key });
+    const owner = { project: plan.project, environment: plan.environment, key: change.key };
     // The one a replacement replaces carries the tag too: the plan read it, and deletes it first.
-    const appeared = live.assistants.find((a: AssistantObject) => a.metadata?.[OWNERSHIP_METADATA_KEY] === tag && !Object.hasOwn(plan.prior.liveFingerprints, a.id));
+    const appeared = live.assistants.find((a: AssistantObject) => isTaggedAs(a.metadata, owner) && !Object.hasOwn(plan.prior.liveFingerprints, a.id));
     if (appeared) return `${appeared.id} was created for ${change.key} since`;
   }
   return null;

@@ -14,7 +14,7 @@ import { dictionary, dictionaryOf, ownEntry } from '../dictionary.js';
 import { hashValue } from './hash.js';
 import { withPlanHash } from './plan-hash.js';
 import { redactChange, type SensitiveValues } from './redact.js';
-import { formatOwner, otherOwner, OWNERSHIP_METADATA_KEY, parseOwner, type Owner } from './ownership.js';
+import { formatOwner, otherOwner, OWNERSHIP_METADATA_KEY, parseOwner, taggedByKey, type Owner } from './ownership.js';
 import {
   PLAN_FORMAT_VERSION,
   type ActionReason,
@@ -82,7 +82,7 @@ export function createPlan(input: PlanInput): PlanResult {
     ...[...recognized.adopt].map(([name, { file }]) => [file.id, fileLabel(name, ownEntry(desired.files, name)!.sha256)] as const),
   ]);
   const ownerOf = (key: string): Owner => ({ project: desired.project, environment: desired.environment, key });
-  const taggedByKey = groupTagged(live.assistants, desired.project, desired.environment);
+  const tagged = taggedByKey(live.assistants, desired);
 
   refuseRecordsOfOtherOwners(records, liveById, ownerOf, inScope);
 
@@ -100,7 +100,7 @@ export function createPlan(input: PlanInput): PlanResult {
       if (record) claimed.add(record.id);
       if (!current) {
         // No record, or one whose object is gone: an assistant tagged for this key is ours.
-        current = taggedByKey.get(key)?.find((a) => !claimed.has(a.id));
+        current = tagged.get(key)?.find((a) => !claimed.has(a.id));
         adopted = current !== undefined;
       }
       if (current) claimed.add(current.id);
@@ -155,9 +155,9 @@ export function createPlan(input: PlanInput): PlanResult {
       );
     }
     // Tagged as ours but not claimed: duplicates of a recorded key, or left without a record.
-    for (const [key, tagged] of [...taggedByKey.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [key, sameKey] of [...tagged.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       if (!inScope(key)) continue;
-      for (const assistant of tagged) {
+      for (const assistant of sameKey) {
         if (claimed.has(assistant.id)) continue;
         claimed.add(assistant.id);
         const reason: ActionReason = mode === 'destroy' ? 'destroy' : 'orphan';
@@ -433,20 +433,6 @@ function change(
   after: AssistantView | null,
 ): AssistantChange {
   return { key, action, reason, id, before, after, changes: [], ignored: [], sensitive: [] };
-}
-
-/** Live assistants tagged for this project and environment, by key, oldest first. */
-function groupTagged(assistants: AssistantObject[], project: string, environment: string): Map<string, AssistantObject[]> {
-  const byKey = new Map<string, AssistantObject[]>();
-  for (const assistant of assistants) {
-    const owner = parseOwner(assistant.metadata);
-    if (!owner || owner.project !== project || owner.environment !== environment) continue;
-    const list = byKey.get(owner.key) ?? [];
-    list.push(assistant);
-    byKey.set(owner.key, list);
-  }
-  for (const list of byKey.values()) list.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
-  return byKey;
 }
 
 /**

@@ -22,7 +22,7 @@ import type { AssistantObject, OpenAIFile } from '../api/models.js';
 import type { DesiredState } from '../manifest/types.js';
 import type { StateFile } from '../state/types.js';
 import { dictionaryOf } from '../dictionary.js';
-import { parseOwner } from './ownership.js';
+import { isTaggedFor } from './ownership.js';
 
 /** What the rule compares: a manifest file as uploaded. */
 export interface UploadIdentity {
@@ -94,9 +94,7 @@ export function ourUploadCandidates(
 ): OpenAIFile[] {
   const recordedAssistants = new Set(Object.values(state?.assistants ?? {}).map((record) => record.id));
   const isOurs = (assistant: AssistantObject): boolean => {
-    if (recordedAssistants.has(assistant.id)) return true;
-    const owner = parseOwner(assistant.metadata);
-    return owner !== null && owner.project === desired.project && owner.environment === desired.environment;
+    return recordedAssistants.has(assistant.id) || isTaggedFor(assistant.metadata, desired);
   };
   const recordedUploads = new Set([...Object.values(state?.files ?? {}).map((record) => record.id), ...Object.keys(state?.retiredFiles ?? {})]);
   return uploadCandidates(live, isOurs, recordedUploads, Object.values(desired.files));

@@ -10,7 +10,7 @@ import { ASSISTANT_FIELDS, type AssistantField } from '../assistant-fields.js';
 import type { FileRecord, FieldHashes } from '../state/types.js';
 import { ownEntry, sortedDictionary } from '../dictionary.js';
 import { hashValue } from './hash.js';
-import { OWNERSHIP_METADATA_KEY, formatOwner, type Owner } from './ownership.js';
+import { withTag, type Owner } from './ownership.js';
 import type { AssistantView } from './types.js';
 
 /** How a managed file appears in a view: its manifest name and the start of its content hash. */
@@ -43,7 +43,7 @@ export function desiredView(
         return fileLabel(name, file.sha256);
       })
       .sort(),
-    metadata: sortedDictionary({ ...spec.metadata, [OWNERSHIP_METADATA_KEY]: formatOwner(owner) }),
+    metadata: sortedDictionary(withTag(spec.metadata, owner)),
   };
 }
 

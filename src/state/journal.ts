@@ -1,6 +1,6 @@
 /**
  * The journal: plain-data records of finished operations, appended (durably) as the
- * applier works and folded into the state at the end, or on the next start if the
+ * applier (or `import`, `state rm`) works and folded into the state at the end, or on the next start if the
  * process died first. Folding is idempotent, so replaying a journal that was already
  * folded (a crash between writing the state and clearing the journal) changes nothing.
  */
@@ -20,8 +20,9 @@ export interface AssistantWrittenEntry {
   at: string;
 }
 
+/** Deleted on the server (apply), or released: its tag taken off (`state rm`). Either way its record is forgotten. */
 export interface AssistantDeletedEntry {
-  op: 'assistant.deleted';
+  op: 'assistant.deleted' | 'assistant.released';
   key: string;
   id: string;
   at: string;
@@ -92,6 +93,7 @@ export function applyJournal(state: StateFile, entries: readonly JournalEntry[])
         };
         break;
       case 'assistant.deleted':
+      case 'assistant.released':
         if (assistants[entry.key]?.id === entry.id) delete assistants[entry.key];
         break;
       case 'file.upload-started':

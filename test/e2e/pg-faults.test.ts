@@ -66,7 +66,7 @@ describe('the PostgreSQL server itself', () => {
     expect(next.code, next.stderr).toBe(0);
     // Operations recorded before the restart are folded in; those whose record was lost with
     // the connection are found again by their ownership tags.
-    expect(next.stderr).toMatch(/Recovered \d+ operation\(s\) recorded by an apply that did not finish/);
+    expect(next.stderr).toMatch(/Recovered \d+ operation\(s\) recorded by a command \(apply, import, state rm\) that did not finish/);
     expect(next.stderr).toMatch(/adopt a\d+: done/);
     const api = new AssistantsApi(createConfiguration({ apiKey: server.apiKey, baseUrl: server.url }));
     const tags: string[] = [];

@@ -153,7 +153,7 @@ describe('state and force-unlock commands', () => {
     await backend.appendJournal(created('alpha', 'asst_alpha'));
     const io = fakeIo(dir, apiEnv());
     await run(io, 'state', 'rm', 'billing', '--state', path);
-    expect(io.err()).toBe('Recovered 1 operation(s) recorded by an apply that did not finish; the state now includes them.\n');
+    expect(io.err()).toBe('Recovered 1 operation(s) recorded by a command (apply, import, state rm) that did not finish; the state now includes them.\n');
     expect(Object.keys((await backend.read())?.assistants ?? {}).sort()).toEqual(['alpha', 'support']);
     expect((await backend.readJournal()).entries).toEqual([]);
   });

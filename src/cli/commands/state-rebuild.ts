@@ -5,13 +5,10 @@
  * the server serves it).
  */
 import type { Command } from 'commander';
-import { dictionary } from '../../dictionary.js';
-import { parseOwner } from '../../plan/ownership.js';
+import { rebuildBase, rebuiltState } from '../../plan/adoption.js';
 import { readLive } from '../../plan/refresh.js';
-import { ourUploadCandidates, readUploadHashes, recognizeUploads, recordRecognized } from '../../plan/uploads.js';
-import { fieldHashes, fileLabelsById, liveView } from '../../plan/view.js';
+import { ourUploadCandidates, readUploadHashes, recognizeUploads } from '../../plan/uploads.js';
 import { newState } from '../../state/format.js';
-import type { StateFile } from '../../state/types.js';
 import { TOOL_VERSION } from '../../version.js';
 import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';
@@ -37,30 +34,13 @@ export function register(program: Command, io: CliIo): void {
           await withStateLock(backend, 'state rebuild', options.lockTimeout, io, async (previous) => {
             const live = await readLive(session.assistants, session.files);
             const now = new Date().toISOString();
-            const base = previous ?? newState({ project: desired.project, environment: desired.environment, endpoint: session.endpoint, toolVersion: TOOL_VERSION });
-            // Everything is found again, except the retired uploads the state keeps to delete.
-            const kept: StateFile = { ...base, endpoint: session.endpoint, assistants: dictionary(), files: dictionary() };
+            const kept = rebuildBase(previous ?? newState({ project: desired.project, environment: desired.environment, endpoint: session.endpoint, toolVersion: TOOL_VERSION }), session.endpoint);
             const candidates = ourUploadCandidates(live, desired, kept);
-            const wanted = new Map(Object.entries(desired.files));
-            const found = recognizeUploads(candidates, await readUploadHashes(session.files, candidates), wanted);
-            const withFiles = recordRecognized(kept, found, wanted, now);
-            const assistants: StateFile['assistants'] = dictionary();
-            const duplicates: string[] = [];
-            const labels = fileLabelsById(withFiles.files);
-            const oldestFirst = [...live.assistants].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
-            for (const assistant of oldestFirst) {
-              const owner = parseOwner(assistant.metadata);
-              if (!owner || owner.project !== desired.project || owner.environment !== desired.environment) continue;
-              if (Object.hasOwn(assistants, owner.key)) {
-                duplicates.push(`${owner.key}: ${assistant.id}`);
-                continue;
-              }
-              const sensitive = desired.assistants[owner.key]?.sensitive ?? [];
-              assistants[owner.key] = { id: assistant.id, applied: fieldHashes(liveView(assistant, labels)), updatedAt: now, ...(sensitive.length > 0 ? { sensitive } : {}) };
-            }
-            await backend.write({ ...withFiles, assistants });
+            const found = recognizeUploads(candidates, await readUploadHashes(session.files, candidates), new Map(Object.entries(desired.files)));
+            const { state, duplicates } = rebuiltState(desired, kept, live, found, now);
+            await backend.write(state);
             io.stdout.write(
-              `Rebuilt ${backend.location}: ${Object.keys(assistants).length} assistant(s), ${Object.keys(withFiles.files).length} file(s).\n` +
+              `Rebuilt ${backend.location}: ${Object.keys(state.assistants).length} assistant(s), ${Object.keys(state.files).length} file(s).\n` +
                 (duplicates.length > 0 ? `Duplicates left out (the next plan deletes them as orphans): ${duplicates.join(', ')}\n` : '') +
                 (found.surplus.length > 0
                   ? `Duplicate uploads recorded for deletion by the next apply: ${found.surplus.map(({ name, file }) => `${name}: ${file.id}`).join(', ')}\n`

@@ -12,7 +12,7 @@ import { readWithJournal } from '../../state/recover.js';
 import type { AssistantRecord, FileRecord, StateFile } from '../../state/types.js';
 import { NotFoundError } from '../../api/errors.js';
 import type { AssistantObject } from '../../api/models.js';
-import { formatOwner, OWNERSHIP_METADATA_KEY } from '../../plan/ownership.js';
+import { releaseTagging } from '../../plan/adoption.js';
 import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
@@ -139,7 +139,7 @@ export function register(program: Command, io: CliIo): void {
           const keys = unique.flatMap((address) => (address.kind === 'assistant' ? [address.key] : []));
           // A forgotten assistant that kept its tag would be adopted again by the next plan,
           // or deleted as an orphan once its key left the manifest.
-          if (keys.length > 0) await releaseOwnership(current, keys, options, io);
+          if (keys.length > 0) await releaseOwnership(backend, current, keys, options, io);
           const assistants = dictionaryOf(current.assistants);
           const files = dictionaryOf(current.files);
           const removed: string[] = [];
@@ -153,6 +153,7 @@ export function register(program: Command, io: CliIo): void {
             }
           }
           await backend.write({ ...current, assistants, files });
+          await backend.clearJournal();
           io.stdout.write(removed.join(''));
         }),
       );
@@ -161,9 +162,11 @@ export function register(program: Command, io: CliIo): void {
 
 /**
  * Takes the ownership tag off each recorded assistant that still exists (at the state's
- * endpoint by default), when the tag is this state's: another owner's tag stays.
+ * endpoint by default), when the tag is this state's: another owner's tag stays. Each
+ * release is journalled as apply journals its operations, so a process killed after some
+ * leaves them forgotten by the next run instead of tagged again by the next plan.
  */
-async function releaseOwnership(current: StateFile, keys: string[], options: StateRmOptions, io: CliIo): Promise<void> {
+async function releaseOwnership(backend: StateBackend, current: StateFile, keys: string[], options: StateRmOptions, io: CliIo): Promise<void> {
   const endpoint = options.endpoint ?? current.endpoint;
   const session = await openSession({ ...options, endpoint }, io, 'state rm');
   try {
@@ -172,17 +175,15 @@ async function releaseOwnership(current: StateFile, keys: string[], options: Sta
     }
     for (const key of keys) {
       const id = current.assistants[key]?.id ?? '';
-      let live: AssistantObject;
+      let live: AssistantObject | null = null;
       try {
         live = await session.assistants.getAssistant({ assistantId: id });
       } catch (error) {
-        if (error instanceof NotFoundError) continue;
-        throw error;
+        if (!(error instanceof NotFoundError)) throw error;
       }
-      const ours = formatOwner({ project: current.project, environment: current.environment, key });
-      if (ownEntry(live.metadata, OWNERSHIP_METADATA_KEY) !== ours) continue;
-      const { [OWNERSHIP_METADATA_KEY]: _released, ...metadata } = live.metadata ?? {};
-      await session.assistants.modifyAssistant({ assistantId: id, modifyAssistantRequest: { metadata } });
+      const metadata = live === null ? null : releaseTagging(live, { project: current.project, environment: current.environment, key });
+      if (metadata !== null) await session.assistants.modifyAssistant({ assistantId: id, modifyAssistantRequest: { metadata } });
+      await backend.appendJournal({ op: 'assistant.released', key, id, at: new Date().toISOString() });
     }
   } finally {
     await session.close();

@@ -1,0 +1,100 @@
+/**
+ * `state rm` and `import` change remote objects (they take off or put on the ownership
+ * tag) and go through the journal as apply does: killed with SIGKILL between two of
+ * their requests, the next run knows what was done. The moment is picked by a proxy in
+ * front of the local server that holds the chosen request instead of passing it on.
+ */
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AssistantsApi, createConfiguration } from '../../src/api/index.js';
+import { OWNERSHIP_METADATA_KEY } from '../../src/plan/ownership.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { makeProject, runCli, startCli } from './cli.js';
+
+/** Passes every request on to `target`, except one `hold` picks: that one is kept unanswered. */
+async function startHoldingProxy(target: URL): Promise<{ url: string; holdNext: (match: (req: IncomingMessage) => boolean) => Promise<void>; close: () => Promise<void> }> {
+  let armed: { match: (req: IncomingMessage) => boolean; held: () => void } | null = null;
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (armed !== null && armed.match(req)) {
+      armed.held();
+      armed = null;
+      return; // never answered: the client waits until it is killed
+    }
+    const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    holdNext: (match) => new Promise<void>((resolve) => (armed = { match, held: resolve })),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const manifest = `version: 1
+project: shop
+assistants:
+  alpha:
+    model: gpt-4
+  beta:
+    model: gpt-4
+`;
+
+let server: TestServer;
+let proxy: Awaited<ReturnType<typeof startHoldingProxy>>;
+let api: AssistantsApi;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  proxy = await startHoldingProxy(new URL(server.url));
+  api = new AssistantsApi(createConfiguration({ apiKey: server.apiKey, baseUrl: server.url }));
+});
+afterAll(async () => {
+  await proxy.close();
+  await server.close();
+});
+
+async function tagOf(id: string): Promise<string | undefined> {
+  return (await api.getAssistant({ assistantId: id })).metadata?.[OWNERSHIP_METADATA_KEY];
+}
+
+describe('killed with SIGKILL between two remote changes', () => {
+  it('state rm: the assistant already released stays forgotten; the other stays managed and can be removed again', async () => {
+    const dir = await makeProject({ 'assistants.yaml': manifest });
+    const env = { OPENAI_API_KEY: server.apiKey };
+    const cli = (...args: string[]) => runCli([...args, '--endpoint', proxy.url], { cwd: dir, env });
+    expect((await cli('apply', '--auto-approve')).code).toBe(0);
+    const ids = Object.fromEntries((await cli('state', 'list')).stdout.trim().split('\n').map((line) => line.split('\t') as [string, string]));
+    const [alpha, beta] = [ids.alpha!, ids.beta!];
+
+    // alpha's tag comes off; the request taking beta's off is held, and the process killed.
+    const held = proxy.holdNext((req) => req.method === 'POST' && req.url === `/v1/assistants/${beta}`);
+    const { child, result } = startCli(['state', 'rm', 'alpha', 'beta', '--endpoint', proxy.url], { cwd: dir, env });
+    await held;
+    child.kill('SIGKILL');
+    expect((await result).signal).toBe('SIGKILL');
+
+    expect(await tagOf(alpha)).toBeUndefined();
+    expect(await tagOf(beta)).toBe('shop/default/beta');
+    // The next run sees alpha forgotten (a plan would otherwise tag it as ours again) and beta still managed.
+    const list = await cli('state', 'list');
+    expect(list.stdout).toBe(`beta\t${beta}\n`);
+    const again = await cli('state', 'rm', 'beta');
+    expect(again.stderr).toMatch(
+      /^Took over the state lock left by state rm \(pid \d+ [^\n]*\): that process is gone\.\nRecovered 1 operation\(s\) recorded by a command \(apply, import, state rm\) that did not finish; the state now includes them\.\n$/,
+    );
+    expect(again.stdout).toBe(`Removed beta (${beta}) from the state and released its ownership tag; it still exists on the server.\n`);
+    expect(await tagOf(beta)).toBeUndefined();
+    expect((await cli('state', 'list')).stdout).toBe('');
+  }, 60_000);
+});
