@@ -12,16 +12,28 @@ import { OWNERSHIP_METADATA_KEY } from '../../src/plan/ownership.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { makeProject, runCli, startCli } from './cli.js';
 
-/** Passes every request on to `target`, except one `hold` picks: that one is kept unanswered. */
-async function startHoldingProxy(target: URL): Promise<{ url: string; holdNext: (match: (req: IncomingMessage) => boolean) => Promise<void>; close: () => Promise<void> }> {
-  let armed: { match: (req: IncomingMessage) => boolean; held: () => void } | null = null;
+type Hold = 'request' | 'response';
+
+/**
+ * Passes every request on to `target`, except the next one `holdNext` picks: that one is
+ * kept unanswered, either not passed on (`request`) or passed on with its answer kept back
+ * (`response`, so the server has done it).
+ */
+async function startHoldingProxy(target: URL): Promise<{ url: string; holdNext: (match: (req: IncomingMessage) => boolean, hold: Hold) => Promise<void>; close: () => Promise<void> }> {
+  let armed: { match: (req: IncomingMessage) => boolean; hold: Hold; held: () => void } | null = null;
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (armed !== null && armed.match(req)) {
-      armed.held();
-      armed = null;
+    const holding = armed !== null && armed.match(req) ? armed : null;
+    if (holding !== null) armed = null;
+    if (holding?.hold === 'request') {
+      holding.held();
       return; // never answered: the client waits until it is killed
     }
     const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      if (holding !== null) {
+        answer.resume();
+        answer.once('end', holding.held);
+        return;
+      }
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });
@@ -32,7 +44,7 @@ async function startHoldingProxy(target: URL): Promise<{ url: string; holdNext: 
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/v1`,
-    holdNext: (match) => new Promise<void>((resolve) => (armed = { match, held: resolve })),
+    holdNext: (match, hold) => new Promise<void>((resolve) => (armed = { match, hold, held: resolve })),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -78,7 +90,7 @@ describe('killed with SIGKILL between two remote changes', () => {
     const [alpha, beta] = [ids.alpha!, ids.beta!];
 
     // alpha's tag comes off; the request taking beta's off is held, and the process killed.
-    const held = proxy.holdNext((req) => req.method === 'POST' && req.url === `/v1/assistants/${beta}`);
+    const held = proxy.holdNext((req) => req.method === 'POST' && req.url === `/v1/assistants/${beta}`, 'request');
     const { child, result } = startCli(['state', 'rm', 'alpha', 'beta', '--endpoint', proxy.url], { cwd: dir, env });
     await held;
     child.kill('SIGKILL');
@@ -96,5 +108,25 @@ describe('killed with SIGKILL between two remote changes', () => {
     expect(again.stdout).toBe(`Removed beta (${beta}) from the state and released its ownership tag; it still exists on the server.\n`);
     expect(await tagOf(beta)).toBeUndefined();
     expect((await cli('state', 'list')).stdout).toBe('');
+  }, 60_000);
+
+  it('import: an assistant tagged before the process died is adopted by the next plan and recorded by the next apply', async () => {
+    const dir = await makeProject({ 'assistants.yaml': 'version: 1\nproject: desk\nassistants:\n  helper:\n    model: gpt-4\n' });
+    const env = { OPENAI_API_KEY: server.apiKey };
+    const cli = (...args: string[]) => runCli([...args, '--endpoint', proxy.url], { cwd: dir, env });
+    const { id } = await api.createAssistant({ createAssistantRequest: { model: 'gpt-4' } });
+
+    // The tag reaches the server; its answer is kept back and the process killed.
+    const held = proxy.holdNext((req) => req.method === 'POST' && req.url === `/v1/assistants/${id}`, 'response');
+    const { child, result } = startCli(['import', 'helper', id, '--endpoint', proxy.url], { cwd: dir, env });
+    await held;
+    child.kill('SIGKILL');
+    expect((await result).signal).toBe('SIGKILL');
+
+    expect(await tagOf(id)).toBe('desk/default/helper');
+    const plan = await cli('plan');
+    expect(plan.stdout).toContain(`# assistant "helper" (${id}) is tagged as ours and will be recorded in the state; it needs no change`);
+    expect((await cli('apply', '--auto-approve')).code).toBe(0);
+    expect((await cli('state', 'list')).stdout).toBe(`helper\t${id}\n`);
   }, 60_000);
 });
