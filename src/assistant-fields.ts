@@ -16,6 +16,9 @@ export type AssistantField = (typeof ASSISTANT_FIELDS)[number];
 
 export type Metadata = Record<string, string>;
 
+/** The API's limit on an object's metadata entries (one of an assistant's is our ownership tag). */
+export const METADATA_LIMIT = 16;
+
 export interface FunctionObject {
   name: string;
   description?: string;

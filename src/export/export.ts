@@ -10,7 +10,8 @@
  */
 import type { AssistantObject, FunctionTool, OpenAIFile } from '../api/models.js';
 import type { JsonValue } from '../json.js';
-import { adoptionRefusal, formatOwner, METADATA_LIMIT, parseOwner, withoutTag } from '../plan/ownership.js';
+import { METADATA_LIMIT } from '../assistant-fields.js';
+import { adoptionRefusal, formatOwner, parseOwner, withoutTag } from '../plan/ownership.js';
 import { DEFAULT_ENVIRONMENT } from '../default-environment.js';
 import { escapeTemplate } from '../manifest/interpolate.js';
 

@@ -5,6 +5,7 @@
  * Written against unknown data, so it can run even when the shape is wrong and report
  * everything at once.
  */
+import { METADATA_LIMIT } from '../assistant-fields.js';
 import type { ManifestDiagnostic } from './diagnostics.js';
 import { checkParametersSchema } from './parameters-schema.js';
 import { childPointer } from './pointer.js';
@@ -18,7 +19,7 @@ export const LIMITS = {
   instructions: MAX_INSTRUCTIONS_CHARS,
   metadataValue: 512,
   /** The API's 16, less the ownership tag. */
-  metadataEntries: 15,
+  metadataEntries: METADATA_LIMIT - 1,
 } as const;
 
 export interface SemanticResult {
@@ -52,7 +53,7 @@ export function checkSemantics(resolved: Tree, raw: Tree): SemanticResult {
     if (metadata.length > LIMITS.metadataEntries && declaredMetadata.length <= LIMITS.metadataEntries) {
       // The schema checked each part; the environment's entries merged in pass the limit.
       errors.push(
-        diagnosticFor(resolved, childPointer(at, 'metadata'), `metadata has ${metadata.length} entries with the environment's merged in; at most ${LIMITS.metadataEntries} allowed (the API allows 16 and one is reserved for ownership)`, 'key'),
+        diagnosticFor(resolved, childPointer(at, 'metadata'), `metadata has ${metadata.length} entries with the environment's merged in; at most ${LIMITS.metadataEntries} allowed (the API allows ${METADATA_LIMIT} and one is reserved for ownership)`, 'key'),
       );
     }
     for (const [metaKey, value] of metadata) {

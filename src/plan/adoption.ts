@@ -9,7 +9,8 @@ import { dictionary, ownEntry } from '../dictionary.js';
 import type { DesiredFile, DesiredState } from '../manifest/types.js';
 import type { AssistantWrittenEntry } from '../state/journal.js';
 import type { AssistantRecord, StateFile } from '../state/types.js';
-import { adoptionRefusal, formatOwner, type AdoptionRefusal, isTaggedAs, METADATA_LIMIT, taggedByKey, withoutTag, withTag, type Owner } from './ownership.js';
+import { METADATA_LIMIT } from '../assistant-fields.js';
+import { adoptionRefusal, formatOwner, type AdoptionRefusal, isTaggedAs, taggedByKey, withoutTag, withTag, type Owner } from './ownership.js';
 import { ourUploadCandidates, recognizeUploads, recordRecognized, type Recognized, type UploadHashes } from './uploads.js';
 import { fieldHashes, fileLabelsById, liveView } from './view.js';
 

@@ -7,12 +7,11 @@
  * (Files carry no tag: "this upload is ours" is the rule of uploads.ts.)
  */
 import type { AssistantObject, Metadata } from '../api/models.js';
+import { METADATA_LIMIT } from '../assistant-fields.js';
 import { ownEntry } from '../dictionary.js';
 
 export const OWNERSHIP_METADATA_KEY = 'assistants-iac';
 
-/** The API's limit on metadata entries; the tag takes one of them. */
-export const METADATA_LIMIT = 16;
 
 export interface Owner {
   project: string;
