@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssistantsApi, createConfiguration } from '../../src/api/index.js';
 import { OWNERSHIP_METADATA_KEY } from '../../src/plan/ownership.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { makeProject, runCli, startCli } from './cli.js';
+import { makeProject, runCli, startCli, withEndpoint } from './cli.js';
 
 type Hold = 'request' | 'response';
 
@@ -84,7 +84,7 @@ describe('killed with SIGKILL between two remote changes', () => {
   it('state rm: the assistant already released stays forgotten; the other stays managed and can be removed again', async () => {
     const dir = await makeProject({ 'assistants.yaml': manifest });
     const env = { OPENAI_API_KEY: server.apiKey };
-    const cli = (...args: string[]) => runCli([...args, '--endpoint', proxy.url], { cwd: dir, env });
+    const cli = (...args: string[]) => runCli(withEndpoint(args, proxy.url), { cwd: dir, env });
     expect((await cli('apply', '--auto-approve')).code).toBe(0);
     const ids = Object.fromEntries((await cli('state', 'list')).stdout.trim().split('\n').map((line) => line.split('\t') as [string, string]));
     const [alpha, beta] = [ids.alpha!, ids.beta!];
@@ -113,7 +113,7 @@ describe('killed with SIGKILL between two remote changes', () => {
   it('import: an assistant tagged before the process died is adopted by the next plan and recorded by the next apply', async () => {
     const dir = await makeProject({ 'assistants.yaml': 'version: 1\nproject: desk\nassistants:\n  helper:\n    model: gpt-4\n' });
     const env = { OPENAI_API_KEY: server.apiKey };
-    const cli = (...args: string[]) => runCli([...args, '--endpoint', proxy.url], { cwd: dir, env });
+    const cli = (...args: string[]) => runCli(withEndpoint(args, proxy.url), { cwd: dir, env });
     const { id } = await api.createAssistant({ createAssistantRequest: { model: 'gpt-4' } });
 
     // The tag reaches the server; its answer is kept back and the process killed.
