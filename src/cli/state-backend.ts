@@ -61,7 +61,7 @@ async function completeScope(options: LocateOptions, scope: StateScope, chosen: 
 
 /** The backend type the options, the environment and the manifest choose, and the scope it was chosen with. */
 export async function chooseBackendType(options: LocateOptions, scope: StateScope, io: CliIo): Promise<{ type: BackendType; scope: StateScope }> {
-  const explicit = parseType(options.stateBackend, '--state-backend') ?? parseType(io.env.ASSISTANTS_STATE_BACKEND, 'ASSISTANTS_STATE_BACKEND');
+  const explicit = options.stateBackend ?? parseType(io.env.ASSISTANTS_STATE_BACKEND, 'ASSISTANTS_STATE_BACKEND');
   const complete = await completeScope(options, scope, explicit, io);
   return { type: explicit ?? complete.backend?.type ?? 'local', scope: complete };
 }

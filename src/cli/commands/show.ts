@@ -16,12 +16,12 @@ import { readWithJournal } from '../../state/recover.js';
 import type { StateFile } from '../../state/types.js';
 import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';
-import { addOptions, ENDPOINT, LOCATION, STATE, type EndpointOptions, type ManifestOptions, type StateOptions } from '../options.js';
+import { addOptions, ENDPOINT, LOCATION, LOCK, STATE, type EndpointOptions, type LockOptions, type ManifestOptions, type StateOptions } from '../options.js';
 import { renderPlan } from '../planning.js';
 import { openSession, type ApiSession } from '../session.js';
 import { withStateBackend } from '../state-backend.js';
 
-type ShowOptions = ManifestOptions & EndpointOptions & StateOptions & { json?: boolean; lockTimeout?: number };
+type ShowOptions = ManifestOptions & EndpointOptions & StateOptions & LockOptions & { json?: boolean };
 
 interface Shown {
   project: string;
@@ -33,7 +33,7 @@ interface Shown {
 }
 
 export function register(program: Command, io: CliIo): void {
-  const command = addOptions(program.command('show'), [new Option('--json', 'print it as JSON (a plan: schemas/plan.schema.json)')], LOCATION, ENDPOINT, STATE).argument(
+  const command = addOptions(program.command('show'), [new Option('--json', 'print it as JSON (a plan: schemas/plan.schema.json)')], LOCATION, ENDPOINT, STATE, LOCK).argument(
     '[planfile]',
     'a plan saved with "assistants plan --out" (default: show the state)',
   );
@@ -55,7 +55,7 @@ export function register(program: Command, io: CliIo): void {
     await withStateBackend(options, {}, io, async (backend) => {
       const state = await readWithJournal(backend);
       if (state === null) throw new UserError('STATE', `${backend.location}: no state yet (nothing was applied to this environment, or --env/--state point elsewhere).`);
-      const session = await openSession({ ...options, endpoint: options.endpoint ?? state.endpoint, lockTimeout: 0 }, io, 'show');
+      const session = await openSession({ ...options, endpoint: options.endpoint ?? state.endpoint }, io, 'show');
       try {
         if (session.endpoint !== state.endpoint) {
           throw new UserError('STATE', `the state belongs to endpoint ${state.endpoint}, not ${session.endpoint}; drop --endpoint or give that one.`);
