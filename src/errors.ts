@@ -12,6 +12,7 @@ export type UserErrorCode =
   | 'APPLY_FAILED'
   | 'LOCK_HELD'
   | 'COMMENT'
+  | 'PROMOTION'
   | 'INTERRUPTED';
 
 export class UserError extends Error {

@@ -2,7 +2,11 @@
  * What apply and destroy share: plan from the manifest under the state lock, then show the
  * plan, get approval, run it with the journal, fold the journal into the state, and report.
  */
+import { hostname } from 'node:os';
 import { createApplyApi } from '../apply/api.js';
+import { currentUser } from '../current-user.js';
+import type { DesiredState } from '../manifest/types.js';
+import { releaseOrigin, withReleases } from '../promotion/releases.js';
 import { applyPlan, type ApplyReport } from '../apply/executor.js';
 import { UserError } from '../errors.js';
 import { planHasChanges, type PlanResult } from '../plan/planner.js';
@@ -21,6 +25,7 @@ import { progressReporter } from './progress.js';
 import { confirm } from './prompt.js';
 import { checkStateBelongs, loadDesired, manifestFolder, openSession, type ApiSession } from './session.js';
 import { desiredScope, withStateBackend } from './state-backend.js';
+import { gatePlan, readPromotionSource, type PromotionOptions } from './promotion.js';
 
 export interface ExecuteOptions {
   autoApprove: boolean;
@@ -35,6 +40,8 @@ export interface ExecuteOptions {
   output?: NodeJS.WritableStream;
   /** Print the plan before running it (default true). */
   showPlan?: boolean;
+  /** After a run that did everything: the state to write instead (release records), or null for no change. */
+  release?: (state: StateFile) => StateFile | null;
   /**
    * Carry on after a first Ctrl-C, giving up only at a second: the destroy of an
    * ephemeral environment, which an interrupted test run must still tear down.
@@ -42,7 +49,7 @@ export interface ExecuteOptions {
   finishAfterStop?: boolean;
 }
 
-export interface PlanAndExecuteOptions extends CommonOptions, StateOptions, LockOptions {
+export interface PlanAndExecuteOptions extends CommonOptions, StateOptions, LockOptions, PromotionOptions {
   autoApprove?: boolean;
   target?: string[];
   /** `apply --replace KEY`: delete and create again. */
@@ -67,12 +74,19 @@ export interface PlanAndExecuteRun {
  */
 export async function planAndExecute(options: PlanAndExecuteOptions, io: CliIo, run: PlanAndExecuteRun): Promise<string | null> {
   const desired = await loadDesired(options, io);
+  const source = await readPromotionSource(options, desired, io);
   return await withStateBackend(options, desiredScope(desired), io, async (backend) => {
     const session = await openSession(options, io, run.verb, desired.endpoint);
     try {
       return await withStateLock(backend, run.verb, run.lockTimeoutMs, io, async (state) => {
         checkStateBelongs(state, desired, session.endpoint, backend.location);
-        const planned = await makePlan(desired, state, session, run.mode, options.target ?? [], io, options.replace ?? []);
+        const planFor = (targets: readonly string[]): Promise<PlanResult> => makePlan(desired, state, session, run.mode, targets, io, options.replace ?? []);
+        const made = await planFor(options.target ?? []);
+        const planned = source === null ? made : await gatePlan(made, { desired, target: state, source, targets: options.target ?? [], verb: run.verb }, io, planFor);
+        if (planned === null) {
+          io.stdout.write(`No changes promoted from ${source?.state.environment ?? ''}: nothing to ${run.verb}.\n`);
+          return null;
+        }
         run.onPlan?.(planned.plan);
         if (run.planHash !== undefined && planned.plan.planHash !== run.planHash) {
           io.stdout.write(renderPlan(planned.plan, 'text', io));
@@ -84,6 +98,7 @@ export async function planAndExecute(options: PlanAndExecuteOptions, io: CliIo, 
           saved: false,
           manifestDir: manifestFolder(options, io),
           verb: run.verb,
+          ...(run.mode === 'refresh-only' ? {} : { release: releaseRecorder(desired, planned.plan.targets, io) }),
         });
       });
     } finally {
@@ -121,6 +136,14 @@ function changedObjects(plan: Plan): string[] {
   ];
 }
 
+/**
+ * For a successful apply or destroy: the state with the release record of each assistant
+ * of `desired` in `targets` (all when empty) that it maps, or null when none changed.
+ */
+export function releaseRecorder(desired: DesiredState, targets: readonly string[], io: CliIo): (state: StateFile) => StateFile | null {
+  return (state) => withReleases(state, desired, targets, releaseOrigin(io.env, `${currentUser()}@${hostname()}`, new Date(), TOOL_VERSION));
+}
+
 export async function executePlan(
   { plan, sensitiveValues }: PlanResult,
   state: StateFile | null,
@@ -131,7 +154,11 @@ export async function executePlan(
 ): Promise<string | null> {
   const output = options.output ?? io.stdout;
   if (!options.saved && options.showPlan !== false) output.write(renderPlan(plan, 'text', io));
-  if (!planHasChanges(plan)) return null;
+  if (!planHasChanges(plan)) {
+    // Nothing to do is a successful apply too: the first one after an upgrade records its releases.
+    if (options.release !== undefined) await replayJournal(backend, options.release);
+    return null;
+  }
   const cancelled = (): UserError => new UserError('INTERRUPTED', `${options.verb} cancelled: nothing was changed.`);
   const stopping = (): boolean => io.interrupts.stop.aborted && options.finishAfterStop !== true;
   if (stopping()) throw cancelled();
@@ -168,6 +195,8 @@ export async function executePlan(
       }),
   };
   let report: ApplyReport;
+  // Everything done: the release records go into the same write as the journal.
+  let complete = false;
   try {
     report = await io.interrupts.finishInFlight(() =>
       applyPlan(plan, base, createApplyApi(session.assistants, session.files), journal, {
@@ -179,10 +208,11 @@ export async function executePlan(
         onProgress: progress.onProgress,
       }),
     );
+    complete = report.failed.length === 0 && report.notStarted.length === 0 && report.skipped.length === 0;
   } finally {
     stopListening();
     progress.finish();
-    if (journalFailure === null) await replayJournal(backend);
+    if (journalFailure === null) await replayJournal(backend, complete ? options.release : undefined);
   }
   if (journalFailure !== null) throw journalFailure;
   const stopped = stopping();

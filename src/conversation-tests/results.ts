@@ -1,8 +1,9 @@
 /**
  * Recording a test run in the environment's state: per assistant tested, the content it
- * talked to and the outcome (state format 2, `testResults`). Promotion reads these.
+ * talked to, the release that content was (when tested as applied) and the outcome
+ * (`testResults`). Promotion reads these.
  */
-import { dictionary, dictionaryOf } from '../dictionary.js';
+import { dictionary, dictionaryOf, ownEntry } from '../dictionary.js';
 import { hashValue } from '../plan/hash.js';
 import type { StateFile, TestRecord } from '../state/types.js';
 import type { TestEntry } from './report.js';
@@ -41,7 +42,15 @@ export function testRecords(entries: readonly TestEntry[], tested: ReadonlyMap<s
   return records;
 }
 
-/** `state` with these records in place of the ones it had for the same assistants. */
+/**
+ * `state` with these records in place of the ones it had for the same assistants. A record
+ * of an assistant tested as applied names the release it tested (its promotable hash).
+ */
 export function withTestResults(state: StateFile, records: Readonly<Record<string, TestRecord>>): StateFile {
-  return { ...state, testResults: dictionaryOf({ ...dictionaryOf(state.testResults ?? {}), ...records }) };
+  const results = dictionaryOf(state.testResults ?? {});
+  for (const [key, record] of Object.entries(records)) {
+    const release = ownEntry(state.releases, key);
+    results[key] = record.asApplied && release?.id === record.id ? { ...record, promotable: release.promotable } : record;
+  }
+  return { ...state, testResults: results };
 }

@@ -10,8 +10,9 @@ import { dictionary, dictionaryOf } from '../dictionary.js';
 import { metadataPath, SENSITIVE_VALUE, type SensitivePath } from '../redaction.js';
 import { childPointer, isWithin, pointerSegments } from './pointer.js';
 import { lineColumn } from './source-file.js';
+import { promotableContent, type EnvironmentSpecificParts } from './promotable.js';
 import { originOf, type Tree } from './tree.js';
-import type { DesiredAssistant, DesiredFile, DesiredState, ManifestBackend } from './types.js';
+import type { AssistantSpec, DesiredAssistant, DesiredFile, DesiredState, ManifestBackend } from './types.js';
 
 /** The resolved manifest's shape, as the schema and the semantic checks guarantee it. */
 interface ResolvedFunction {
@@ -53,6 +54,8 @@ export interface DesiredInputs {
   files: ReadonlyMap<string, { path: string; bytes: number; sha256: string }>;
   /** Pointers of the fields made with a sensitive variable. */
   sensitive: ReadonlySet<string>;
+  /** What differs per environment, read off the whole manifest. */
+  environmentSpecific: EnvironmentSpecificParts;
 }
 
 /** The order sensitive paths are listed in: the fields as a plan shows them, then metadata keys. */
@@ -93,17 +96,20 @@ export function buildDesiredState(inputs: DesiredInputs): DesiredState {
     });
     const origin = originOf(inputs.resolved, at);
     const position = origin === undefined ? { line: 1, column: 1 } : lineColumn(origin.source, origin.keyStart ?? origin.start);
+    const spec: AssistantSpec = {
+      model: assistant.model,
+      name: assistant.name ?? null,
+      description: assistant.description ?? null,
+      instructions: assistant.instructions ?? inputs.instructions.get(childPointer(at, 'instructions_file')) ?? null,
+      tools,
+      metadata: dictionaryOf(assistant.metadata ?? {}),
+    };
+    const attached = [...(assistant.files ?? [])];
     assistants[key] = {
       key,
-      spec: {
-        model: assistant.model,
-        name: assistant.name ?? null,
-        description: assistant.description ?? null,
-        instructions: assistant.instructions ?? inputs.instructions.get(childPointer(at, 'instructions_file')) ?? null,
-        tools,
-        metadata: dictionaryOf(assistant.metadata ?? {}),
-      },
-      files: [...(assistant.files ?? [])],
+      spec,
+      promotable: promotableContent(spec, attached, files, inputs.environmentSpecific.assistants.get(key) ?? new Set(), inputs.environmentSpecific.files),
+      files: attached,
       sensitive: sensitivePaths(inputs.sensitive, at),
       lifecycle: {
         preventDestroy: assistant.lifecycle?.prevent_destroy ?? false,

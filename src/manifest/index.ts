@@ -6,3 +6,4 @@ export { readManifestHeader, type HeaderResult, type ManifestHeader } from './he
 export { loadTests, type TestsResult } from './tests.js';
 export type * from './types.js';
 export type * from './test-types.js';
+export { ENVIRONMENT_SPECIFIC, PROMOTABLE_FIELDS, type PromotableContent, type PromotableField } from './promotable.js';

@@ -17,6 +17,7 @@ import { interpolate } from './interpolate.js';
 import { computeManifestHash } from './manifest-hash.js';
 import { checkParametersSchema } from './parameters-schema.js';
 import { resolveManifestPath } from './paths.js';
+import { environmentSpecificParts } from './promotable.js';
 import { childPointer } from './pointer.js';
 import { readInstructionsFile, readParametersFile } from './referenced-text.js';
 import { checkSchema } from './schema-check.js';
@@ -126,6 +127,7 @@ export async function resolveManifest(manifest: ParsedManifest, options: LoadOpt
     parameters: inputs.parameters,
     files,
     sensitive: interpolated.sensitive,
+    environmentSpecific: environmentSpecificParts(tree),
   });
   return { ok: true, desired, warnings: sortDiagnostics(warnings) };
 }

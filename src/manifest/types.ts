@@ -4,6 +4,7 @@
  */
 import type { AssistantField, AssistantTool, Metadata } from '../assistant-fields.js';
 import type { SensitivePath } from '../redaction.js';
+import type { PromotableContent } from './promotable.js';
 
 /** The manifest format this tool reads (`version:`; schemas/manifest.schema.json). */
 export const MANIFEST_FORMAT_VERSION = 1;
@@ -52,6 +53,8 @@ export interface DesiredAssistant {
   /** The parts made with a sensitive variable: never shown, kept in the state only as hashes. */
   sensitive: SensitivePath[];
   lifecycle: Lifecycle;
+  /** Its content less what differs per environment: what promotion compares. */
+  promotable: PromotableContent;
   source: SourcePosition;
 }
 

@@ -38,9 +38,11 @@ type Document = Record<string, unknown>;
 /**
  * `UPGRADES[n]` turns a version-n document into a version-(n+1) one.
  * 2: `testResults` (behaviour-test outcomes) may be present; a version-1 state has none.
+ * 3: `releases` (what each apply released) may be present; a version-2 state has none.
  */
 const UPGRADES: Readonly<Record<number, (document: Document) => Document>> = {
   1: (v1) => ({ ...v1, version: 2 }),
+  2: (v2) => ({ ...v2, version: 3 }),
 };
 
 function stateError(source: string, problem: string): UserError {
@@ -102,7 +104,7 @@ export function parseStateDocument(parsed: unknown, source: string, repair: stri
 
 /** The state with every map keyed by a user's names made prototype-less (a file named `constructor` is a key). */
 function withDictionaries(state: StateFile): StateFile {
-  const { pendingUploads, retiredFiles, testResults, ...rest } = state;
+  const { pendingUploads, retiredFiles, testResults, releases, ...rest } = state;
   return {
     ...rest,
     assistants: dictionaryOf(state.assistants),
@@ -112,6 +114,13 @@ function withDictionaries(state: StateFile): StateFile {
     ...(testResults === undefined
       ? {}
       : { testResults: dictionary(Object.entries(testResults).map(([key, record]) => [key, { ...record, tests: dictionaryOf(record.tests) }] as const)) }),
+    ...(releases === undefined
+      ? {}
+      : {
+          releases: dictionary(
+            Object.entries(releases).map(([key, record]) => [key, { ...record, fields: dictionaryOf(record.fields), files: dictionaryOf(record.files) }] as const),
+          ),
+        }),
   };
 }
 

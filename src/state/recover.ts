@@ -18,14 +18,16 @@ export interface Replay {
 
 /**
  * Folds a leftover journal into the state, writes it and clears the journal. The caller
- * must hold the lock. With no journal, only reads the state.
+ * must hold the lock. With no journal, only reads the state. `finish` makes a last change
+ * in the same write (the release records of a successful apply), or returns null for none.
  */
-export async function replayJournal(backend: StateBackend): Promise<Replay> {
+export async function replayJournal(backend: StateBackend, finish?: (state: StateFile) => StateFile | null): Promise<Replay> {
   const stored = await backend.read();
   const { entries, tornTail } = await backend.readJournal();
   if (entries.length === 0) {
     if (tornTail) await backend.clearJournal();
-    return { state: stored, replayed: 0, tornTail };
+    const finished = stored === null ? null : (finish?.(stored) ?? null);
+    return { state: finished === null ? stored : await backend.write(finished), replayed: 0, tornTail };
   }
   if (stored === null) {
     throw new UserError(
@@ -33,7 +35,8 @@ export async function replayJournal(backend: StateBackend): Promise<Replay> {
       `${backend.location}: a journal of ${entries.length} operation(s) exists but the state does not; restore the state from its backup or run "assistants state rebuild"`,
     );
   }
-  const state = await backend.write(applyJournal(stored, entries));
+  const folded = applyJournal(stored, entries);
+  const state = await backend.write(finish?.(folded) ?? folded);
   await backend.clearJournal();
   return { state, replayed: entries.length, tornTail };
 }

@@ -5,7 +5,7 @@
 import type { AssistantField } from '../assistant-fields.js';
 import type { SensitivePath } from '../redaction.js';
 
-export const STATE_FORMAT_VERSION = 2;
+export const STATE_FORMAT_VERSION = 3;
 
 /** sha256 (hex) of the canonical JSON of each field's value as last applied. */
 export type FieldHashes = Record<AssistantField, string>;
@@ -60,6 +60,35 @@ export interface StateFile {
   retiredFiles?: Record<string, RetiredFile>;
   /** The last behaviour-test outcome of each assistant tested here, by manifest key; absent when none. */
   testResults?: Record<string, TestRecord>;
+  /** What each assistant was last released with here, by manifest key; absent when none. */
+  releases?: Record<string, ReleaseRecord>;
+}
+
+/**
+ * What a successful apply released of one assistant: its promotable content (the
+ * manifest's content of it less what differs per environment, hashed by the loader), and
+ * where it came from. `apply --promote-from` passes on only content recorded here.
+ */
+export interface ReleaseRecord {
+  /** The remote id the content was applied to. */
+  id: string;
+  /** sha256 over `fields`: the promotable content as one value. */
+  promotable: string;
+  /** Per field, the hash of its promotable part. */
+  fields: Record<string, string>;
+  /** Attached files' content hashes by manifest name (those differing per environment left out). */
+  files: Record<string, string>;
+  /** The parts set aside as differing per environment (field names, `metadata.KEY`). */
+  environmentSpecific: string[];
+  /** The manifest's hash applied. */
+  manifestHash: string;
+  /** The commit applied (GITHUB_SHA, CI_COMMIT_SHA), or null outside CI. */
+  commit: string | null;
+  /** ISO time. */
+  appliedAt: string;
+  /** user@host of the applying process. */
+  appliedBy: string;
+  toolVersion: string;
 }
 
 /**
@@ -76,6 +105,8 @@ export interface TestRecord {
   contentHash: string;
   /** `fields` are what the state records as last applied (nothing changed by hand since). */
   asApplied: boolean;
+  /** The promotable hash of the release tested, when `asApplied` and a release was recorded. */
+  promotable?: string;
   /** passed: every test of it that ran passed. */
   outcome: 'passed' | 'failed';
   /** The tests of this assistant that ran (all of them unless --filter), by name. */

@@ -15,7 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
 import type { TestReport } from '../../src/conversation-tests/report.js';
 import type { ServerOptions } from '../../src/server/index.js';
-import type { StateFile } from '../../src/state/types.js';
+import { STATE_FORMAT_VERSION, type StateFile } from '../../src/state/types.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { adminQuery, dropSchema, freshSchema, pgUrl } from '../support/pg.js';
 import { makeTempDir } from '../support/temp-dir.js';
@@ -145,7 +145,7 @@ tests:
     // The progress went to stderr, and the results into the state.
     expect(result.stderr).toContain('  run "wrong-answer"... fail\n');
     const state = JSON.parse(await readFile(join(dir, '.assistants', 'state', 'default.json'), 'utf8')) as StateFile;
-    expect(state.version).toBe(2);
+    expect(state.version).toBe(STATE_FORMAT_VERSION);
     expect(state.testResults?.['support']).toMatchObject({ outcome: 'failed', asApplied: true, tests: { 'order-status': 'passed', 'wrong-answer': 'failed', 'failing-run': 'failed' } });
 
     const xml = await readFile(join(dir, 'reports', 'junit.xml'), 'utf8');

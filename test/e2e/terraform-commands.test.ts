@@ -95,7 +95,7 @@ describe('--replace', () => {
     expect(protectedOne.code).toBe(1);
     expect(protectedOne.stderr).toContain('protected by lifecycle.prevent_destroy');
     expect((await cli('plan', '--out', 'p.plan')).code).toBe(0);
-    expect((await cli('apply', 'p.plan', '--replace', 'support')).stderr).toContain('give --target, --replace, --refresh-only and --var to "assistants plan" instead');
+    expect((await cli('apply', 'p.plan', '--replace', 'support')).stderr).toContain('give --target, --replace, --refresh-only, --var and --promote-from to "assistants plan" instead');
     expect(await idOf('support')).toBe(id);
   });
 });

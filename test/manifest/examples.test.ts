@@ -48,6 +48,8 @@ describe('examples/quickstart', () => {
         files: ['faq'],
         sensitive: [],
         lifecycle: { preventDestroy: false, ignoreChanges: [] },
+        // One environment: nothing differs per environment, every attached file is promoted by content.
+        promotable: { hash: expect.stringMatching(/^[0-9a-f]{64}$/), fields: expect.any(Object), files: { faq: sha256('examples/quickstart/faq.md') }, environmentSpecific: [] },
         source: { file: resolve(root, 'examples/quickstart/assistants.yaml'), line: 15, column: 3 },
       },
     });

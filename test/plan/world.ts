@@ -4,6 +4,7 @@
  */
 import type { AssistantObject, AssistantTool, OpenAIFile } from '../../src/api/models.js';
 import type { AssistantSpec, DesiredAssistant, DesiredFile, DesiredState, Lifecycle } from '../../src/manifest/types.js';
+import { promotableContent } from '../../src/manifest/promotable.js';
 import { sha256Hex } from '../../src/plan/hash.js';
 import { OWNERSHIP_METADATA_KEY } from '../../src/plan/ownership.js';
 import { createPlan, type LiveState, type PlanInput } from '../../src/plan/planner.js';
@@ -47,18 +48,22 @@ export const LOOKUP_TOOL: AssistantTool = {
 };
 
 export function desiredAssistant(key: string, options: AssistantOptions = {}): DesiredAssistant {
+  const spec: AssistantSpec = {
+    model: 'gpt-4o',
+    name: `Assistant ${key}`,
+    description: null,
+    instructions: `You are ${key}.`,
+    tools: [{ type: 'code_interpreter' }],
+    metadata: { team: 'cx' },
+    ...options.spec,
+  };
+  const files = options.files ?? [];
   return {
     key,
-    spec: {
-      model: 'gpt-4o',
-      name: `Assistant ${key}`,
-      description: null,
-      instructions: `You are ${key}.`,
-      tools: [{ type: 'code_interpreter' }],
-      metadata: { team: 'cx' },
-      ...options.spec,
-    },
-    files: options.files ?? [],
+    spec,
+    // The planner never reads it: promotion compares it, from the loader's manifests.
+    promotable: promotableContent(spec, files, {}, new Set(), new Set()),
+    files,
     sensitive: options.sensitive ?? [],
     lifecycle: { preventDestroy: false, ignoreChanges: [], ...options.lifecycle },
     source: { file: MANIFEST, line: options.line ?? 3, column: 3 },

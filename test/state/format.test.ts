@@ -42,6 +42,27 @@ describe('parseState / serializeState', () => {
     expect(tested.testResults!['__proto__']!.tests['constructor']).toBe('passed');
   });
 
+  it('reads a version-2 state (before releases were recorded) as version 3, and keeps releases keyed by names', () => {
+    const state = sampleState();
+    expect(parseState(JSON.stringify({ ...state, version: 2 }), 's.json')).toEqual(state);
+    const release = {
+      id: 'asst_1',
+      promotable: sha('p'),
+      fields: { constructor: sha('f') },
+      files: { ['__proto__']: sha('file') },
+      environmentSpecific: ['model', 'metadata.env'],
+      manifestHash: sha('m'),
+      commit: null,
+      appliedAt: AT,
+      appliedBy: 'ci@runner',
+      toolVersion: '0.1.0',
+    };
+    const read = parseState(serializeState({ ...sampleState(), releases: { ['__proto__']: release } }), 's.json');
+    expect(Object.keys(read.releases!)).toEqual(['__proto__']);
+    expect(Object.keys(read.releases!['__proto__']!.files)).toEqual(['__proto__']);
+    expect(() => parseState(serializeState({ ...sampleState(), releases: { triage: { ...release, commit: 7 } } } as unknown as StateFile), 's.json')).toThrow(/invalid state/);
+  });
+
   it('errors start with the source given', () => {
     expect(() => parseState('{', 'where/dev.json')).toThrow(/^where\/dev\.json: not valid JSON/);
   });

@@ -168,8 +168,8 @@ describe('LocalStateBackend files', () => {
     });
 
     it('a newer format version', async () => {
-      const error = await readError(JSON.stringify({ ...sampleState(), version: 3 }));
-      expect(error.message).toMatch(/version 3 is newer than this tool supports \(2\); upgrade assistants/);
+      const error = await readError(JSON.stringify({ ...sampleState(), version: 4 }));
+      expect(error.message).toMatch(/version 4 is newer than this tool supports \(3\); upgrade assistants/);
     });
 
     it('no version at all', async () => {

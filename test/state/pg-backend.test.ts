@@ -12,6 +12,7 @@ import { SCHEMA_VERSION } from '../../src/state/pg/schema.js';
 import { adminQuery, dropSchema, freshSchema, pgUrl } from '../support/pg.js';
 import { runBackendConformance } from './backend-conformance.js';
 import { created, sampleState } from './sample.js';
+import { STATE_FORMAT_VERSION } from '../../src/state/types.js';
 
 function optionsFor(schema: string, overrides: Partial<PgBackendOptions> = {}): PgBackendOptions {
   return { connection: pgConnectionFromEnv({ PG_CONN_STR: pgUrl() }), schema, project: 'demo', environment: 'dev', skipSchemaCreation: false, ...overrides };
@@ -107,7 +108,7 @@ describe('PgStateBackend', () => {
     expect(await open().read()).toEqual(repaired);
   });
 
-  it('reads rows written in state format 1 (before test results) as format 2: the state, the history, a rollback', async () => {
+  it('reads rows written in state format 1 (before test results) as the current format: the state, the history, a rollback', async () => {
     const backend = open();
     const first = await backend.write(sampleState());
     const second = await backend.write(first);
@@ -115,11 +116,11 @@ describe('PgStateBackend', () => {
       await adminQuery(`UPDATE "${schema}".${table} SET document = jsonb_set(document, '{version}', '1')`);
     }
     expect(await open().read()).toEqual(second);
-    expect(second.version).toBe(2);
+    expect(second.version).toBe(STATE_FORMAT_VERSION);
     expect(await history(open()).read(1)).toEqual(first);
     expect(await history(backend).rollback(1)).toEqual({ ...first, serial: 3 });
     const [row] = await adminQuery<{ version: number }>(`SELECT (document->>'version')::int AS version FROM "${schema}".states`);
-    expect(row?.version).toBe(2);
+    expect(row?.version).toBe(STATE_FORMAT_VERSION);
   });
 
   it('deletes only its own state; environments() lists the states of its project', async () => {

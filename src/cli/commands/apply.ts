@@ -7,17 +7,18 @@ import { manifestChangedReason, needsSensitiveValues, readPlanFile, sensitiveVal
 import type { SensitiveValues } from '../../plan/redact.js';
 import { scrub } from '../../forge/errors.js';
 import type { Plan } from '../../plan/types.js';
-import { executePlan, planAndExecute } from '../apply-flow.js';
+import { executePlan, planAndExecute, releaseRecorder } from '../apply-flow.js';
 import { commentOptions, commentRequest, postComment, type CommentOptions } from '../ci-integration.js';
 import { collect, positiveInt } from '../option-parsers.js';
 import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
+import { promotionOptions, type PromotionOptions } from '../promotion.js';
 import { addOptions, ENDPOINT, LOCK, MANIFEST, STATE, type CommonOptions, type LockOptions, type StateOptions } from '../options.js';
 import { endpointOf, loadDesired, manifestFolder, openSession } from '../session.js';
 import { withStateBackend } from '../state-backend.js';
 
-export interface ApplyCommandOptions extends CommonOptions, StateOptions, LockOptions, CommentOptions {
+export interface ApplyCommandOptions extends CommonOptions, StateOptions, LockOptions, CommentOptions, PromotionOptions {
   autoApprove?: boolean;
   /** The bound on apply's adaptive concurrency; undefined when not given. */
   parallelism?: number;
@@ -84,6 +85,7 @@ export function register(program: Command, io: CliIo): void {
     new Option('--refresh-only', "record the server's current values in the state, changing nothing remotely"),
     new Option('--replace <key>', 'delete this assistant and create it again (a new id), though nothing changed (repeatable)').argParser(collect),
     new Option('--plan-hash <sha256>', "apply only when the plan made now has this hash (the reviewed plan's, shown in its comment and plan --json), without asking").argParser(parsePlanHash),
+    ...promotionOptions(),
   ]);
   addHelp(command, {
     summary: 'Make the API match the manifest, recording what was done in the state',
@@ -101,8 +103,8 @@ export function register(program: Command, io: CliIo): void {
       const { parallelism, planHash, lockTimeout: lockTimeoutMs } = options;
       if (planfile) {
         const given = (name: string): boolean => command.getOptionValueSource(name) === 'cli';
-        if (options.target !== undefined || options.replace !== undefined || options.refreshOnly || given('var') || planHash !== undefined) {
-          throw new UserError('USAGE', 'a saved plan is applied as it is: give --target, --replace, --refresh-only and --var to "assistants plan" instead, and --plan-hash only without a plan file.');
+        if (options.target !== undefined || options.replace !== undefined || options.refreshOnly || given('var') || options.promoteFrom !== undefined || planHash !== undefined) {
+          throw new UserError('USAGE', 'a saved plan is applied as it is: give --target, --replace, --refresh-only, --var and --promote-from to "assistants plan" instead, and --plan-hash only without a plan file.');
         }
         const fromCli = { file: given('file'), env: given('env'), endpoint: given('endpoint') };
         await runAndComment(io, options, 'apply', (onPlan) => applySaved(planfile, options, fromCli, parallelism, lockTimeoutMs, io, onPlan));
@@ -164,7 +166,9 @@ async function applySaved(
           if (!found.ok) throw refuse(found.reason);
           sensitiveValues = found.sensitiveValues;
         }
-        return await executePlan({ plan, sensitiveValues }, state, backend, session, io, { autoApprove: true, parallelism, saved: true, manifestDir: manifestFolder(planned, io), verb: plan.mode === 'destroy' ? 'destroy' : 'apply' });
+        // The manifest is the one the plan was made from (checked above): its content is what is released.
+        const release = plan.mode === 'refresh-only' ? {} : { release: releaseRecorder(manifest, plan.targets, io) };
+        return await executePlan({ plan, sensitiveValues }, state, backend, session, io, { autoApprove: true, parallelism, saved: true, manifestDir: manifestFolder(planned, io), verb: plan.mode === 'destroy' ? 'destroy' : 'apply', ...release });
       });
     } finally {
       await session.close();

@@ -25,10 +25,12 @@ import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';
 import { addOptions, ENDPOINT, LOCK, MANIFEST, STATE, type CommonOptions, type LockOptions, type StateOptions } from '../options.js';
 import { makePlan, renderPlan } from '../planning.js';
+import { gatePlan, promotionOptions, readPromotionSource, type PromotionOptions } from '../promotion.js';
+import type { PlanResult } from '../../plan/planner.js';
 import { checkStateBelongs, loadDesired, openSession } from '../session.js';
 import { desiredScope, withStateBackend } from '../state-backend.js';
 
-interface PlanOptions extends CommonOptions, StateOptions, LockOptions, CommentOptions, DiagnosticFormatOptions {
+interface PlanOptions extends CommonOptions, StateOptions, LockOptions, CommentOptions, DiagnosticFormatOptions, PromotionOptions {
   out?: string;
   json?: boolean;
   markdown?: boolean;
@@ -50,6 +52,7 @@ export function register(program: Command, io: CliIo): void {
       new Option('--target <key>', 'limit the plan to this assistant key (repeatable)').argParser(collect),
       new Option('--refresh-only', 'show only what changed on the server since the last apply'),
       new Option('--replace <key>', 'delete this assistant and create it again (a new id), though nothing changed (repeatable)').argParser(collect),
+      ...promotionOptions(),
       ...commentOptions('the plan'),
       new Option('--label', 'with --comment: label the pull/merge request PROJECT/ENV: no changes, add or update, or destroy'),
       formatOption(),
@@ -81,6 +84,7 @@ export function register(program: Command, io: CliIo): void {
         throw new UserError('USAGE', `--out ${options.out}: ${outProblem}; refusing to overwrite it. Give a new file name, or one a plan was saved to.`);
       }
       const desired = await loadDesired(options, io, annotated ? (level, d) => annotate(io, level, d) : undefined);
+      const source = await readPromotionSource(options, desired, io);
       const state = await withStateBackend(options, desiredScope(desired), io, async (backend) => {
         const current = await readWithJournal(backend);
         return { current, location: backend.location };
@@ -88,7 +92,16 @@ export function register(program: Command, io: CliIo): void {
       const session = await openSession(options, io, 'plan', desired.endpoint);
       try {
         checkStateBelongs(state.current, desired, session.endpoint, state.location);
-        const { plan } = await makePlan(desired, state.current, session, options.refreshOnly ? 'refresh-only' : 'normal', options.target ?? [], io, options.replace ?? []);
+        const planFor = (targets: readonly string[]): Promise<PlanResult> =>
+          makePlan(desired, state.current, session, options.refreshOnly ? 'refresh-only' : 'normal', targets, io, options.replace ?? []);
+        const made = await planFor(options.target ?? []);
+        const gated = source === null ? made : await gatePlan(made, { desired, target: state.current, source, targets: options.target ?? [], verb: 'plan' }, io, planFor);
+        if (gated === null) {
+          io.stdout.write(`No changes promoted from ${source?.state.environment ?? ''}: nothing to apply.\n`);
+          io.exitCode = 0;
+          return;
+        }
+        const { plan } = gated;
         if (options.out) await writePlanFile(resolve(io.cwd, options.out), plan);
         io.stdout.write(options.markdown ? renderMarkdown(plan, { maxPartLength: markdownPartLength(io) }) : renderPlan(plan, options.json ? 'json' : 'text', io));
         if (options.out) {

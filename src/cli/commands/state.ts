@@ -20,6 +20,7 @@ import { openSession } from '../session.js';
 import { withStateBackend } from '../state-backend.js';
 import { addOptions, ENDPOINT, LOCATION, LOCK, STATE, type EndpointOptions, type LockOptions, type ManifestOptions, type StateOptions } from '../options.js';
 import { positiveInt } from '../option-parsers.js';
+import { releaseTable } from '../release-table.js';
 
 /** How an address names an uploaded file: `file:NAME`. */
 export const FILE_PREFIX = 'file:';
@@ -97,7 +98,15 @@ export function register(program: Command, io: CliIo): void {
     });
 
   addHelp(
-    addOptions(state.command('show'), [new Option('--serial <n>', 'the state as written at this serial (see "assistants state history")').argParser(positiveInt('--serial'))], LOCATION, STATE).argument(
+    addOptions(
+      state.command('show'),
+      [
+        new Option('--serial <n>', 'the state as written at this serial (see "assistants state history")').argParser(positiveInt('--serial')),
+        new Option('--releases', "list what each assistant was released with: content hash, commit, when, by whom, and its tests' outcome"),
+      ],
+      LOCATION,
+      STATE,
+    ).argument(
       '[address]',
       'an assistant key, or file:NAME (default: the whole state)',
     ),
@@ -107,13 +116,22 @@ export function register(program: Command, io: CliIo): void {
       examples: [
         ['assistants state show support', 'the record of the assistant "support"'],
         ['assistants state show --serial 12 --state-backend pg', 'the state as it was at serial 12'],
+        ['assistants state show --env prod --releases', "what prod's assistants were released with, and their tests"],
       ],
     },
-  ).action(async (address: string | undefined, options: ManifestOptions & StateOptions & { serial?: number }) => {
+  ).action(async (address: string | undefined, options: ManifestOptions & StateOptions & { serial?: number; releases?: boolean }) => {
       const { serial } = options;
       await withStateBackend(options, {}, io, async (backend) => {
         const current = serial === undefined ? await readWithJournal(backend) : await historyOf(backend).read(serial);
         if (current === null) throw noState(backend);
+        if (options.releases) {
+          const keys = address === undefined ? undefined : [address];
+          if (keys !== undefined && ownEntry(current.releases, address ?? '') === undefined) throw notInState(backend, [`the release of ${address ?? ''}`]);
+          const table = releaseTable(current, keys);
+          if (table === null) io.stderr.write(`No releases recorded at ${backend.location} yet: a successful apply records them.\n`);
+          else io.stdout.write(table);
+          return;
+        }
         if (address === undefined) {
           io.stdout.write(stringifySorted(current));
           return;
