@@ -33,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
   'force-unlock': async () => [(await import('./commands/force-unlock.js')).register],
   serve: async () => [(await import('./commands/serve.js')).register],
   test: async () => [(await import('./commands/test.js')).register],
+  diff: async () => [(await import('./commands/diff.js')).register],
   version: async () => [(await import('./commands/version.js')).register],
   show: async () => [(await import('./commands/show.js')).register],
   output: async () => [(await import('./commands/output.js')).register],

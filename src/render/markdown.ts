@@ -106,6 +106,11 @@ function withCodeSpans(message: string): string {
   return out + escapeMarkdown(message.slice(at));
 }
 
+/** Blocks of another document than a plan (an environment diff): their table, then each one's diff. */
+export function markdownBlocks(blocks: ObjectBlock[]): string {
+  return joinSections([table(blocks.map(tableRow)), ...blocks.filter((b) => b.sign !== null).map((b) => detailsBlock(b.headline, diffLines(b)))]).trimEnd();
+}
+
 function introLines(plan: Plan): string[] {
   const context = escapeMarkdown(contextLine(plan));
   const hash = `Plan hash: \`${plan.planHash}\``;
@@ -333,6 +338,6 @@ function joinSections(sections: string[]): string {
  * characters that Markdown, GitHub (mentions, issue links) or HTML would act on become
  * character references, which render as themselves; newlines become spaces.
  */
-function escapeMarkdown(text: string): string {
+export function escapeMarkdown(text: string): string {
   return text.replace(/\r?\n|\r/g, ' ').replace(/[&<>\\`*_[\]|~#@]/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }

@@ -53,6 +53,12 @@ export function renderText(plan: Plan, options: TextOptions): string {
   return `${out.join('\n')}\n`;
 }
 
+/** Blocks of another document than a plan (an environment diff), each followed by a blank line. */
+export function textBlocks(blocks: ObjectBlock[], options: TextOptions): string[] {
+  const c = pc.createColors(options.color);
+  return blocks.flatMap((block) => [...blockText(block, c), '']);
+}
+
 function blockText(block: ObjectBlock, c: Colors): string[] {
   const headline = c.bold(`  # ${visible(block.headline)}`);
   return [headline, ...block.lines.map((l) => lineText(l, c))];
@@ -85,6 +91,6 @@ function signText(sign: Sign, c: Colors): string {
  * User text with its control characters (ANSI escapes, carriage returns) shown as `\u....`
  * escapes, so that nothing in a plan can colour, move or hide text on the terminal.
  */
-function visible(text: string): string {
+export function visible(text: string): string {
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -96,6 +96,7 @@ export function register(program: Command, io: CliIo): void {
       ['assistants apply', 'plan, show the plan, ask, then apply it'],
       ['assistants plan --out plan.json && assistants apply plan.json', 'apply exactly the plan that was reviewed'],
       ['assistants apply --endpoint local --auto-approve', 'apply to the built-in local server without asking'],
+      ['assistants apply --env prod --promote-from staging --require-tests', 'change in prod only what staging runs and passed its tests on (docs/promotion.md)'],
     ],
     exits: [3, 130],
   });
