@@ -54,13 +54,13 @@ describe('assistants validate', () => {
 
   it('checks every environment when there is no --env and no default environment', async () => {
     const result = await run(['-f', 'examples/environments/assistants.yaml']);
-    expect(result.stdout).toBe('examples/environments/assistants.yaml: valid (envs dev, staging, prod): 1 assistant, 1 file, 2 tests.\n');
+    expect(result.stdout).toBe('examples/environments/assistants.yaml: valid (envs dev, staging, prod): 2 assistants, 1 file, 2 tests.\n');
   });
 
   it('--print shows the resolved desired state of the chosen environment', async () => {
     const dev = await run(['-f', 'examples/environments/assistants.yaml', '--env', 'dev', '--print']);
     const prod = await run(['-f', 'examples/environments/assistants.yaml', '--env', 'prod', '--print']);
-    expect(dev.stderr).toBe('examples/environments/assistants.yaml: valid (env dev): 1 assistant, 1 file, 1 test.\n');
+    expect(dev.stderr).toBe('examples/environments/assistants.yaml: valid (env dev): 2 assistants, 1 file, 1 test.\n');
     const devView = parse(dev.stdout) as { environment: string; assistants: { triage: { model: string; name: string; lifecycle: object } }; files: { runbook: { path: string } } };
     const prodView = parse(prod.stdout) as typeof devView;
     expect(devView.environment).toBe('dev');
