@@ -40,7 +40,7 @@ export function startCli(args: readonly string[], options: CliRunOptions): { chi
 }
 
 /** The commands that talk to the API, and so take --endpoint (the others refuse it). */
-const API_COMMANDS = new Set(['plan', 'apply', 'destroy', 'import', 'export', 'test', 'state rm', 'state rebuild']);
+const API_COMMANDS = new Set(['plan', 'apply', 'destroy', 'import', 'export', 'test', 'diff', 'state rm', 'state rebuild']);
 
 /** `args` with `--endpoint ENDPOINT` added when the command takes it. */
 export function withEndpoint(args: readonly string[], endpoint: string): string[] {

@@ -13,6 +13,7 @@ const COMMANDS = [
   ['apply'],
   ['destroy'],
   ['test'],
+  ['diff'],
   ['import'],
   ['export'],
   ['state'],

@@ -12,7 +12,7 @@ import type { EnvironmentDiff } from '../../src/plan/env-diff.js';
 import { dropSchema, freshSchema, pgUrl } from '../support/pg.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import { runCli, type CliResult } from './cli.js';
+import { runCli, withEndpoint, type CliResult } from './cli.js';
 
 const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'environments');
 const validateDiff = new Ajv2020({ strict: false }).compile(JSON.parse(await readFile(join(import.meta.dirname, '..', '..', 'schemas', 'diff.schema.json'), 'utf8')) as object);
@@ -32,7 +32,7 @@ afterEach(async () => {
 async function example(env: Record<string, string> = {}): Promise<{ dir: string; cli: (...args: string[]) => Promise<CliResult> }> {
   const { dir } = await makeTempDir('promotion-');
   await cp(EXAMPLE, dir, { recursive: true, filter: (source) => basename(source) !== '.assistants' });
-  const cli = (...args: string[]): Promise<CliResult> => runCli([...args, '--endpoint', server.url], { cwd: dir, env: { OPENAI_API_KEY: server.apiKey, ...env } });
+  const cli = (...args: string[]): Promise<CliResult> => runCli(withEndpoint(args, server.url), { cwd: dir, env: { OPENAI_API_KEY: server.apiKey, ...env } });
   return { dir, cli };
 }
 
@@ -149,7 +149,7 @@ describe.each(backends)('the gate with $backend state', ({ backend, env }) => {
 
     const wrongEndpoint = await runCli(['apply', '--env', 'prod', '--auto-approve', '--promote-from', 'staging', '--endpoint', 'local'], { cwd: dir, env: env() });
     expect(wrongEndpoint.code).toBe(1);
-    expect(wrongEndpoint.stderr).toMatch(/^Error: --promote-from staging: its state is at endpoint http:\/\/127\.0\.0\.1:\d+\/v1, not local; promote between environments of one project and endpoint\.\n$/);
+    expect(wrongEndpoint.stderr).toMatch(/^Error: --promote-from staging: its state is at endpoint http:\/\/127\.0\.0\.1:\d+\/v1, not local where staging is; promote between environments of one project and endpoint\.\n$/);
 
     // An edit of the shared part not yet in staging: refused, naming the assistant; nothing changes.
     const prompt = join(dir, 'prompts', 'triage.md');
