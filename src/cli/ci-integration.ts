@@ -17,7 +17,6 @@ import { setOutcomeLabel } from '../forge/labels.js';
 import type { CommentKind } from '../forge/marker.js';
 import type { ManifestDiagnostic } from '../manifest/diagnostics.js';
 import type { Plan } from '../plan/types.js';
-import { renderMarkdownParts } from '../render/index.js';
 import type { CliIo } from './io.js';
 
 export interface CommentOptions {
@@ -114,6 +113,7 @@ export async function postComment(io: CliIo, request: CommentRequest, what: Comm
   }
   try {
     const forge = forgeForJob(job, issue);
+    const { renderMarkdownParts } = await loadMarkdown();
     const parts = renderMarkdownParts(what.plan, { maxPartLength: partLimit(forge), ...(what.heading === undefined ? {} : { heading: what.heading }) });
     const key = { kind: what.kind, project: what.plan.project, environment: what.plan.environment };
     const result = await publishComments(forge, { key, parts, planHash: what.plan.planHash, mode });
@@ -137,6 +137,11 @@ export async function postComment(io: CliIo, request: CommentRequest, what: Comm
   }
 }
 
+/** The Markdown renderer (and the diff library under it), loaded only to post or summarize a plan: validate never needs it. */
+function loadMarkdown(): Promise<typeof import('../render/markdown.js')> {
+  return import('../render/markdown.js');
+}
+
 function parseIssue(text: string): number {
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value < 1) throw new UserError('USAGE', `--comment-issue ${JSON.stringify(text)}: give the issue's number.`);
@@ -152,7 +157,7 @@ function note(io: CliIo, job: CiJob | null, level: 'notice' | 'warning', message
 /** Under GitHub Actions: the plan's Markdown into the step summary, and its counts and hash into the step outputs. */
 export async function writeGitHubStepResults(io: CliIo, plan: Plan, commentId: number | null): Promise<void> {
   const summary = io.env.GITHUB_STEP_SUMMARY;
-  if (summary) await appendStepSummary(summary, renderMarkdownParts(plan, { maxPartLength: markdownPartLength(io) }));
+  if (summary) await appendStepSummary(summary, (await loadMarkdown()).renderMarkdownParts(plan, { maxPartLength: markdownPartLength(io) }));
   const output = io.env.GITHUB_OUTPUT;
   if (output) await appendOutputs(output, planOutputs(plan, commentId));
 }

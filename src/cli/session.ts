@@ -202,7 +202,13 @@ function loadOptions(options: ManifestOptions, io: CliIo): LoadOptions {
     allowOutsidePaths: options.allowOutsidePaths,
     processEnv: io.env,
     variables: options.var,
+    hashCache: hashCachePath(options, io),
   };
+}
+
+/** The attached files' hash cache, beside the manifest's states: `.assistants/cache/file-hashes.json`. */
+function hashCachePath(options: Pick<ManifestOptions, 'file'>, io: CliIo): string {
+  return join(manifestFolder(options, io), '.assistants', 'cache', 'file-hashes.json');
 }
 
 function invalid(errors: readonly ManifestDiagnostic[], what: string, io: CliIo, onProblem?: ProblemSink): UserError {

@@ -1,36 +1,63 @@
 /**
  * Files under `files:` that assistants attach: checked without reading them (exists, a
- * regular file, readable, within the API's upload limit), then hashed as a stream.
+ * regular file, readable, within the API's upload limit), then hashed as a stream, or
+ * taken from the hash cache when the file is unchanged (file-hash-cache.ts).
  */
 import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
+import type { FileHashCache, FileIdentity } from './file-hash-cache.js';
+import { mapBounded } from './map-bounded.js';
 import { describeFsError, formatBytes } from './source-file.js';
 
 /** The Files API's limit for purpose `assistants`. */
 export const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 
-export type FileCheck = { ok: true; bytes: number } | { ok: false; message: string };
+export type FileCheck = { ok: true; bytes: number; identity: FileIdentity } | { ok: false; message: string };
 
 export async function checkAttachedFile(path: string): Promise<FileCheck> {
   try {
-    const info = await stat(path);
+    const info = await stat(path, { bigint: true });
     if (info.isDirectory()) return { ok: false, message: 'is a folder, not a file' };
     if (!info.isFile()) return { ok: false, message: 'is not a regular file' };
-    if (info.size === 0) return { ok: false, message: 'is empty; the API does not accept empty files' };
-    if (info.size > MAX_UPLOAD_BYTES) {
-      return { ok: false, message: `is ${formatBytes(info.size)}; the API accepts files up to ${formatBytes(MAX_UPLOAD_BYTES)}` };
+    const bytes = Number(info.size);
+    if (bytes === 0) return { ok: false, message: 'is empty; the API does not accept empty files' };
+    if (bytes > MAX_UPLOAD_BYTES) {
+      return { ok: false, message: `is ${formatBytes(bytes)}; the API accepts files up to ${formatBytes(MAX_UPLOAD_BYTES)}` };
     }
     await access(path, constants.R_OK);
-    return { ok: true, bytes: info.size };
+    return { ok: true, bytes, identity: { size: bytes, mtimeNs: String(info.mtimeNs), ino: String(info.ino) } };
   } catch (error) {
     return { ok: false, message: describeFsError(error) };
   }
 }
 
-/** Hex sha256 of a file's content, read as a stream. */
-export async function hashFile(path: string): Promise<string> {
+/** Files up to this size are read whole to hash them; larger ones as a stream. */
+const READ_WHOLE_BYTES = 1024 * 1024;
+/** Files hashed at once. */
+const HASHES_AT_ONCE = 16;
+
+/** Hex sha256 of a file's content. */
+export async function hashFile(path: string, bytes: number): Promise<string> {
   const hash = createHash('sha256');
+  if (bytes <= READ_WHOLE_BYTES) return hash.update(await readFile(path)).digest('hex');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/** The checked files with their sha256: from the cache when unchanged, else hashed (and the cache updated and saved). */
+export async function hashAttachedFiles(
+  files: ReadonlyMap<string, { path: string; bytes: number; identity: FileIdentity }>,
+  cache: FileHashCache,
+): Promise<Map<string, { path: string; bytes: number; sha256: string }>> {
+  const hashed = await mapBounded([...files], HASHES_AT_ONCE, async ([name, { path, bytes, identity }]) => {
+    let sha256 = cache.lookup(path, identity);
+    if (sha256 === undefined) {
+      sha256 = await hashFile(path, bytes);
+      cache.remember(path, identity, sha256);
+    }
+    return [name, { path, bytes, sha256 }] as const;
+  });
+  await cache.save();
+  return new Map(hashed);
 }

@@ -5,18 +5,20 @@
  *
  * read -> parse (positions) -> schema -> choose environment -> merge overrides ->
  * interpolate -> semantic checks -> read instructions/parameters, check attached files
- * -> hash -> desired state.
+ * -> hash (unchanged files: from the hash cache) -> desired state.
  */
 import { dirname, relative, resolve } from 'node:path';
 import type { JsonObject } from '../json.js';
-import { checkAttachedFile, hashFile } from './attached-files.js';
+import { checkAttachedFile, hashAttachedFiles } from './attached-files.js';
 import { buildDesiredState } from './desired.js';
 import { sortDiagnostics, type ManifestDiagnostic } from './diagnostics.js';
 import { applyEnvironment, checkEnvironmentReferences, chooseEnvironment, declaredEnvironments, environmentEndpoint } from './environments.js';
+import { FileHashCache, type FileIdentity } from './file-hash-cache.js';
 import { interpolate } from './interpolate.js';
 import { computeManifestHash } from './manifest-hash.js';
+import { mapBounded } from './map-bounded.js';
 import { checkParametersSchema } from './parameters-schema.js';
-import { resolveManifestPath } from './paths.js';
+import { realFolder, resolveManifestPath } from './paths.js';
 import { environmentSpecificParts } from './promotable.js';
 import { childPointer } from './pointer.js';
 import { readInstructionsFile, readParametersFile } from './referenced-text.js';
@@ -28,6 +30,8 @@ import type { DesiredState } from './types.js';
 import { parseYamlTree } from './yaml-tree.js';
 
 export const MAX_MANIFEST_BYTES = 10 * 1024 * 1024;
+/** Attached files whose paths are checked at once. */
+const FILE_CHECKS_AT_ONCE = 16;
 
 export interface LoadOptions {
   /** The manifest, relative to `cwd`. */
@@ -41,6 +45,8 @@ export interface LoadOptions {
   processEnv?: NodeJS.ProcessEnv | undefined;
   /** `--var NAME=VALUE`: values for declared variables, over the environment's and the defaults. */
   variables?: Readonly<Record<string, string>> | undefined;
+  /** The file-hash cache (file-hash-cache.ts) to read and update; without it every attached file is hashed. */
+  hashCache?: string | undefined;
 }
 
 export type LoadResult =
@@ -104,12 +110,12 @@ export async function resolveManifest(manifest: ParsedManifest, options: LoadOpt
   // A path that failed to interpolate, or made with a sensitive variable, is an error already;
   // reading it would only add noise (and print the secret).
   const unreadable = new Set([...interpolated.failed, ...interpolated.sensitive]);
+  const cache = options.hashCache === undefined ? Promise.resolve(FileHashCache.none()) : FileHashCache.open(options.hashCache);
   const inputs = await readInputs(resolved, dirname(source.path), options.allowOutsidePaths ?? false, unreadable);
   errors.push(...inputs.errors);
   if (errors.length > 0) return { ok: false, errors: sortDiagnostics(errors) };
 
-  const files = new Map<string, { path: string; bytes: number; sha256: string }>();
-  for (const [name, file] of inputs.files) files.set(name, { ...file, sha256: await hashFile(file.path) });
+  const files = await hashAttachedFiles(inputs.files, await cache);
   const manifestHash = await computeManifestHash({
     manifestText: source.text,
     environment,
@@ -137,7 +143,7 @@ interface Inputs {
   instructions: Map<string, string>;
   parameters: Map<string, JsonObject>;
   /** Attached files used in this environment, by name. */
-  files: Map<string, { path: string; bytes: number }>;
+  files: Map<string, { path: string; bytes: number; identity: FileIdentity }>;
   /** Every text file read, by path relative to the manifest's folder, for the hash. */
   texts: Map<string, string>;
 }
@@ -147,10 +153,12 @@ async function readInputs(resolved: Tree, manifestDir: string, allowOutsidePaths
   const inputs: Inputs = { errors: [], instructions: new Map(), parameters: new Map(), files: new Map(), texts: new Map() };
   const root = isRecord(resolved.value) ? resolved.value : {};
 
+  let realDir: Promise<string> | undefined;
   /** `subject` names the path in messages: `instructions_file "x.md"`. */
   const locate = async (pointer: string, subject: string, raw: string): Promise<string | undefined> => {
     if (skip.has(pointer)) return undefined;
-    const path = await resolveManifestPath(manifestDir, raw, allowOutsidePaths);
+    realDir ??= realFolder(manifestDir);
+    const path = await resolveManifestPath(manifestDir, raw, allowOutsidePaths, realDir);
     if (path.ok) return path.path;
     inputs.errors.push(diagnosticFor(resolved, pointer, `${subject} ${path.message}`));
     return undefined;
@@ -197,14 +205,18 @@ async function readInputs(resolved: Tree, manifestDir: string, allowOutsidePaths
     }
   }
 
-  for (const [name, file] of entriesOf(root.files)) {
-    if (!attached.has(name) || !isRecord(file) || typeof file.path !== 'string' || file.path === '') continue;
+  // Thousands of files: their paths and sizes are checked several at once, and recorded in manifest order.
+  const named = entriesOf(root.files).filter(([name, file]) => attached.has(name) && isRecord(file) && typeof file.path === 'string' && file.path !== '');
+  const checks = await mapBounded(named, FILE_CHECKS_AT_ONCE, async ([name, file]) => {
+    const raw = (file as { path: string }).path;
     const pointer = childPointer(childPointer('/files', name), 'path');
-    const subject = `file "${name}" (${file.path})`;
-    const path = await locate(pointer, subject, file.path);
-    if (path === undefined) continue;
-    const check = await checkAttachedFile(path);
-    if (check.ok) inputs.files.set(name, { path, bytes: check.bytes });
+    const subject = `file "${name}" (${raw})`;
+    const path = await locate(pointer, subject, raw);
+    return { name, pointer, subject, path, check: path === undefined ? undefined : await checkAttachedFile(path) };
+  });
+  for (const { name, pointer, subject, path, check } of checks) {
+    if (path === undefined || check === undefined) continue;
+    if (check.ok) inputs.files.set(name, { path, bytes: check.bytes, identity: check.identity });
     else inputs.errors.push(diagnosticFor(resolved, pointer, `${subject} ${check.message}`));
   }
   return inputs;

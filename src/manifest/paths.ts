@@ -14,10 +14,15 @@ function inside(folder: string, path: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
+/**
+ * `realDir`: the manifest folder's real path, when the caller resolves many paths (one
+ * realpath of the folder for all of them); otherwise it is looked up here.
+ */
 export async function resolveManifestPath(
   manifestDir: string,
   raw: string,
   allowOutsidePaths: boolean,
+  realDir?: Promise<string>,
 ): Promise<ResolvedPath> {
   const lexical = resolve(manifestDir, raw);
   const outside = "is outside the manifest's folder: move the file under it, or pass --allow-outside-paths";
@@ -29,10 +34,14 @@ export async function resolveManifestPath(
     return { ok: false, message: describeFsError(error) };
   }
   if (!allowOutsidePaths) {
-    const realDir = await realpath(manifestDir).catch(() => manifestDir);
-    if (!inside(realDir, real)) {
+    if (!inside(await (realDir ?? realFolder(manifestDir)), real)) {
       return { ok: false, message: "leads outside the manifest's folder through a symbolic link: move the file under it, or pass --allow-outside-paths" };
     }
   }
   return { ok: true, path: lexical };
+}
+
+/** The folder's real path (symbolic links followed), or the folder as given when it cannot be resolved. */
+export function realFolder(folder: string): Promise<string> {
+  return realpath(folder).catch(() => folder);
 }

@@ -1,0 +1,133 @@
+/**
+ * Attached files hashed once per content: a cache (a JSON file beside the state, 0600 in a
+ * 0700 folder) maps each file's path to its sha256 and to the size, mtime and inode it had
+ * when it was hashed. A file whose size, mtime or inode differs from its entry is hashed
+ * again. As git does with its index, an entry whose mtime is not older than the cache file
+ * itself is not trusted either: the file may have changed again within the same tick of
+ * the file system's clock. A cache that cannot be read or is not in this shape is ignored
+ * and rewritten; writing it is best effort (a read-only folder costs only the hashing).
+ */
+import { chmod, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ensurePrivateDir, PRIVATE_DIR_MODE, writeFileAtomic } from '../atomic-file.js';
+
+/** What identifies a file's content without reading it. */
+export interface FileIdentity {
+  size: number;
+  /** Nanoseconds since the epoch, as a decimal string (bigint precision). */
+  mtimeNs: string;
+  ino: string;
+}
+
+interface Entry extends FileIdentity {
+  sha256: string;
+}
+
+const VERSION = 1;
+/** A cache larger than this is not read (and is rewritten): ~200 bytes per file. */
+const MAX_CACHE_BYTES = 64 * 1024 * 1024;
+/** Past this many entries, those of files this run did not look at are dropped. */
+const MAX_ENTRIES = 100_000;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const DECIMAL = /^[0-9]{1,30}$/;
+
+export class FileHashCache {
+  private changed = false;
+  private readonly used = new Set<string>();
+
+  private constructor(
+    private readonly path: string | null,
+    private readonly entries: Map<string, Entry>,
+    /** The cache file's own mtime: entries not older than it are not trusted. */
+    private readonly writtenNs: bigint,
+  ) {}
+
+  /** A cache that remembers nothing and is never written. */
+  static none(): FileHashCache {
+    return new FileHashCache(null, new Map(), 0n);
+  }
+
+  /** The cache at `path`; an empty one when it is missing, unreadable or malformed. */
+  static async open(path: string): Promise<FileHashCache> {
+    const read = await readCache(path);
+    const cache = new FileHashCache(path, read?.entries ?? new Map(), read?.writtenNs ?? 0n);
+    // One that could not be used is rewritten even when every file hashes the same.
+    if (read === null) cache.changed = true;
+    return cache;
+  }
+
+  /** The cached sha256 of the file at `path`, when its identity matches and the entry can be trusted. */
+  lookup(path: string, identity: FileIdentity): string | undefined {
+    this.used.add(path);
+    const entry = this.entries.get(path);
+    if (entry === undefined) return undefined;
+    if (entry.size !== identity.size || entry.mtimeNs !== identity.mtimeNs || entry.ino !== identity.ino) return undefined;
+    if (BigInt(entry.mtimeNs) >= this.writtenNs) return undefined;
+    return entry.sha256;
+  }
+
+  remember(path: string, identity: FileIdentity, sha256: string): void {
+    this.used.add(path);
+    const entry = this.entries.get(path);
+    if (entry && entry.sha256 === sha256 && entry.size === identity.size && entry.mtimeNs === identity.mtimeNs && entry.ino === identity.ino) {
+      // Hashed again only because the entry was too recent to trust: rewriting the cache makes it old enough.
+      if (BigInt(entry.mtimeNs) >= this.writtenNs) this.changed = true;
+      return;
+    }
+    this.entries.set(path, { ...identity, sha256 });
+    this.changed = true;
+  }
+
+  /** Writes the cache when anything changed; never throws. */
+  async save(): Promise<void> {
+    if (this.path === null || !this.changed) return;
+    if (this.entries.size > MAX_ENTRIES) {
+      for (const key of [...this.entries.keys()]) if (!this.used.has(key)) this.entries.delete(key);
+    }
+    const files: Record<string, Entry> = Object.create(null) as Record<string, Entry>;
+    for (const key of [...this.entries.keys()].sort()) files[key] = this.entries.get(key)!;
+    try {
+      const folder = dirname(this.path);
+      await ensurePrivateDir(folder);
+      await chmod(folder, PRIVATE_DIR_MODE);
+      await writeFileAtomic(this.path, `${JSON.stringify({ version: VERSION, files })}\n`);
+      this.changed = false;
+    } catch {
+      // Best effort: the next run hashes again.
+    }
+  }
+}
+
+async function readCache(path: string): Promise<{ entries: Map<string, Entry>; writtenNs: bigint } | null> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+    const info = await handle.stat({ bigint: true });
+    if (!info.isFile() || info.size > BigInt(MAX_CACHE_BYTES)) return null;
+    const text = await handle.readFile('utf8');
+    const entries = parseEntries(JSON.parse(text) as unknown);
+    return entries === null ? null : { entries, writtenNs: info.mtimeNs };
+  } catch {
+    return null;
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+}
+
+function parseEntries(data: unknown): Map<string, Entry> | null {
+  if (!isObject(data) || data.version !== VERSION || !isObject(data.files)) return null;
+  const entries = new Map<string, Entry>();
+  for (const [path, value] of Object.entries(data.files)) {
+    if (!isObject(value)) return null;
+    const { size, mtimeNs, ino, sha256 } = value;
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) return null;
+    if (typeof mtimeNs !== 'string' || !DECIMAL.test(mtimeNs) || typeof ino !== 'string' || !DECIMAL.test(ino)) return null;
+    if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256)) return null;
+    entries.set(path, { size, mtimeNs, ino, sha256 });
+  }
+  return entries;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
