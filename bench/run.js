@@ -3,7 +3,7 @@
  * script, a rate limit, CLI start-up (issue 7), and behaviour tests against the chain of
  * requests they need (issue 16).
  *
- *   node bench/run.js [--latency 25] [--sizes 10,100,1000] [--parallelism adaptive|N]
+ *   node bench/run.js [--quick] [--results FILE] [--latency 25] [--sizes 10,100,1000] [--parallelism adaptive|N] [--large 10000] [--large-files 200]
  *                     [--rate-limit 50] [--rate-limit-n 500] [--startup-runs 10] [--no-naive]
  *                     [--pg-n 100] [--pg-runs 9]
  *                     [--tests 50] [--tests-parallelism 10] [--tests-latency 100]
@@ -16,7 +16,11 @@
  * runs in this process over the same client, one request at a time. The server on
  * PostgreSQL (creates and lists per second, embedded vs one vs three replicas; apply of
  * 1,000 assistants on two replicas) is measured by bench/replicas.js, with `serve` processes.
- * Writes bench/results.json.
+ * `--quick` (under 2 minutes, for a change's before and after): N=100 and 1,000, our CLI only,
+ * and start-up. `--large N` (default 10,000, 0 skips it): apply, no-change plan, 10% edit and
+ * destroy of N assistants attaching 2 each of `--large-files` distinct files, and how long
+ * the text, JSON and Markdown renderers take over a plan of N creates.
+ * Writes bench/results.json (or --results FILE).
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -30,34 +34,61 @@ import { runCli } from './cli.js';
 import { behaviourTestsRun, TESTS_FLOOR_FORMULA } from './behaviour-tests.js';
 import { applyOnReplicas, storeThroughput } from './replicas.js';
 import { naiveClient, naiveDestroy, naiveSync } from './naive.js';
-import { desiredAssistants, makeProject, writeManifest } from './workload.js';
+import { desiredAssistants, editedIndexes, fileCount, makeProject, minimum, writeManifest } from './workload.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const benchStarted = performance.now();
 /** The whole run must fit in 10 minutes; optional work is skipped past this mark. */
 const SOFT_BUDGET_MS = 7.5 * 60_000;
 
-const { values: flags } = parseArgs({
+const { values: given } = parseArgs({
   options: {
-    latency: { type: 'string', default: '25' },
-    sizes: { type: 'string', default: '10,100,1000' },
-    /** `adaptive` (the default): our CLI runs without --parallelism, and the floor is counted at 10. */
-    parallelism: { type: 'string', default: 'adaptive' },
-    'rate-limit': { type: 'string', default: '50' },
-    'rate-limit-n': { type: 'string', default: '500' },
-    'startup-runs': { type: 'string', default: '10' },
-    'pg-n': { type: 'string', default: '100' },
-    'pg-runs': { type: 'string', default: '9' },
-    'replicas-creates': { type: 'string', default: '2000' },
-    'replicas-lists': { type: 'string', default: '1000' },
-    'replicas-clients': { type: 'string', default: '32' },
-    'replicas-apply-n': { type: 'string', default: '1000' },
-    'no-naive': { type: 'boolean', default: false },
-    tests: { type: 'string', default: '50' },
-    'tests-parallelism': { type: 'string', default: '10' },
-    'tests-latency': { type: 'string', default: '100' },
+    quick: { type: 'boolean', default: false },
+    results: { type: 'string' },
+    latency: { type: 'string' },
+    sizes: { type: 'string' },
+    parallelism: { type: 'string' },
+    large: { type: 'string' },
+    'large-files': { type: 'string' },
+    'rate-limit': { type: 'string' },
+    'rate-limit-n': { type: 'string' },
+    'startup-runs': { type: 'string' },
+    'pg-n': { type: 'string' },
+    'pg-runs': { type: 'string' },
+    'replicas-creates': { type: 'string' },
+    'replicas-lists': { type: 'string' },
+    'replicas-clients': { type: 'string' },
+    'replicas-apply-n': { type: 'string' },
+    'no-naive': { type: 'boolean' },
+    tests: { type: 'string' },
+    'tests-parallelism': { type: 'string' },
+    'tests-latency': { type: 'string' },
   },
 });
+const FULL = {
+  latency: '25',
+  sizes: '10,100,1000',
+  /** `adaptive` (the default): our CLI runs without --parallelism, and the floor is counted at 10. */
+  parallelism: 'adaptive',
+  large: '10000',
+  'large-files': '200',
+  'rate-limit': '50',
+  'rate-limit-n': '500',
+  'startup-runs': '10',
+  'pg-n': '100',
+  'pg-runs': '9',
+  'replicas-creates': '2000',
+  'replicas-lists': '1000',
+  'replicas-clients': '32',
+  'replicas-apply-n': '1000',
+  'no-naive': false,
+  tests: '50',
+  'tests-parallelism': '10',
+  'tests-latency': '100',
+};
+/** --quick: N <= 1,000, our CLI only, start-up; every part of the full run can still be asked for by its flag. */
+const QUICK = { ...FULL, sizes: '100,1000', large: '0', 'rate-limit-n': '0', 'startup-runs': '5', 'pg-n': '0', 'replicas-creates': '0', 'replicas-apply-n': '0', 'no-naive': true, tests: '0' };
+const flags = { ...(given.quick ? QUICK : FULL), ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
 const positiveInt = (name, raw) => {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${raw}`);
@@ -71,6 +102,8 @@ const P = ADAPTIVE ? 10 : Math.max(1, positiveInt('parallelism', flags.paralleli
 const PARALLELISM_ARGS = ADAPTIVE ? [] : ['--parallelism', String(P)];
 const PARALLELISM_TEXT = ADAPTIVE ? 'adaptive (the default; floors at 10)' : String(P);
 const SIZES = flags.sizes.split(',').map((s) => positiveInt('sizes', s.trim()));
+const LARGE = positiveInt('large', flags.large);
+const LARGE_FILES = Math.max(1, positiveInt('large-files', flags['large-files']));
 const RATE = Math.max(1, positiveInt('rate-limit', flags['rate-limit']));
 const RATE_N = positiveInt('rate-limit-n', flags['rate-limit-n']);
 const STARTUP_RUNS = Math.max(1, positiveInt('startup-runs', flags['startup-runs']));
@@ -92,28 +125,6 @@ const FLOOR_FORMULA =
   '(upload -> create; delete assistant -> delete its file), P = --parallelism (10 when the CLI runs with its adaptive default). A lower bound: no server time, transfer or process start-up.';
 
 const log = (line) => process.stderr.write(`[bench ${((performance.now() - benchStarted) / 1000).toFixed(0).padStart(3)}s] ${line}\n`);
-
-function pages(count) {
-  return Math.max(1, Math.ceil(count / 100));
-}
-
-/** The least work each phase needs, from the workload alone. */
-function minimum(phase, n) {
-  switch (phase) {
-    case 'cold apply':
-      return { reads: 2, chainRead: 1, writes: 3 * n, chainWrite: n > 0 ? 2 : 0 };
-    case 'no-change plan':
-      return { reads: pages(n) + 1, chainRead: pages(n), writes: 0, chainWrite: 0 };
-    case '10% edit apply': {
-      const edits = Math.floor(n / 10) + (n % 10 > 3 ? 1 : 0);
-      return { reads: pages(n) + 1, chainRead: pages(n), writes: edits, chainWrite: edits > 0 ? 1 : 0 };
-    }
-    case 'destroy':
-      return { reads: pages(n) + 1, chainRead: pages(n), writes: 3 * n, chainWrite: n > 0 ? 2 : 0 };
-    default:
-      throw new Error(phase);
-  }
-}
 
 function floorMs(min) {
   return L * (min.chainRead + Math.max(min.chainWrite, Math.ceil(min.writes / P)));
@@ -139,17 +150,22 @@ function tail(text, lines = 6) {
   return text.trim().split('\n').slice(-lines).join('\n');
 }
 
-const editedIndexes = (n) => new Set(Array.from({ length: n }, (_, i) => i).filter((i) => i % 10 === 3));
-
-async function ourPhases(server, n) {
-  const dir = await makeProject(n);
+/**
+ * Our CLI through the four phases. `shared`: the assistants attach 2 each of that many
+ * files (the large tier); otherwise 2 files of their own. With `beforeApply`, called with
+ * the project folder before the cold apply (the large tier saves and renders its plan).
+ */
+async function ourPhases(server, n, { shared, beforeApply } = {}) {
+  const dir = await makeProject(n, { shared });
+  const files = fileCount(n, shared);
+  if (beforeApply) await beforeApply(dir);
   const manifest = ['-f', join(dir, 'assistants.yaml'), '--endpoint', server.url];
   const steps = [
     { phase: 'cold apply', args: ['apply', ...manifest, '--auto-approve', ...PARALLELISM_ARGS], ok: [0] },
     { phase: 'no-change plan', args: ['plan', ...manifest, '--detailed-exitcode'], ok: [0] },
     {
       phase: '10% edit apply',
-      before: () => writeManifest(dir, desiredAssistants(n, editedIndexes(n))),
+      before: () => writeManifest(dir, desiredAssistants(n, editedIndexes(n), shared)),
       args: ['apply', ...manifest, '--auto-approve', ...PARALLELISM_ARGS],
       ok: [0],
     },
@@ -161,12 +177,13 @@ async function ourPhases(server, n) {
     const statsBefore = server.stats();
     const result = await runCli(step.args, { cwd: dir, server });
     const statsAfter = server.stats();
-    const min = minimum(step.phase, n);
+    const min = minimum(step.phase, n, files);
     const floor = floorMs(min);
     const ok = step.ok.includes(result.code);
     if (!ok) log(`${step.phase} N=${n}: exit ${result.code}\n${tail(result.stderr)}`);
     rows.push({
       n,
+      files,
       phase: step.phase,
       ok,
       exitCode: result.code,
@@ -186,6 +203,48 @@ async function ourPhases(server, n) {
   }
   await rm(dir, { recursive: true, force: true });
   return rows;
+}
+
+/**
+ * The large tier: the four phases at N=LARGE, each assistant attaching 2 of LARGE_FILES
+ * shared files, and the renderers over the plan of N creates that `plan --out` saves
+ * before the cold apply.
+ */
+async function largeTier() {
+  const server = await startServer({ port: 0, latencyMs: L });
+  let render = null;
+  try {
+    const phases = await ourPhases(server, LARGE, {
+      shared: LARGE_FILES,
+      beforeApply: async (dir) => {
+        const out = join(dir, 'cold.plan.json');
+        const result = await runCli(['plan', '-f', join(dir, 'assistants.yaml'), '--endpoint', server.url, '--out', out], { cwd: dir, server, measureMemory: false });
+        if (result.code !== 0) log(`large tier: plan --out exited ${result.code}\n${tail(result.stderr)}`);
+        else render = await renderTimes(out);
+      },
+    });
+    return { n: LARGE, files: LARGE_FILES, phases: phases.map((r) => ({ ...r, tier: 'large' })), render };
+  } finally {
+    await server.close();
+  }
+}
+
+/** How long each renderer takes over the saved plan: the first call (as the CLI makes it, cold) and the best of two more. */
+async function renderTimes(planFile) {
+  const [{ readPlanFile }, { renderText, renderJson, renderMarkdown }] = await Promise.all([import('../dist/plan/planfile.js'), import('../dist/render/index.js')]);
+  const plan = await readPlanFile(planFile);
+  const time = (render) => {
+    const started = performance.now();
+    render();
+    return performance.now() - started;
+  };
+  const out = { objects: plan.assistants.length + plan.files.length };
+  for (const [name, render] of [['text', () => renderText(plan, { color: false })], ['json', () => renderJson(plan)], ['markdown', () => renderMarkdown(plan)]]) {
+    const first = time(render);
+    out[name] = { firstMs: round(first), warmMs: round(Math.min(time(render), time(render))) };
+  }
+  log(`renderers over a plan of ${out.objects} objects: text ${out.text.firstMs} ms, json ${out.json.firstMs} ms, markdown ${out.markdown.firstMs} ms (first call)`);
+  return out;
 }
 
 /** Seconds the naive destroy would take at one request per round trip, for the budget check. */
@@ -280,27 +339,24 @@ async function startupRun() {
   const command = first.code === 0 ? 'validate' : '--version';
   const finalArgs = command === 'validate' ? args : ['--version'];
   if (command !== 'validate') log(`validate exited ${first.code}; timing --version instead`);
+  // Each run beside a bare `node -e ''` (what Node itself costs before any of our code runs), so the load falls on both alike.
+  const { spawn } = await import('node:child_process');
   const times = [];
-  for (let i = 0; i < STARTUP_RUNS; i++) times.push((await runCli(finalArgs, { cwd: here, measureMemory: false })).wallMs);
-  const sorted = [...times].sort((a, b) => a - b);
-  const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-  // A bare `node -e ''` for scale: what Node itself costs before any of our code runs.
   const bare = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < STARTUP_RUNS; i++) {
+    times.push((await runCli(finalArgs, { cwd: here, measureMemory: false })).wallMs);
     const t = performance.now();
-    await new Promise((resolve) => {
-      import('node:child_process').then(({ spawn }) => spawn(process.execPath, ['-e', ''], { stdio: 'ignore' }).on('close', resolve));
-    });
+    await new Promise((resolve) => spawn(process.execPath, ['-e', ''], { stdio: 'ignore' }).on('close', resolve));
     bare.push(performance.now() - t);
   }
-  bare.sort((a, b) => a - b);
+  const sorted = [...times].sort((a, b) => a - b);
   return {
     command: `assistants ${finalArgs.join(' ').replace(quickstart, 'examples/quickstart/assistants.yaml')}`,
     runs: STARTUP_RUNS,
-    medianMs: round(median),
+    medianMs: round(median(times)),
     minMs: round(sorted[0]),
     maxMs: round(sorted[sorted.length - 1]),
-    bareNodeMedianMs: round(bare[2]),
+    bareNodeMedianMs: round(median(bare)),
   };
 }
 
@@ -399,10 +455,16 @@ function report(results) {
       speedup,
     ];
   });
-  out.push(table(['N', 'phase', 'wall s', 'req/min', 'floor s', 'x floor', 'to 1st req s', 'peak MB', 'naive s', 'naive req', 'vs naive'], rows));
+  out.push(table(['N', 'phase', 'wall s', 'req/min', 'floor s', 'x floor', 'time to 1st req s', 'peak MB', 'naive s', 'naive req', 'vs naive'], rows));
   out.push('');
   out.push(`floor: ${FLOOR_FORMULA}`);
-  out.push('req/min: requests the server counted / the least the change needs. to 1st req: spawn to the first request (Node start-up, manifest load, hashing, lock).');
+  out.push('req/min: requests the server counted / the least the change needs. time to 1st req: spawn to the first request the server saw (Node start-up and module loading; a plan lists the account while it loads the manifest, hashes and reads the state, apply and destroy after they took the lock).');
+  const lg = results.large;
+  if (lg) out.push(`N=${lg.n} (the large tier): every assistant attaches 2 of ${lg.files} shared files.`);
+  if (lg?.render) {
+    const r = lg.render;
+    out.push(`renderers over the plan of ${r.objects} objects (${lg.n} creates, ${lg.files} uploads): text ${r.text.firstMs} ms (warm ${r.text.warmMs}), json ${r.json.firstMs} ms (warm ${r.json.warmMs}), markdown ${r.markdown.firstMs} ms (warm ${r.markdown.warmMs}); first call in the benchmark process, as cold as the CLI's.`);
+  }
   out.push('naive: a plain script over our client in this process: lists everything (pages of 100), then uploads, creates, modifies or deletes one request at a time.');
   const skipped = results.naive.filter((x) => x.skipped);
   for (const s of skipped) out.push(`naive N=${s.n} ${s.phase}: ${s.skipped}.`);
@@ -441,7 +503,7 @@ function report(results) {
     out.push('');
   }
   const su = results.startup;
-  out.push(`start-up: ${su.command}: median ${su.medianMs} ms over ${su.runs} cold processes (min ${su.minMs}, max ${su.maxMs}; one warm-up run not counted); bare \`node -e ''\` median ${su.bareNodeMedianMs} ms.`);
+  out.push(`start-up: ${su.command}: median ${su.medianMs} ms over ${su.runs} cold processes (min ${su.minMs}, max ${su.maxMs}; one warm-up run not counted); bare \`node -e ''\` median ${su.bareNodeMedianMs} ms (${(su.medianMs / su.bareNodeMedianMs).toFixed(2)}x).`);
   out.push('');
   out.push(table(['target', 'figure', 'met'], results.targets.map((t) => [t.target, t.figure, t.met === null ? 'n/a' : t.met ? 'yes' : 'NO'])));
   const missed = [...new Set(results.targets.filter((t) => t.met === false && t.note).map((t) => t.note))];
@@ -477,13 +539,17 @@ const NOTES = {
   behaviourTests:
     'behaviour tests vs chain: the chain counts round trips and the stand-in model\'s own time only; the CLI adds Node start-up, ' +
     'loading the manifest and tests, and reading and validating the state (ajv compiles the state schema at run time) before its first request.',
+  firstRequest:
+    'time to first request: a plan starts listing the account as soon as it knows the endpoint, before the manifest is loaded; ' +
+    'what is left is Node start-up and loading the modules the command needs.',
   startup:
     'start-up: the CLI loads only the command it runs and a precompiled manifest validator; what is left is Node itself ' +
     '(bare node is printed beside it), commander, yaml and the manifest code.',
 };
 
 function targets(results) {
-  const at = (n, phase) => results.phases.find((r) => r.n === n && r.phase === phase);
+  const at = (n, phase) => results.phases.find((r) => r.n === n && r.phase === phase && r.tier !== 'large');
+  const largeAt = (phase) => results.phases.find((r) => r.tier === 'large' && r.phase === phase);
   const naiveAt = (n, phase) => results.naive.find((r) => r.n === n && r.phase === phase && r.wallMs);
   const big = Math.max(...SIZES);
   const out = [];
@@ -512,6 +578,32 @@ function targets(results) {
   const peak = Math.max(...results.phases.filter((r) => r.n === big && r.peakRssMb !== null).map((r) => r.peakRssMb));
   if (Number.isFinite(peak)) out.push({ target: `peak memory N=${big} < 200 MB`, figure: `${peak.toFixed(0)} MB`, met: peak < 200 });
   out.push({ target: 'start-up < 300 ms', figure: `${results.startup.medianMs} ms`, met: results.startup.medianMs < 300, note: NOTES.startup });
+  const su = results.startup;
+  out.push({ target: '`validate` start-up <= 1.5x bare `node -e \'\'`', figure: `${(su.medianMs / su.bareNodeMedianMs).toFixed(2)}x (${su.medianMs} / ${su.bareNodeMedianMs} ms)`, met: su.medianMs <= 1.5 * su.bareNodeMedianMs, note: NOTES.startup });
+  const k1 = 1000;
+  const firstAt1k = at(k1, 'no-change plan');
+  if (firstAt1k?.firstRequestMs != null) {
+    out.push({ target: `time to first request, no-change plan N=${k1}, <= 0.5 s`, figure: `${sec(firstAt1k.firstRequestMs)} s`, met: firstAt1k.firstRequestMs <= 500, note: NOTES.firstRequest });
+  }
+  if (firstAt1k) {
+    const ratio = (firstAt1k.wallMs - su.bareNodeMedianMs) / firstAt1k.floorMs;
+    out.push({ target: `no-change plan N=${k1}, (wall - bare node) / floor <= 2x`, figure: `${ratio.toFixed(2)}x`, met: firstAt1k.ok && ratio <= 2, note: NOTES.planFloor });
+  }
+  if (results.large) {
+    const { n, render } = results.large;
+    for (const phase of ['cold apply', 'no-change plan', '10% edit apply', 'destroy']) {
+      const big = largeAt(phase);
+      const small = at(k1, phase);
+      if (!big || !small) continue;
+      const ratio = big.wallMs / small.wallMs;
+      out.push({ target: `${phase}: time N=${n} within 11x of N=${k1}`, figure: `${ratio.toFixed(1)}x (${sec(big.wallMs)} s / ${sec(small.wallMs)} s)`, met: big.ok && ratio <= 11 });
+    }
+    const plan = largeAt('no-change plan');
+    if (plan) out.push({ target: `no-change plan N=${n} <= 102 requests`, figure: `${plan.requests} requests`, met: plan.ok && plan.requests <= 102 });
+    const peakLarge = Math.max(...results.phases.filter((r) => r.tier === 'large' && r.peakRssMb !== null).map((r) => r.peakRssMb));
+    if (Number.isFinite(peakLarge)) out.push({ target: `peak memory N=${n} < 500 MB`, figure: `${peakLarge.toFixed(0)} MB`, met: peakLarge < 500 });
+    if (render) out.push({ target: `text plan of ${render.objects} objects renders < 1 s`, figure: `${render.text.firstMs} ms`, met: render.text.firstMs < 1000 });
+  }
   const po = results.pgOverhead;
   if (po) out.push({ target: `pg over local, no-change plan N=${po.n} < 50 ms`, figure: `${po.overheadMs} ms`, met: po.overheadMs < 50, note: NOTES.pgOverhead });
   const bt = results.behaviourTests;
@@ -532,12 +624,14 @@ async function main() {
       latencyMs: L,
       parallelism: PARALLELISM_TEXT,
       sizes: SIZES,
+      quick: given.quick === true,
       loadAverageAtStart: loadavg().map((x) => round(x, 2)),
       measured: 'the built CLI as a child process (spawn to exit, Node start-up included) against startServer() in the benchmark process; naive baseline in the benchmark process',
       floorFormula: FLOOR_FORMULA,
       testsFloorFormula: TESTS_FLOOR_FORMULA,
     },
     phases: [],
+    large: null,
     naive: [],
     rateLimit: null,
     pgOverhead: null,
@@ -555,6 +649,11 @@ async function main() {
       await server.close();
     }
   }
+  if (LARGE > 0) {
+    const large = await largeTier();
+    results.phases.push(...large.phases);
+    results.large = { n: large.n, files: large.files, render: large.render };
+  }
   if (RATE_N > 0) results.rateLimit = await rateLimitRun();
   if (PG_N > 0) results.pgOverhead = await pgOverheadRun();
   if (REPLICAS.creates > 0 || REPLICAS.applyN > 0) {
@@ -568,8 +667,9 @@ async function main() {
   results.targets = targets(results);
   results.meta.benchWallMs = round(performance.now() - benchStarted);
   results.meta.loadAverageAtEnd = loadavg().map((x) => round(x, 2));
-  await writeFile(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${report(results)}\n\nbench wall time ${(results.meta.benchWallMs / 1000).toFixed(0)} s; results in bench/results.json\n`);
+  const resultsFile = given.results ?? join(here, 'results.json');
+  await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${report(results)}\n\nbench wall time ${(results.meta.benchWallMs / 1000).toFixed(0)} s; results in ${given.results ?? 'bench/results.json'}\n`);
 }
 
 await main();
