@@ -7,9 +7,9 @@
  * the file system's clock. A cache that cannot be read or is not in this shape is ignored
  * and rewritten; writing it is best effort (a read-only folder costs only the hashing).
  */
-import { chmod, open } from 'node:fs/promises';
+import { chmod, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ensurePrivateDir, PRIVATE_DIR_MODE, writeFileAtomic } from '../atomic-file.js';
+import { PRIVATE_DIR_MODE, writeFileAtomic } from '../atomic-file.js';
 
 /** What identifies a file's content without reading it. */
 export interface FileIdentity {
@@ -87,8 +87,12 @@ export class FileHashCache {
     const files: Record<string, Entry> = Object.create(null) as Record<string, Entry>;
     for (const key of [...this.entries.keys()].sort()) files[key] = this.entries.get(key)!;
     try {
+      // Only where the manifest's `.assistants/` already is (the first apply makes it): a
+      // command that fails, or a plan in a fresh checkout, leaves nothing behind.
       const folder = dirname(this.path);
-      await ensurePrivateDir(folder);
+      await mkdir(folder, { mode: PRIVATE_DIR_MODE }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      });
       await chmod(folder, PRIVATE_DIR_MODE);
       await writeFileAtomic(this.path, `${JSON.stringify({ version: VERSION, files })}\n`);
       this.changed = false;

@@ -4,7 +4,7 @@
  * trusted over the file.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadManifest } from '../../src/manifest/index.js';
@@ -27,6 +27,8 @@ const anHourAgo = (): Date => new Date(Date.now() - 3_600_000);
 
 async function project(content: string): Promise<string> {
   const dir = await folderWith({ 'assistants.yaml': MANIFEST, 'docs/faq.md': content });
+  // The cache is written where the manifest's .assistants/ already is.
+  await mkdir(join(dir, '.assistants'), { mode: 0o700 });
   await utimes(join(dir, 'docs/faq.md'), anHourAgo(), anHourAgo());
   return dir;
 }
@@ -108,6 +110,12 @@ describe('the file-hash cache', () => {
       expect(rewritten.version).toBe(1);
       expect(Object.values(rewritten.files).map((e) => e.sha256)).toEqual([sha('# FAQ\n')]);
     }
+  });
+
+  it('is not written where the manifest has no .assistants/ folder yet', async () => {
+    const dir = await folderWith({ 'assistants.yaml': MANIFEST, 'docs/faq.md': '# FAQ\n' });
+    expect(await hashOf(dir)).toBe(sha('# FAQ\n'));
+    expect(await readdir(dir)).toEqual(['assistants.yaml', 'docs']);
   });
 
   it('loads as usual when the cache cannot be read or written (a folder in its place)', async () => {
