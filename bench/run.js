@@ -458,7 +458,7 @@ function report(results) {
   out.push(table(['N', 'phase', 'wall s', 'req/min', 'floor s', 'x floor', 'time to 1st req s', 'peak MB', 'naive s', 'naive req', 'vs naive'], rows));
   out.push('');
   out.push(`floor: ${FLOOR_FORMULA}`);
-  out.push('req/min: requests the server counted / the least the change needs. time to 1st req: spawn to the first request the server saw (Node start-up and module loading; a plan lists the account while it loads the manifest, hashes and reads the state, apply and destroy after they took the lock).');
+  out.push('req/min: requests the server counted / the least the change needs. time to 1st req: spawn to the first request the server saw (Node start-up, module loading, the manifest parse, hashing (or the hash cache), the lock and the state).');
   const lg = results.large;
   if (lg) out.push(`N=${lg.n} (the large tier): every assistant attaches 2 of ${lg.files} shared files.`);
   if (lg?.render) {
@@ -540,8 +540,9 @@ const NOTES = {
     'behaviour tests vs chain: the chain counts round trips and the stand-in model\'s own time only; the CLI adds Node start-up, ' +
     'loading the manifest and tests, and reading and validating the state (ajv compiles the state schema at run time) before its first request.',
   firstRequest:
-    'time to first request: a plan starts listing the account as soon as it knows the endpoint, before the manifest is loaded; ' +
-    'what is left is Node start-up and loading the modules the command needs.',
+    'time to first request: Node start-up, module loading, the YAML parse of the manifest with positions (~0.5 s at N=1000) and the state read ' +
+    'come before the first request; listing the account while the manifest loads would overlap them, but a listing sent before the manifest and the ' +
+    'state backend are found valid breaks the rule that a bad manifest or backend sends nothing (tests hold it), so it needs another design.',
   startup:
     'start-up: the CLI loads only the command it runs and a precompiled manifest validator; what is left is Node itself ' +
     '(bare node is printed beside it), commander, yaml and the manifest code.',
