@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { UserError } from '../../errors.js';
 import type { DesiredState } from '../../manifest/types.js';
 import { environmentDiff, type DeclaredDifferences, type DiffSide } from '../../plan/env-diff.js';
-import { OWNERSHIP_METADATA_KEY } from '../../plan/ownership.js';
+import { withoutTag } from '../../plan/ownership.js';
 import { readLive } from '../../plan/refresh.js';
 import { fileLabel, fileLabelsById, liveView } from '../../plan/view.js';
 import type { AssistantView } from '../../plan/types.js';
@@ -115,8 +115,7 @@ async function deployedSide(state: StateFile, options: DiffOptions, io: CliIo, e
       const found = byId.get(record.id);
       if (found === undefined) continue;
       const view = liveView(found, labels);
-      const { [OWNERSHIP_METADATA_KEY]: _tag, ...metadata } = view.metadata;
-      assistants.set(key, { view: { ...view, metadata }, sensitive: record.sensitive ?? [] });
+      assistants.set(key, { view: { ...view, metadata: withoutTag(view.metadata) }, sensitive: record.sensitive ?? [] });
     }
     return { environment: state.environment, assistants };
   } finally {

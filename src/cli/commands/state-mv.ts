@@ -10,7 +10,7 @@ import { NotFoundError } from '../../api/errors.js';
 import type { AssistantObject } from '../../api/models.js';
 import { ownEntry } from '../../dictionary.js';
 import { UserError } from '../../errors.js';
-import { formatOwner, OWNERSHIP_METADATA_KEY, parseOwner } from '../../plan/ownership.js';
+import { formatOwner, otherOwner, withTag } from '../../plan/ownership.js';
 import { fieldHashes, fileLabelsById, liveView } from '../../plan/view.js';
 import { applyJournal, type JournalEntry } from '../../state/journal.js';
 import { addHelp } from '../help.js';
@@ -64,8 +64,8 @@ export function register(program: Command, io: CliIo): void {
             if (!(error instanceof NotFoundError)) throw error;
             live = null;
           }
-          const owner = live === null ? null : parseOwner(live.metadata);
-          if (owner !== null && formatOwner(owner) !== formatOwner({ ...scope, key: from })) {
+          const owner = live === null ? null : otherOwner(live.metadata, { ...scope, key: from });
+          if (owner !== null) {
             throw new UserError('STATE', `state mv: ${record.id} is tagged ${formatOwner(owner)}, not ${formatOwner({ ...scope, key: from })}; it will not be retagged.`);
           }
           const at = (): string => new Date().toISOString();
@@ -77,7 +77,7 @@ export function register(program: Command, io: CliIo): void {
           for (const entry of moved(record.applied)) await backend.appendJournal(entry);
           let applied = record.applied;
           if (live !== null) {
-            const tagged = { ...(live.metadata ?? {}), [OWNERSHIP_METADATA_KEY]: formatOwner({ ...scope, key: to }) };
+            const tagged = withTag(live.metadata, { ...scope, key: to });
             const retagged = await session.assistants.modifyAssistant({ assistantId: record.id, modifyAssistantRequest: { metadata: tagged } });
             // Only the tag changed: a drift of the other fields stays for the next plan to show.
             applied = { ...record.applied, metadata: fieldHashes(liveView(retagged, fileLabelsById(current.files))).metadata };
