@@ -1,14 +1,6 @@
 /** The public surface of the client. Internal modules (transport, wire, mappers, sse) stay private. */
-export {
-  baseUrlProblem,
-  Configuration,
-  createConfiguration,
-  DEFAULT_BASE_URL,
-  DEFAULT_MAX_RETRIES,
-  DEFAULT_TIMEOUT_MS,
-  NOT_A_URL,
-  type ConfigurationOptions,
-} from './configuration.js';
+export { baseUrlProblem, DEFAULT_BASE_URL, NOT_A_URL } from './base-url.js';
+export { Configuration, createConfiguration, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS, type ConfigurationOptions } from './configuration.js';
 export type { RequestOptions, ResponseEvent, RetryEvent } from './transport.js';
 export * from './errors.js';
 export { RETRY_POLICY } from './retry.js';

@@ -1,21 +1,20 @@
 /**
- * The CI side of plan, apply, destroy and validate: options, and what they print. The
+ * The CI side of plan, apply and destroy: options, and what they print. The
  * work is in `forge/`; this file decides what a failure means for the exit code (a
  * comment that fails is a warning unless `--comment-required`; a fork's pull request is a
  * notice) and writes the lines.
  */
-import { relative, isAbsolute, resolve } from 'node:path';
 import { Option } from 'commander';
 import { UserError } from '../errors.js';
 import { detectCiJob, forgeForJob, forkNotice, type CiJob } from '../forge/ci-job.js';
 import { partLimit, publishComments } from '../forge/comments.js';
 import { ForgeError } from '../forge/errors.js';
-import { appendOutputs, appendStepSummary, planOutputs, workflowCommand, type AnnotationLevel } from '../forge/github-actions.js';
+import { appendOutputs, appendStepSummary, planOutputs } from '../forge/github-actions.js';
 import { GITHUB_COMMENT_LIMIT } from '../forge/github.js';
 import { GITLAB_COMMENT_LIMIT } from '../forge/gitlab.js';
 import { setOutcomeLabel } from '../forge/labels.js';
 import type { CommentKind } from '../forge/marker.js';
-import type { ManifestDiagnostic } from '../manifest/diagnostics.js';
+import { workflowCommand } from '../forge/workflow-command.js';
 import type { Plan } from '../plan/types.js';
 import type { CliIo } from './io.js';
 
@@ -54,35 +53,6 @@ export function commentOptions(what: string): Option[] {
     new Option('--comment-required', 'exit 1 when the comment cannot be posted (by default that is a warning)'),
     new Option('--comment-issue <number>', "comment on this issue instead (a drift check's tracking issue)"),
   ];
-}
-
-export interface DiagnosticFormatOptions {
-  /** `--format`: text, or github (workflow commands; the default under GitHub Actions). */
-  format?: 'text' | 'github';
-}
-
-export function formatOption(): Option {
-  return new Option('--format <text|github>', 'how manifest problems are reported: text, or github (also ::error workflow commands, which annotate the pull request; the default under GitHub Actions)').choices([
-    'text',
-    'github',
-  ]);
-}
-
-/** Whether manifest problems are also printed as GitHub workflow commands. */
-export function annotates(options: DiagnosticFormatOptions, io: CliIo): boolean {
-  return (options.format ?? (io.env.GITHUB_ACTIONS === 'true' ? 'github' : 'text')) === 'github';
-}
-
-/** Prints one problem as a workflow command on stderr, its file relative to the repository (GITHUB_WORKSPACE). */
-export function annotate(io: CliIo, level: AnnotationLevel, diagnostic: ManifestDiagnostic): void {
-  const root = io.env.GITHUB_WORKSPACE || io.cwd;
-  io.stderr.write(`${workflowCommand(level, diagnostic.message, { file: repositoryPath(diagnostic.file, root), line: diagnostic.line, col: diagnostic.column })}\n`);
-}
-
-/** `file` relative to `root` with `/` separators, or as given when outside it. */
-export function repositoryPath(file: string, root: string): string {
-  const rel = relative(root, resolve(root, file));
-  return rel === '' || isAbsolute(rel) || rel.startsWith('..') ? file : rel.split('\\').join('/');
 }
 
 /** The longest Markdown part the CI job's platform takes in one comment (GitHub's outside CI). */

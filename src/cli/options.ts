@@ -6,11 +6,13 @@
  * option and the command (program.ts).
  */
 import { statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { baseUrlProblem, NOT_A_URL } from '../api/configuration.js';
+import { baseUrlProblem, NOT_A_URL } from '../api/base-url.js';
 import { UserError } from '../errors.js';
 import { checkedEnvironment } from '../state/resolve-path.js';
+import type { CliIo } from './io.js';
 import { parseDuration } from './option-parsers.js';
 
 /** Where the manifest is and how it resolves: every command that reads it. */
@@ -67,6 +69,26 @@ export function resolveManifestOption(command: Command, cwd: string): void {
   if (typeof file !== 'string' || command.getOptionValueSource('file') !== 'cli') return;
   const isFolder = statSync(resolve(cwd, file), { throwIfNoEntry: false })?.isDirectory() === true;
   if (isFolder) command.setOptionValueWithSource('file', join(file, MANIFEST_NAME), 'cli');
+}
+
+/**
+ * Throws the one-line error of a manifest that is not there, naming the folder looked in
+ * and how to point at another; other problems of the file are the loader's to say.
+ */
+export async function requireManifest(options: Pick<ManifestOptions, 'file'>, io: CliIo): Promise<void> {
+  const path = resolve(io.cwd, options.file);
+  const missing = await stat(path).then(
+    () => false,
+    (error: NodeJS.ErrnoException) => error.code === 'ENOENT' || error.code === 'ENOTDIR',
+  );
+  if (!missing) return;
+  const folder = dirname(path);
+  throw new UserError(
+    'USAGE',
+    options.file === MANIFEST_NAME
+      ? `no ${MANIFEST_NAME} in ${folder}: run in the folder that holds the manifest, or give -f FILE (or -f FOLDER holding ${MANIFEST_NAME}).`
+      : `no manifest at ${options.file} (looked in ${folder}): check -f; it takes the manifest, or a folder holding ${MANIFEST_NAME}.`,
+  );
 }
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;

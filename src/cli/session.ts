@@ -3,7 +3,7 @@
  * in-process server persisted beside the manifest), a configured client, the desired
  * state from the manifest, and the state backend for the environment.
  */
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AssistantsApi, createConfiguration, DEFAULT_BASE_URL, FilesApi, type ResponseEvent } from '../api/index.js';
@@ -14,7 +14,7 @@ import type { RunningServer, ServerOptions } from '../server/index.js';
 import { PRIVATE_DIR_MODE } from '../atomic-file.js';
 import type { StateFile } from '../state/types.js';
 import type { CliIo } from './io.js';
-import { MANIFEST_NAME, parseEndpoint, type EndpointOptions, type LockOptions, type ManifestOptions } from './options.js';
+import { parseEndpoint, requireManifest, type EndpointOptions, type LockOptions, type ManifestOptions } from './options.js';
 
 export interface ApiSession {
   /** What plans and state record: the base URL, or `local`. Never a key. */
@@ -152,26 +152,6 @@ export function endpointOf(options: Pick<EndpointOptions, 'endpoint'>, io: CliIo
 
 /** Called with each manifest problem as it is reported (for CI annotations). */
 export type ProblemSink = (level: 'error' | 'warning', diagnostic: ManifestDiagnostic) => void;
-
-/**
- * Throws the one-line error of a manifest that is not there, naming the folder looked in
- * and how to point at another; other problems of the file are the loader's to say.
- */
-export async function requireManifest(options: Pick<ManifestOptions, 'file'>, io: CliIo): Promise<void> {
-  const path = resolve(io.cwd, options.file);
-  const missing = await stat(path).then(
-    () => false,
-    (error: NodeJS.ErrnoException) => error.code === 'ENOENT' || error.code === 'ENOTDIR',
-  );
-  if (!missing) return;
-  const folder = dirname(path);
-  throw new UserError(
-    'USAGE',
-    options.file === MANIFEST_NAME
-      ? `no ${MANIFEST_NAME} in ${folder}: run in the folder that holds the manifest, or give -f FILE (or -f FOLDER holding ${MANIFEST_NAME}).`
-      : `no manifest at ${options.file} (looked in ${folder}): check -f; it takes the manifest, or a folder holding ${MANIFEST_NAME}.`,
-  );
-}
 
 export async function loadDesired(options: ManifestOptions, io: CliIo, onProblem?: ProblemSink): Promise<DesiredState> {
   await requireManifest(options, io);

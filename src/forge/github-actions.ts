@@ -1,34 +1,12 @@
 /**
  * GitHub Actions' own channels, as its documentation describes them
  * (https://docs.github.com/actions/reference/workflows-and-actions/workflow-commands):
- * workflow commands that annotate a file on the pull request's diff, the step summary
- * (`$GITHUB_STEP_SUMMARY`, at most 1 MiB per step) and step outputs (`$GITHUB_OUTPUT`).
+ * the step summary (`$GITHUB_STEP_SUMMARY`, at most 1 MiB per step) and step outputs
+ * (`$GITHUB_OUTPUT`); workflow commands are in workflow-command.ts.
  */
 import { appendFile, stat } from 'node:fs/promises';
 import { planHasChanges } from '../plan/planner.js';
 import type { Plan } from '../plan/types.js';
-
-export type AnnotationLevel = 'error' | 'warning' | 'notice';
-
-export interface AnnotationPlace {
-  file: string;
-  line: number;
-  col: number;
-}
-
-/** `::error file=F,line=L,col=C::message`, with the escapes the runner undoes. */
-export function workflowCommand(level: AnnotationLevel, message: string, place?: AnnotationPlace): string {
-  const properties = place === undefined ? '' : ` file=${escapeProperty(place.file)},line=${place.line},col=${place.col}`;
-  return `::${level}${properties}::${escapeData(message)}`;
-}
-
-function escapeData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-
-function escapeProperty(text: string): string {
-  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
-}
 
 /** The most a step summary may hold. */
 export const STEP_SUMMARY_LIMIT = 1024 * 1024;

@@ -1,6 +1,7 @@
 /** The CI options are checked before anything runs: a typo is an error, not a plan followed by one. */
 import { describe, expect, it } from 'vitest';
-import { commentRequest, repositoryPath } from '../../src/cli/ci-integration.js';
+import { repositoryPath } from '../../src/cli/annotations.js';
+import { commentRequest } from '../../src/cli/ci-integration.js';
 
 describe('commentRequest', () => {
   it('reads --comment, --comment=new, --comment-issue, --comment-required and --label', () => {

@@ -2,7 +2,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appendOutputs, appendStepSummary, planOutputs, STEP_SUMMARY_LIMIT, workflowCommand } from '../../src/forge/github-actions.js';
+import { appendOutputs, appendStepSummary, planOutputs, STEP_SUMMARY_LIMIT } from '../../src/forge/github-actions.js';
+import { workflowCommand } from '../../src/forge/workflow-command.js';
 import { create, field, noop, plan, update } from '../render/plan-builder.js';
 import { makeTempDir } from '../support/temp-dir.js';
 

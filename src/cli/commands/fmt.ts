@@ -12,8 +12,7 @@ import { formatManifest } from '../../manifest/format.js';
 import { readSourceFile } from '../../manifest/source-file.js';
 import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';
-import { addOptions, type ManifestOptions } from '../options.js';
-import { requireManifest } from '../session.js';
+import { addOptions, requireManifest, type ManifestOptions } from '../options.js';
 
 const MAX_MANIFEST_BYTES = 1024 * 1024;
 

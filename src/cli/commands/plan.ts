@@ -8,18 +8,8 @@ import { planFileTargetProblem, writePlanFile } from '../../plan/planfile.js';
 import { renderMarkdown } from '../../render/index.js';
 import { writeFileAtomic } from '../../atomic-file.js';
 import { readWithJournal } from '../../state/recover.js';
-import {
-  annotate,
-  annotates,
-  commentOptions,
-  commentRequest,
-  formatOption,
-  markdownPartLength,
-  postComment,
-  writeGitHubStepResults,
-  type CommentOptions,
-  type DiagnosticFormatOptions,
-} from '../ci-integration.js';
+import { annotate, annotates, formatOption, type DiagnosticFormatOptions } from '../annotations.js';
+import { commentOptions, commentRequest, markdownPartLength, postComment, writeGitHubStepResults, type CommentOptions } from '../ci-integration.js';
 import { collect } from '../option-parsers.js';
 import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';

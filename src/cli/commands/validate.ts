@@ -11,11 +11,10 @@ import { displayPath, formatDiagnostic, loadTests, readManifest, resolveManifest
 import { DEFAULT_ENVIRONMENT } from '../../default-environment.js';
 import { codeQualityReport, type QualityProblem } from '../../forge/gitlab-reports.js';
 import { writeFileAtomic } from '../../atomic-file.js';
-import { annotate, annotates, formatOption, repositoryPath, type DiagnosticFormatOptions } from '../ci-integration.js';
+import { annotate, annotates, formatOption, repositoryPath, type DiagnosticFormatOptions } from '../annotations.js';
 import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';
-import { addOptions, MANIFEST, type ManifestOptions } from '../options.js';
-import { requireManifest } from '../session.js';
+import { addOptions, MANIFEST, requireManifest, type ManifestOptions } from '../options.js';
 
 interface ValidateOptions extends ManifestOptions, DiagnosticFormatOptions {
   json?: boolean;
