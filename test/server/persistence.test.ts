@@ -151,9 +151,40 @@ describe('Store', () => {
       (things.get('b') as { n: number }).n = 5;
     }).toThrow(TypeError);
     expect(things.update('zz', (t) => t)).toBeUndefined();
-    expect(things.deleteWhere((t) => t.n > 2)).toBe(2);
-    expect(things.filter(() => true).map((t) => t.id)).toEqual(['b']);
+    expect(things.delete('a')).toBe(true);
+    expect(things.delete('a')).toBe(false);
+    expect(things.all().map((t) => t.id)).toEqual(['b', 'c']);
     expect(store.collection('things')).toBe(things);
+    await store.close();
+  });
+
+  test('lookup by a field: oldest first, kept with inserts, updates that move a record, deletes and a transaction undone', async () => {
+    const store = await Store.open();
+    const links = store.collection<{ id: string; owner: string }>('links');
+    const owned = (owner: string): string[] => links.lookup('owner', [owner]).map((l) => l.id);
+    links.insert({ id: 'l1', owner: 'x' });
+    links.insert({ id: 'l2', owner: 'y' });
+    expect(owned('x')).toEqual(['l1']);
+    // Built on the first lookup, then kept: later changes show in it.
+    links.insert({ id: 'l3', owner: 'x' });
+    links.update('l2', (l) => ({ ...l, owner: 'x' }));
+    expect(owned('x')).toEqual(['l1', 'l2', 'l3']);
+    expect(owned('y')).toEqual([]);
+    links.delete('l1');
+    expect(owned('x')).toEqual(['l2', 'l3']);
+    expect(links.lookup('owner', ['x', 'y', 'x']).map((l) => l.id)).toEqual(['l2', 'l3']);
+    expect(links.lookup('id', ['l3', 'l1', 'l2']).map((l) => l.id)).toEqual(['l2', 'l3']);
+    // Undone changes come out of the index as they come out of the records.
+    await expect(
+      store.exclusive(async () => {
+        links.delete('l2');
+        links.update('l3', (l) => ({ ...l, owner: 'z' }));
+        links.insert({ id: 'l4', owner: 'x' });
+        throw new Error('rolled back');
+      }, true),
+    ).rejects.toThrow('rolled back');
+    expect(owned('x')).toEqual(['l2', 'l3']);
+    expect(owned('z')).toEqual([]);
     await store.close();
   });
 

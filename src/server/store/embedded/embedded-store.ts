@@ -122,13 +122,15 @@ export class EmbeddedStore implements ServerStore {
     return this.journal.collection<Records[C]>(name);
   }
 
+  /** Through the index of the first key field `where` names (KEY_FIELDS), else the whole collection. */
   #list<C extends CollectionName>(collection: C, where: Where<C> | undefined): Array<Records[C]> {
-    return this.#collection(collection).filter((record) => matches(record, where));
+    const keyed = Object.entries(where ?? {}).find(([, value]) => value !== undefined);
+    const candidates = keyed === undefined ? this.#collection(collection).all() : this.#collection(collection).lookup(keyed[0], [keyed[1]]);
+    return candidates.filter((record) => matches(record, where));
   }
 
   #listIn<C extends CollectionName>(collection: C, field: KeyField<C> | 'id', values: readonly string[]): Array<Records[C]> {
-    const wanted = new Set(values);
-    return this.#collection(collection).filter((record) => wanted.has((record as unknown as Record<string, string>)[field] ?? ''));
+    return this.#collection(collection).lookup(field, values);
   }
 
   /** Reads inside a transaction (which already runs alone). */
@@ -165,7 +167,11 @@ export class EmbeddedStore implements ServerStore {
         if (collection === 'run_progress') ended.add(id);
         return this.#collection(collection).delete(id);
       },
-      deleteWhere: async (collection, where) => this.#collection(collection).deleteWhere((record) => matches(record, where)),
+      deleteWhere: async (collection, where) => {
+        let count = 0;
+        for (const record of this.#list(collection, where)) if (this.#collection(collection).delete(record.id)) count++;
+        return count;
+      },
       lockThread: async (id) => this.#collection('threads').get(id),
       emit: async (runId: string, event: AssistantStreamEvent) => {
         const list = emitted.get(runId) ?? [];
@@ -206,7 +212,7 @@ export class EmbeddedStore implements ServerStore {
   /** The database's rule in the PostgreSQL store: no thread has two active runs. */
   #checkOneActiveRun(run: Records['runs']): void {
     if (!isActiveRun(run)) return;
-    const others = this.#collection('runs').filter((other) => other.thread_id === run.thread_id && other.id !== run.id && isActiveRun(other));
+    const others = this.#collection('runs').lookup('thread_id', [run.thread_id]).filter((other) => other.id !== run.id && isActiveRun(other));
     if (others.length > 0) throw new ActiveRunExists(run.thread_id);
   }
 
