@@ -9,7 +9,8 @@ import { KNOWN_AFTER_APPLY, attrLines, isStringArray, jsonText, line, objectLine
 import { textDiffAttr, wholeTextAttr } from './text-diff.js';
 import { toolsDiffLines, wholeToolLines } from './tool-diff.js';
 
-export function assistantBlock(change: AssistantChange, plan: Plan): ObjectBlock | null {
+/** `withId`: the plan's assistantsWithIdByKey (headlines.ts), which an orphan's headline reads. */
+export function assistantBlock(change: AssistantChange, plan: Plan, withId: ReadonlyMap<string, readonly AssistantChange[]>): ObjectBlock | null {
   const subject = `assistant ${quote(change.key)}`;
   const reason = reasonText(change.reason, plan.mode);
   const fields = ASSISTANT_FIELDS.filter((f) => change.changes.some((c) => c.field === f)).map((f) =>
@@ -33,7 +34,7 @@ export function assistantBlock(change: AssistantChange, plan: Plan): ObjectBlock
     case 'delete': {
       const attrs: Attr[] = [{ sign: '-', name: 'id', value: jsonText(change.id) }];
       if (change.before !== null) attrs.push(...viewAttrs(change.before, '-', change.sensitive));
-      const suffix = change.reason === 'orphan' ? orphanSuffix(change, plan) : suffixFor(change.reason, plan.mode);
+      const suffix = change.reason === 'orphan' ? orphanSuffix(change, withId) : suffixFor(change.reason, plan.mode);
       return {
         kind: 'assistant',
         key: change.key,

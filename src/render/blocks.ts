@@ -7,6 +7,7 @@ import type { Plan } from '../plan/types.js';
 import { planHasChanges, stateOnlyChanges } from '../plan/planner.js';
 import { assistantBlock } from './assistant-block.js';
 import { fileBlock } from './file-block.js';
+import { assistantsWithIdByKey } from './headlines.js';
 import type { ActionLabel, ObjectBlock, Sign } from './lines.js';
 
 /** Every object the reader should see, files first (they are uploaded first), in plan order. */
@@ -16,8 +17,9 @@ export function objectBlocks(plan: Plan): ObjectBlock[] {
     const block = fileBlock(file, plan.mode);
     if (block !== null) blocks.push(block);
   }
+  const withId = assistantsWithIdByKey(plan);
   for (const change of plan.assistants) {
-    const block = assistantBlock(change, plan);
+    const block = assistantBlock(change, plan, withId);
     if (block !== null) blocks.push(block);
   }
   return blocks;

@@ -26,9 +26,24 @@ export function suffixFor(reason: ActionReason, mode: PlanMode): string | null {
   }
 }
 
-/** An orphan names the object its key belongs to when the plan holds one. */
-export function orphanSuffix(change: AssistantChange, plan: Plan): string {
-  const owner = plan.assistants.find((a) => a !== change && a.key === change.key && a.id !== null && a.id !== change.id);
+/**
+ * The plan's assistants that have an id, by key, in plan order: built once per plan, so
+ * naming the owner of each of many orphans costs O(n), not a scan of the plan per orphan.
+ */
+export function assistantsWithIdByKey(plan: Plan): Map<string, AssistantChange[]> {
+  const byKey = new Map<string, AssistantChange[]>();
+  for (const change of plan.assistants) {
+    if (change.id === null) continue;
+    const same = byKey.get(change.key);
+    if (same === undefined) byKey.set(change.key, [change]);
+    else same.push(change);
+  }
+  return byKey;
+}
+
+/** An orphan names the object its key belongs to when the plan holds one (`withId`: assistantsWithIdByKey). */
+export function orphanSuffix(change: AssistantChange, withId: ReadonlyMap<string, readonly AssistantChange[]>): string {
+  const owner = withId.get(change.key)?.find((a) => a !== change && a.id !== change.id);
   if (owner !== undefined && owner.id !== null) return `orphan: duplicate of ${owner.id}`;
   return 'orphan: tagged as ours, not in the manifest';
 }
