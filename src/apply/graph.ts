@@ -37,7 +37,9 @@ export function buildGraph(plan: Plan): OperationNode[] {
   const noteDetacher = (change: AssistantChange, nodeId: string): void => {
     for (const label of change.before?.files ?? []) {
       const key = fileNameOfLabel(label) ?? label;
-      detachers.set(key, [...(detachers.get(key) ?? []), nodeId]);
+      const list = detachers.get(key);
+      if (list === undefined) detachers.set(key, [nodeId]);
+      else list.push(nodeId);
     }
   };
 

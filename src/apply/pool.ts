@@ -42,7 +42,11 @@ export async function runGraph<T extends GraphTask>(
     // A dependency outside the graph has nothing to wait for.
     const deps = [...new Set(task.deps)].filter((dep) => known.has(dep));
     unfinishedDeps.set(task.id, deps.length);
-    for (const dep of deps) dependants.set(dep, [...(dependants.get(dep) ?? []), task]);
+    for (const dep of deps) {
+      const list = dependants.get(dep);
+      if (list === undefined) dependants.set(dep, [task]);
+      else list.push(task);
+    }
     if (deps.length === 0) ready.push(task);
   }
 
