@@ -4,7 +4,7 @@
  */
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
-import { FormData } from 'undici';
+import type { FormData } from 'undici';
 import { transportOf, type Configuration } from './configuration.js';
 import { deleteFileFromWire, fileFromWire, fileListFromWire } from './mappers.js';
 import type { DeleteFileResponse, FilePurpose, ListFilesResponse, OpenAIFile } from './models.js';
@@ -42,8 +42,10 @@ export class FilesApi {
       'filePath' in request
         ? [await openAsBlob(request.filePath), request.filename ?? basename(request.filePath)]
         : [request.file instanceof Blob ? request.file : new Blob([new Uint8Array(request.file)]), request.filename];
+    // Loaded at the first upload: undici's FormData comes with its fetch, which nothing else here needs (pool.ts).
+    const { FormData: Form } = await import('undici');
     const form = (): FormData => {
-      const data = new FormData();
+      const data = new Form();
       data.append('purpose', request.purpose);
       data.append('file', blob, filename);
       return data;

@@ -3,7 +3,7 @@
  * mapping of failures to typed errors live here and nowhere else; the API classes only
  * name a verb, a path and a body.
  */
-import { Pool, type Dispatcher, type FormData } from 'undici';
+import type { Dispatcher, FormData } from 'undici';
 import {
   APIError,
   APIConnectionError,
@@ -14,6 +14,7 @@ import {
   type APIErrorDetails,
 } from './errors.js';
 import type { JsonObject } from '../json.js';
+import { connectionPool } from './pool.js';
 import { responseError, retryDelayMs, systemClock, type HeaderLookup, type RetryClock } from './retry.js';
 import { TOOL_VERSION } from '../version.js';
 
@@ -104,7 +105,7 @@ export class Transport {
   constructor(settings: TransportSettings) {
     this.#settings = settings;
     this.#ownsDispatcher = settings.dispatcher === undefined;
-    this.#dispatcher = settings.dispatcher ?? new Pool(settings.baseUrl.origin, { keepAliveTimeout: 10_000 });
+    this.#dispatcher = settings.dispatcher ?? connectionPool(settings.baseUrl.origin, { keepAliveTimeout: 10_000 });
     this.#basePath = settings.baseUrl.pathname.replace(/\/+$/, '');
     this.#baseUrl = settings.baseUrl.href.replace(/\/+$/, '');
   }

@@ -7,7 +7,6 @@
  * of the token; the platform clients add what to do about it.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { request } from 'undici';
 import { ForgeError, scrub, type ForgeErrorKind } from './errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -85,6 +84,8 @@ export class ForgeHttp {
     let status: number;
     let responseHeaders: Record<string, string>;
     let text: string;
+    // Loaded only to comment: plan and apply load undici's pool alone (api/pool.ts), without its fetch and the rest.
+    const { request } = await import('undici');
     try {
       const response = await request(url, {
         method,
