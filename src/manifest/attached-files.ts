@@ -4,8 +4,8 @@
  * taken from the hash cache when the file is unchanged (file-hash-cache.ts).
  */
 import { createHash } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
+import { accessSync, constants, createReadStream, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { FileHashCache, FileIdentity } from './file-hash-cache.js';
 import { mapBounded } from './map-bounded.js';
 import { describeFsError, formatBytes } from './source-file.js';
@@ -15,9 +15,13 @@ export const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 
 export type FileCheck = { ok: true; bytes: number; identity: FileIdentity } | { ok: false; message: string };
 
-export async function checkAttachedFile(path: string): Promise<FileCheck> {
+/**
+ * Without waiting on the thread pool: a stat on a local disk takes microseconds, a trip
+ * through the pool and a promise far longer, and a manifest may attach thousands.
+ */
+export function checkAttachedFile(path: string): FileCheck {
   try {
-    const info = await stat(path, { bigint: true });
+    const info = statSync(path, { bigint: true });
     if (info.isDirectory()) return { ok: false, message: 'is a folder, not a file' };
     if (!info.isFile()) return { ok: false, message: 'is not a regular file' };
     const bytes = Number(info.size);
@@ -25,7 +29,7 @@ export async function checkAttachedFile(path: string): Promise<FileCheck> {
     if (bytes > MAX_UPLOAD_BYTES) {
       return { ok: false, message: `is ${formatBytes(bytes)}; the API accepts files up to ${formatBytes(MAX_UPLOAD_BYTES)}` };
     }
-    await access(path, constants.R_OK);
+    accessSync(path, constants.R_OK);
     return { ok: true, bytes, identity: { size: bytes, mtimeNs: String(info.mtimeNs), ino: String(info.ino) } };
   } catch (error) {
     return { ok: false, message: describeFsError(error) };

@@ -16,9 +16,8 @@ import { applyEnvironment, checkEnvironmentReferences, chooseEnvironment, declar
 import { FileHashCache, type FileIdentity } from './file-hash-cache.js';
 import { interpolate } from './interpolate.js';
 import { computeManifestHash } from './manifest-hash.js';
-import { mapBounded } from './map-bounded.js';
 import { checkParametersSchema } from './parameters-schema.js';
-import { realFolder, resolveManifestPath } from './paths.js';
+import { realFolder, resolveManifestPath, resolveManifestPathSync } from './paths.js';
 import { environmentSpecificParts } from './promotable.js';
 import { childPointer } from './pointer.js';
 import { readInstructionsFile, readParametersFile } from './referenced-text.js';
@@ -30,8 +29,6 @@ import type { DesiredState } from './types.js';
 import { parseYamlTree } from './yaml-tree.js';
 
 export const MAX_MANIFEST_BYTES = 10 * 1024 * 1024;
-/** Attached files whose paths are checked at once. */
-const FILE_CHECKS_AT_ONCE = 16;
 
 export interface LoadOptions {
   /** The manifest, relative to `cwd`. */
@@ -205,19 +202,18 @@ async function readInputs(resolved: Tree, manifestDir: string, allowOutsidePaths
     }
   }
 
-  // Thousands of files: their paths and sizes are checked several at once, and recorded in manifest order.
+  // Thousands of files: their paths and sizes are checked without the thread pool (paths.ts), in manifest order.
   const named = entriesOf(root.files).filter(([name, file]) => attached.has(name) && isRecord(file) && typeof file.path === 'string' && file.path !== '');
-  const checks = await mapBounded(named, FILE_CHECKS_AT_ONCE, async ([name, file]) => {
+  const realManifestDir = named.length > 0 ? await (realDir ?? realFolder(manifestDir)) : manifestDir;
+  for (const [name, file] of named) {
     const raw = (file as { path: string }).path;
     const pointer = childPointer(childPointer('/files', name), 'path');
+    if (skip.has(pointer)) continue;
     const subject = `file "${name}" (${raw})`;
-    const path = await locate(pointer, subject, raw);
-    return { name, pointer, subject, path, check: path === undefined ? undefined : await checkAttachedFile(path) };
-  });
-  for (const { name, pointer, subject, path, check } of checks) {
-    if (path === undefined || check === undefined) continue;
-    if (check.ok) inputs.files.set(name, { path, bytes: check.bytes, identity: check.identity });
-    else inputs.errors.push(diagnosticFor(resolved, pointer, `${subject} ${check.message}`));
+    const located = resolveManifestPathSync(manifestDir, raw, allowOutsidePaths, realManifestDir);
+    const check = located.ok ? checkAttachedFile(located.path) : located;
+    if (located.ok && check.ok) inputs.files.set(name, { path: located.path, bytes: check.bytes, identity: check.identity });
+    else if (!check.ok) inputs.errors.push(diagnosticFor(resolved, pointer, `${subject} ${check.message}`));
   }
   return inputs;
 }
