@@ -4,9 +4,56 @@
  * so comparing and hashing compare meaning, and files written this way diff stably.
  */
 
-/** One line, no whitespace: for comparing, hashing and journal lines. */
+/**
+ * One line, no whitespace: for comparing, hashing and journal lines. Written straight to
+ * the string, without a sorted copy of the value (a plan's hash and fingerprints run it
+ * over every object of the plan): the text is JSON.stringify's of the sorted copy.
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+  return write(value) as string;
+}
+
+/** `value` as canonical JSON; undefined where JSON.stringify leaves a member out (undefined, a function, a symbol). */
+function write(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return JSON.stringify(value);
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += `${i === 0 ? '' : ','}${write(value[i]) ?? 'null'}`;
+        return `${out}]`;
+      }
+      let out = '{';
+      for (const key of orderedKeys(value)) {
+        const member = write((value as Record<string, unknown>)[key]);
+        if (member !== undefined) out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${member}`;
+      }
+      return `${out}}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
+
+/**
+ * The keys in the order the sorted copy printed them: every JS object lists its
+ * array-index keys ("0", "42") first, in numeric order, then the others in the order they
+ * were added, which for the copy was sorted. The value's own keys list the index ones first too.
+ */
+function orderedKeys(value: object): string[] {
+  const keys = Object.keys(value);
+  let indexes = 0;
+  while (indexes < keys.length && ARRAY_INDEX.test(keys[indexes] as string) && Number(keys[indexes]) < 2 ** 32 - 1) indexes++;
+  if (indexes === 0) return keys.sort();
+  return [...keys.slice(0, indexes), ...keys.slice(indexes).sort()];
 }
 
 /** Two-space indented with a final newline: for files people read and diff. */
