@@ -54,14 +54,15 @@ export async function hashAttachedFiles(
   files: ReadonlyMap<string, { path: string; bytes: number; identity: FileIdentity }>,
   cache: FileHashCache,
 ): Promise<Map<string, { path: string; bytes: number; sha256: string }>> {
-  const hashed = await mapBounded([...files], HASHES_AT_ONCE, async ([name, { path, bytes, identity }]) => {
-    let sha256 = cache.lookup(path, identity);
-    if (sha256 === undefined) {
-      sha256 = await hashFile(path, bytes);
-      cache.remember(path, identity, sha256);
-    }
-    return [name, { path, bytes, sha256 }] as const;
+  const checked = [...files];
+  // Looked up in one pass (thousands of unchanged files, no I/O), then only the others hashed.
+  const known = checked.map(([, { path, identity }]) => cache.lookup(path, identity));
+  const unknown = checked.flatMap((entry, index) => (known[index] === undefined ? [{ entry, index }] : []));
+  await mapBounded(unknown, HASHES_AT_ONCE, async ({ entry: [, { path, bytes, identity }], index }) => {
+    const sha256 = await hashFile(path, bytes);
+    cache.remember(path, identity, sha256);
+    known[index] = sha256;
   });
   await cache.save();
-  return new Map(hashed);
+  return new Map(checked.map(([name, { path, bytes }], index) => [name, { path, bytes, sha256: known[index] as string }]));
 }

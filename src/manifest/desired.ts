@@ -115,7 +115,7 @@ export function buildDesiredState(inputs: DesiredInputs): DesiredState {
         ignoreChanges: [...(assistant.lifecycle?.ignore_changes ?? [])],
       },
       source: { file: inputs.manifestPath, ...position },
-    }, () => promotableContent(spec, attached, files, inputs.environmentSpecific.assistants.get(key) ?? new Set(), inputs.environmentSpecific.files));
+    }, [spec, attached, files, inputs.environmentSpecific.assistants.get(key) ?? new Set(), inputs.environmentSpecific.files]);
   }
   return {
     project: manifest.project,
@@ -134,9 +134,10 @@ export function buildDesiredState(inputs: DesiredInputs): DesiredState {
  * assistant that a plan never reads (an apply's release records and promotion do), ~0.1-0.3 s
  * at 1,000 assistants. It reads as a plain enumerable field, and is computed once.
  */
-function withPromotable(assistant: Omit<DesiredAssistant, 'promotable'>, compute: () => PromotableContent): DesiredAssistant {
+function withPromotable(assistant: Omit<DesiredAssistant, 'promotable'>, of: Parameters<typeof promotableContent>): DesiredAssistant {
+  // Its own scope: the getter holds what it hashes, not the resolved manifest.
   let promotable: PromotableContent | undefined;
-  return Object.defineProperty(assistant, 'promotable', { enumerable: true, get: () => (promotable ??= compute()) }) as DesiredAssistant;
+  return Object.defineProperty(assistant, 'promotable', { enumerable: true, get: () => (promotable ??= promotableContent(...of)) }) as DesiredAssistant;
 }
 
 /**
