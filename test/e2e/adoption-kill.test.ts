@@ -4,54 +4,12 @@
  * their requests, the next run knows what was done. The moment is picked by a proxy in
  * front of the local server that holds the chosen request instead of passing it on.
  */
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssistantsApi, createConfiguration } from '../../src/api/index.js';
 import { OWNERSHIP_METADATA_KEY } from '../../src/plan/ownership.js';
+import { startHoldingProxy, type HoldingProxy } from '../support/holding-proxy.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { makeProject, runCli, startCli, withEndpoint } from './cli.js';
-
-type Hold = 'request' | 'response';
-
-/**
- * Passes every request on to `target`, except the next one `holdNext` picks: that one is
- * kept unanswered, either not passed on (`request`) or passed on with its answer kept back
- * (`response`, so the server has done it).
- */
-async function startHoldingProxy(target: URL): Promise<{ url: string; holdNext: (match: (req: IncomingMessage) => boolean, hold: Hold) => Promise<void>; close: () => Promise<void> }> {
-  let armed: { match: (req: IncomingMessage) => boolean; hold: Hold; held: () => void } | null = null;
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const holding = armed !== null && armed.match(req) ? armed : null;
-    if (holding !== null) armed = null;
-    if (holding?.hold === 'request') {
-      holding.held();
-      return; // never answered: the client waits until it is killed
-    }
-    const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      if (holding !== null) {
-        answer.resume();
-        answer.once('end', holding.held);
-        return;
-      }
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    holdNext: (match, hold) => new Promise<void>((resolve) => (armed = { match, hold, held: resolve })),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 const manifest = `version: 1
 project: shop
@@ -63,7 +21,7 @@ assistants:
 `;
 
 let server: TestServer;
-let proxy: Awaited<ReturnType<typeof startHoldingProxy>>;
+let proxy: HoldingProxy;
 let api: AssistantsApi;
 
 beforeAll(async () => {

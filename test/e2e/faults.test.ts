@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AssistantsApi, createConfiguration, FilesApi } from '../../src/api/index.js';
 import { parseState } from '../../src/state/format.js';
+import { startHoldingProxy } from '../support/holding-proxy.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { makeProject, runCli, startCli, writeFiles } from './cli.js';
+import { makeProject, runCli, startCli, waitForOutput, writeFiles } from './cli.js';
 
 function bigManifest(assistants: number, files: number, version: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -114,22 +115,43 @@ describe('apply killed with SIGKILL', () => {
 });
 
 describe('two applies at once', () => {
-  it('one runs and the other exits 3 naming the holder; with --lock-timeout it waits instead', async () => {
-    server = await startTestServer({ latencyMs: 20 });
-    const dir = await makeProject(bigManifest(30, 0, 'v1'));
-    const env = { OPENAI_API_KEY: server.apiKey };
-    const args = ['apply', '--auto-approve', '--endpoint', server.url];
-    const [a, b] = await Promise.all([runCli(args, { cwd: dir, env }), runCli(args, { cwd: dir, env })]);
-    expect([a.code, b.code].sort()).toEqual([0, 3]);
-    const loser = a.code === 3 ? a : b;
-    expect(loser.stderr).toMatch(/locked by apply \(pid \d+/);
-    expect((await ownedByKey(server)).size).toBe(30);
+  it('the second exits 3 naming the holder while the first is mid-apply; with --lock-timeout it waits instead', async () => {
+    server = await startTestServer();
+    const proxy = await startHoldingProxy(new URL(server.url));
+    try {
+      const dir = await makeProject(bigManifest(30, 0, 'v1'));
+      const env = { OPENAI_API_KEY: server.apiKey };
+      const args = ['apply', '--auto-approve', '--endpoint', proxy.url];
 
-    await writeFiles(dir, bigManifest(30, 0, 'v2'));
-    const waiting = [...args, '--lock-timeout', '60s'];
-    const [c, d] = await Promise.all([runCli(waiting, { cwd: dir, env }), runCli(waiting, { cwd: dir, env })]);
-    expect([c.code, d.code]).toEqual([0, 0]);
-    const state = parseState(await readFile(join(dir, '.assistants/state/default.json'), 'utf8'), 'state');
-    expect(Object.keys(state.assistants)).toHaveLength(30);
+      // The first apply holds the lock while its first create is held at the proxy.
+      let held = proxy.holdNext((req) => req.method === 'POST' && req.url === '/v1/assistants', 'request');
+      const first = startCli(args, { cwd: dir, env });
+      let hold = await held;
+      const second = await runCli(args, { cwd: dir, env });
+      expect(second.code, second.stderr).toBe(3);
+      expect(second.stderr).toMatch(new RegExp(`locked by apply \\(pid ${first.child.pid}\\b`));
+      hold.release();
+      const firstDone = await first.result;
+      expect(firstDone.code, firstDone.stderr).toBe(0);
+      expect((await ownedByKey(server)).size).toBe(30);
+
+      // With --lock-timeout the second says whom it waits for, waits, then runs.
+      await writeFiles(dir, bigManifest(30, 0, 'v2'));
+      const waiting = [...args, '--lock-timeout', '60s'];
+      held = proxy.holdNext((req) => req.method === 'POST' && (req.url ?? '').startsWith('/v1/assistants/'), 'request');
+      const third = startCli(waiting, { cwd: dir, env });
+      hold = await held;
+      const fourth = startCli(waiting, { cwd: dir, env });
+      await waitForOutput(fourth.child.stderr!, new RegExp(`State is locked by apply \\(pid ${third.child.pid}\\b[^\\n]*; waiting up to 60s`));
+      hold.release();
+      const [c, d] = await Promise.all([third.result, fourth.result]);
+      expect([c.code, d.code], c.stderr + d.stderr).toEqual([0, 0]);
+      const state = parseState(await readFile(join(dir, '.assistants/state/default.json'), 'utf8'), 'state');
+      expect(Object.keys(state.assistants)).toHaveLength(30);
+      const api = new AssistantsApi(createConfiguration({ apiKey: server.apiKey, baseUrl: server.url }));
+      for await (const a of api.iterateAssistants({})) expect(a.instructions).toMatch(/^v2 /);
+    } finally {
+      await proxy.close();
+    }
   }, 60_000);
 });
