@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { call, createAssistant, errorOf } from './http.js';
 import { ok, settle, threadWith, WEATHER_TOOL, weatherAssistant } from './threads-support.js';
@@ -413,14 +413,22 @@ describe('run lifecycle errors', () => {
   });
 
   it('expires a run that waits for tool outputs past expires_at', async () => {
+    // The server's clock (Date) stands still until the test moves it past expires_at, so the
+    // run cannot expire before it is seen waiting, however slow the machine; timers stay real.
+    vi.useFakeTimers({ toFake: ['Date'] });
     const quick = await startTestServer({ runStepMs: 1, runExpiresAfterSeconds: 1 });
     try {
       const assistantId = await weatherAssistant(quick);
       const threadId = await threadWith(quick, 'get_weather now');
       const run = await ok(call(quick, 'POST', `/threads/${threadId}/runs`, { assistant_id: assistantId }));
       expect((await settle(quick, threadId, run.id as string)).status).toBe('requires_action');
-      await new Promise((resolve) => setTimeout(resolve, 2100));
-      const expired = await ok(call(quick, 'GET', `/threads/${threadId}/runs/${run.id}`));
+      vi.setSystemTime(((run.expires_at as number) + 1) * 1000);
+      let expired = await ok(call(quick, 'GET', `/threads/${threadId}/runs/${run.id}`));
+      // The engine looks again within a second (real time) of the run waiting.
+      while (expired.status === 'requires_action') {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expired = await ok(call(quick, 'GET', `/threads/${threadId}/runs/${run.id}`));
+      }
       expect(expired).toMatchObject({ status: 'expired', required_action: null });
       const steps = await ok(call(quick, 'GET', `/threads/${threadId}/runs/${run.id}/steps`));
       expect((steps.data as Array<Record<string, unknown>>)[0]).toMatchObject({ status: 'expired', expired_at: expect.any(Number) });
@@ -430,6 +438,7 @@ describe('run lifecycle errors', () => {
       });
     } finally {
       await quick.close();
+      vi.useRealTimers();
     }
   });
 });
