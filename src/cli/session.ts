@@ -63,7 +63,7 @@ export async function openSession(
     const server = await startLocalServer(
       { port: 0, dataFile, holder: `assistants ${command}`, log, logRequests: io.debug === true, ...(model === undefined ? {} : { model }) },
       options.lockTimeout,
-      io.interrupts.stop,
+      io,
     );
     const settings = { apiKey: io.env.OPENAI_API_KEY ?? 'local', baseUrl: server.url };
     const configuration = createConfiguration({ ...settings, timeoutMs, signal: io.interrupts.requests, onResponse });
@@ -105,12 +105,12 @@ function requestLog(io: CliIo): ((event: ResponseEvent) => void) | undefined {
   };
 }
 
-async function startLocalServer(options: ServerOptions & { dataFile: string }, lockTimeoutMs: number, stop: AbortSignal): Promise<RunningServer> {
+async function startLocalServer(options: ServerOptions & { dataFile: string }, lockTimeoutMs: number, io: CliIo): Promise<RunningServer> {
   const { dataFile } = options;
   // Loaded only here: commands against a remote endpoint never need the server's code.
   const { startServer, DataInUseError, describeDataHolder } = await import('../server/index.js');
   const deadline = Date.now() + lockTimeoutMs;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+  for (let delay = 50, told = false; ; delay = Math.min(delay * 2, 1_000)) {
     try {
       return await startServer(options);
     } catch (error) {
@@ -125,7 +125,12 @@ async function startLocalServer(options: ServerOptions & { dataFile: string }, l
           `The local server's data (${dataFile}) is in use by ${describeDataHolder(error.holder)}. Wait for it to finish (--lock-timeout waits for it), or stop it.`,
         );
       }
-      await sleep(Math.min(delay, remaining), undefined, { signal: stop }).catch(() => {
+      if (!told) {
+        // As for a held state lock (locking.ts): say once whom it waits for.
+        io.stderr.write(`The local server's data (${dataFile}) is in use by ${describeDataHolder(error.holder)}; waiting up to ${Math.ceil(lockTimeoutMs / 1000)}s for it...\n`);
+        told = true;
+      }
+      await sleep(Math.min(delay, remaining), undefined, { signal: io.interrupts.stop }).catch(() => {
         throw new UserError('INTERRUPTED', `Interrupted while waiting for the local server's data held by ${describeDataHolder(error.holder)}; nothing was changed.`);
       });
     }

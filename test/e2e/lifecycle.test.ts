@@ -11,7 +11,7 @@ import { AssistantsApi, createConfiguration, FilesApi } from '../../src/api/inde
 import { parseState } from '../../src/state/format.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import { makeProject, runCli, startCli, writeFiles } from './cli.js';
+import { makeProject, runCli, startCli, waitForOutput, writeFiles } from './cli.js';
 
 function fleet(count: number, project = 'fleet'): string {
   const lines = ['version: 1', `project: ${project}`, 'assistants:'];
@@ -307,12 +307,16 @@ describe('--endpoint local', () => {
     expect(held.stderr).toMatch(
       new RegExp(`^Error: The local server's data \\(.*api-data\\.jsonl\\) is in use by assistants serve \\(pid ${serve.child.pid} since [-0-9T:.Z]+\\)\\. Wait for it to finish \\(--lock-timeout waits for it\\), or stop it\\.\n$`),
     );
-    const waiting = runCli(['apply', '--auto-approve', '--endpoint', 'local', '--lock-timeout', '20s'], { cwd: dir, env });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const waiting = startCli(['apply', '--auto-approve', '--endpoint', 'local', '--lock-timeout', '20s'], { cwd: dir, env });
+    // Stopped only once the apply says it waits, so it really waits (however slow the machine).
+    await waitForOutput(waiting.child.stderr!, /waiting up to 20s for it\.\.\.\n/);
     serve.child.kill('SIGTERM');
     expect((await serve.result).code).toBe(0);
-    const applied = await waiting;
+    const applied = await waiting.result;
     expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stderr).toMatch(
+      new RegExp(`^The local server's data \\(.*api-data\\.jsonl\\) is in use by assistants serve \\(pid ${serve.child.pid} since [-0-9T:.Z]+\\); waiting up to 20s for it\\.\\.\\.\n`),
+    );
     expect(applied.stdout).toContain('1 added');
   });
 });
