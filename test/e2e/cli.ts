@@ -4,8 +4,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli as runProgram } from '../../src/cli/run.js';
+import { fakeIo } from '../support/fake-io.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
 export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'main.js');
@@ -37,6 +40,21 @@ export function startCli(args: readonly string[], options: CliRunOptions): { chi
     child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
   return { child, result };
+}
+
+/**
+ * The same command run inside the test's own process (src/cli/run.ts, which main.ts runs),
+ * with the environment runCli gives a child: for the many runs of a file that prove what a
+ * command does rather than how its process behaves (start-up, exit, signals, output
+ * flushing), which each file keeps proving with runCli. A fraction of a process's cost.
+ */
+export async function runCliInProcess(args: readonly string[], options: CliRunOptions): Promise<CliResult> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, CI: 'true', NO_COLOR: '1', ...options.env })) if (v !== undefined) env[k] = v;
+  const io = fakeIo(options.cwd, env);
+  io.stdin = new PassThrough().end(options.input ?? '');
+  const code = await runProgram(args, io);
+  return { code, signal: null, stdout: io.out(), stderr: io.err() };
 }
 
 /** The commands that talk to the API, and so take --endpoint (the others refuse it). */

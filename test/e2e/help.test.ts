@@ -2,9 +2,11 @@
  * `--help` of every command, snapshotted (test/e2e/help/*.txt): a change to what a command
  * takes or says shows in review. Each teaches: its own options first, then the common
  * ones; a paragraph, examples, environment variables and exit codes; no meaningless defaults.
+ * The snapshots are taken in-process; a few commands' help is also printed by the built
+ * CLI, which must print the very same text.
  */
 import { describe, expect, it } from 'vitest';
-import { makeProject, runCli } from './cli.js';
+import { makeProject, runCli, runCliInProcess } from './cli.js';
 
 const COMMANDS = [
   [],
@@ -37,7 +39,7 @@ const COMMANDS = [
 describe('--help', () => {
   it.each(COMMANDS.map((path) => [path.join(' ') || '(the program)', path] as const))('%s', async (_name, path) => {
     const dir = await makeProject({});
-    const result = await runCli([...path, '--help'], { cwd: dir });
+    const result = await runCliInProcess([...path, '--help'], { cwd: dir });
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const help = result.stdout;
@@ -56,9 +58,16 @@ describe('--help', () => {
     if (own >= 0 && common >= 0) expect(own).toBeLessThan(common);
   });
 
+  it.each([{ path: [] }, { path: ['apply'] }, { path: ['state', 'rm'] }])('the built CLI prints the same help for $path', async ({ path }) => {
+    const dir = await makeProject({});
+    const [real, inProcess] = [await runCli([...path, '--help'], { cwd: dir }), await runCliInProcess([...path, '--help'], { cwd: dir })];
+    expect(real).toEqual(inProcess);
+    expect(real.stdout).toContain('Usage: assistants ');
+  });
+
   it('the main commands are listed apart from the rest', async () => {
     const dir = await makeProject({});
-    const { stdout } = await runCli(['--help'], { cwd: dir });
+    const { stdout } = await runCliInProcess(['--help'], { cwd: dir });
     const main = stdout.slice(stdout.indexOf('Main Commands:'), stdout.indexOf('Other Commands:'));
     expect([...main.matchAll(/^ {2}([a-z-]+)/gm)].map((m) => m[1])).toEqual(['validate', 'plan', 'apply', 'destroy', 'test']);
   });

@@ -1,10 +1,11 @@
 /**
  * Options per command: a command takes only the options it uses (anything else is refused
  * by the parser, naming the option and the command), and each value is checked once, as
- * the command line is read, before any file or request.
+ * the command line is read, before any file or request. Most runs are in-process (the
+ * parser is the same); the first of each kind, and those on a terminal, are the built CLI.
  */
 import { describe, expect, it } from 'vitest';
-import { makeProject, runCli, startCliInTerminal } from './cli.js';
+import { makeProject, runCli, runCliInProcess, startCliInTerminal } from './cli.js';
 
 const MANIFEST = 'version: 1\nproject: p\nassistants:\n  a:\n    model: gpt-4\n';
 
@@ -18,7 +19,7 @@ describe('options per command', () => {
 
   it('validate --endpoint is refused too, and its value never shown', async () => {
     const dir = await makeProject({ 'assistants.yaml': MANIFEST });
-    const result = await runCli(['validate', '--endpoint=https://user:sk-secret@example.com'], { cwd: dir });
+    const result = await runCliInProcess(['validate', '--endpoint=https://user:sk-secret@example.com'], { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('assistants validate takes no option --endpoint;');
     expect(result.stderr).not.toContain('sk-secret');
@@ -26,7 +27,7 @@ describe('options per command', () => {
 
   it('a subcommand names itself in full', async () => {
     const dir = await makeProject({ 'assistants.yaml': MANIFEST });
-    const result = await runCli(['state', 'list', '--endpoint', 'local'], { cwd: dir });
+    const result = await runCliInProcess(['state', 'list', '--endpoint', 'local'], { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^Error: assistants state list takes no option --endpoint;/);
   });
@@ -45,7 +46,7 @@ describe('options per command', () => {
   ])('%j is refused as the command line is read, before the manifest is looked for', async (args, message) => {
     // No manifest here: a value checked later would fail on the missing manifest instead.
     const dir = await makeProject({});
-    const result = await runCli(args, { cwd: dir, env: { OPENAI_API_KEY: 'sk-test' } });
+    const result = await runCliInProcess(args, { cwd: dir, env: { OPENAI_API_KEY: 'sk-test' } });
     expect(result.code).toBe(1);
     expect(result.stderr.startsWith(message)).toBe(true);
     expect(result.stderr.split('\n').filter((line) => line !== '')).toHaveLength(1);
@@ -54,7 +55,7 @@ describe('options per command', () => {
   it('--debug is taken by every command, before or after its name', async () => {
     const dir = await makeProject({ 'assistants.yaml': MANIFEST });
     for (const args of [['validate', '--debug'], ['--debug', 'validate']]) {
-      const result = await runCli(args, { cwd: dir });
+      const result = await runCliInProcess(args, { cwd: dir });
       expect(result.code).toBe(0);
     }
   });
@@ -66,19 +67,19 @@ describe('messages in one voice', () => {
     const result = await runCli(['plan', '--endpoint', 'local'], { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`Error: no assistants.yaml in ${dir}: run in the folder that holds the manifest, or give -f FILE (or -f FOLDER holding assistants.yaml).\n`);
-    const named = await runCli(['validate', '-f', 'infra/prod.yaml'], { cwd: dir });
+    const named = await runCliInProcess(['validate', '-f', 'infra/prod.yaml'], { cwd: dir });
     expect(named.stderr).toBe(`Error: no manifest at infra/prod.yaml (looked in ${dir}/infra): check -f; it takes the manifest, or a folder holding assistants.yaml.\n`);
   });
 
   it('-f FOLDER reads FOLDER/assistants.yaml', async () => {
     const dir = await makeProject({ 'infra/assistants.yaml': MANIFEST });
-    const result = await runCli(['validate', '-f', 'infra'], { cwd: dir });
+    const result = await runCliInProcess(['validate', '-f', 'infra'], { cwd: dir });
     expect(result).toMatchObject({ code: 0, stdout: 'infra/assistants.yaml: valid (env default): 1 assistant, 0 files.\n' });
   });
 
   it("the parser's own errors start with Error: too", async () => {
     const dir = await makeProject({ 'assistants.yaml': MANIFEST });
-    const result = await runCli(['import', 'a'], { cwd: dir });
+    const result = await runCliInProcess(['import', 'a'], { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr.split('\n')[0]).toBe("Error: missing required argument 'id'");
   });
@@ -109,6 +110,6 @@ describe('messages in one voice', () => {
     const dir = await makeProject({});
     const version = await runCli(['version'], { cwd: dir });
     expect(version.stdout).toMatch(/^assistants \d+\.\d+\.\d+\nmanifest format 1\nstate format \d+\nplan format \d+\n$/);
-    expect((await runCli(['--version'], { cwd: dir })).stdout).toBe(version.stdout);
+    expect((await runCliInProcess(['--version'], { cwd: dir })).stdout).toBe(version.stdout);
   });
 });
