@@ -1,7 +1,8 @@
 /**
- * Every example, through the built CLI against a real local server: apply, then plan
- * shows nothing; an edit shows exactly that edit; apply converges; destroy leaves nothing
- * we own (prevent_destroy refuses in prod) and never touches an assistant made by hand.
+ * Every example against a real local server: apply (the built CLI), then plan shows
+ * nothing; an edit shows exactly that edit; apply converges; destroy leaves nothing we own
+ * (prevent_destroy refuses in prod) and never touches an assistant made by hand. After the
+ * first apply the commands run in-process: the examples are the subject here, not the process.
  */
 import { appendFile, cp } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -10,7 +11,7 @@ import { AssistantsApi, createConfiguration } from '../../src/api/index.js';
 import type { Plan } from '../../src/plan/types.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import { runCli } from './cli.js';
+import { runCli, runCliInProcess } from './cli.js';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples');
 
@@ -34,7 +35,9 @@ afterAll(async () => server.close());
 
 describe.each(cases)('examples/$example $env', ({ example, env, edited, fileName, protectedKey }) => {
   let dir: string;
-  const cli = (...args: string[]) => runCli([...args, ...env, '--endpoint', server.url], { cwd: dir, env: { OPENAI_API_KEY: server.apiKey } });
+  const options = () => ({ cwd: dir, env: { OPENAI_API_KEY: server.apiKey } });
+  const real = (...args: string[]) => runCli([...args, ...env, '--endpoint', server.url], options());
+  const cli = (...args: string[]) => runCliInProcess([...args, ...env, '--endpoint', server.url], options());
   const planJson = async (): Promise<Plan> => JSON.parse((await cli('plan', '--json')).stdout) as Plan;
 
   beforeAll(async () => {
@@ -44,7 +47,7 @@ describe.each(cases)('examples/$example $env', ({ example, env, edited, fileName
   });
 
   it('applies, then plans no changes', async () => {
-    const applied = await cli('apply', '--auto-approve');
+    const applied = await real('apply', '--auto-approve');
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout).toMatch(/Apply complete! Resources: [1-9]\d* added, 0 changed, 0 destroyed/);
     const plan = await cli('plan', '--detailed-exitcode');
