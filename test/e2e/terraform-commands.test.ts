@@ -1,13 +1,15 @@
 /**
- * The commands a Terraform user reaches for, driven through the built CLI against a real
- * local server: state mv, apply --replace, show, output, --var-file and fmt.
+ * The commands a Terraform user reaches for, against a real local server: state mv, apply
+ * --replace, show, output, --var-file and fmt. Each command's first run here is the built
+ * CLI (`real`), and so is every read of a saved plan (apply and show read it from the
+ * process's folder); the set-up and the other runs are in-process (`cli`), the same program.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AssistantsApi, createConfiguration } from '../../src/api/index.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { makeProject, runCli, withEndpoint, type CliResult } from './cli.js';
+import { makeProject, runCli, runCliInProcess, withEndpoint, type CliResult } from './cli.js';
 
 const MANIFEST = (key: string, model = '${var.model}'): string => `version: 1
 project: shop
@@ -26,7 +28,8 @@ assistants:
 let server: TestServer;
 let api: AssistantsApi;
 let dir: string;
-const cli = (...args: string[]): Promise<CliResult> => runCli(withEndpoint(args, server.url), { cwd: dir, env: { OPENAI_API_KEY: server.apiKey } });
+const real = (...args: string[]): Promise<CliResult> => runCli(withEndpoint(args, server.url), { cwd: dir, env: { OPENAI_API_KEY: server.apiKey } });
+const cli = (...args: string[]): Promise<CliResult> => runCliInProcess(withEndpoint(args, server.url), { cwd: dir, env: { OPENAI_API_KEY: server.apiKey } });
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -44,7 +47,7 @@ const idOf = async (key: string): Promise<string> => (await cli('output', key)).
 describe('state mv', () => {
   it('renames the key keeping the assistant and its id, retagged, so the renamed manifest plans no change', async () => {
     const id = await idOf('support');
-    const moved = await cli('state', 'mv', 'support', 'helpdesk');
+    const moved = await real('state', 'mv', 'support', 'helpdesk');
     expect(moved).toMatchObject({ code: 0, stdout: `Moved support to helpdesk (${id}), retagged.\n` });
     expect((await cli('state', 'list')).stdout).toBe(`helpdesk\t${id}\n`);
     expect((await api.getAssistant({ assistantId: id })).metadata?.['assistants-iac']).toBe('shop/default/helpdesk');
@@ -71,7 +74,7 @@ describe('state mv', () => {
 describe('--replace', () => {
   it('deletes and creates the assistant again, a new id under the same key; a saved plan does the same', async () => {
     const old = await idOf('support');
-    const applied = await cli('apply', '--replace', 'support', '--auto-approve');
+    const applied = await real('apply', '--replace', 'support', '--auto-approve');
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout).toContain('Plan: 1 to add, 0 to change, 1 to destroy.');
     const renewed = await idOf('support');
@@ -80,7 +83,7 @@ describe('--replace', () => {
     expect((await cli('plan', '--detailed-exitcode')).code).toBe(0);
 
     expect((await cli('plan', '--replace', 'support', '--out', 'replace.plan')).code).toBe(0);
-    const saved = await cli('apply', 'replace.plan');
+    const saved = await real('apply', 'replace.plan');
     expect(saved.code, saved.stderr).toBe(0);
     expect(await idOf('support')).not.toBe(renewed);
     expect((await api.listAssistants({ limit: 100 })).data).toHaveLength(1);
@@ -104,7 +107,7 @@ describe('show and output', () => {
   it('output prints key -> id and file -> id, as text, JSON, or one id; no state is an error', async () => {
     const id = await idOf('support');
     expect(id).toMatch(/^asst_/);
-    expect((await cli('output')).stdout).toBe(`support\t${id}\n`);
+    expect((await real('output')).stdout).toBe(`support\t${id}\n`);
     expect(JSON.parse((await cli('output', '--json')).stdout)).toEqual({ assistants: { support: id }, files: {} });
     const none = await cli('output', '--env', 'prod');
     expect(none.code).toBe(1);
@@ -116,10 +119,10 @@ describe('show and output', () => {
   it('show PLANFILE prints a saved plan as plan did, or its JSON; show alone prints the state with its values, secrets hidden', async () => {
     await writeFile(join(dir, 'assistants.yaml'), MANIFEST('support', 'gpt-4-turbo'));
     const plan = await cli('plan', '--out', 'next.plan');
-    const shown = await cli('show', 'next.plan');
+    const shown = await real('show', 'next.plan');
     expect(shown.code).toBe(0);
     expect(shown.stdout).toBe(plan.stdout);
-    expect(JSON.parse((await cli('show', 'next.plan', '--json')).stdout)).toMatchObject({ project: 'shop', summary: { change: 1 } });
+    expect(JSON.parse((await real('show', 'next.plan', '--json')).stdout)).toMatchObject({ project: 'shop', summary: { change: 1 } });
 
     const state = await cli('show');
     expect(state.code, state.stderr).toBe(0);
@@ -135,7 +138,7 @@ describe('--var-file', () => {
   it('sets variables from YAML or JSON, under --var', async () => {
     await writeFile(join(dir, 'vars.yaml'), '# the model\nmodel: gpt-4-turbo\n');
     await writeFile(join(dir, 'vars.json'), '{"model": "gpt-3.5-turbo"}');
-    const fromYaml = JSON.parse((await cli('plan', '--json', '--var-file', 'vars.yaml')).stdout) as { assistants: Array<{ after: { model: string } }> };
+    const fromYaml = JSON.parse((await real('plan', '--json', '--var-file', 'vars.yaml')).stdout) as { assistants: Array<{ after: { model: string } }> };
     expect(fromYaml.assistants[0]?.after.model).toBe('gpt-4-turbo');
     const fromJson = JSON.parse((await cli('plan', '--json', '--var-file', 'vars.json')).stdout) as typeof fromYaml;
     expect(fromJson.assistants[0]?.after.model).toBe('gpt-3.5-turbo');
@@ -170,7 +173,7 @@ assistants:
 
   it('--check fails on a manifest out of layout; fmt rewrites it keeping comments, and it plans the same', async () => {
     await writeFile(join(dir, 'assistants.yaml'), MESSY);
-    const check = await cli('fmt', '--check');
+    const check = await real('fmt', '--check');
     expect(check).toMatchObject({ code: 1, stderr: 'Error: assistants.yaml is not in the canonical layout; run "assistants fmt".\n' });
     expect(await readFile(join(dir, 'assistants.yaml'), 'utf8')).toBe(MESSY);
     const before = (await cli('plan')).stdout;
