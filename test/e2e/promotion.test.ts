@@ -1,7 +1,8 @@
 /**
- * Environment promotion on examples/environments, through the built CLI against a real
- * local server: diff as resolved and as deployed, release records, and the gate of
- * `apply --env prod --promote-from staging` (once with local state, once with PostgreSQL).
+ * Environment promotion on examples/environments against a real local server: diff as
+ * resolved and as deployed, release records, and the gate of `apply --env prod
+ * --promote-from staging` (once with local state, once with PostgreSQL). The first runs of
+ * each test are the built CLI (`real`); the many after them run in-process (`cli`).
  */
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -12,7 +13,7 @@ import type { EnvironmentDiff } from '../../src/plan/env-diff.js';
 import { dropSchema, freshSchema, pgUrl } from '../support/pg.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import { runCli, withEndpoint, type CliResult } from './cli.js';
+import { runCli, runCliInProcess, withEndpoint, type CliResult } from './cli.js';
 
 const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'environments');
 const validateDiff = new Ajv2020({ strict: false }).compile(JSON.parse(await readFile(join(import.meta.dirname, '..', '..', 'schemas', 'diff.schema.json'), 'utf8')) as object);
@@ -29,11 +30,13 @@ afterEach(async () => {
 });
 
 /** A copy of the example, and the CLI run in it against the test server with `env`. */
-async function example(env: Record<string, string> = {}): Promise<{ dir: string; cli: (...args: string[]) => Promise<CliResult> }> {
+async function example(env: Record<string, string> = {}): Promise<{ dir: string; real: (...args: string[]) => Promise<CliResult>; cli: (...args: string[]) => Promise<CliResult> }> {
   const { dir } = await makeTempDir('promotion-');
   await cp(EXAMPLE, dir, { recursive: true, filter: (source) => basename(source) !== '.assistants' });
-  const cli = (...args: string[]): Promise<CliResult> => runCli(withEndpoint(args, server.url), { cwd: dir, env: { OPENAI_API_KEY: server.apiKey, ...env } });
-  return { dir, cli };
+  const options = { cwd: dir, env: { OPENAI_API_KEY: server.apiKey, ...env } };
+  const real = (...args: string[]): Promise<CliResult> => runCli(withEndpoint(args, server.url), options);
+  const cli = (...args: string[]): Promise<CliResult> => runCliInProcess(withEndpoint(args, server.url), options);
+  return { dir, real, cli };
 }
 
 async function edit(path: string, change: (text: string) => string): Promise<void> {
@@ -67,15 +70,15 @@ async function instructionsOf(key: string, environment: string): Promise<string 
 
 describe('assistants diff on examples/environments', () => {
   it('lists exactly the overlay differences, as resolved and as deployed, and then the drift of a hand edit in staging', async () => {
-    const { cli } = await example();
-    const resolved = await cli('diff', '--env', 'staging', '--env', 'prod', '--json');
+    const { real, cli } = await example();
+    const resolved = await real('diff', '--env', 'staging', '--env', 'prod', '--json');
     expect(resolved.code, resolved.stderr).toBe(2);
     const diff = JSON.parse(resolved.stdout) as EnvironmentDiff;
     expect(validateDiff(diff), JSON.stringify(validateDiff.errors)).toBe(true);
     expect(diff).toMatchObject({ mode: 'resolved', from: 'staging', to: 'prod', summary: { intended: 7, other: 0 } });
     expect(partsOf(diff, true)).toEqual(OVERLAYS);
     expect(partsOf(diff, false)).toEqual({});
-    const text = await cli('diff', '--env', 'staging', '--env', 'prod');
+    const text = await real('diff', '--env', 'staging', '--env', 'prod');
     expect(text.stdout).toContain('Intended differences (declared per environment in the manifest):');
     expect(text.stdout).toContain('      ~ model = "gpt-4-turbo" -> "gpt-4"\n');
     expect(text.stdout).not.toContain('Other differences');
@@ -86,7 +89,7 @@ describe('assistants diff on examples/environments', () => {
     expect(noState.code).toBe(1);
     expect(noState.stderr).toMatch(/^Error: --live: no state for environment "staging" at .*staging\.json: nothing is deployed there yet; apply it first\.\n$/);
     for (const env of ['staging', 'prod']) expect((await cli('apply', '--env', env, '--auto-approve')).code).toBe(0);
-    const deployed = JSON.parse((await cli('diff', '--env', 'staging', '--env', 'prod', '--live', '--json')).stdout) as EnvironmentDiff;
+    const deployed = JSON.parse((await real('diff', '--env', 'staging', '--env', 'prod', '--live', '--json')).stdout) as EnvironmentDiff;
     expect(deployed.mode).toBe('live');
     expect(partsOf(deployed, true)).toEqual(OVERLAYS);
     expect(partsOf(deployed, false)).toEqual({});
@@ -116,7 +119,7 @@ afterEach(async () => {
 describe.each(backends)('the gate with $backend state', ({ backend, env }) => {
   it('passes what staging ran (and tested), refuses the rest naming it, passes prod-only values, and --only-promoted leaves out what waits', async () => {
     if (backend === 'pg') schemas.push(freshSchema());
-    const { dir, cli } = await example(env());
+    const { dir, real, cli } = await example(env());
     const ok = async (...args: string[]): Promise<CliResult> => {
       const result = await cli(...args);
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
@@ -137,8 +140,9 @@ describe.each(backends)('the gate with $backend state', ({ backend, env }) => {
     }
 
     // Staging first; then prod gets exactly that.
-    await ok('apply', '--env', 'staging', '--auto-approve');
-    const first = await ok('apply', '--env', 'prod', '--auto-approve', '--promote-from', 'staging');
+    expect((await real('apply', '--env', 'staging', '--auto-approve')).code).toBe(0);
+    const first = await real('apply', '--env', 'prod', '--auto-approve', '--promote-from', 'staging');
+    expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/^Promotion from staging to prod:\n {2}faq: promoted from staging \(content [0-9a-f]{12}, released \d{4}-/m);
     expect(first.stderr).toMatch(/^ {2}triage: promoted from staging/m);
     const releases = (await ok('state', 'show', '--env', 'prod', '--releases')).stdout;
