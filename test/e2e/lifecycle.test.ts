@@ -11,7 +11,7 @@ import { AssistantsApi, createConfiguration, FilesApi } from '../../src/api/inde
 import { parseState } from '../../src/state/format.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import { makeProject, runCli, startCli, waitForOutput, writeFiles } from './cli.js';
+import { makeProject, runCli, runCliInProcess, startCli, waitForOutput, writeFiles } from './cli.js';
 
 function fleet(count: number, project = 'fleet'): string {
   const lines = ['version: 1', `project: ${project}`, 'assistants:'];
@@ -35,7 +35,7 @@ describe('request cost of a no-change plan', () => {
   it('plans 500 managed assistants in ceil(500/100) list pages + 1 files listing = 6 requests', async () => {
     const dir = await makeProject({ 'assistants.yaml': fleet(500) });
     const env = { OPENAI_API_KEY: server.apiKey };
-    expect((await runCli(['apply', '--auto-approve', '--endpoint', server.url, '--parallelism', '20'], { cwd: dir, env })).code).toBe(0);
+    expect((await runCliInProcess(['apply', '--auto-approve', '--endpoint', server.url, '--parallelism', '20'], { cwd: dir, env })).code).toBe(0);
     const before = server.stats();
     const plan = await runCli(['plan', '--detailed-exitcode', '--endpoint', server.url], { cwd: dir, env });
     expect(plan.code, plan.stdout).toBe(0);
@@ -43,7 +43,7 @@ describe('request cost of a no-change plan', () => {
     expect(after.requests - before.requests).toBe(6);
     expect((after.byRoute['GET /v1/assistants'] ?? 0) - (before.byRoute['GET /v1/assistants'] ?? 0)).toBe(5);
     expect((after.byRoute['GET /v1/files'] ?? 0) - (before.byRoute['GET /v1/files'] ?? 0)).toBe(1);
-    expect((await runCli(['destroy', '--auto-approve', '--endpoint', server.url, '--parallelism', '20'], { cwd: dir, env })).code).toBe(0);
+    expect((await runCliInProcess(['destroy', '--auto-approve', '--endpoint', server.url, '--parallelism', '20'], { cwd: dir, env })).code).toBe(0);
   }, 60_000);
 });
 
@@ -52,13 +52,13 @@ describe('import and state rebuild', () => {
     const dir = await makeProject({ 'assistants.yaml': fleet(1, 'imports') });
     const env = { OPENAI_API_KEY: server.apiKey };
     const handmade = await api.createAssistant({ createAssistantRequest: { model: 'gpt-4', name: 'Assistant 0', metadata: { owner: 'ops' } } });
-    const unknownKey = await runCli(['import', 'nope', handmade.id, '--endpoint', server.url], { cwd: dir, env });
+    const unknownKey = await runCliInProcess(['import', 'nope', handmade.id, '--endpoint', server.url], { cwd: dir, env });
     expect(unknownKey.code).toBe(1);
     expect(unknownKey.stderr).toMatch(/^Error: import nope: the manifest has no assistant with that key/);
     const imported = await runCli(['import', 'a0', handmade.id, '--endpoint', server.url], { cwd: dir, env });
     expect(imported.code, imported.stderr).toBe(0);
     expect((await api.getAssistant({ assistantId: handmade.id })).metadata).toEqual({ owner: 'ops', 'assistants-iac': 'imports/default/a0' });
-    const plan = JSON.parse((await runCli(['plan', '--json', '--endpoint', server.url], { cwd: dir, env })).stdout) as {
+    const plan = JSON.parse((await runCliInProcess(['plan', '--json', '--endpoint', server.url], { cwd: dir, env })).stdout) as {
       summary: { add: number; change: number };
       assistants: Array<{ id: string; changes: Array<{ field: string; cause: string }> }>;
     };
@@ -68,7 +68,7 @@ describe('import and state rebuild', () => {
       ['instructions', 'manifest'],
       ['metadata', 'manifest'],
     ]);
-    const again = await runCli(['import', 'a0', handmade.id, '--endpoint', server.url], { cwd: dir, env });
+    const again = await runCliInProcess(['import', 'a0', handmade.id, '--endpoint', server.url], { cwd: dir, env });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already managed');
   });
@@ -79,10 +79,10 @@ describe('import and state rebuild', () => {
       'guide.md': '# Guide\n',
     });
     const env = { OPENAI_API_KEY: server.apiKey };
-    expect((await runCli(['apply', '--auto-approve', '--endpoint', server.url], { cwd: dir, env })).code).toBe(0);
+    expect((await runCliInProcess(['apply', '--auto-approve', '--endpoint', server.url], { cwd: dir, env })).code).toBe(0);
     const original = await stateOf(dir);
     await rm(join(dir, '.assistants'), { recursive: true });
-    const lost = await runCli(['plan', '--detailed-exitcode', '--endpoint', server.url], { cwd: dir, env });
+    const lost = await runCliInProcess(['plan', '--detailed-exitcode', '--endpoint', server.url], { cwd: dir, env });
     // Without a state the tagged assistants are adopted, not created twice.
     expect(lost.stdout).toContain('0 to add');
     const rebuilt = await runCli(['state', 'rebuild', '--endpoint', server.url], { cwd: dir, env });
@@ -93,7 +93,7 @@ describe('import and state rebuild', () => {
       Object.fromEntries(Object.entries(original.assistants).map(([k, r]) => [k, r.id])),
     );
     expect(state.files.guide?.id).toBe(original.files.guide?.id);
-    const plan = await runCli(['plan', '--detailed-exitcode', '--endpoint', server.url], { cwd: dir, env });
+    const plan = await runCliInProcess(['plan', '--detailed-exitcode', '--endpoint', server.url], { cwd: dir, env });
     expect(plan.code, plan.stdout).toBe(0);
   });
 });
@@ -105,10 +105,12 @@ describe('a state lost every run (the CI recipe without a kept state)', () => {
       'guide.md': '# Guide\n',
     });
     const env = { OPENAI_API_KEY: server.apiKey };
-    const cli = (...args: string[]) => runCli([...args, '--endpoint', server.url], { cwd: dir, env });
+    // The first apply is the built CLI; the runs after it are in-process, the same program.
+    const real = (...args: string[]) => runCli([...args, '--endpoint', server.url], { cwd: dir, env });
+    const cli = (...args: string[]) => runCliInProcess([...args, '--endpoint', server.url], { cwd: dir, env });
     const uploads = async (): Promise<string[]> => (await files.listFiles({})).data.filter((f) => f.filename === 'guide.md').map((f) => f.id);
     const before = await uploads();
-    expect((await cli('apply', '--auto-approve')).code).toBe(0);
+    expect((await real('apply', '--auto-approve')).code).toBe(0);
     const first = (await uploads()).filter((id) => !before.includes(id));
     expect(first).toHaveLength(1);
     for (let run = 0; run < 2; run++) {
@@ -188,7 +190,7 @@ describe('--var', () => {
     const plan = await runCli(['plan', '--json', '--var', 'model=gpt-4-turbo', '--endpoint', server.url], { cwd: dir, env });
     expect(plan.code, plan.stderr).toBe(0);
     expect((JSON.parse(plan.stdout) as { assistants: Array<{ after: { model: string } }> }).assistants[0]!.after.model).toBe('gpt-4-turbo');
-    const bad = await runCli(['plan', '--var', '=x', '--endpoint', server.url], { cwd: dir, env });
+    const bad = await runCliInProcess(['plan', '--var', '=x', '--endpoint', server.url], { cwd: dir, env });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe('Error: --var "=x": give it as NAME=VALUE, NAME being a variable declared under variables:.\n');
   });
@@ -198,8 +200,10 @@ describe('state rm', () => {
   it('releases an assistant: removed from the manifest afterwards, it is left alone, not deleted as an orphan', async () => {
     const dir = await makeProject({ 'assistants.yaml': fleet(2, 'release') });
     const env = { OPENAI_API_KEY: server.apiKey };
-    const cli = (...args: string[]) => runCli([...args, '--endpoint', server.url], { cwd: dir, env });
-    expect((await cli('apply', '--auto-approve')).code).toBe(0);
+    // The first apply is the built CLI; the runs after it are in-process, the same program.
+    const real = (...args: string[]) => runCli([...args, '--endpoint', server.url], { cwd: dir, env });
+    const cli = (...args: string[]) => runCliInProcess([...args, '--endpoint', server.url], { cwd: dir, env });
+    expect((await real('apply', '--auto-approve')).code).toBe(0);
     const released = (await stateOf(dir)).assistants['a1']!.id;
     const removed = await cli('state', 'rm', 'a1');
     expect(removed.code, removed.stderr).toBe(0);
@@ -216,8 +220,10 @@ describe('refresh-only and targets', () => {
   it('reports drift alone, records it on apply --refresh-only without touching the server, and --target limits the change', async () => {
     const dir = await makeProject({ 'assistants.yaml': fleet(2, 'refresh') });
     const env = { OPENAI_API_KEY: server.apiKey };
-    const cli = (...args: string[]) => runCli([...args, '--endpoint', server.url], { cwd: dir, env });
-    expect((await cli('apply', '--auto-approve')).code).toBe(0);
+    // The first apply is the built CLI; the runs after it are in-process, the same program.
+    const real = (...args: string[]) => runCli([...args, '--endpoint', server.url], { cwd: dir, env });
+    const cli = (...args: string[]) => runCliInProcess([...args, '--endpoint', server.url], { cwd: dir, env });
+    expect((await real('apply', '--auto-approve')).code).toBe(0);
     const a0 = (await stateOf(dir)).assistants['a0']!.id;
     await api.modifyAssistant({ assistantId: a0, modifyAssistantRequest: { name: 'Renamed by hand' } });
 
