@@ -11,7 +11,7 @@ import { AssistantsApi, createConfiguration, FilesApi } from '../../src/api/inde
 import { parseState } from '../../src/state/format.js';
 import { adminQuery, dropSchema, freshSchema, pgUrl } from '../support/pg.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { makeProject, runCli, startCli, withEndpoint, writeFiles, type CliResult } from './cli.js';
+import { makeProject, runCli, runCliInProcess, startCli, withEndpoint, writeFiles, type CliResult } from './cli.js';
 
 const PASSWORD = 'pg-secret-3f9a1c';
 
@@ -58,11 +58,14 @@ function newSchema(): string {
 const env = (): Record<string, string> => ({ OPENAI_API_KEY: server.apiKey, PG_CONN_STR: connectionString() });
 
 /** Runs the CLI and checks that the password shows nowhere in what it printed. */
-async function cli(args: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<CliResult> {
-  const result = await runCli(withEndpoint(args, server.url), { cwd, env: { ...env(), ...extraEnv } });
+async function cli(args: string[], cwd: string, extraEnv: Record<string, string> = {}, run = runCli): Promise<CliResult> {
+  const result = await run(withEndpoint(args, server.url), { cwd, env: { ...env(), ...extraEnv } });
   expect(result.stdout + result.stderr).not.toContain(PASSWORD);
   return result;
 }
+
+/** The same, in-process: for the runs after a command's first, which prove the state's behaviour, not a process's. */
+const inProcess = (args: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<CliResult> => cli(args, cwd, extraEnv, runCliInProcess);
 
 async function ownedByKey(): Promise<Map<string, string[]>> {
   const byKey = new Map<string, string[]>();
@@ -132,7 +135,7 @@ describe('apply killed with SIGKILL, state in pg', () => {
       child.kill('SIGKILL');
       if ((await result).signal === 'SIGKILL') midway++;
 
-      const next = await cli(['apply', '--auto-approve'], dir);
+      const next = await inProcess(['apply', '--auto-approve'], dir);
       expect(next.code, next.stderr).toBe(0);
       expect(next.stderr).not.toMatch(/locked|waiting/);
       const byKey = await ownedByKey();
@@ -146,7 +149,7 @@ describe('apply killed with SIGKILL, state in pg', () => {
       expect(state.pendingUploads).toBeUndefined();
       const uploaded = (await files.listFiles({ purpose: 'assistants' })).data.map((f) => f.id);
       expect(uploaded).toEqual(Object.values(state.files).map((f) => f.id));
-      expect((await cli(['plan', '--detailed-exitcode'], dir)).code).toBe(0);
+      expect((await inProcess(['plan', '--detailed-exitcode'], dir)).code).toBe(0);
     }
     expect(midway).toBe(5);
   }, 90_000);
@@ -156,9 +159,9 @@ describe('history, rollback, push and pull', () => {
   it('lists every serial, shows and restores one, refuses a rollback across lineages, and moves state to and from a file', async () => {
     const schema = newSchema();
     const dir = await makeProject(project(2, 'v1', schema));
-    expect((await cli(['apply', '--auto-approve'], dir)).code).toBe(0);
+    expect((await inProcess(['apply', '--auto-approve'], dir)).code).toBe(0);
     await writeFiles(dir, project(3, 'v2', schema));
-    expect((await cli(['apply', '--auto-approve'], dir)).code).toBe(0);
+    expect((await inProcess(['apply', '--auto-approve'], dir)).code).toBe(0);
 
     const history = await cli(['state', 'history'], dir);
     expect(history.code).toBe(0);
@@ -169,33 +172,33 @@ describe('history, rollback, push and pull', () => {
       ['2', 'apply', '2'],
       ['1', 'apply', '0'],
     ]);
-    const atTwo = JSON.parse((await cli(['state', 'show', '--serial', '2'], dir)).stdout) as { serial: number; assistants: Record<string, unknown> };
+    const atTwo = JSON.parse((await inProcess(['state', 'show', '--serial', '2'], dir)).stdout) as { serial: number; assistants: Record<string, unknown> };
     expect(atTwo.serial).toBe(2);
     expect(Object.keys(atTwo.assistants).sort()).toEqual(['a0', 'a1']);
 
     const rollback = await cli(['state', 'rollback', '2'], dir);
     expect(rollback.stdout).toMatch(/^Rolled back pg .* schema t_\w+ state fleet\/default to serial 2, written as serial 4: 2 assistant\(s\), 1 file\(s\)\./);
-    expect((await cli(['state', 'list'], dir)).stdout.split('\n').filter((l) => l.startsWith('a'))).toEqual([expect.stringMatching(/^a0\t/), expect.stringMatching(/^a1\t/)]);
+    expect((await inProcess(['state', 'list'], dir)).stdout.split('\n').filter((l) => l.startsWith('a'))).toEqual([expect.stringMatching(/^a0\t/), expect.stringMatching(/^a1\t/)]);
     // The next apply adopts a2 again by its ownership tag: nothing lost, nothing duplicated.
-    expect((await cli(['apply', '--auto-approve'], dir)).code).toBe(0);
+    expect((await inProcess(['apply', '--auto-approve'], dir)).code).toBe(0);
     expect((await ownedByKey()).size).toBe(3);
 
     const pulled = await cli(['state', 'pull', 'copy.json'], dir);
     expect(pulled.stdout).toMatch(/^Copied serial 5 of lineage [0-9a-f-]{36} from pg .* to .*copy\.json, as serial 6\.\n$/);
     const copy = parseState(await readFile(join(dir, 'copy.json'), 'utf8'), 'copy.json');
-    expect((await cli(['state', 'push', 'copy.json'], dir)).stdout).toMatch(/already holds this state \(lineage .*, serial 5\); nothing to copy\.\n$/);
-    expect((await cli(['state', 'rollback', '4'], dir)).code).toBe(0);
-    const divergent = await cli(['state', 'push', 'copy.json'], dir);
+    expect((await inProcess(['state', 'push', 'copy.json'], dir)).stdout).toMatch(/already holds this state \(lineage .*, serial 5\); nothing to copy\.\n$/);
+    expect((await inProcess(['state', 'rollback', '4'], dir)).code).toBe(0);
+    const divergent = await inProcess(['state', 'push', 'copy.json'], dir);
     expect(divergent.code).toBe(1);
     expect(divergent.stderr).toMatch(/^Error: refusing to overwrite: pg .* and .*copy\.json both have serial 6 but differ; pass --force/);
 
     const other = { ...copy, lineage: '00000000-0000-4000-8000-000000000000', serial: 1 };
     await writeFile(join(dir, 'other.json'), JSON.stringify(other));
-    const refused = await cli(['state', 'push', 'other.json'], dir);
+    const refused = await inProcess(['state', 'push', 'other.json'], dir);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/holds a state of lineage [0-9a-f-]{36}, .*other\.json one of lineage 00000000-0000-4000-8000-000000000000; pass --force/);
-    expect((await cli(['state', 'push', 'other.json', '--force'], dir)).stdout).toMatch(/as serial 7 \(forced over lineage [0-9a-f-]{36}\)\.\n$/);
-    const across = await cli(['state', 'rollback', '2'], dir);
+    expect((await inProcess(['state', 'push', 'other.json', '--force'], dir)).stdout).toMatch(/as serial 7 \(forced over lineage [0-9a-f-]{36}\)\.\n$/);
+    const across = await inProcess(['state', 'rollback', '2'], dir);
     expect(across.code).toBe(1);
     expect(across.stderr).toMatch(/serial 2 belongs to lineage [0-9a-f-]{36}, the current state to lineage 00000000-0000-4000-8000-000000000000; a rollback never crosses lineages/);
   }, 60_000);
@@ -203,15 +206,15 @@ describe('history, rollback, push and pull', () => {
   it('refuses a row edited by hand into an invalid state, naming it, until a rollback restores the last good serial', async () => {
     const schema = newSchema();
     const dir = await makeProject(project(1, 'v1', schema));
-    expect((await cli(['apply', '--auto-approve'], dir)).code).toBe(0);
+    expect((await inProcess(['apply', '--auto-approve'], dir)).code).toBe(0);
     await adminQuery(`UPDATE "${schema}".states SET document = document - 'lineage'`);
     const before = server.stats().requests;
     const plan = await cli(['plan'], dir);
     expect(plan.code).toBe(1);
     expect(plan.stderr).toMatch(/^Error: pg .* state fleet\/default: state row serial 2 \(written by .+ at .+\): invalid state: .*lineage.*; "assistants state history" lists the serials kept, and "assistants state rollback SERIAL" writes one back\n$/);
     expect(server.stats().requests).toBe(before);
-    expect((await cli(['state', 'rollback', '2'], dir)).code).toBe(0);
-    expect((await cli(['plan', '--detailed-exitcode'], dir)).code).toBe(0);
+    expect((await inProcess(['state', 'rollback', '2'], dir)).code).toBe(0);
+    expect((await inProcess(['plan', '--detailed-exitcode'], dir)).code).toBe(0);
   }, 30_000);
 });
 
