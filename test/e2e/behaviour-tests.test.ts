@@ -19,7 +19,7 @@ import { STATE_FORMAT_VERSION, type StateFile } from '../../src/state/types.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { adminQuery, dropSchema, freshSchema, pgUrl } from '../support/pg.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import { makeProject, runCli, startCli, type CliResult } from './cli.js';
+import { makeProject, runCli, runCliInProcess, startCli, type CliResult } from './cli.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const EXAMPLES = join(ROOT, 'examples');
@@ -59,8 +59,14 @@ async function serverWith(options: ServerOptions = {}): Promise<TestServer> {
   return server;
 }
 
-function cliFor(server: TestServer, dir: string): (...args: string[]) => Promise<CliResult> {
-  return (...args) => runCli([...args, '--endpoint', server.url], { cwd: dir, env: { OPENAI_API_KEY: server.apiKey } });
+function cliFor(server: TestServer, dir: string, run = runCli): (...args: string[]) => Promise<CliResult> {
+  return (...args) => run([...args, '--endpoint', server.url], { cwd: dir, env: { OPENAI_API_KEY: server.apiKey } });
+}
+
+/** The apply a test run needs first: set-up, in-process. */
+async function applied(server: TestServer, dir: string): Promise<void> {
+  const result = await cliFor(server, dir, runCliInProcess)('apply', '--auto-approve');
+  expect(result.code, result.stderr).toBe(0);
 }
 
 async function until(condition: () => boolean, what: string): Promise<void> {
@@ -77,14 +83,14 @@ describe('the examples', () => {
     for (const [example, env] of [['quickstart', []], ['functions', []], ['environments', ['--env', 'staging']]] as const) {
       const folder = join(dir, example);
       await cp(join(EXAMPLES, example), folder, { recursive: true, filter: (source) => basename(source) !== '.assistants' });
-      const cli = (...args: string[]): Promise<CliResult> => runCli([...args, ...env, '--endpoint', 'local'], { cwd: folder });
-      expect((await cli('apply', '--auto-approve')).code).toBe(0);
-      const tested = await cli('test');
+      // The apply is set-up, in-process; the test run is the built CLI.
+      expect((await runCliInProcess(['apply', '--auto-approve', ...env, '--endpoint', 'local'], { cwd: folder })).code).toBe(0);
+      const tested = await runCli(['test', ...env, '--endpoint', 'local'], { cwd: folder });
       expect(tested.code, `${example}: ${tested.stdout}${tested.stderr}`).toBe(0);
       expect(tested.stdout).toMatch(/^Success! [1-9]\d* passed, 0 failed\.$/m);
     }
     const environments = join(dir, 'environments');
-    const cli = (...args: string[]): Promise<CliResult> => runCli([...args, '--env', 'staging', '--endpoint', 'local'], { cwd: environments });
+    const cli = (...args: string[]): Promise<CliResult> => runCliInProcess([...args, '--env', 'staging', '--endpoint', 'local'], { cwd: environments });
     const prompt = join(environments, 'prompts', 'triage.md');
     await writeFile(prompt, (await readFile(prompt, 'utf8')).replace(/Answer in one line:[^]*$/, 'Answer as you see fit.\n'));
     expect((await cli('apply', '--auto-approve')).code).toBe(0);
@@ -129,7 +135,7 @@ tests:
 `,
     });
     const cli = cliFor(server, dir);
-    expect((await cli('apply', '--auto-approve')).code).toBe(0);
+    await applied(server, dir);
     const result = await cli('test', '--json', '--junit', 'reports/junit.xml', '--parallelism', '3');
     expect(result.code, result.stderr).toBe(1);
     expect(server.stats().objects.threads).toBe(0);
@@ -170,8 +176,7 @@ tests:
   it('on Ctrl-C starts nothing new, deletes every thread it made and exits 130', async () => {
     const server = await serverWith({ runStepMs: 300 });
     const dir = await makeProject({ 'assistants.yaml': MANIFEST, 'faq.md': '# FAQ\n', 'a.test.yaml': passingTests(4) });
-    const cli = cliFor(server, dir);
-    expect((await cli('apply', '--auto-approve')).code).toBe(0);
+    await applied(server, dir);
     const { child, result } = startCli(['test', '--parallelism', '2', '--endpoint', server.url], { cwd: dir, env: { OPENAI_API_KEY: server.apiKey } });
     await until(() => server.stats().objects.threads >= 2, 'the first conversations');
     child.kill('SIGINT');
@@ -231,7 +236,7 @@ describe('with the state in PostgreSQL', () => {
     const server = await serverWith();
     const dir = await makeProject({ 'assistants.yaml': MANIFEST, 'faq.md': '# FAQ\n', 'a.test.yaml': passingTests(1) });
     const cli = (...args: string[]): Promise<CliResult> => runCli([...args, '--state-backend', 'pg', '--endpoint', server.url], { cwd: dir, env: pgEnv(server) });
-    expect((await cli('apply', '--auto-approve')).code).toBe(0);
+    expect((await runCliInProcess(['apply', '--auto-approve', '--state-backend', 'pg', '--endpoint', server.url], { cwd: dir, env: pgEnv(server) })).code).toBe(0);
     const result = await cli('test');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(`Recorded the test results of 1 assistant(s) in pg `);
@@ -264,7 +269,7 @@ describe('faults and bad input', () => {
     const server = await serverWith({ faultRate: 0.25, faultSeed: 1, stallMs: 100 });
     const dir = await makeProject({ 'assistants.yaml': MANIFEST, 'faq.md': '# FAQ\n', 'a.test.yaml': passingTests(8) });
     const cli = cliFor(server, dir);
-    expect((await cli('apply', '--auto-approve')).code).toBe(0);
+    await applied(server, dir);
     const before = server.stats().faults;
     const result = await cli('test', '--json');
     expect(result.code, result.stderr).toBe(0);
