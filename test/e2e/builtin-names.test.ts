@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssistantsApi, createConfiguration } from '../../src/api/index.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { makeProject, runCli, withEndpoint } from './cli.js';
+import { makeProject, runCli, runCliInProcess, withEndpoint } from './cli.js';
 
 const BUILTINS = ['constructor', 'toString', 'hasOwnProperty', 'valueOf'];
 
@@ -50,11 +50,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const cli = (...args: string[]) => runCli(withEndpoint([...args, '--env', 'constructor'], server.url), { cwd: dir, env: { OPENAI_API_KEY: server.apiKey } });
+const real = (...args: string[]) => runCli(withEndpoint([...args, '--env', 'constructor'], server.url), { cwd: dir, env: { OPENAI_API_KEY: server.apiKey } });
+/** After the first apply (the built CLI), the runs are in-process: the same program. */
+const cli = (...args: string[]) => runCliInProcess(withEndpoint([...args, '--env', 'constructor'], server.url), { cwd: dir, env: { OPENAI_API_KEY: server.apiKey } });
 
 describe('built-in property names as keys', () => {
   it('apply creates everything, with every metadata key', async () => {
-    const applied = await cli('apply', '--auto-approve');
+    const applied = await real('apply', '--auto-approve');
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout).toContain('Apply complete! Resources: 2 added, 0 changed, 0 destroyed; files: 4 uploaded, 0 deleted.');
     const api = new AssistantsApi(createConfiguration({ apiKey: server.apiKey, baseUrl: server.url }));

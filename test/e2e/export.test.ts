@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { AssistantsApi, createConfiguration, FilesApi } from '../../src/api/index.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import { CLI, runCli, type CliResult } from './cli.js';
+import { CLI, runCli, runCliInProcess, type CliResult } from './cli.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -69,17 +69,17 @@ describe('export', () => {
     );
     expect(await readFile(join(dir, 'acme/instructions/support-bot.md'), 'utf8')).toBe(longInstructions);
     expect(await readFile(join(dir, 'acme/files/returns guide.md'), 'utf8')).toBe('# Returns\nWithin 30 days.\n');
-    expect((await runCli(['validate', '-f', 'acme/assistants.yaml'], { cwd: dir, env })).code).toBe(0);
+    expect((await runCliInProcess(['validate', '-f', 'acme/assistants.yaml'], { cwd: dir, env })).code).toBe(0);
 
-    const again = await runCli(['export', '--project', 'acme', '-f', 'acme/assistants.yaml', '--endpoint', server.url], { cwd: dir, env });
+    const again = await runCliInProcess(['export', '--project', 'acme', '-f', 'acme/assistants.yaml', '--endpoint', server.url], { cwd: dir, env });
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/^Error: export would overwrite acme\/assistants\.yaml, .*; choose another -f folder or pass --force\.\n$/);
 
     for (const line of exported.stdout.trim().split('\n')) {
-      const imported = await runCli(line.split(' ').slice(1), { cwd: dir, env });
+      const imported = await runCliInProcess(line.split(' ').slice(1), { cwd: dir, env });
       expect(imported.code, imported.stderr).toBe(0);
     }
-    const plan = await runCli(['plan', '--detailed-exitcode', '-f', 'acme/assistants.yaml', '--endpoint', server.url], { cwd: dir, env });
+    const plan = await runCliInProcess(['plan', '--detailed-exitcode', '-f', 'acme/assistants.yaml', '--endpoint', server.url], { cwd: dir, env });
     expect(plan.stdout).toContain('No changes');
     expect(plan.code).toBe(0);
   });
@@ -112,13 +112,13 @@ describe('export', () => {
         const exported = await runCli(['export', '--project', 'acme', '--endpoint', hostile.url], { cwd: dir, env });
         expect(exported.code, exported.stderr).toBe(0);
         expect(exported.stderr).not.toContain('Warning');
-        const validated = await runCli(['validate', '--print'], { cwd: dir, env });
+        const validated = await runCliInProcess(['validate', '--print'], { cwd: dir, env });
         expect(validated.code, validated.stderr).toBe(0);
         for (const line of exported.stdout.trim().split('\n')) {
-          const imported = await runCli(line.split(' ').slice(1), { cwd: dir, env });
+          const imported = await runCliInProcess(line.split(' ').slice(1), { cwd: dir, env });
           expect(imported.code, imported.stderr).toBe(0);
         }
-        const plan = await runCli(['plan', '--detailed-exitcode', '--endpoint', hostile.url], { cwd: dir, env });
+        const plan = await runCliInProcess(['plan', '--detailed-exitcode', '--endpoint', hostile.url], { cwd: dir, env });
         expect(plan.stdout).toContain('No changes');
         expect(plan.code, plan.stdout).toBe(0);
         expect(await api.getAssistant({ assistantId: made.id })).toMatchObject({ ...fields, metadata: { ...fields.metadata, 'assistants-iac': expect.any(String) } });
