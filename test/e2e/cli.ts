@@ -7,7 +7,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli as runProgram } from '../../src/cli/run.js';
 import { fakeIo } from '../support/fake-io.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
@@ -53,6 +52,8 @@ export async function runCliInProcess(args: readonly string[], options: CliRunOp
   for (const [k, v] of Object.entries({ ...process.env, CI: 'true', NO_COLOR: '1', ...options.env })) if (v !== undefined) env[k] = v;
   const io = fakeIo(options.cwd, env);
   io.stdin = new PassThrough().end(options.input ?? '');
+  // Loaded on first use: files that only spawn the CLI do not pay for the program's modules.
+  const { runCli: runProgram } = await import('../../src/cli/run.js');
   const code = await runProgram(args, io);
   return { code, signal: null, stdout: io.out(), stderr: io.err() };
 }
