@@ -13,7 +13,7 @@ import type { LockInfo } from '../../src/state/backend.js';
 import { LocalStateBackend } from '../../src/state/local-backend.js';
 import { sampleState } from './sample.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import { runCli } from '../e2e/cli.js';
+import { runCli, waitForOutput } from '../e2e/cli.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const BUILT = fileURLToPath(new URL('../../dist/state/local-backend.js', import.meta.url));
@@ -87,8 +87,10 @@ describe('state with real processes', () => {
       code: 'LOCK_HELD',
       message: `State is locked by apply (pid ${info.pid} on ${hostname()} since ${info.createdAt}, lock ID ${info.id}). Wait for it, or if that process is gone run: assistants force-unlock ${info.id}`,
     });
-    const waiting = run('lock-try.mjs', [path, '10000']);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const waiter = start('lock-try.mjs', [path, '10000']);
+    const waiting = finished(waiter);
+    // Released only once the second process says it waits for the first, so it really waits.
+    await waitForOutput(waiter.stderr!, new RegExp(`^waiting for pid ${info.pid}\n`));
     const holderDone = finished(holder);
     holder.stdin?.end();
     expect((await holderDone).code).toBe(0);
