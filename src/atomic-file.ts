@@ -67,13 +67,14 @@ export async function readIfExists(path: string): Promise<string | null> {
 
 /**
  * Replaces `path` with `data` atomically. With `backupPath`, the previous content (if
- * any) is first written the same way to `backupPath`.
+ * any) is first written the same way to `backupPath`; `previous` is that content when the
+ * caller already read it (null: there is none), so a large file is not read twice.
  */
-export async function writeFileAtomic(path: string, data: string, options: { backupPath?: string } = {}): Promise<void> {
+export async function writeFileAtomic(path: string, data: string, options: { backupPath?: string; previous?: string | null } = {}): Promise<void> {
   const dir = dirname(path);
   await ensurePrivateDir(dir);
   if (options.backupPath !== undefined) {
-    const previous = await readIfExists(path);
+    const previous = options.previous !== undefined ? options.previous : await readIfExists(path);
     if (previous !== null) await replaceWith(options.backupPath, previous);
   }
   await replaceWith(path, data);

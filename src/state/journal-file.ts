@@ -4,7 +4,7 @@
  * does not grow with the state. A last line cut short by a kill is ignored on read and
  * cut off before the next append.
  */
-import { open, rm, truncate } from 'node:fs/promises';
+import { open, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { ensurePrivateDir, fsyncDir, PRIVATE_FILE_MODE, readIfExists } from '../atomic-file.js';
@@ -39,6 +39,11 @@ export class JournalFile {
   private readonly lines = new GroupCommit<string>((batch) => this.writeLines(batch.join('')));
   /** The torn-tail check runs once, before this object's first append. */
   private repaired = false;
+  /**
+   * Open from the first append until `clear` or `close`: an apply appends thousands of
+   * times, and an open and a close per flush cost as much as the fsync.
+   */
+  private handle: FileHandle | null = null;
 
   constructor(readonly path: string) {}
 
@@ -54,19 +59,30 @@ export class JournalFile {
   }
 
   async clear(): Promise<void> {
+    await this.close();
     await rm(this.path, { force: true });
     await fsyncDir(dirname(this.path));
     this.repaired = false;
   }
 
+  /** Closes the file if an append left it open (the backend's close). */
+  async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = null;
+    await handle?.close();
+  }
+
   private async writeLines(data: string): Promise<void> {
     if (!this.repaired) await this.cutTornTail();
-    const handle = await open(this.path, 'a', PRIVATE_FILE_MODE);
+    this.handle ??= await open(this.path, 'a', PRIVATE_FILE_MODE);
     try {
-      await handle.appendFile(data, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
+      await this.handle.appendFile(data, 'utf8');
+      await this.handle.sync();
+    } catch (error) {
+      // A failed write may have left part of a line: the next append checks the tail again.
+      this.repaired = false;
+      await this.close().catch(() => undefined);
+      throw error;
     }
   }
 

@@ -2,10 +2,10 @@
  * The default backend: one JSON file per environment, with beside it `<path>.backup`
  * (the previous version), `<path>.lock` and `<path>.journal` (JSON lines). All 0600.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
-import { writeFileAtomic } from '../atomic-file.js';
+import { readIfExists, writeFileAtomic } from '../atomic-file.js';
 import type { ForceUnlockOptions, JournalRead, LockInfo, LockRequest, StateBackend, StateHistory, StateLock, WriteOptions } from './backend.js';
 import { parseState, serializeState } from './format.js';
 import { JournalFile } from './journal-file.js';
@@ -48,19 +48,18 @@ export class LocalStateBackend implements StateBackend {
   }
 
   async read(): Promise<StateFile | null> {
-    let text: string;
-    try {
-      text = await readFile(this.paths.state, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-    return parseState(text, this.paths.state);
+    const text = await readIfExists(this.paths.state);
+    return text === null ? null : parseState(text, this.paths.state);
   }
 
+  /**
+   * The file is read once: checked against `state`, then kept as the backup (at 10,000
+   * assistants it is ~20 MB, and reading it twice raised apply's peak memory).
+   */
   async write(state: StateFile, options: WriteOptions = {}): Promise<StateFile> {
-    if (options.replace) return this.replace(state);
-    const stored = await this.read();
+    const text = await readIfExists(this.paths.state);
+    if (options.replace) return this.replace(state, text);
+    const stored = text === null ? null : parseState(text, this.paths.state);
     if (stored !== null && stored.lineage !== state.lineage) {
       throw new UserError(
         'STATE',
@@ -73,19 +72,25 @@ export class LocalStateBackend implements StateBackend {
         `${this.paths.state}: the state changed since it was read (serial ${state.serial}, now ${stored.serial}); run the command again`,
       );
     }
-    return this.persist({ ...state, serial: state.serial + 1 });
+    return this.persist({ ...state, serial: state.serial + 1 }, text);
   }
 
-  /** Writes over whatever is stored, even an unreadable file, with a serial above both. */
-  private async replace(state: StateFile): Promise<StateFile> {
-    const stored = await this.read().catch(() => null);
-    return this.persist({ ...state, serial: Math.max(state.serial, stored?.serial ?? 0) + 1 });
+  /** Writes over whatever is stored (`text`), even an unreadable file, with a serial above both. */
+  private async replace(state: StateFile, text: string | null): Promise<StateFile> {
+    let stored: StateFile | null = null;
+    try {
+      stored = text === null ? null : parseState(text, this.paths.state);
+    } catch {
+      // Unreadable: replaced all the same.
+    }
+    return this.persist({ ...state, serial: Math.max(state.serial, stored?.serial ?? 0) + 1 }, text);
   }
 
-  private async persist(next: StateFile): Promise<StateFile> {
+  /** `previous`: the file's text as read before (it becomes the backup). */
+  private async persist(next: StateFile, previous: string | null): Promise<StateFile> {
     const problem = stateProblem(next);
     if (problem !== null) throw new Error(`refusing to write an invalid state to ${this.paths.state}: ${problem}`);
-    await writeFileAtomic(this.paths.state, serializeState(next), { backupPath: this.paths.backup });
+    await writeFileAtomic(this.paths.state, serializeState(next), { backupPath: this.paths.backup, previous });
     return next;
   }
 
@@ -126,6 +131,8 @@ export class LocalStateBackend implements StateBackend {
     return names.filter((name) => name.endsWith('.json')).map((name) => name.slice(0, -'.json'.length)).sort();
   }
 
-  /** Nothing is held open between calls. */
-  async close(): Promise<void> {}
+  /** The journal, which stays open between appends. */
+  close(): Promise<void> {
+    return this.journal.close();
+  }
 }

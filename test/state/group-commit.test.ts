@@ -82,6 +82,24 @@ describe('JournalFile', () => {
     );
     expect((await journal.read()).entries).toEqual(entries);
     expect(Math.min(...lines)).toBe(100);
+    await journal.close();
+    await temp.cleanup();
+  });
+
+  it('stays open between appends until cleared or closed: a cleared journal starts empty, a closed one opens again', async () => {
+    const temp = await makeTempDir();
+    const journal = new JournalFile(join(temp.dir, 'state', 'default.journal'));
+    const entry = (key: string): JournalEntry => ({ op: 'assistant.deleted', key, id: `asst_${key}`, at: '2026-01-02T03:04:05.000Z' });
+    await journal.append(entry('a'));
+    await journal.append(entry('b'));
+    await journal.clear();
+    expect((await journal.read()).entries).toEqual([]);
+    await journal.append(entry('c'));
+    await journal.close();
+    await journal.close();
+    await journal.append(entry('d'));
+    expect((await journal.read()).entries).toEqual([entry('c'), entry('d')]);
+    await journal.close();
     await temp.cleanup();
   });
 });
