@@ -3,8 +3,7 @@
  * journal before anything else happens, so a crash or Ctrl-C at any moment loses no
  * record of what was created; the caller folds the journal into the state at the end.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { AssistantObject, AssistantTool, CreateAssistantRequest, OpenAIFile } from '../api/models.js';
 import { isTaggedAs, parseOwner } from '../plan/ownership.js';
@@ -12,6 +11,7 @@ import type { AssistantChange, AssistantView, FileChange, Plan } from '../plan/t
 import { contentAllows, sameNameAndSize } from '../plan/uploads.js';
 import { fieldHashes, fileNameOfLabel } from '../plan/view.js';
 import type { JournalEntry } from '../state/journal.js';
+import { hashFile } from '../manifest/attached-files.js';
 import type { FieldHashes, StateFile } from '../state/types.js';
 import { scrubValues, type SensitivePath } from '../redaction.js';
 import { sensitiveStrings, type SensitiveValues } from '../plan/redact.js';
@@ -228,7 +228,8 @@ class PlanRun {
   private async upload(node: OperationNode, file: FileChange): Promise<OpenAIFile> {
     if (!file.path) throw new Error(`plan entry for file ${file.name} has no path`);
     const path = resolve(this.options.manifestDir, file.path);
-    const actual = await sha256OfFile(path);
+    // Read whole when small (the manifest loader's rule): a stream per small file cost more than its bytes.
+    const actual = await hashFile(path, (await stat(path)).size);
     if (actual !== file.sha256) {
       throw new Error(`${path} changed since the plan was made (sha256 ${actual.slice(0, 12)}, planned ${file.sha256.slice(0, 12)}); run plan again`);
     }
@@ -328,12 +329,6 @@ function sharedListing<T>(current: Listing<T> | null, sinceMs: number, clock: Re
     listing.failed = true;
   });
   return listing;
-}
-
-async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 export function errorMessage(error: unknown): string {
