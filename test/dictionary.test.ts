@@ -40,6 +40,16 @@ describe('objects keyed by user names', () => {
     expect(stringifySorted(value)).toContain('"__proto__"');
   });
 
+  it('the indented form sorts every depth and drops undefined members, as the one-line form does', () => {
+    const value = JSON.parse('{"b":[{"z":1,"a":{"y":null,"x":[2,{"d":1,"c":0}]}}],"__proto__":{"q":1,"p":2},"a":""}') as Record<string, unknown>;
+    value.gone = undefined;
+    const text = stringifySorted(value);
+    expect(text).toBe(`${JSON.stringify(JSON.parse(canonicalJson(value)), null, 2)}\n`);
+    expect(text.indexOf('"__proto__"')).toBeLessThan(text.indexOf('"a"'));
+    expect(text.indexOf('"c"')).toBeLessThan(text.indexOf('"d"'));
+    expect(text).not.toContain('gone');
+  });
+
   it('the journal folds into a state whose records are named constructor, toString...', () => {
     const folded = applyJournal(emptyState(), [
       ...FILE_NAMES.map((n) => uploaded(n, `file-${n}`)),
