@@ -145,7 +145,7 @@ interface Resolver {
 function diagnosticInString(tree: Tree, pointer: string, raw: string, occurrence: number, message: string): ManifestDiagnostic {
   const origin = originOf(tree, pointer);
   if (origin === undefined) return diagnosticFor(tree, pointer, message);
-  const slice = origin.source.text.slice(origin.start, origin.end);
+  const slice = origin.source.text.slice(origin.start, origin.end ?? origin.start);
   let index = -1;
   for (let n = 0; n <= occurrence; n++) {
     index = slice.indexOf(raw, index + 1);

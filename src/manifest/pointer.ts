@@ -1,7 +1,7 @@
 /** JSON pointers (RFC 6901): how diagnostics and origins name a node. */
 
 export function escapeSegment(segment: string): string {
-  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+  return segment.includes('~') || segment.includes('/') ? segment.replaceAll('~', '~0').replaceAll('/', '~1') : segment;
 }
 
 export function unescapeSegment(segment: string): string {

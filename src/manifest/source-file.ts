@@ -16,9 +16,7 @@ export interface SourceFile {
 
 export function makeSourceFile(path: string, text: string): SourceFile {
   const lineStarts = [0];
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
-  }
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
   return { path, text, lineStarts };
 }
 

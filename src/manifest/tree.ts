@@ -8,13 +8,17 @@ import type { ManifestDiagnostic } from './diagnostics.js';
 import { parentPointer, pointerSegments } from './pointer.js';
 import { diagnosticAt, type SourceFile } from './source-file.js';
 
+/** Nodes nested deeper than this are refused: the document is hostile. */
+export const MAX_DEPTH = 64;
+
 export interface Origin {
   source: SourceFile;
   /** JSON pointer of the node in `source`. */
   pointer: string;
-  /** Offsets of the value in `source.text`. */
+  /** Offset of the value in `source.text`. */
   start: number;
-  end: number;
+  /** Offset after a scalar's text (a collection has none). */
+  end?: number;
   /** Offset of the node's key, when it is a mapping entry. */
   keyStart?: number;
 }
@@ -62,7 +66,9 @@ export function entriesOf(value: unknown): Array<[string, JsonValue]> {
 
 /** Sets a key on a fresh object without ever touching its prototype (`__proto__`). */
 export function defineEntry(target: { [key: string]: JsonValue }, key: string, value: JsonValue): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  // Only `__proto__` is an accessor on Object.prototype; any other key is set as an own property by assignment, which is faster.
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 /** The value at a pointer, or undefined when there is none. */

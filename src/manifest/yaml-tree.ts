@@ -2,17 +2,21 @@
  * YAML (and JSON, which the same parser reads) to a Tree: plain JSON values with the
  * origin of every node. Syntax errors, duplicate keys, unknown anchors, tags that are
  * not JSON values, excessive nesting and alias bombs become diagnostics, never throws.
+ *
+ * The block YAML manifests are written in is read by fast-yaml.ts; anything else, and
+ * every document with a problem, by the yaml library, loaded only then.
  */
-import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, Node as YamlNode } from 'yaml';
 import type { JsonValue } from '../json.js';
 import type { ManifestDiagnostic } from './diagnostics.js';
+import { fastYamlTree } from './fast-yaml.js';
 import { childPointer } from './pointer.js';
 import { diagnosticAt, type SourceFile } from './source-file.js';
-import { defineEntry, type Origin, type Tree } from './tree.js';
+import { defineEntry, MAX_DEPTH, type Origin, type Tree } from './tree.js';
 
 /** Nodes that may be produced by expanding aliases; far above any honest reuse. */
 export const MAX_ALIAS_NODES = 10_000;
-export const MAX_DEPTH = 64;
 /** Syntax errors reported before the rest are summed up in one line. */
 const MAX_SYNTAX_ERRORS = 50;
 
@@ -27,10 +31,24 @@ function syntaxMessage(code: string, message: string, what: string): string {
   return `YAML syntax error: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
 }
 
+/** The yaml library (some 70 modules), on the first document the fast path leaves to it. */
+let yamlLibrary: typeof import('yaml') | undefined;
+function yaml(): typeof import('yaml') {
+  yamlLibrary ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yamlLibrary;
+}
+
 /**
  * `what` names the document in messages ("the manifest", "the parameters file").
  */
 export function parseYamlTree(source: SourceFile, what: string): ParseResult {
+  const tree = fastYamlTree(source);
+  return tree === null ? parseYamlTreeWithYaml(source, what) : { ok: true, tree };
+}
+
+/** parseYamlTree with the yaml library alone (what the fast path is tested against). */
+export function parseYamlTreeWithYaml(source: SourceFile, what: string): ParseResult {
+  const { isScalar, parseDocument } = yaml();
   let doc: Document.Parsed;
   try {
     doc = parseDocument(source.text, { prettyErrors: false, uniqueKeys: false, merge: false, strict: true });
@@ -87,6 +105,7 @@ class TreeBuilder {
    * bomb is reported there.
    */
   build(node: unknown, pointer: string, keyStart: number | undefined, depth: number, aliasAt: number | undefined): JsonValue {
+    const { isAlias, isMap, isScalar, isSeq } = yaml();
     if (depth > MAX_DEPTH) {
       this.fail(this.startOf(node, keyStart), `nested more than ${MAX_DEPTH} levels deep`, pointer);
       throw new Abort();
@@ -114,7 +133,7 @@ class TreeBuilder {
     }
     const yamlNode = node as YamlNode;
     const [start, end] = yamlNode.range ?? [keyStart ?? 0, keyStart ?? 0];
-    this.record(pointer, start, end, keyStart);
+    this.record(pointer, start, isScalar(node) ? end : undefined, keyStart);
     if (isScalar(node)) return this.scalar(node.value, start, pointer, node.tag);
     if (isSeq(node)) {
       return node.items.map((item, index) => this.build(item, childPointer(pointer, index), undefined, depth + 1, aliasAt));
@@ -162,8 +181,9 @@ class TreeBuilder {
     return range?.[0] ?? keyStart ?? 0;
   }
 
-  private record(pointer: string, start: number, end: number, keyStart: number | undefined): void {
-    const origin: Origin = { source: this.source, pointer, start, end };
+  private record(pointer: string, start: number, end: number | undefined, keyStart: number | undefined): void {
+    const origin: Origin = { source: this.source, pointer, start };
+    if (end !== undefined) origin.end = end;
     if (keyStart !== undefined) origin.keyStart = keyStart;
     this.origins.set(pointer, origin);
   }

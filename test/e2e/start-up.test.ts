@@ -30,11 +30,14 @@ async function loadedBy(args: string[], files: Record<string, string>, env: Reco
   return { code: result.code, stderr: result.stderr, loaded: (await readFile(list, 'utf8')).split('\n').filter((line) => line !== '') };
 }
 
-/** Modules of the API client, the server, the planner and the forge clients (and undici under them). */
-const NOT_FOR_VALIDATE = /\/node_modules\/undici\/|\/dist\/(api\/transport|api\/index|server\/index|plan\/planner|forge\/http|cli\/session)\.js$/;
+/**
+ * Modules of the API client, the server, the planner and the forge clients (and undici
+ * under them), and the yaml library, which only a manifest the fast path cannot read needs.
+ */
+const NOT_FOR_VALIDATE = /\/node_modules\/(undici|yaml)\/|\/dist\/(api\/transport|api\/index|server\/index|plan\/planner|forge\/http|cli\/session)\.js$/;
 
 describe('start-up', () => {
-  it('validate loads the manifest loader, never the HTTP client, the server, the planner or the forge clients', async () => {
+  it('validate loads the manifest loader, never the HTTP client, the server, the planner, the forge clients or the yaml library', async () => {
     const { code, stderr, loaded } = await loadedBy(['validate'], {
       'assistants.yaml': 'version: 1\nproject: p\nassistants:\n  a:\n    model: gpt-4\n',
     });

@@ -5,7 +5,6 @@
  */
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { stringify } from 'yaml';
 import { UserError } from '../../errors.js';
 import { displayPath, formatDiagnostic, loadTests, readManifest, resolveManifest, redactDesired, type DesiredState, type ManifestDiagnostic } from '../../manifest/index.js';
 import { DEFAULT_ENVIRONMENT } from '../../default-environment.js';
@@ -75,7 +74,9 @@ export function register(program: Command, io: CliIo): void {
       }
       const summary = `${summarize(outcome)}\n`;
       if (options.print) {
-        io.stdout.write(outcome.environments.map(({ desired }) => printable(desired, io.cwd)).join('---\n'));
+        // The YAML writer only for --print: a plain validate never loads the yaml library.
+        const { stringify } = await import('yaml');
+        io.stdout.write(outcome.environments.map(({ desired }) => stringify(printable(desired, io.cwd), { lineWidth: 0 })).join('---\n'));
         io.stderr.write(summary);
       } else io.stdout.write(summary);
     });
@@ -159,8 +160,8 @@ function toJson(outcome: Outcome, cwd: string): object {
   };
 }
 
-/** The desired state as a reviewer reads it: YAML, paths relative, the manifest's own (snake_case) names. */
-function printable(desired: DesiredState, cwd: string): string {
+/** The desired state as a reviewer reads it (printed as YAML): paths relative, the manifest's own (snake_case) names. */
+function printable(desired: DesiredState, cwd: string): object {
   const view = {
     project: desired.project,
     environment: desired.environment,
@@ -175,5 +176,5 @@ function printable(desired: DesiredState, cwd: string): string {
       Object.values(desired.files).map((f) => [f.name, { path: displayPath(f.path, cwd), bytes: f.bytes, sha256: f.sha256 }]),
     ),
   };
-  return stringify(view, { lineWidth: 0 });
+  return view;
 }
