@@ -8,11 +8,11 @@ import { resolve } from 'node:path';
 import type { AssistantObject, AssistantTool, CreateAssistantRequest, OpenAIFile } from '../api/models.js';
 import { isTaggedAs, parseOwner } from '../plan/ownership.js';
 import type { AssistantChange, AssistantView, FileChange, Plan } from '../plan/types.js';
-import { contentAllows, sameNameAndSize } from '../plan/uploads.js';
+import { contentAllows, datedSince, LATE_ARRIVAL_MS, leftoverCandidates, sameNameAndSize, type UploadIdentity } from '../plan/uploads.js';
 import { fieldHashes, fileNameOfLabel } from '../plan/view.js';
 import type { JournalEntry } from '../state/journal.js';
 import { hashFile } from '../manifest/attached-files.js';
-import type { FieldHashes, StateFile } from '../state/types.js';
+import type { FieldHashes, StateFile, UnsettledUpload } from '../state/types.js';
 import { scrubValues, type SensitivePath } from '../redaction.js';
 import { sensitiveStrings, type SensitiveValues } from '../plan/redact.js';
 import { buildGraph, type Operation, type OperationNode } from './graph.js';
@@ -59,6 +59,20 @@ export interface ApplyReport {
   failed: Array<{ node: OperationNode; message: string }>;
   skipped: OperationNode[];
   notStarted: OperationNode[];
+  /**
+   * What requests given up in this run made after all (they landed after the look-up for
+   * them missed, and were sent again), found and deleted before the run reports.
+   */
+  leftovers: Leftover[];
+  /** Why looking for those failed (the state keeps what the next plan looks for), or null. */
+  leftoverError: string | null;
+}
+
+export interface Leftover {
+  kind: 'assistant' | 'file';
+  /** The manifest key or file name it was made for. */
+  name: string;
+  id: string;
 }
 
 export interface Journal {
@@ -81,12 +95,18 @@ export async function applyPlan(
   const describe = (error: unknown): string => scrubValues(errorMessage(error), secrets);
   const run = new PlanRun(plan, state, api, journal, options, describe);
   options.onProgress?.({ type: 'start', total: nodes.length });
+  const stopped = (): boolean => (options.shouldStop?.() ?? false) || options.signal?.aborted === true;
   const outcome = await runGraph(nodes, run.concurrency, (node) => run.execute(node), options.shouldStop ?? (() => false));
+  const complete = outcome.failed.length === 0 && outcome.skipped.length === 0 && outcome.notStarted.length === 0;
+  const swept = stopped() ? { leftovers: [], error: null } : await run.deleteLeftovers();
+  if (complete && swept.error === null && !stopped()) await run.settleWindows();
   return {
     done: outcome.succeeded,
     failed: outcome.failed.map(({ task, error }) => ({ node: task, message: describe(error) })),
     skipped: outcome.skipped,
     notStarted: outcome.notStarted,
+    leftovers: swept.leftovers,
+    leftoverError: swept.error,
   };
 }
 
@@ -100,12 +120,16 @@ class PlanRun {
   private readonly claimed = new Set<string>();
   /** Uploads a dead run started and may have finished, by file name. */
   private readonly pendingUploads: NonNullable<StateFile['pendingUploads']>;
+  /** Windows this run opened: uploads given up, not found, sent again. */
+  private readonly openedWindows: UnsettledUpload[] = [];
+  /** Keys whose create was given up, not found and sent again: a second one may land. */
+  private readonly unsettledCreates = new Set<string>();
   private assistantListing: Listing<AssistantObject[]> | null = null;
   private fileListing: Listing<OpenAIFile[]> | null = null;
 
   constructor(
     private readonly plan: Plan,
-    state: StateFile,
+    private readonly state: StateFile,
     private readonly api: ApplyApi,
     private readonly journal: Journal,
     private readonly options: ApplyOptions,
@@ -212,6 +236,8 @@ class PlanRun {
         const found = (await this.assistantsListedAfter(failedAt)).find(
           (a) => isTaggedAs(a.metadata, owner) && !this.claimed.has(a.id),
         );
+        // Sent again: the one given up may still land (deleteLeftovers, or the next plan by its tag).
+        if (found === undefined) this.unsettledCreates.add(change.key);
         return found ?? null;
       },
     });
@@ -235,8 +261,7 @@ class PlanRun {
     }
     const findUpload = async ({ startedAt, failedAt }: RecoveryWindow): Promise<OpenAIFile | null> => {
       for (const candidate of await this.filesListedAfter(failedAt)) {
-        if (this.claimed.has(candidate.id) || !sameNameAndSize(candidate, file)) continue;
-        if (candidate.createdAt < Math.floor(startedAt / 1000) - 1) continue;
+        if (this.claimed.has(candidate.id) || !sameNameAndSize(candidate, file) || !datedSince(candidate, startedAt)) continue;
         if (contentAllows(await this.api.contentSha256(candidate.id), file)) return candidate;
       }
       return null;
@@ -250,10 +275,87 @@ class PlanRun {
       this.claimed.add(leftOver.id);
       return leftOver;
     }
+    // The dead run's upload (of this content or an older one) was not found: it may still land.
+    if (pending) await this.openWindow(file.name, pending, Date.parse(pending.startedAt));
     await this.journal.append({ op: 'file.upload-started', name: file.name, sha256: file.sha256, bytes: file.bytes, filename: file.filename, at: new Date().toISOString() });
-    const uploaded = await this.attempt(node, () => this.api.uploadFile(path, file.filename), { recover: findUpload });
+    const uploaded = await this.attempt(node, () => this.api.uploadFile(path, file.filename), {
+      recover: async (window) => {
+        const found = await findUpload(window);
+        if (found === null) await this.openWindow(file.name, file, window.startedAt);
+        return found;
+      },
+    });
     this.claimed.add(uploaded.id);
     return uploaded;
+  }
+
+  /**
+   * Journals that an upload of `identity` sent since `sinceMs` may land unseen (before it is
+   * sent again), so a plan looks for it even if this process dies.
+   */
+  private async openWindow(name: string, identity: UploadIdentity, sinceMs: number): Promise<void> {
+    const now = this.clock.now();
+    const window: UnsettledUpload = {
+      name,
+      sha256: identity.sha256,
+      bytes: identity.bytes,
+      filename: identity.filename,
+      since: new Date(sinceMs).toISOString(),
+      until: new Date(now + LATE_ARRIVAL_MS).toISOString(),
+    };
+    await this.journal.append({ op: 'file.upload-unsettled', ...window, at: new Date(now).toISOString() });
+    this.openedWindows.push(window);
+  }
+
+  /**
+   * After the graph: what requests given up in this run made after all, if it is there by
+   * now, is deleted (one fresh listing each of assistants and files). What lands later, the
+   * next plan deletes: an assistant by its tag, an upload by the window in the state.
+   */
+  async deleteLeftovers(): Promise<{ leftovers: Leftover[]; error: string | null }> {
+    const leftovers: Leftover[] = [];
+    if (this.unsettledCreates.size === 0 && this.openedWindows.length === 0) return { leftovers, error: null };
+    const at = (): string => new Date().toISOString();
+    try {
+      const since = this.clock.now();
+      const assistants = await this.attempt(null, () => this.assistantsListedAfter(since));
+      for (const key of this.unsettledCreates) {
+        const owner = { project: this.plan.project, environment: this.plan.environment, key };
+        for (const extra of assistants.filter((a) => isTaggedAs(a.metadata, owner) && !this.claimed.has(a.id))) {
+          await this.attempt(null, () => this.api.deleteAssistant(extra.id), { notFoundIsDone: true });
+          await this.journal.append({ op: 'assistant.deleted', key, id: extra.id, at: at() });
+          leftovers.push({ kind: 'assistant', name: key, id: extra.id });
+        }
+      }
+      if (this.openedWindows.length > 0) {
+        const files = await this.attempt(null, () => this.filesListedAfter(since));
+        for (const { file, window } of leftoverCandidates({ assistants, files }, this.openedWindows, this.claimed)) {
+          if (!contentAllows(await this.attempt(null, () => this.api.contentSha256(file.id)), window)) continue;
+          await this.attempt(null, () => this.api.deleteFile(file.id), { notFoundIsDone: true });
+          await this.journal.append({ op: 'file.deleted', name: window.name, id: file.id, at: at() });
+          leftovers.push({ kind: 'file', name: window.name, id: file.id });
+        }
+      }
+      return { leftovers, error: null };
+    } catch (error) {
+      return { leftovers, error: this.describe(error) };
+    }
+  }
+
+  /**
+   * Closes the state's windows that had closed before the plan was made: the plan looked
+   * for their leftovers after any could appear, and this run deleted them. (Under --target
+   * or refresh-only a plan deletes no file, so nothing closes.)
+   */
+  async settleWindows(): Promise<void> {
+    if (this.plan.mode === 'refresh-only' || this.plan.targets.length > 0) return;
+    const planned = Date.parse(this.plan.createdAt);
+    const reopened = new Set(this.openedWindows.map((window) => window.sha256));
+    for (const window of Object.values(this.state.unsettledUploads ?? {})) {
+      // A second of skew either way between our clock and the server's dates.
+      if (Date.parse(window.until) + 2_000 >= planned || reopened.has(window.sha256)) continue;
+      await this.journal.append({ op: 'file.upload-settled', sha256: window.sha256, at: new Date().toISOString() });
+    }
   }
 
   /** The view as the API takes it: tools as sent, manifest file names as file ids. */
@@ -285,9 +387,13 @@ class PlanRun {
     });
   }
 
-  /** One request under the retry policy (api/retry.ts, through paced-retry.ts), the whole plan's requests sharing one pacer. */
+  /**
+   * One request under the retry policy (api/retry.ts, through paced-retry.ts), the whole
+   * plan's requests sharing one pacer; its retries are reported as the node's (none for
+   * the look for leftovers, which is no node).
+   */
   private attempt<T>(
-    node: OperationNode,
+    node: OperationNode | null,
     send: () => Promise<T>,
     extra: { notFoundIsDone?: boolean; recover?: (window: RecoveryWindow) => Promise<T | null> } = {},
   ): Promise<T> {
@@ -297,8 +403,8 @@ class PlanRun {
       signal: this.options.signal,
       notFound: extra.notFoundIsDone ? () => undefined as T : undefined,
       recover: extra.recover,
-      onRetry: (attempt, error) => this.options.onProgress?.({ type: 'retry', node, attempt, message: this.describe(error) }),
-      onThrottled: () => this.options.onProgress?.({ type: 'throttled', node }),
+      onRetry: (attempt, error) => node && this.options.onProgress?.({ type: 'retry', node, attempt, message: this.describe(error) }),
+      onThrottled: () => node && this.options.onProgress?.({ type: 'throttled', node }),
       observer: this.concurrency,
     });
   }

@@ -216,6 +216,13 @@ export async function executePlan(
   }
   if (journalFailure !== null) throw journalFailure;
   const stopped = stopping();
+  if (report.leftovers.length > 0) {
+    const named = report.leftovers.map((l) => `${l.kind} ${l.name} (${l.id})`).join(', ');
+    io.stderr.write(`Deleted ${report.leftovers.length} leftover(s) of requests that got no answer, were not found and were sent again: ${named}.\n`);
+  }
+  if (report.leftoverError !== null) {
+    io.stderr.write(`Could not look for leftovers of requests that got no answer and were sent again (${report.leftoverError}); the next plan shows any.\n`);
+  }
 
   const count = (kinds: string[]): number => report.done.filter((n) => kinds.includes(n.op.kind)).length;
   const files = `${count(['upload'])} uploaded, ${count(['delete-file'])} deleted`;

@@ -27,7 +27,16 @@ import {
   type PlanNote,
   type PlanSummary,
 } from './types.js';
-import { ourUploadCandidates, recognizeUploads, type Recognized, type UploadHashes } from './uploads.js';
+import {
+  leftoverCandidates,
+  ourUploadCandidates,
+  recognizeLeftovers,
+  recognizeUploads,
+  recordedUploadIds,
+  type Leftover,
+  type Recognized,
+  type UploadHashes,
+} from './uploads.js';
 import { desiredView, fieldValue, fileLabel, fileLabelsById, liveView, type FileLabels } from './view.js';
 
 /** What the server holds, as read by refresh. */
@@ -199,7 +208,8 @@ export function createPlan(input: PlanInput): PlanResult {
       message: `file "${name}": ${file.id} is taken as its upload by name and size; the server does not serve its content, so the content could not be compared`,
     });
   }
-  const files = planFiles(input, inScope, liveFileById, recognized);
+  const leftovers = mode === 'refresh-only' ? [] : leftoversOf(input);
+  const files = planFiles(input, inScope, liveFileById, recognized, leftovers);
   const plan: Plan = withPlanHash({
     formatVersion: PLAN_FORMAT_VERSION,
     toolVersion: input.toolVersion,
@@ -337,11 +347,18 @@ function recognizeOurUploads(input: PlanInput, liveRecords: Record<string, FileR
   return found;
 }
 
+/** Uploads of ours that landed after the look-up for them (uploads.ts): the state's unsettled uploads. */
+function leftoversOf({ state, live }: PlanInput): Leftover[] {
+  const candidates = leftoverCandidates(live, Object.values(state?.unsettledUploads ?? {}), recordedUploadIds(state));
+  return recognizeLeftovers(candidates, live.uploadHashes ?? new Map());
+}
+
 function planFiles(
   input: PlanInput,
   inScope: (key: string) => boolean,
   liveFileById: Map<string, OpenAIFile>,
   recognized: Recognized,
+  leftovers: readonly Leftover[],
 ): FileChange[] {
   const { desired, state, mode } = input;
   const recorded = dictionaryOf(state?.files ?? {});
@@ -392,6 +409,9 @@ function planFiles(
     for (const { name, file } of ours) {
       const identity = desiredFiles[name]!;
       files.push(fileChange(name, 'delete', mode === 'destroy' ? 'destroy' : 'orphan', file.id, null, identity, null));
+    }
+    for (const { file, window } of leftovers) {
+      files.push(fileChange(window.name, 'delete', mode === 'destroy' ? 'destroy' : 'orphan', file.id, null, window, null));
     }
     // Uploads a newer one replaced, whose deletion did not happen (the run stopped first).
     const retired = state?.retiredFiles ?? {};

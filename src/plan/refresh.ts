@@ -10,7 +10,7 @@ import type { AssistantObject } from '../api/models.js';
 import type { DesiredState } from '../manifest/types.js';
 import type { StateFile } from '../state/types.js';
 import type { LiveState } from './planner.js';
-import { ourUploadCandidates, readUploadHashes } from './uploads.js';
+import { leftoverCandidates, ourUploadCandidates, readUploadHashes, recordedUploadIds } from './uploads.js';
 
 export async function listAllAssistants(api: AssistantsApi): Promise<AssistantObject[]> {
   const all = await api.iterateAssistants({ order: 'asc' }).toArray();
@@ -31,7 +31,8 @@ export async function readLive(assistants: AssistantsApi, files: FilesApi): Prom
 
 /**
  * readLive, plus the content of the unrecorded uploads that may be ours (uploads.ts): one
- * download per candidate, and there are none while the state records what it attached.
+ * download per candidate, and there are none while the state records what it attached and
+ * holds no unsettled upload.
  */
 export async function readLiveFor(
   desired: Pick<DesiredState, 'project' | 'environment' | 'files'>,
@@ -40,5 +41,6 @@ export async function readLiveFor(
   files: FilesApi,
 ): Promise<LiveState> {
   const live = await readLive(assistants, files);
-  return { ...live, uploadHashes: await readUploadHashes(files, ourUploadCandidates(live, desired, state)) };
+  const leftovers = leftoverCandidates(live, Object.values(state?.unsettledUploads ?? {}), recordedUploadIds(state)).map(({ file }) => file);
+  return { ...live, uploadHashes: await readUploadHashes(files, [...ourUploadCandidates(live, desired, state), ...leftovers]) };
 }

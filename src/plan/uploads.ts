@@ -15,12 +15,18 @@
  * again) and deletes recognised duplicates; `state rebuild` and `import` record the same,
  * and destroy deletes them all. An attached upload of another size or content is not
  * recognised: it cannot be told from a file someone attached by hand.
+ *
+ * An upload request given up with no answer may still land after the look-up that
+ * followed it missed it (the server was still at work), leaving an upload nobody attached.
+ * The state keeps a window for it (`unsettledUploads`): an unrecorded upload of that name,
+ * size and content, attached to no assistant and dated within the window, is a leftover of
+ * ours. The applier deletes those it finds before it reports, and plans delete the rest.
  */
 import { createHash } from 'node:crypto';
 import { BadRequestError, NotFoundError, PermissionDeniedError, type FilesApi } from '../api/index.js';
 import type { AssistantObject, OpenAIFile } from '../api/models.js';
 import type { DesiredState } from '../manifest/types.js';
-import type { StateFile } from '../state/types.js';
+import type { StateFile, UnsettledUpload } from '../state/types.js';
 import { dictionaryOf } from '../dictionary.js';
 import { isTaggedFor } from './ownership.js';
 
@@ -36,6 +42,17 @@ export interface UploadIdentity {
  * does not serve the content. Filled by refresh for the candidates, read by the planner.
  */
 export type UploadHashes = ReadonlyMap<string, string | null>;
+
+/**
+ * How long after a request was given up what it made may still be dated: a server at work
+ * on a request when its client gave up finishes it well within this.
+ */
+export const LATE_ARRIVAL_MS = 60 * 60 * 1000;
+
+/** Dated at or after `sinceMs`: the server dates in whole seconds, and a second of skew is allowed. */
+export function datedSince(file: Pick<OpenAIFile, 'createdAt'>, sinceMs: number): boolean {
+  return file.createdAt >= Math.floor(sinceMs / 1000) - 1;
+}
 
 /** Name, size and purpose agree: the first half of the rule. */
 export function sameNameAndSize(candidate: OpenAIFile, file: Pick<UploadIdentity, 'filename' | 'bytes'>): boolean {
@@ -96,8 +113,44 @@ export function ourUploadCandidates(
   const isOurs = (assistant: AssistantObject): boolean => {
     return recordedAssistants.has(assistant.id) || isTaggedFor(assistant.metadata, desired);
   };
-  const recordedUploads = new Set([...Object.values(state?.files ?? {}).map((record) => record.id), ...Object.keys(state?.retiredFiles ?? {})]);
-  return uploadCandidates(live, isOurs, recordedUploads, Object.values(desired.files));
+  return uploadCandidates(live, isOurs, recordedUploadIds(state), Object.values(desired.files));
+}
+
+/** The uploads the state records: each file's, and the replaced ones still to delete. */
+export function recordedUploadIds(state: Pick<StateFile, 'files' | 'retiredFiles'> | null): Set<string> {
+  return new Set([...Object.values(state?.files ?? {}).map((record) => record.id), ...Object.keys(state?.retiredFiles ?? {})]);
+}
+
+export interface Leftover {
+  file: OpenAIFile;
+  window: UnsettledUpload;
+}
+
+/**
+ * Uploads that may be leftovers of a given-up upload request: not in `claimedIds`, attached
+ * to no assistant, with a window's name and size and dated within it. Each is a leftover
+ * once its content agrees too (`contentAllows`).
+ */
+export function leftoverCandidates(
+  live: { assistants: readonly AssistantObject[]; files: readonly OpenAIFile[] },
+  windows: Iterable<UnsettledUpload>,
+  claimedIds: ReadonlySet<string>,
+): Leftover[] {
+  const open = [...windows];
+  if (open.length === 0) return [];
+  const attached = new Set(live.assistants.flatMap((assistant) => assistant.fileIds ?? []));
+  const found: Leftover[] = [];
+  for (const file of live.files) {
+    if (claimedIds.has(file.id) || attached.has(file.id)) continue;
+    const window = open.find((w) => sameNameAndSize(file, w) && datedSince(file, Date.parse(w.since)) && file.createdAt <= Math.ceil(Date.parse(w.until) / 1000) + 1);
+    if (window) found.push({ file, window });
+  }
+  return found;
+}
+
+/** The rule applied: the candidates whose content agrees with their window's (a candidate not read is not one). */
+export function recognizeLeftovers(candidates: readonly Leftover[], hashes: UploadHashes): Leftover[] {
+  return candidates.filter(({ file, window }) => hashes.has(file.id) && contentAllows(hashes.get(file.id) ?? null, window));
 }
 
 /** Reads the content hash of each candidate (one download each, in parallel). */

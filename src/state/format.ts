@@ -104,12 +104,13 @@ export function parseStateDocument(parsed: unknown, source: string, repair: stri
 
 /** The state with every map keyed by a user's names made prototype-less (a file named `constructor` is a key). */
 function withDictionaries(state: StateFile): StateFile {
-  const { pendingUploads, retiredFiles, testResults, releases, ...rest } = state;
+  const { pendingUploads, unsettledUploads, retiredFiles, testResults, releases, ...rest } = state;
   return {
     ...rest,
     assistants: dictionaryOf(state.assistants),
     files: dictionaryOf(state.files),
     ...(pendingUploads === undefined ? {} : { pendingUploads: dictionaryOf(pendingUploads) }),
+    ...(unsettledUploads === undefined ? {} : { unsettledUploads: dictionaryOf(unsettledUploads) }),
     ...(retiredFiles === undefined ? {} : { retiredFiles: dictionaryOf(retiredFiles) }),
     ...(testResults === undefined
       ? {}

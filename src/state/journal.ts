@@ -54,6 +54,29 @@ export interface FileUploadStartedEntry {
   at: string;
 }
 
+/**
+ * An upload request was given up and the look-up after it did not find what it made: the
+ * file is sent again, and an upload dated within [since, until] may yet appear. Windows of
+ * the same content merge.
+ */
+export interface FileUploadUnsettledEntry {
+  op: 'file.upload-unsettled';
+  name: string;
+  sha256: string;
+  bytes: number;
+  filename: string;
+  since: string;
+  until: string;
+  at: string;
+}
+
+/** The window of that content closed before a plan that looked for its leftovers, and the apply deleted them. */
+export interface FileUploadSettledEntry {
+  op: 'file.upload-settled';
+  sha256: string;
+  at: string;
+}
+
 export interface FileDeletedEntry {
   op: 'file.deleted';
   name: string;
@@ -66,6 +89,8 @@ export type JournalEntry =
   | AssistantDeletedEntry
   | FileUploadStartedEntry
   | FileUploadedEntry
+  | FileUploadUnsettledEntry
+  | FileUploadSettledEntry
   | FileDeletedEntry;
 
 export type JournalOp = JournalEntry['op'];
@@ -81,6 +106,7 @@ export function applyJournal(state: StateFile, entries: readonly JournalEntry[])
   const files = dictionaryOf(state.files);
   const pending = dictionaryOf(state.pendingUploads ?? {});
   const retired = dictionaryOf(state.retiredFiles ?? {});
+  const unsettled = dictionaryOf(state.unsettledUploads ?? {});
   for (const entry of entries) {
     switch (entry.op) {
       case 'assistant.created':
@@ -115,18 +141,38 @@ export function applyJournal(state: StateFile, entries: readonly JournalEntry[])
         };
         break;
       }
+      case 'file.upload-unsettled': {
+        const { op: _op, at: _at, ...window } = entry;
+        const known = unsettled[entry.sha256];
+        unsettled[entry.sha256] = known
+          ? { ...window, since: earliest(known.since, window.since), until: latest(known.until, window.until) }
+          : window;
+        break;
+      }
+      case 'file.upload-settled':
+        delete unsettled[entry.sha256];
+        break;
       case 'file.deleted':
         if (files[entry.name]?.id === entry.id) delete files[entry.name];
         delete retired[entry.id];
         break;
     }
   }
-  const { pendingUploads: _pending, retiredFiles: _retired, ...rest } = state;
+  const { pendingUploads: _pending, retiredFiles: _retired, unsettledUploads: _unsettled, ...rest } = state;
   return {
     ...rest,
     assistants,
     files,
     ...(Object.keys(pending).length > 0 ? { pendingUploads: pending } : {}),
+    ...(Object.keys(unsettled).length > 0 ? { unsettledUploads: unsettled } : {}),
     ...(Object.keys(retired).length > 0 ? { retiredFiles: retired } : {}),
   };
+}
+
+function earliest(a: string, b: string): string {
+  return Date.parse(a) <= Date.parse(b) ? a : b;
+}
+
+function latest(a: string, b: string): string {
+  return Date.parse(a) >= Date.parse(b) ? a : b;
 }

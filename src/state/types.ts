@@ -41,6 +41,25 @@ export interface PendingUpload {
   startedAt: string;
 }
 
+/**
+ * Uploads of one content that may exist without our knowing their ids: a request given up
+ * with no answer (a timeout, a dropped connection, a 5xx), not found by the look-up that
+ * followed (the server may still have been at work on it), so the file was uploaded again.
+ * An unrecorded upload of this name, size and content, attached to nothing and dated
+ * within [since, until], is a leftover of ours (the rule is plan/uploads.ts's).
+ */
+export interface UnsettledUpload {
+  /** The manifest file's name when it was uploaded. */
+  name: string;
+  sha256: string;
+  bytes: number;
+  filename: string;
+  /** ISO time the first request that may have made such an upload was sent. */
+  since: string;
+  /** ISO time after which no such upload is expected to be dated. */
+  until: string;
+}
+
 export interface StateFile {
   version: typeof STATE_FORMAT_VERSION;
   /** Fixed when the state is first created; a saved plan names it. */
@@ -56,6 +75,8 @@ export interface StateFile {
   files: Record<string, FileRecord>;
   /** Uploads started and not known to have finished, by manifest file name; absent when none. */
   pendingUploads?: Record<string, PendingUpload>;
+  /** Windows in which uploads of ours may have landed unseen, by content (sha256); absent when none. */
+  unsettledUploads?: Record<string, UnsettledUpload>;
   /** Uploads replaced by a newer one and not yet deleted, by remote id; absent when none. */
   retiredFiles?: Record<string, RetiredFile>;
   /** The last behaviour-test outcome of each assistant tested here, by manifest key; absent when none. */

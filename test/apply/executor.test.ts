@@ -18,7 +18,7 @@ import { createPlan } from '../../src/plan/planner.js';
 import { fieldHashes, liveView } from '../../src/plan/view.js';
 import type { DesiredAssistant, DesiredFile } from '../../src/manifest/types.js';
 import type { Plan } from '../../src/plan/types.js';
-import type { JournalEntry } from '../../src/state/journal.js';
+import { applyJournal, type JournalEntry } from '../../src/state/journal.js';
 import type { StateFile } from '../../src/state/types.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { makeTempDir } from '../support/temp-dir.js';
@@ -195,7 +195,8 @@ describe('a create that may have reached the server', () => {
     const { report } = await run(creating(api, 'a'), api, clock);
     expect(ids(report, 'done')).toEqual(['create a']);
     expect(api.callsOf('createAssistant')).toHaveLength(2);
-    expect(api.callsOf('listAllAssistants')).toHaveLength(1);
+    // The look-up, and the look at the end for the first one landing late after all.
+    expect(api.callsOf('listAllAssistants')).toHaveLength(2);
     expect(api.assistants.size).toBe(1);
   });
 
@@ -236,6 +237,106 @@ describe('a create that may have reached the server', () => {
     expect(journal.filter((e) => e.op === 'file.uploaded')).toMatchObject([{ name: 'faq', id: fileId }]);
     expect([...api.assistants.values()][0]?.fileIds).toEqual([fileId]);
     await temp.cleanup();
+  });
+});
+
+describe('a request that lands after its look-up (the server still at work when the client gave up)', () => {
+  async function faqWorld(): Promise<{ faq: DesiredFile; cleanup: () => Promise<void> }> {
+    const temp = await makeTempDir();
+    const content = 'the faq\n';
+    await writeFile(join(temp.dir, 'faq.md'), content);
+    return { faq: { name: 'faq', path: join(temp.dir, 'faq.md'), filename: 'faq.md', bytes: content.length, sha256: sha256Hex(content) }, cleanup: temp.cleanup };
+  }
+
+  it('an upload landing while it is sent again: the run deletes the leftover before it reports; only the recorded upload remains', async () => {
+    const { faq, cleanup } = await faqWorld();
+    const clock = new FakeClock();
+    const api = new FakeApplyApi(clock).fail('uploadFile', 'late');
+    // The first upload lands as the second one is sent: after the look-up missed it.
+    api.onRequest = (method) => method === 'uploadFile' && api.landLate();
+    const scenario = planOf([desiredAssistant('a', { files: ['faq'] })], null, api, [faq]);
+    const { report, journal } = await run(scenario, api, clock, { manifestDir: MANIFEST_DIR });
+    expect(report.failed.map((f) => f.message)).toEqual([]);
+    expect(api.callsOf('uploadFile')).toHaveLength(2);
+    const state = applyJournal(scenario.state, journal);
+    expect([...api.files.keys()]).toEqual([state.files.faq?.id]);
+    expect([...api.assistants.values()][0]?.fileIds).toEqual([state.files.faq?.id]);
+    expect(report.leftovers).toEqual([{ kind: 'file', name: 'faq', id: expect.stringMatching(/^file-/) }]);
+    await cleanup();
+  });
+
+  it('an upload landing after the run: the state keeps when it may land, the next plan deletes it, the one after is clean', async () => {
+    const { faq, cleanup } = await faqWorld();
+    const clock = new FakeClock();
+    const api = new FakeApplyApi(clock).fail('uploadFile', 'late');
+    const desired = [desiredAssistant('a', { files: ['faq'] })];
+    const first = planOf(desired, null, api, [faq]);
+    const { report, journal } = await run(first, api, clock, { manifestDir: MANIFEST_DIR });
+    expect(report.failed.map((f) => f.message)).toEqual([]);
+    expect(report.leftovers).toEqual([]);
+    api.landLate();
+    expect(api.files.size).toBe(2);
+    const state = applyJournal(first.state, journal);
+    const recorded = state.files.faq!.id;
+    const stray = [...api.files.keys()].find((id) => id !== recorded)!;
+
+    const replan = (at: StateFile): Plan =>
+      createPlan({
+        desired: desiredState(desired, [faq]),
+        state: at,
+        live: { assistants: [...api.assistants.values()], files: [...api.files.values()], uploadHashes: new Map([...api.files.values()].map((f) => [f.id, f.sha256])) },
+        mode: 'normal',
+        manifest: 'assistants.yaml',
+        targets: [],
+        endpoint: 'http://fake/v1',
+        toolVersion: 't',
+        now: new Date(clock.now()),
+      }).plan;
+    const second = replan(state);
+    expect(second.files.filter((f) => f.action !== 'no-op')).toMatchObject([{ name: 'faq', action: 'delete', reason: 'orphan', id: stray }]);
+    const cleaned = await run({ plan: second, state }, api, clock, { manifestDir: MANIFEST_DIR });
+    expect(cleaned.report.failed).toEqual([]);
+    expect([...api.files.keys()]).toEqual([recorded]);
+    const third = replan(applyJournal(state, cleaned.journal));
+    expect(third.files.filter((f) => f.action !== 'no-op')).toEqual([]);
+    await cleanup();
+  });
+
+  it("a window that closed before the plan was made is settled by the plan's apply; one still open, or under --target, is kept", async () => {
+    const clock = new FakeClock();
+    const api = new FakeApplyApi(clock);
+    const window = (name: string, until: string) => ({ name, sha256: sha256Hex(name), bytes: 3, filename: `${name}.md`, since: '2026-01-01T00:00:00.000Z', until });
+    const scenario = creating(api, 'a');
+    const state: StateFile = { ...scenario.state, unsettledUploads: { [sha256Hex('old')]: window('old', '2026-01-01T01:00:00.000Z'), [sha256Hex('new')]: window('new', '2026-01-02T04:00:00.000Z') } };
+    const plan = { ...scenario.plan, createdAt: '2026-01-02T03:00:00.000Z' };
+    const { journal } = await run({ plan, state }, api, clock);
+    expect(journal.filter((e) => e.op === 'file.upload-settled')).toMatchObject([{ sha256: sha256Hex('old') }]);
+    const targeted = await run({ plan: { ...plan, targets: ['a'] }, state }, api, clock);
+    expect(targeted.journal.filter((e) => e.op === 'file.upload-settled')).toEqual([]);
+  });
+
+  it('a create landing while it is sent again: the run deletes the duplicate before it reports', async () => {
+    const clock = new FakeClock();
+    const api = new FakeApplyApi(clock).fail('createAssistant', 'late');
+    api.onRequest = (method) => method === 'createAssistant' && api.landLate();
+    const scenario = creating(api, 'a');
+    const { report, journal } = await run(scenario, api, clock);
+    expect(report.failed).toEqual([]);
+    const state = applyJournal(scenario.state, journal);
+    expect([...api.assistants.keys()]).toEqual([state.assistants.a?.id]);
+    expect(report.leftovers).toEqual([{ kind: 'assistant', name: 'a', id: expect.stringMatching(/^asst_/) }]);
+  });
+
+  it('a create landing after the run: the next plan deletes it as an orphan (its tag says whose it is)', async () => {
+    const clock = new FakeClock();
+    const api = new FakeApplyApi(clock).fail('createAssistant', 'late');
+    const scenario = creating(api, 'a');
+    const { journal } = await run(scenario, api, clock);
+    api.landLate();
+    const state = applyJournal(scenario.state, journal);
+    const next = planOf([desiredAssistant('a')], state, api);
+    const stray = [...api.assistants.keys()].find((id) => id !== state.assistants.a?.id);
+    expect(next.plan.assistants.filter((a) => a.action !== 'no-op')).toMatchObject([{ key: 'a', action: 'delete', reason: 'orphan', id: stray }]);
   });
 });
 

@@ -4,7 +4,9 @@
  * is an answer built as the transport builds it (retry.ts responseError: the same
  * `retryable` decision, the same headers), sent before the request is processed; a
  * `dropped` or `timeout` failure comes after it was processed, as a connection lost on
- * the way back does.
+ * the way back does; a `late` one times out before it is processed and is processed when
+ * the test calls `landLate()`, as a request a server is still working on when the client
+ * gives up.
  */
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
@@ -17,7 +19,7 @@ import type { FakeClock } from '../support/fake-clock.js';
 
 export type Method = keyof ApplyApi;
 
-export type Fault = { status: number; headers?: Record<string, string> } | 'dropped' | 'timeout';
+export type Fault = { status: number; headers?: Record<string, string> } | 'dropped' | 'timeout' | 'late';
 
 export interface Call {
   method: Method;
@@ -44,6 +46,10 @@ export class FakeApplyApi implements ApplyApi {
   maxInFlight = 0;
   private readonly script: Scripted[] = [];
   private nextId = 1;
+  private held: Array<() => void> = [];
+
+  /** Called as each request arrives, before it is processed (a test lands a late one here). */
+  onRequest: (method: Method) => void = () => undefined;
 
   /** Above this many requests in flight, a request is answered 503 (an overloaded server). */
   capacity = Number.POSITIVE_INFINITY;
@@ -141,7 +147,15 @@ export class FakeApplyApi implements ApplyApi {
     return this.serve('contentSha256', id, () => this.files.get(id)?.sha256 ?? null);
   }
 
+  /** Processes the requests that timed out with a `late` fault, in the order they came. */
+  landLate(): void {
+    const held = this.held;
+    this.held = [];
+    for (const work of held) work();
+  }
+
   private async serve<T>(method: Method, target: string, work: () => T): Promise<T> {
+    this.onRequest(method);
     const call: Call = { method, target, startedAt: this.clock.now(), answeredAt: null };
     this.calls.push(call);
     this.inFlight += 1;
@@ -151,6 +165,10 @@ export class FakeApplyApi implements ApplyApi {
       const fault = this.inFlight > this.capacity ? { status: 503 } : this.takeFault(method, target);
       if (fault !== undefined && typeof fault === 'object') {
         throw responseError({ ...DETAILS, method: 'POST', path: `/${method}`, status: fault.status }, (name) => fault.headers?.[name], this.clock.now());
+      }
+      if (fault === 'late') {
+        this.held.push(() => void work());
+        throw new APIConnectionTimeoutError({ ...DETAILS, method: 'POST', path: `/${method}`, timeoutMs: 400 });
       }
       const result = work();
       if (fault === 'dropped') throw new APIConnectionError({ ...DETAILS, method: 'POST', path: `/${method}`, reason: 'ECONNRESET' });

@@ -109,6 +109,18 @@ describe('applyJournal', () => {
     expect(applyJournal(once, entries)).toEqual(once);
   });
 
+  it('keeps a window per content for uploads that may land unseen: windows of one content merge, a settle closes it, and the state stays valid', () => {
+    const window = { name: 'notes', sha256: sha('notes'), bytes: 5, filename: 'notes.txt' };
+    const opened = applyJournal(sampleState(), [
+      { op: 'file.upload-unsettled', ...window, since: '2026-02-01T00:00:10.000Z', until: '2026-02-01T01:00:20.000Z', at: AT },
+      { op: 'file.upload-unsettled', ...window, since: '2026-02-01T00:00:05.000Z', until: '2026-02-01T01:00:15.000Z', at: AT },
+    ]);
+    expect(opened.unsettledUploads).toEqual({ [sha('notes')]: { ...window, since: '2026-02-01T00:00:05.000Z', until: '2026-02-01T01:00:20.000Z' } });
+    expect(parseState(serializeState(opened), 's.json')).toEqual(opened);
+    const settled = applyJournal(opened, [{ op: 'file.upload-settled', sha256: sha('notes'), at: AT }]);
+    expect(settled.unsettledUploads).toBeUndefined();
+  });
+
   it('applies entries in order: a create after a delete of the same key wins', () => {
     const next = applyJournal(sampleState(), [
       { op: 'assistant.deleted', key: 'support', id: 'asst_support', at: AT },
