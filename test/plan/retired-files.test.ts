@@ -78,3 +78,42 @@ describe('planner: retired uploads', () => {
     expect(buildGraph(p).map((n) => n.id)).toContain('forget-file faq');
   });
 });
+
+describe('planner: leftovers of uploads given up and sent again (the state\'s unsettled uploads)', () => {
+  const window = { name: 'faq', sha256: FAQ.sha256, bytes: FAQ.bytes, filename: FAQ.filename, since: '2023-11-14T22:13:00.000Z', until: '2023-11-14T23:13:20.000Z' };
+  /** The synced world with a window for faq, a leftover dated in it and uploads that are not ours. */
+  function withLeftover(): ReturnType<typeof syncedWorld> {
+    const world = syncedWorld();
+    world.state = { ...world.state!, unsettledUploads: { [FAQ.sha256]: window } };
+    const dated = (id: string, createdAt: number) => ({ ...liveFile(id, FAQ), createdAt });
+    world.live.files.push(
+      dated('file-leftover', 1_700_000_000),
+      // Before the window, after it, and attached to someone's assistant: not ours.
+      dated('file-before', 1_699_990_000),
+      dated('file-after', 1_700_010_000),
+      dated('file-attached', 1_700_000_000),
+      // Another content of the same name and size.
+      dated('file-other', 1_700_000_000),
+    );
+    world.live.assistants.push({ ...world.live.assistants[1]!, id: 'asst_someone', metadata: {}, fileIds: ['file-attached'] });
+    world.live.uploadHashes = new Map([
+      ['file-leftover', FAQ.sha256],
+      ['file-before', FAQ.sha256],
+      ['file-after', FAQ.sha256],
+      ['file-attached', FAQ.sha256],
+      ['file-other', 'c'.repeat(64)],
+    ]);
+    return world;
+  }
+
+  it('deletes an unrecorded upload of that content, attached to nothing and dated in the window, and nothing else', () => {
+    const made = plan(withLeftover());
+    expect(made.files.filter((f) => f.action !== 'no-op')).toMatchObject([{ name: 'faq', action: 'delete', reason: 'orphan', id: 'file-leftover' }]);
+  });
+
+  it('destroy deletes it too; --target and refresh-only delete no file', () => {
+    expect(plan(withLeftover(), { mode: 'destroy' }).files.filter((f) => f.id === 'file-leftover')).toMatchObject([{ action: 'delete', reason: 'destroy' }]);
+    expect(plan(withLeftover(), { targets: ['support'] }).files.filter((f) => f.action !== 'no-op')).toEqual([]);
+    expect(plan(withLeftover(), { mode: 'refresh-only' }).files.filter((f) => f.action !== 'no-op')).toEqual([]);
+  });
+});
