@@ -13,6 +13,7 @@ import { fieldHashes, fileNameOfLabel } from '../plan/view.js';
 import type { JournalEntry } from '../state/journal.js';
 import { hashFile } from '../manifest/attached-files.js';
 import type { FieldHashes, StateFile, UnsettledUpload } from '../state/types.js';
+import { ownEntry } from '../dictionary.js';
 import { scrubValues, type SensitivePath } from '../redaction.js';
 import { sensitiveStrings, type SensitiveValues } from '../plan/redact.js';
 import { buildGraph, type Operation, type OperationNode } from './graph.js';
@@ -266,7 +267,8 @@ class PlanRun {
       }
       return null;
     };
-    const pending = this.pendingUploads[file.name];
+    // A file may be named `constructor`: only the record's own entries count.
+    const pending = ownEntry(this.pendingUploads, file.name);
     const leftOver =
       pending?.sha256 === file.sha256
         ? await this.attempt(node, () => findUpload({ startedAt: Date.parse(pending.startedAt), failedAt: this.clock.now() }))
