@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssistantsApi, createConfiguration, FilesApi } from '../../src/api/index.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { makeProject, runCli } from './cli.js';
+import { makeProject, runCli, runCliInProcess } from './cli.js';
 
 const manifest = (instructions: string, extra = ''): string => `version: 1
 project: shop
@@ -48,6 +48,8 @@ let api: AssistantsApi;
 let dir: string;
 let env: Record<string, string>;
 const cli = (...args: string[]) => runCli([...args, '--endpoint', server.url], { cwd: dir, env });
+/** The same command in this process: for the runs that prove what a command does, once a real process has proved it runs. */
+const cliIn = (...args: string[]) => runCliInProcess([...args, '--endpoint', server.url], { cwd: dir, env });
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -93,37 +95,37 @@ describe('plan and apply against the local server', () => {
 
   it('shows exactly an edit to the manifest, as JSON and Markdown too', async () => {
     await writeFile(join(dir, 'assistants.yaml'), manifest('Be kind and brief.', sales));
-    const text = await cli('plan', '--detailed-exitcode');
+    const text = await cliIn('plan', '--detailed-exitcode');
     expect(text.code).toBe(2);
     expect(text.stdout).toContain('Plan: 0 to add, 1 to change, 0 to destroy.');
     expect(text.stdout).toContain('Be kind and brief.');
-    const json = await cli('plan', '--json');
+    const json = await cliIn('plan', '--json');
     const plan = JSON.parse(json.stdout) as { assistants: Array<{ key: string; action: string; changes: Array<{ field: string; cause: string }> }> };
     const support = plan.assistants.find((a) => a.key === 'support')!;
     expect(support.action).toBe('update');
     expect(support.changes).toEqual([expect.objectContaining({ field: 'instructions', cause: 'manifest' })]);
     expect(plan.assistants.find((a) => a.key === 'sales')!.action).toBe('no-op');
-    const markdown = await cli('plan', '--markdown');
+    const markdown = await cliIn('plan', '--markdown');
     expect(markdown.stdout.indexOf('Plan: 0 to add, 1 to change, 0 to destroy.')).toBeLessThan(markdown.stdout.indexOf('|'));
   });
 
   it('applies the edit and converges', async () => {
-    const applied = await cli('apply', '--auto-approve');
+    const applied = await cliIn('apply', '--auto-approve');
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout).toContain('0 added, 1 changed, 0 destroyed');
-    expect((await cli('plan', '--detailed-exitcode')).code).toBe(0);
+    expect((await cliIn('plan', '--detailed-exitcode')).code).toBe(0);
   });
 
   it('reports a change made by hand as drift, and apply restores the manifest', async () => {
     const support = (await owned()).find((a) => a.name === 'Support')!;
     await api.modifyAssistant({ assistantId: support.id, modifyAssistantRequest: { model: 'gpt-3.5-turbo' } });
-    const json = await cli('plan', '--json', '--detailed-exitcode');
+    const json = await cliIn('plan', '--json', '--detailed-exitcode');
     expect(json.code).toBe(2);
     const plan = JSON.parse(json.stdout) as { assistants: Array<{ key: string; reason: string; changes: Array<{ field: string; before: unknown; after: unknown; cause: string }> }> };
     const entry = plan.assistants.find((a) => a.key === 'support')!;
     expect(entry.reason).toBe('drift');
     expect(entry.changes).toEqual([{ field: 'model', before: 'gpt-3.5-turbo', after: 'gpt-4-turbo', cause: 'drift' }]);
-    expect((await cli('apply', '--auto-approve')).code).toBe(0);
+    expect((await cliIn('apply', '--auto-approve')).code).toBe(0);
     expect((await api.getAssistant({ assistantId: support.id })).model).toBe('gpt-4-turbo');
   });
 
@@ -131,18 +133,18 @@ describe('plan and apply against the local server', () => {
     const files = new FilesApi(createConfiguration({ apiKey: server.apiKey, baseUrl: server.url }));
     const [faq] = (await files.listFiles({})).data.filter((f) => f.filename === 'faq.md');
     await files.deleteFile({ fileId: faq!.id });
-    const before = await cli('plan', '--detailed-exitcode');
+    const before = await cliIn('plan', '--detailed-exitcode');
     expect(before.code).toBe(2);
     expect(before.stdout).not.toContain('No changes');
-    expect((await cli('apply', '--auto-approve')).code).toBe(0);
-    const after = await cli('plan', '--detailed-exitcode');
+    expect((await cliIn('apply', '--auto-approve')).code).toBe(0);
+    const after = await cliIn('plan', '--detailed-exitcode');
     expect(after.stdout).toContain('No changes. Your assistants match the manifest.');
     expect(after.code, after.stdout).toBe(0);
   });
 
   it('deletes an assistant removed from the manifest', async () => {
     await writeFile(join(dir, 'assistants.yaml'), manifest('Be kind and brief.'));
-    const applied = await cli('apply', '--auto-approve');
+    const applied = await cliIn('apply', '--auto-approve');
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout).toContain('0 added, 0 changed, 1 destroyed');
     expect((await owned()).map((a) => a.name)).toEqual(['Support']);
