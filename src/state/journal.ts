@@ -6,7 +6,7 @@
  */
 import type { SensitivePath } from '../redaction.js';
 import { dictionaryOf } from '../dictionary.js';
-import type { FieldHashes, StateFile } from './types.js';
+import type { FieldHashes, StateFile, UnsettledUpload } from './types.js';
 
 export interface AssistantWrittenEntry {
   op: 'assistant.created' | 'assistant.updated';
@@ -59,14 +59,8 @@ export interface FileUploadStartedEntry {
  * file is sent again, and an upload dated within [since, until] may yet appear. Windows of
  * the same content merge.
  */
-export interface FileUploadUnsettledEntry {
+export interface FileUploadUnsettledEntry extends UnsettledUpload {
   op: 'file.upload-unsettled';
-  name: string;
-  sha256: string;
-  bytes: number;
-  filename: string;
-  since: string;
-  until: string;
   at: string;
 }
 
