@@ -217,7 +217,7 @@ class FastParser {
     const text = this.text;
     const first = text.charCodeAt(at);
     if (first === 0x22 || first === 0x27) {
-      const close = first === 0x22 ? this.doubleQuotedEnd(at, end) : this.singleQuotedEnd(at, end);
+      const close = this.quotedEnd(at, end);
       if (close === -1) return -1;
       let colon = close;
       while (colon < end && text.charCodeAt(colon) === SPACE) colon++;
@@ -235,8 +235,7 @@ class FastParser {
   private key(at: number, colon: number): string {
     const text = this.text;
     const first = text.charCodeAt(at);
-    if (first === 0x22) return this.doubleQuoted(at, this.doubleQuotedEnd(at, colon));
-    if (first === 0x27) return this.singleQuoted(at, this.singleQuotedEnd(at, colon));
+    if (first === 0x22 || first === 0x27) return this.quotedScalar(at, colon)[0];
     let end = colon;
     while (end > at && text.charCodeAt(end - 1) === SPACE) end--;
     // An empty key is null; the yaml library refuses implicit keys over 1024 characters.
@@ -259,15 +258,8 @@ class FastParser {
     let value: JsonValue;
     let valueEnd: number;
     if (first === 0x7c || first === 0x3e) return this.blockScalar(line, at, end, indent, pointer, keyStart);
-    if (first === 0x22) {
-      valueEnd = this.doubleQuotedEnd(at, end);
-      if (valueEnd === -1) bail();
-      value = this.doubleQuoted(at, valueEnd);
-      this.record(pointer, at, valueEnd, keyStart);
-    } else if (first === 0x27) {
-      valueEnd = this.singleQuotedEnd(at, end);
-      if (valueEnd === -1) bail();
-      value = this.singleQuoted(at, valueEnd);
+    if (first === 0x22 || first === 0x27) {
+      [value, valueEnd] = this.quotedScalar(at, end);
       this.record(pointer, at, valueEnd, keyStart);
     } else if (first === 0x5b || first === 0x7b) {
       const flow = new FlowReader(this, at, end);
@@ -298,8 +290,20 @@ class FastParser {
     if (i < end && !(this.text.charCodeAt(i) === HASH && i > at)) bail();
   }
 
+  /** Offset after the closing quote of the quoted scalar opening at `at` (" or '), on this line; -1 when it does not close there. */
+  private quotedEnd(at: number, end: number): number {
+    return this.text.charCodeAt(at) === 0x22 ? this.doubleQuotedEnd(at, end) : this.singleQuotedEnd(at, end);
+  }
+
+  /** The quoted scalar opening at `at` (" or ') and the offset after its closing quote; gives up when it does not close on this line. */
+  quotedScalar(at: number, end: number): [string, number] {
+    const close = this.quotedEnd(at, end);
+    if (close === -1) bail();
+    return [this.text.charCodeAt(at) === 0x22 ? this.doubleQuoted(at, close) : this.singleQuoted(at, close), close];
+  }
+
   /** Offset after the closing quote of a double-quoted scalar opening at `at`, on this line; -1 when it does not close there. */
-  doubleQuotedEnd(at: number, end: number): number {
+  private doubleQuotedEnd(at: number, end: number): number {
     const text = this.text;
     for (let i = at + 1; i < end; i++) {
       const c = text.charCodeAt(i);
@@ -310,7 +314,7 @@ class FastParser {
   }
 
   /** Offset after the closing quote of a single-quoted scalar opening at `at`, on this line; -1 when it does not close there. */
-  singleQuotedEnd(at: number, end: number): number {
+  private singleQuotedEnd(at: number, end: number): number {
     const text = this.text;
     for (let i = at + 1; i < end; i++) {
       if (text.charCodeAt(i) !== 0x27) continue;
@@ -321,7 +325,7 @@ class FastParser {
   }
 
   /** The value of the double-quoted scalar from `at` to `close` (after its quote), with the escapes the yaml library reads. */
-  doubleQuoted(at: number, close: number): string {
+  private doubleQuoted(at: number, close: number): string {
     const text = this.text;
     let result = '';
     let from = at + 1;
@@ -346,7 +350,7 @@ class FastParser {
     return result + text.slice(from, close - 1);
   }
 
-  singleQuoted(at: number, close: number): string {
+  private singleQuoted(at: number, close: number): string {
     return this.text.slice(at + 1, close - 1).replaceAll("''", "'");
   }
 
@@ -455,10 +459,7 @@ class FlowReader {
     const first = this.peek();
     let key: string;
     if (first === 0x22 || first === 0x27) {
-      const close = first === 0x22 ? this.parser.doubleQuotedEnd(this.at, this.end) : this.parser.singleQuotedEnd(this.at, this.end);
-      if (close === -1) bail();
-      key = first === 0x22 ? this.parser.doubleQuoted(this.at, close) : this.parser.singleQuoted(this.at, close);
-      this.at = close;
+      [key, this.at] = this.parser.quotedScalar(this.at, this.end);
     } else {
       const raw = this.plain();
       const value = plainScalar(raw);
@@ -480,10 +481,7 @@ class FlowReader {
     if (first === 0x5b || first === 0x7b) return this.collection(pointer, depth, keyStart);
     let value: JsonValue;
     if (first === 0x22 || first === 0x27) {
-      const close = first === 0x22 ? this.parser.doubleQuotedEnd(this.at, this.end) : this.parser.singleQuotedEnd(this.at, this.end);
-      if (close === -1) bail();
-      value = first === 0x22 ? this.parser.doubleQuoted(this.at, close) : this.parser.singleQuoted(this.at, close);
-      this.at = close;
+      [value, this.at] = this.parser.quotedScalar(this.at, this.end);
     } else {
       value = plainScalar(this.plain());
     }
