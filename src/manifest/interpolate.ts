@@ -11,7 +11,7 @@
  */
 import type { JsonValue } from '../json.js';
 import type { ManifestDiagnostic } from './diagnostics.js';
-import { childPointer, pointerSegments } from './pointer.js';
+import { childPointer, pointerOf } from './pointer.js';
 import { diagnosticAt } from './source-file.js';
 import { SENSITIVE_VALUE } from '../redaction.js';
 import { secretWordIn } from './secret-names.js';
@@ -44,6 +44,11 @@ const ENV_HELP =
 export function parseTemplate(text: string): { segments: Segment[]; errors: TemplateError[] } {
   const segments: Segment[] = [];
   const errors: TemplateError[] = [];
+  // Most strings hold no template at all (nor, then, a `$${`): one literal.
+  if (!text.includes('${')) {
+    if (text !== '') segments.push({ literal: text });
+    return { segments, errors };
+  }
   let literal = '';
   let i = 0;
   while (i < text.length) {
@@ -205,19 +210,36 @@ function render(
   return { text: result, sensitive };
 }
 
+/**
+ * Calls `found` with each string under `value` that holds a template (`${`) and is
+ * interpolated, and its segments (`at` and below; the array is reused: copy to keep it).
+ */
+export function forEachTemplate(value: JsonValue, at: string[], found: (text: string, segments: readonly string[]) => void): void {
+  if (typeof value === 'string') {
+    if (value.includes('${') && isInterpolated(at) !== false) found(value, at);
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      at.push(String(i));
+      forEachTemplate(value[i]!, at, found);
+      at.pop();
+    }
+  } else if (isRecord(value)) {
+    for (const key of Object.keys(value)) {
+      at.push(key);
+      forEachTemplate(value[key]!, at, found);
+      at.pop();
+    }
+  }
+}
+
 /** Names of every `${var.NAME}` in interpolated fields anywhere in the manifest. */
 function usedVariables(tree: Tree): Set<string> {
   const used = new Set<string>();
-  const visit = (value: JsonValue, pointer: string): void => {
-    if (typeof value === 'string') {
-      if (isInterpolated(pointerSegments(pointer)) === false) return;
-      for (const segment of parseTemplate(value).segments) {
-        if ('expression' in segment && segment.expression.kind === 'var') used.add(segment.expression.name);
-      }
-    } else if (Array.isArray(value)) value.forEach((item, i) => visit(item, childPointer(pointer, i)));
-    else if (isRecord(value)) for (const [key, item] of Object.entries(value)) visit(item, childPointer(pointer, key));
-  };
-  visit(tree.value, '');
+  forEachTemplate(tree.value, [], (text) => {
+    for (const segment of parseTemplate(text).segments) {
+      if ('expression' in segment && segment.expression.kind === 'var') used.add(segment.expression.name);
+    }
+  });
   return used;
 }
 
@@ -296,10 +318,12 @@ export function interpolate(
 
   const sensitive = new Set<string>();
   const failed = new Set<string>();
-  const visit = (value: JsonValue, pointer: string): JsonValue => {
+  // `segments`: where `value` is, one array pushed and popped on the way down; a pointer is made only for an interpolated string.
+  const segments: string[] = [];
+  const visit = (value: JsonValue): JsonValue => {
     if (typeof value === 'string') {
-      const segments = pointerSegments(pointer);
       if (isInterpolated(segments) !== 'value') return value;
+      const pointer = pointerOf(segments);
       const reported = errors.length;
       const rendered = render(merged, pointer, value, resolver, true, errors);
       if (errors.length > reported) failed.add(pointer);
@@ -311,16 +335,29 @@ export function interpolate(
       }
       return rendered.text;
     }
-    if (Array.isArray(value)) return value.map((item, i) => visit(item, childPointer(pointer, i)));
+    if (Array.isArray(value)) {
+      return value.map((item, i) => {
+        segments.push(String(i));
+        const copy = visit(item);
+        segments.pop();
+        return copy;
+      });
+    }
     if (!isRecord(value)) return value;
     const copy: { [key: string]: JsonValue } = {};
     for (const [key, item] of Object.entries(value)) {
       // Variables were resolved above; environments are already merged in.
-      const skip = pointer === '' && (key === 'variables' || key === 'environments');
-      defineEntry(copy, key, skip ? item : visit(item, childPointer(pointer, key)));
+      const skip = segments.length === 0 && (key === 'variables' || key === 'environments');
+      if (skip) {
+        defineEntry(copy, key, item);
+        continue;
+      }
+      segments.push(key);
+      defineEntry(copy, key, visit(item));
+      segments.pop();
     }
     return copy;
   };
-  const result = visit(merged.value, '');
+  const result = visit(merged.value);
   return { tree: { value: result, origins: merged.origins }, errors, warnings, variables: resolver.variables, sensitive, failed };
 }

@@ -12,6 +12,13 @@ export function childPointer(parent: string, segment: string | number): string {
   return `${parent}/${escapeSegment(String(segment))}`;
 }
 
+/** The pointer of these (unescaped) segments: the inverse of pointerSegments. */
+export function pointerOf(segments: readonly string[]): string {
+  let pointer = '';
+  for (const segment of segments) pointer += `/${escapeSegment(segment)}`;
+  return pointer;
+}
+
 export function pointerSegments(pointer: string): string[] {
   return pointer === '' ? [] : pointer.slice(1).split('/').map(unescapeSegment);
 }

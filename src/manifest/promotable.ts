@@ -16,8 +16,8 @@ import type { JsonValue } from '../json.js';
 import { canonicalJson } from '../canonical-json.js';
 import { dictionary } from '../dictionary.js';
 import { metadataKeyOf, metadataPath } from '../redaction.js';
-import { isInterpolated, parseTemplate } from './interpolate.js';
-import { childPointer, pointerSegments } from './pointer.js';
+import { forEachTemplate, isInterpolated, parseTemplate } from './interpolate.js';
+import { childPointer, pointerOf, pointerSegments } from './pointer.js';
 import { entriesOf, isRecord, type Tree } from './tree.js';
 import type { AssistantSpec, DesiredFile } from './types.js';
 
@@ -85,12 +85,11 @@ function templateVaries(text: string, perEnvironment: ReadonlySet<string>): bool
   );
 }
 
-/** Strings under `value` (at `pointer` in the manifest) that are interpolated and vary per environment, as pointers. */
-function varyingTemplates(value: JsonValue, pointer: string, perEnvironment: ReadonlySet<string>, out: string[]): void {
-  if (typeof value === 'string') {
-    if (isInterpolated(pointerSegments(pointer)) === 'value' && templateVaries(value, perEnvironment)) out.push(pointer);
-  } else if (Array.isArray(value)) value.forEach((item, i) => varyingTemplates(item, childPointer(pointer, i), perEnvironment, out));
-  else if (isRecord(value)) for (const [key, item] of Object.entries(value)) varyingTemplates(item, childPointer(pointer, key), perEnvironment, out);
+/** Strings under `value` (at `segments` in the manifest) that are interpolated and vary per environment, as pointers. */
+function varyingTemplates(value: JsonValue, segments: string[], perEnvironment: ReadonlySet<string>, out: string[]): void {
+  forEachTemplate(value, segments, (text, at) => {
+    if (isInterpolated(at) === 'value' && templateVaries(text, perEnvironment)) out.push(pointerOf(at));
+  });
 }
 
 /** Reads the environment-specific parts off the raw manifest (before any environment is merged in). */
@@ -105,7 +104,7 @@ export function environmentSpecificParts(raw: Tree): EnvironmentSpecificParts {
   for (const [, overlay] of environments) for (const [name] of entriesOf(isRecord(overlay) ? overlay.files : undefined)) files.add(name);
   for (const [name, file] of entriesOf(root.files)) {
     const varying: string[] = [];
-    varyingTemplates(file, childPointer('/files', name), perEnvironment, varying);
+    varyingTemplates(file, ['files', name], perEnvironment, varying);
     if (varying.length > 0) files.add(name);
   }
 
@@ -113,7 +112,7 @@ export function environmentSpecificParts(raw: Tree): EnvironmentSpecificParts {
   for (const [key, assistant] of entriesOf(root.assistants)) {
     const at = childPointer('/assistants', key);
     const pointers: string[] = [];
-    varyingTemplates(assistant, at, perEnvironment, pointers);
+    varyingTemplates(assistant, ['assistants', key], perEnvironment, pointers);
     const relative = pointers.map((pointer) => pointer.slice(at.length));
     for (const [, overlay] of environments) {
       const assistantOverlay = isRecord(overlay) && isRecord(overlay.assistants) && Object.hasOwn(overlay.assistants, key) ? overlay.assistants[key] : undefined;

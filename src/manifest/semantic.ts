@@ -34,6 +34,7 @@ export function checkSemantics(resolved: Tree, raw: Tree): SemanticResult {
   const warnings: ManifestDiagnostic[] = [];
   const root = isRecord(resolved.value) ? resolved.value : {};
   const declaredFiles = entriesOf(root.files).map(([name]) => name);
+  const declared = new Set(declaredFiles);
 
   const limit = (pointer: string, value: unknown, max: number, what: string): void => {
     if (typeof value === 'string' && characterCount(value) > max) {
@@ -77,7 +78,7 @@ export function checkSemantics(resolved: Tree, raw: Tree): SemanticResult {
 
     const files = Array.isArray(assistant.files) ? assistant.files : [];
     files.forEach((name, index) => {
-      if (typeof name !== 'string' || declaredFiles.includes(name)) return;
+      if (typeof name !== 'string' || declared.has(name)) return;
       errors.push(
         diagnosticFor(resolved, childPointer(childPointer(at, 'files'), index), `file "${name}" is not declared under files${didYouMean(name, declaredFiles)}`),
       );
