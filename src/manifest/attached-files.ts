@@ -4,7 +4,7 @@
  * taken from the hash cache when the file is unchanged (file-hash-cache.ts).
  */
 import { createHash } from 'node:crypto';
-import { accessSync, constants, createReadStream, statSync } from 'node:fs';
+import { accessSync, constants, createReadStream, statSync, type BigIntStats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { FileHashCache, FileIdentity } from './file-hash-cache.js';
 import { mapBounded } from './map-bounded.js';
@@ -19,9 +19,10 @@ export type FileCheck = { ok: true; bytes: number; identity: FileIdentity } | { 
  * Without waiting on the thread pool: a stat on a local disk takes microseconds, a trip
  * through the pool and a promise far longer, and a manifest may attach thousands.
  */
-export function checkAttachedFile(path: string): FileCheck {
+export function checkAttachedFile(path: string, stats?: BigIntStats): FileCheck {
   try {
-    const info = statSync(path, { bigint: true });
+    // `stats`: the file's, already taken (paths.ts, for a file that is not a symbolic link).
+    const info = stats ?? statSync(path, { bigint: true });
     if (info.isDirectory()) return { ok: false, message: 'is a folder, not a file' };
     if (!info.isFile()) return { ok: false, message: 'is not a regular file' };
     const bytes = Number(info.size);

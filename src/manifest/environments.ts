@@ -90,11 +90,14 @@ export function environmentEndpoint(tree: Tree, environment: string): string | u
 
 /** The manifest as the environment sees it: its overrides merged into the top level. */
 export function applyEnvironment(tree: Tree, environment: string): Tree {
+  const root = tree.value;
+  const overrides = isRecord(root) && isRecord(root.environments) && Object.hasOwn(root.environments, environment) ? root.environments[environment] : undefined;
+  // Nothing to merge: the manifest as it is (nothing downstream changes a tree; interpolation copies it).
+  if (!isRecord(overrides) || (entriesOf(overrides.assistants).length === 0 && entriesOf(overrides.files).length === 0)) return tree;
   const value = clone(tree.value);
   const origins = new Map(tree.origins);
   if (!isRecord(value)) return { value, origins };
   const envPointer = childPointer('/environments', environment);
-  const overrides = isRecord(value.environments) && Object.hasOwn(value.environments, environment) ? value.environments[environment] : undefined;
 
   const replace = (target: { [key: string]: JsonValue }, field: string, replacement: JsonValue, to: string, from: string): void => {
     defineEntry(target, field, clone(replacement));
@@ -124,7 +127,7 @@ export function applyEnvironment(tree: Tree, environment: string): Tree {
 
   for (const section of ['assistants', 'files'] as const) {
     const declared = value[section];
-    if (!isRecord(declared) || !isRecord(overrides)) continue;
+    if (!isRecord(declared)) continue;
     for (const [name, override] of entriesOf(overrides[section])) {
       const target = Object.hasOwn(declared, name) ? declared[name] : undefined;
       if (!isRecord(target)) continue;

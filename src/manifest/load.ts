@@ -205,13 +205,14 @@ async function readInputs(resolved: Tree, manifestDir: string, allowOutsidePaths
   // Thousands of files: their paths and sizes are checked without the thread pool (paths.ts), in manifest order.
   const named = entriesOf(root.files).filter(([name, file]) => attached.has(name) && isRecord(file) && typeof file.path === 'string' && file.path !== '');
   const realManifestDir = named.length > 0 ? await (realDir ?? realFolder(manifestDir)) : manifestDir;
+  const realFolders = new Map<string, string>();
   for (const [name, file] of named) {
     const raw = (file as { path: string }).path;
     const pointer = childPointer(childPointer('/files', name), 'path');
     if (skip.has(pointer)) continue;
     const subject = `file "${name}" (${raw})`;
-    const located = resolveManifestPathSync(manifestDir, raw, allowOutsidePaths, realManifestDir);
-    const check = located.ok ? checkAttachedFile(located.path) : located;
+    const located = resolveManifestPathSync(manifestDir, raw, allowOutsidePaths, realManifestDir, realFolders);
+    const check = located.ok ? checkAttachedFile(located.path, located.stats) : located;
     if (located.ok && check.ok) inputs.files.set(name, { path: located.path, bytes: check.bytes, identity: check.identity });
     else if (!check.ok) inputs.errors.push(diagnosticFor(resolved, pointer, `${subject} ${check.message}`));
   }

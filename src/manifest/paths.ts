@@ -3,14 +3,17 @@
  * caller allows it, must stay inside it (after following symbolic links), so a
  * manifest from a pull request cannot upload `~/.ssh/id_rsa`.
  */
-import { isAbsolute, relative, resolve } from 'node:path';
-import { realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { lstatSync, realpathSync, type BigIntStats } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { describeFsError } from './source-file.js';
 
 export type ResolvedPath = { ok: true; path: string } | { ok: false; message: string };
 
+/** Both absolute and resolved (`resolve`, `realpath`): the common case answered by a prefix, the rest by path.relative. */
 function inside(folder: string, path: string): boolean {
+  // Under the folder, with a first part that does not start with `..` (path.relative's answer would, and counts as outside).
+  if (path.length > folder.length + 1 && path.startsWith(folder) && path[folder.length] === sep && !path.startsWith('..', folder.length + 1)) return true;
   const rel = relative(folder, path);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
@@ -45,17 +48,45 @@ export async function resolveManifestPath(
  * files: a realpath on a local disk takes microseconds, a trip through the pool and a
  * promise far longer. `realDir`: the manifest folder's real path (realFolder).
  */
-export function resolveManifestPathSync(manifestDir: string, raw: string, allowOutsidePaths: boolean, realDir: string): ResolvedPath {
+export function resolveManifestPathSync(
+  manifestDir: string,
+  raw: string,
+  allowOutsidePaths: boolean,
+  realDir: string,
+  realFolders?: Map<string, string>,
+): ResolvedPath & { stats?: BigIntStats } {
   const lexical = resolve(manifestDir, raw);
   if (!allowOutsidePaths && !inside(manifestDir, lexical)) return { ok: false, message: OUTSIDE };
+  const known = realFolders === undefined ? undefined : realPathByFolder(lexical, realFolders);
   let real: string;
   try {
-    real = realpathSync.native(lexical);
+    real = known?.real ?? realpathSync.native(lexical);
   } catch (error) {
     return { ok: false, message: describeFsError(error) };
   }
   if (!allowOutsidePaths && !inside(realDir, real)) return { ok: false, message: THROUGH_LINK };
-  return { ok: true, path: lexical };
+  return known === undefined ? { ok: true, path: lexical } : { ok: true, path: lexical, stats: known.stats };
+}
+
+/**
+ * The real path of `lexical` from its folder's (looked up once per folder, in `realFolders`)
+ * and one lstat, which is also the file's stat, when the file is not a symbolic link.
+ * Undefined for anything else (a link, an error): realpath answers that, with its own error.
+ */
+function realPathByFolder(lexical: string, realFolders: Map<string, string>): { real: string; stats: BigIntStats } | undefined {
+  const folder = dirname(lexical);
+  if (folder === lexical) return undefined;
+  try {
+    let realFolder = realFolders.get(folder);
+    if (realFolder === undefined) {
+      realFolder = realpathSync.native(folder);
+      realFolders.set(folder, realFolder);
+    }
+    const stats = lstatSync(lexical, { bigint: true });
+    return stats.isSymbolicLink() ? undefined : { real: join(realFolder, basename(lexical)), stats };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The folder's real path (symbolic links followed), or the folder as given when it cannot be resolved. */

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic, loadManifest, type DesiredState } from '../../src/manifest/index.js';
@@ -115,6 +115,19 @@ describe('files and hashes', () => {
     const third = await desiredIn(dir);
     expect(third.files.big?.sha256).not.toBe(second.files.big?.sha256);
     expect(third.manifestHash).not.toBe(second.manifestHash);
+  });
+
+  it('reads attached files through symbolic links that stay inside the folder (a linked folder, a linked file)', async () => {
+    const dir = await folderWith({
+      'docs/faq.md': 'faq',
+      'assistants.yaml': `${header}files:\n  faq: {path: linked/faq.md}\n  alias: {path: alias.md}\nassistants:\n  helper:\n    model: gpt-4\n    tools: [{type: retrieval}]\n    files: [faq, alias]\n`,
+    });
+    await symlink('docs', join(dir, 'linked'));
+    await symlink(join('docs', 'faq.md'), join(dir, 'alias.md'));
+    const desired = await desiredIn(dir);
+    const sha256 = createHash('sha256').update('faq').digest('hex');
+    expect(desired.files.faq).toMatchObject({ path: join(dir, 'linked', 'faq.md'), bytes: 3, sha256 });
+    expect(desired.files.alias).toMatchObject({ path: join(dir, 'alias.md'), bytes: 3, sha256 });
   });
 
   it('uploads only files some assistant attaches, and warns about the rest', async () => {
