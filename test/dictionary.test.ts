@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assistantFromWire, createAssistantToWire } from '../src/api/mappers.js';
 import { canonicalJson, stringifySorted } from '../src/canonical-json.js';
-import { dictionary, ownEntry } from '../src/dictionary.js';
+import { asDictionary, dictionary, ownEntry } from '../src/dictionary.js';
 import { loadManifest } from '../src/manifest/index.js';
 import { renderJson, renderText } from '../src/render/index.js';
 import { checkMetadata } from '../src/server/validate.js';
@@ -32,6 +32,16 @@ describe('objects keyed by user names', () => {
     expect(Object.keys(d)).toEqual(NAMES);
     expect(ownEntry({}, 'constructor')).toBeUndefined();
     expect(ownEntry(d, '__proto__')).toBe(9);
+  });
+
+  it('asDictionary makes a parsed object prototype-less in place, keeping its own __proto__ entry', () => {
+    const parsed = JSON.parse('{"__proto__":1,"constructor":2}') as Record<string, number>;
+    const d = asDictionary(parsed);
+    expect(d).toBe(parsed);
+    expect(Object.getPrototypeOf(d)).toBeNull();
+    expect(Object.keys(d)).toEqual(['__proto__', 'constructor']);
+    expect(d['__proto__']).toBe(1);
+    expect(d['toString']).toBeUndefined();
   });
 
   it('canonical JSON keeps a __proto__ key and sorts it like any other', () => {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { UserError } from '../errors.js';
 import { stringifySorted } from '../canonical-json.js';
-import { dictionary, dictionaryOf } from '../dictionary.js';
+import { asDictionary, dictionary, dictionaryOf } from '../dictionary.js';
 import { stateProblem } from './schema.js';
 import { STATE_FORMAT_VERSION, type StateFile } from './types.js';
 
@@ -85,7 +85,7 @@ export function parseState(text: string, source: string): StateFile {
   } catch (error) {
     throw stateError(source, `not valid JSON (${(error as Error).message}); ${fileRepair(source)}`);
   }
-  return parseStateDocument(parsed, source, fileRepair(source));
+  return validState(parsed, source, fileRepair(source), asDictionary);
 }
 
 /**
@@ -93,33 +93,40 @@ export function parseState(text: string, source: string): StateFile {
  * validated. `repair` ends the message when it is not a valid state: how to get one back.
  */
 export function parseStateDocument(parsed: unknown, source: string, repair: string): StateFile {
+  return validState(parsed, source, repair, dictionaryOf);
+}
+
+type ToDictionary = <T>(record: Record<string, T>) => Record<string, T>;
+
+/** `toDictionary`: asDictionary for a document this module parsed (nobody else holds it), else dictionaryOf (a copy). */
+function validState(parsed: unknown, source: string, repair: string, toDictionary: ToDictionary): StateFile {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw stateError(source, `not a state: expected a JSON object; ${repair}`);
   }
   const document = upgrade(parsed as Document, source);
   const problem = stateProblem(document);
   if (problem !== null) throw stateError(source, `invalid state: ${problem}; ${repair}`);
-  return withDictionaries(document as unknown as StateFile);
+  return withDictionaries(document as unknown as StateFile, toDictionary);
 }
 
 /** The state with every map keyed by a user's names made prototype-less (a file named `constructor` is a key). */
-function withDictionaries(state: StateFile): StateFile {
+function withDictionaries(state: StateFile, toDictionary: ToDictionary): StateFile {
   const { pendingUploads, unsettledUploads, retiredFiles, testResults, releases, ...rest } = state;
   return {
     ...rest,
-    assistants: dictionaryOf(state.assistants),
-    files: dictionaryOf(state.files),
-    ...(pendingUploads === undefined ? {} : { pendingUploads: dictionaryOf(pendingUploads) }),
-    ...(unsettledUploads === undefined ? {} : { unsettledUploads: dictionaryOf(unsettledUploads) }),
-    ...(retiredFiles === undefined ? {} : { retiredFiles: dictionaryOf(retiredFiles) }),
+    assistants: toDictionary(state.assistants),
+    files: toDictionary(state.files),
+    ...(pendingUploads === undefined ? {} : { pendingUploads: toDictionary(pendingUploads) }),
+    ...(unsettledUploads === undefined ? {} : { unsettledUploads: toDictionary(unsettledUploads) }),
+    ...(retiredFiles === undefined ? {} : { retiredFiles: toDictionary(retiredFiles) }),
     ...(testResults === undefined
       ? {}
-      : { testResults: dictionary(Object.entries(testResults).map(([key, record]) => [key, { ...record, tests: dictionaryOf(record.tests) }] as const)) }),
+      : { testResults: dictionary(Object.entries(testResults).map(([key, record]) => [key, { ...record, tests: toDictionary(record.tests) }] as const)) }),
     ...(releases === undefined
       ? {}
       : {
           releases: dictionary(
-            Object.entries(releases).map(([key, record]) => [key, { ...record, fields: dictionaryOf(record.fields), files: dictionaryOf(record.files) }] as const),
+            Object.entries(releases).map(([key, record]) => [key, { ...record, fields: toDictionary(record.fields), files: toDictionary(record.files) }] as const),
           ),
         }),
   };
