@@ -5,55 +5,58 @@
  */
 
 /**
- * One line, no whitespace: for comparing, hashing and journal lines. Written straight to
- * the string, without a sorted copy of the value (a plan's hash and fingerprints run it
- * over every object of the plan): the text is JSON.stringify's of the sorted copy.
+ * One line, no whitespace: for comparing, hashing and journal lines. JSON.stringify of a
+ * copy of the value with every object's keys sorted: JSON.stringify writes the text faster
+ * than JavaScript could, above all in a fresh process, where JavaScript runs cold (a
+ * 1,000-assistant plan's hash text: ~35 ms of CPU instead of ~70 written out key by key).
  */
 export function canonicalJson(value: unknown): string {
-  return write(value) as string;
+  return JSON.stringify(sortedCopy(value)) as string;
 }
 
-/** `value` as canonical JSON; undefined where JSON.stringify leaves a member out (undefined, a function, a symbol). */
-function write(value: unknown): string | undefined {
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'number':
-    case 'boolean':
-    case 'bigint':
-      return JSON.stringify(value);
-    case 'object': {
-      if (value === null) return 'null';
-      if (Array.isArray(value)) {
-        let out = '[';
-        for (let i = 0; i < value.length; i++) out += `${i === 0 ? '' : ','}${write(value[i]) ?? 'null'}`;
-        return `${out}]`;
-      }
-      let out = '{';
-      for (const key of orderedKeys(value)) {
-        const member = write((value as Record<string, unknown>)[key]);
-        if (member !== undefined) out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${member}`;
-      }
-      return `${out}}`;
-    }
-    default:
-      return undefined;
+/** `value` with every object's keys sorted and `undefined` members dropped; arrays and scalars as they are. */
+function sortedCopy(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(sortedCopy);
+  // An ordinary object, not a prototype-less one: V8 keeps those as hash tables, which
+  // JSON.stringify writes ~25% slower. So a `__proto__` key is defined, not assigned.
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const member = (value as Record<string, unknown>)[key];
+    if (member === undefined) continue;
+    if (key === '__proto__') Object.defineProperty(sorted, key, { value: sortedCopy(member), enumerable: true, writable: true, configurable: true });
+    else sorted[key] = sortedCopy(member);
   }
+  return sorted;
 }
-
-const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
 
 /**
- * The keys in the order the sorted copy printed them: every JS object lists its
- * array-index keys ("0", "42") first, in numeric order, then the others in the order they
- * were added, which for the copy was sorted. The value's own keys list the index ones first too.
+ * canonicalJson(a) === canonicalJson(b), without writing either when they are the same
+ * plain data (the same keys and values, in any order), as almost every value a plan
+ * compares is: anything else is settled by the texts.
  */
-function orderedKeys(value: object): string[] {
-  const keys = Object.keys(value);
-  let indexes = 0;
-  while (indexes < keys.length && ARRAY_INDEX.test(keys[indexes] as string) && Number(keys[indexes]) < 2 ** 32 - 1) indexes++;
-  if (indexes === 0) return keys.sort();
-  return [...keys.slice(0, indexes), ...keys.slice(indexes).sort()];
+export function sameCanonicalJson(a: unknown, b: unknown): boolean {
+  return sameData(a, b) || canonicalJson(a) === canonicalJson(b);
+}
+
+const isOwnEnumerable = Object.prototype.propertyIsEnumerable;
+
+/** The same scalars, arrays of the same data, objects with the same own keys holding the same data. */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameData(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) {
+    if (!isOwnEnumerable.call(b, key) || !sameData((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  }
+  return true;
 }
 
 /**

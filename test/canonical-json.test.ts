@@ -4,7 +4,7 @@
  * hashes and fingerprints saved in plans and states are made of it.
  */
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../src/canonical-json.js';
+import { canonicalJson, sameCanonicalJson } from '../src/canonical-json.js';
 
 /** The former definition. */
 function reference(value: unknown): string {
@@ -47,5 +47,26 @@ describe('canonicalJson', () => {
 
   it('a bigint throws, as JSON.stringify does', () => {
     expect(() => canonicalJson({ n: 1n })).toThrow(TypeError);
+  });
+});
+
+describe('sameCanonicalJson', () => {
+  const pairs: Array<[string, unknown, unknown]> = [
+    ['keys in another order', { b: [{ y: 2, x: 1 }], a: 'first' }, { a: 'first', b: [{ x: 1, y: 2 }] }],
+    ['an undefined member and none', { a: 1, b: undefined }, { a: 1 }],
+    ['NaN and null', [NaN], [null]],
+    ['-0 and 0', { n: -0 }, { n: 0 }],
+    ['a function in an array and null', [() => 1], [null]],
+    ['an array and an object of its indexes', ['a'], { 0: 'a' }],
+    ['other values', { a: 1 }, { a: 2 }],
+    ['other lengths', [1, 2], [1]],
+    ['a key more', { a: 1 }, { a: 1, b: 2 }],
+    ['a string and a number', '1', 1],
+    ['null and an empty object', null, {}],
+    ['a date and an empty object', new Date(0), {}],
+  ];
+  it.each(pairs)('%s: as the canonical texts compare', (_, a, b) => {
+    expect(sameCanonicalJson(a, b)).toBe(canonicalJson(a) === canonicalJson(b));
+    expect(sameCanonicalJson(b, a)).toBe(canonicalJson(a) === canonicalJson(b));
   });
 });

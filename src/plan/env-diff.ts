@@ -5,7 +5,7 @@
  * change not yet promoted. Pure: two sides in, plain data out. Schema: `schemas/diff.schema.json`.
  */
 import type { JsonValue } from '../json.js';
-import { canonicalJson } from '../canonical-json.js';
+import { sameCanonicalJson } from '../canonical-json.js';
 import { dictionary } from '../dictionary.js';
 import { fileNameOfLabel } from './view.js';
 import type { AssistantView } from './types.js';
@@ -57,9 +57,6 @@ export interface EnvironmentDiff {
 
 const FIELDS = ['model', 'name', 'description', 'instructions', 'tools', 'files'] as const;
 
-function same(a: JsonValue, b: JsonValue): boolean {
-  return canonicalJson(a) === canonicalJson(b);
-}
 
 /** A files difference is intended when every file that differs is one whose content varies per environment. */
 function filesIntended(from: JsonValue, to: JsonValue, shared: readonly string[]): boolean {
@@ -81,7 +78,7 @@ function partsOf(key: string, from: { view: AssistantView; sensitive: readonly s
   for (const field of FIELDS) {
     const a = from.view[field] as JsonValue;
     const b = to.view[field] as JsonValue;
-    if (same(a, b)) continue;
+    if (sameCanonicalJson(a, b)) continue;
     const intended = perEnvironment.has(field) || (field === 'files' && filesIntended(a, b, declared.sharedFiles.get(key) ?? []));
     differences.push({ part: field, from: shown(field, a), to: shown(field, b), intended });
   }

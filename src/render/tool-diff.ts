@@ -1,6 +1,6 @@
 /** Internal to the renderers: tools, matched by identity (a function by its name, any other tool by its type). */
 import { KNOWN_TOOL_TYPES } from '../assistant-fields.js';
-import { canonicalJson } from '../canonical-json.js';
+import { sameCanonicalJson } from '../canonical-json.js';
 import type { JsonValue } from '../json.js';
 import { asObject, attrLines, jsonText, line, prettyJson, quote, type Attr, type Line } from './lines.js';
 import { plainLines, textDiffAttr, unifiedDiffLines, wholeTextAttr } from './text-diff.js';
@@ -46,7 +46,7 @@ export function toolsDiffLines(before: JsonValue[], after: JsonValue[]): Line[] 
     const old = beforeById.get(id);
     if (old === undefined) {
       lines.push(...wholeToolLines(tool, '+'));
-    } else if (canonicalJson(old) === canonicalJson(tool)) {
+    } else if (sameCanonicalJson(old, tool)) {
       unchanged += 1;
     } else {
       lines.push(...changedToolLines(id, old, tool));
@@ -70,7 +70,7 @@ function changedToolLines(identity: string, before: JsonValue, after: JsonValue)
   for (const [name, value] of afterFields) {
     const old = beforeFields.get(name);
     if (old === undefined) attrs.push(wholeValueAttr('+', name, value));
-    else if (canonicalJson(old) !== canonicalJson(value)) attrs.push(changedValueAttr(name, old, value));
+    else if (!sameCanonicalJson(old, value)) attrs.push(changedValueAttr(name, old, value));
   }
   for (const [name, value] of beforeFields) {
     if (!afterFields.has(name)) attrs.push(wholeValueAttr('-', name, value));
