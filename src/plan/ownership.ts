@@ -9,6 +9,7 @@
 import type { AssistantObject, Metadata } from '../api/models.js';
 import { METADATA_LIMIT } from '../assistant-fields.js';
 import { ownEntry } from '../dictionary.js';
+import { localeCompare } from '../natural-sort.js';
 
 export const OWNERSHIP_METADATA_KEY = 'assistants-iac';
 
@@ -105,5 +106,5 @@ export function taggedByKey(assistants: readonly AssistantObject[], scope: Owner
 
 /** Oldest first: by creation time, then by id (creation times tie within a second). */
 export function oldestFirst<T extends { createdAt: number; id: string }>(items: readonly T[]): T[] {
-  return [...items].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  return [...items].sort((a, b) => a.createdAt - b.createdAt || localeCompare(a.id, b.id));
 }

@@ -26,8 +26,21 @@ export function planJsonValue(plan: Plan): Plan {
     notes: plan.notes.map((note) => pick(note, ['level', 'key', 'message'])),
     summary: pick(plan.summary, ['add', 'change', 'destroy', 'filesUpload', 'filesDelete']),
     planHash: plan.planHash,
-    prior: { ...pick(plan.prior, ['manifestHash', 'lineage', 'serial']), liveFingerprints: sortedDictionary(plan.prior.liveFingerprints) },
+    prior: { ...pick(plan.prior, ['manifestHash', 'lineage', 'serial']), liveFingerprints: inKeyOrder(plan.prior.liveFingerprints) },
   };
+}
+
+/**
+ * `record` in sorted key order: itself when its keys already are (the planner makes its maps
+ * so, and a plan has two per assistant and one of thousands of fingerprints), else a sorted
+ * copy. Already sorted by code point, the keys print as a sorted copy would print them.
+ */
+function inKeyOrder(record: Readonly<Record<string, string>>): Record<string, string> {
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) {
+    if ((i > 0 && (keys[i - 1] as string) >= (keys[i] as string)) || record[keys[i] as string] === undefined) return sortedDictionary(record);
+  }
+  return record;
 }
 
 /** `plan --json`: the Plan, keys in the documented order, 2-space indent, trailing newline. */
@@ -58,6 +71,6 @@ function viewJson(view: AssistantView): AssistantView {
     ...pick(view, ['model', 'name', 'description', 'instructions']),
     tools: [...view.tools],
     files: [...view.files],
-    metadata: sortedDictionary(view.metadata),
+    metadata: inKeyOrder(view.metadata),
   };
 }

@@ -8,9 +8,10 @@ import { UserError } from '../errors.js';
 import type { DesiredAssistant, DesiredState } from '../manifest/types.js';
 import { ASSISTANT_FIELDS, KNOWN_TOOL_TYPES, type AssistantField } from '../assistant-fields.js';
 import type { AssistantRecord, FileRecord, StateFile } from '../state/types.js';
-import { canonicalJson } from '../canonical-json.js';
+import { canonicalJson, sameCanonicalJson } from '../canonical-json.js';
 import { SENSITIVE_VALUE } from '../redaction.js';
 import { dictionary, dictionaryOf, ownEntry } from '../dictionary.js';
+import { localeCompare } from '../natural-sort.js';
 import { hashValue } from './hash.js';
 import { withPlanHash } from './plan-hash.js';
 import { redactChange, type SensitiveValues } from './redact.js';
@@ -164,7 +165,9 @@ export function createPlan(input: PlanInput): PlanResult {
       );
     }
     // Tagged as ours but not claimed: duplicates of a recorded key, or left without a record.
-    for (const [key, sameKey] of [...tagged.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    // (Keys whose assistants are all claimed are left out before sorting: usually all are.)
+    const unclaimed = [...tagged.entries()].filter(([, sameKey]) => sameKey.some((a) => !claimed.has(a.id)));
+    for (const [key, sameKey] of unclaimed.sort(([a], [b]) => localeCompare(a, b))) {
       if (!inScope(key)) continue;
       for (const assistant of sameKey) {
         if (claimed.has(assistant.id)) continue;
@@ -277,7 +280,7 @@ function diffAssistant(
   const ignored: AssistantField[] = [];
   for (const field of ASSISTANT_FIELDS) {
     const beforeValue = fieldValue(before, field);
-    if (canonicalJson(beforeValue) === canonicalJson(fieldValue(after, field))) continue;
+    if (sameCanonicalJson(beforeValue, fieldValue(after, field))) continue;
     if (spec.lifecycle.ignoreChanges.includes(field)) {
       ignored.push(field);
       // Apply must leave an ignored field as the server has it.
@@ -498,14 +501,15 @@ function fingerprints(
   liveById: Map<string, AssistantObject>,
   liveFileById: Map<string, OpenAIFile>,
 ): Record<string, string> {
-  const result: Record<string, string> = {};
+  const live = new Map<string, AssistantObject | OpenAIFile>();
   for (const a of assistants) {
-    const live = a.id ? liveById.get(a.id) : undefined;
-    if (live) result[live.id] = hashValue(live);
+    const object = a.id ? liveById.get(a.id) : undefined;
+    if (object) live.set(object.id, object);
   }
   for (const f of files) {
-    const live = f.id ? liveFileById.get(f.id) : undefined;
-    if (live) result[live.id] = hashValue(live);
+    const object = f.id ? liveFileById.get(f.id) : undefined;
+    if (object) live.set(object.id, object);
   }
-  return result;
+  // In sorted order, as the plan's JSON lists them (plan-json.ts then takes them as they are).
+  return dictionary([...live.keys()].sort().map((id) => [id, hashValue(live.get(id))] as const));
 }

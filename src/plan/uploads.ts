@@ -28,6 +28,7 @@ import type { AssistantObject, OpenAIFile } from '../api/models.js';
 import type { DesiredState } from '../manifest/types.js';
 import type { StateFile, UnsettledUpload } from '../state/types.js';
 import { dictionaryOf } from '../dictionary.js';
+import { localeCompare } from '../natural-sort.js';
 import { isTaggedFor } from './ownership.js';
 
 /** What the rule compares: a manifest file as uploaded. */
@@ -180,7 +181,7 @@ export function recognizeUploads(
 ): Recognized {
   const adopt: Recognized['adopt'] = new Map();
   const surplus: Recognized['surplus'] = [];
-  const oldestFirst = [...candidates].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  const oldestFirst = [...candidates].sort((a, b) => a.createdAt - b.createdAt || localeCompare(a.id, b.id));
   for (const file of oldestFirst) {
     if (!hashes.has(file.id)) continue;
     const hash = hashes.get(file.id) ?? null;

@@ -4,13 +4,15 @@ import { ASSISTANT_FIELDS, type AssistantField } from '../assistant-fields.js';
 import { metadataKeyOf, metadataPath, SENSITIVE_VALUE } from '../redaction.js';
 import type { AssistantChange, AssistantView, FieldChange, Plan, SensitivePart } from '../plan/types.js';
 import { mapDiffLines, setDiffLines } from './collection-diff.js';
-import { orphanSuffix, reasonText, stateOnlyAction, stateOnlyHeadline, suffixFor, withSuffix } from './headlines.js';
+import { changesState, orphanSuffix, reasonText, stateOnlyAction, stateOnlyHeadline, suffixFor, withSuffix } from './headlines.js';
 import { KNOWN_AFTER_APPLY, attrLines, isStringArray, jsonText, line, objectLines, quote, stringMap, type Attr, type ObjectBlock } from './lines.js';
 import { textDiffAttr, wholeTextAttr } from './text-diff.js';
 import { toolsDiffLines, wholeToolLines } from './tool-diff.js';
 
 /** `withId`: the plan's assistantsWithIdByKey (headlines.ts), which an orphan's headline reads. */
 export function assistantBlock(change: AssistantChange, plan: Plan, withId: ReadonlyMap<string, readonly AssistantChange[]>): ObjectBlock | null {
+  // Settled before any text is made: a no-change plan of thousands of assistants shows none of them.
+  if (change.action === 'no-op' && change.ignored.length === 0 && !changesState(change.reason)) return null;
   const subject = `assistant ${quote(change.key)}`;
   const reason = reasonText(change.reason, plan.mode);
   const fields = ASSISTANT_FIELDS.filter((f) => change.changes.some((c) => c.field === f)).map((f) =>

@@ -1,9 +1,10 @@
 /** Internal to the renderers: a file change as an object block. */
 import type { FileChange, PlanMode } from '../plan/types.js';
-import { reasonText, stateOnlyAction, stateOnlyHeadline, suffixFor, withSuffix } from './headlines.js';
+import { changesState, reasonText, stateOnlyAction, stateOnlyHeadline, suffixFor, withSuffix } from './headlines.js';
 import { KNOWN_AFTER_APPLY, jsonText, objectLines, quote, type ActionLabel, type Attr, type ObjectBlock, type Sign } from './lines.js';
 
 export function fileBlock(file: FileChange, mode: PlanMode): ObjectBlock | null {
+  if (file.action === 'no-op' && !changesState(file.reason)) return null;
   const subject = `file ${quote(file.name)}`;
   const reason = reasonText(file.reason, mode);
   const block = (sign: Sign, action: ActionLabel, headline: string, attrs: Attr[]): ObjectBlock => ({

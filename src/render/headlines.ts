@@ -76,6 +76,7 @@ export function reasonText(reason: ActionReason, mode: PlanMode): string {
 
 /** The headline of a no-op that still changes the state, or null when it changes nothing. */
 export function stateOnlyHeadline(kind: ObjectBlock['kind'], subject: string, id: string | null, reason: ActionReason): string | null {
+  if (!changesState(reason)) return null;
   const ref = id === null ? subject : `${subject} (${id})`;
   if (reason === 'adopt' && kind === 'file') {
     return `${ref} is an upload of it attached to our assistants and will be recorded in the state instead of uploaded again`;
@@ -83,6 +84,11 @@ export function stateOnlyHeadline(kind: ObjectBlock['kind'], subject: string, id
   if (reason === 'adopt') return `${ref} is tagged as ours and will be recorded in the state; it needs no change`;
   if (reason === 'gone') return `${ref} was deleted outside assistants; its state record will be dropped`;
   return null;
+}
+
+/** A no-op of this reason still changes the state (stateOnlyHeadline has a headline for it). */
+export function changesState(reason: ActionReason): boolean {
+  return reason === 'adopt' || reason === 'gone';
 }
 
 export function stateOnlyAction(reason: ActionReason): ActionLabel {
