@@ -3,7 +3,8 @@
  * mapping of failures to typed errors live here and nowhere else; the API classes only
  * name a verb, a path and a body.
  */
-import type { Dispatcher, FormData } from 'undici';
+import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import {
   APIError,
   APIConnectionError,
@@ -77,10 +78,17 @@ export interface ApiRequest {
   /** Relative to the base URL, already encoded (see `encodePath`). */
   path: string;
   query?: Record<string, QueryValue>;
-  /** A JSON body, or a factory for a multipart body (called once per attempt). */
-  body?: { json: JsonObject } | { form: () => FormData };
+  /** A JSON body, or bytes of a content type (`content` is called once per attempt: a stream is read once). */
+  body?: { json: JsonObject } | RawBody;
   /** Send `OpenAI-Beta: assistants=v1` (assistants and threads routes). */
   beta?: boolean;
+}
+
+export interface RawBody {
+  contentType: string;
+  /** Bytes `content` yields, sent as Content-Length. */
+  length: number;
+  content: () => Uint8Array | Readable;
 }
 
 /** Builds a path with every interpolated id percent-encoded. */
@@ -225,7 +233,7 @@ export class Transport {
         path: this.#pathWithQuery(request),
         method: request.method,
         headers: this.#headers(request, accept),
-        body: request.body === undefined ? null : 'json' in request.body ? JSON.stringify(request.body.json) : request.body.form(),
+        body: request.body === undefined ? null : 'json' in request.body ? JSON.stringify(request.body.json) : request.body.content(),
         signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
@@ -305,6 +313,10 @@ export class Transport {
     if (organization) headers['openai-organization'] = organization;
     if (project) headers['openai-project'] = project;
     if (request.body && 'json' in request.body) headers['content-type'] = 'application/json';
+    else if (request.body) {
+      headers['content-type'] = request.body.contentType;
+      headers['content-length'] = String(request.body.length);
+    }
     return headers;
   }
 }

@@ -12,7 +12,8 @@ export interface ApplyApi {
   createAssistant(body: CreateAssistantRequest): Promise<AssistantObject>;
   modifyAssistant(id: string, body: ModifyAssistantRequest): Promise<AssistantObject>;
   deleteAssistant(id: string): Promise<void>;
-  uploadFile(path: string, filename: string): Promise<OpenAIFile>;
+  /** Uploads `content`, the file's bytes already read, or else streams the file at `path`. */
+  uploadFile(path: string, filename: string, content: Uint8Array | null): Promise<OpenAIFile>;
   deleteFile(id: string): Promise<void>;
   listAllAssistants(): Promise<AssistantObject[]>;
   listFiles(): Promise<OpenAIFile[]>;
@@ -27,7 +28,8 @@ export function createApplyApi(assistants: AssistantsApi, files: FilesApi): Appl
     createAssistant: (body) => assistants.createAssistant({ createAssistantRequest: body }, ONCE),
     modifyAssistant: (id, body) => assistants.modifyAssistant({ assistantId: id, modifyAssistantRequest: body }, ONCE),
     deleteAssistant: async (id) => void (await assistants.deleteAssistant({ assistantId: id }, ONCE)),
-    uploadFile: (path, filename) => files.createFile({ filePath: path, filename, purpose: 'assistants' }, ONCE),
+    uploadFile: (path, filename, content) =>
+      files.createFile(content === null ? { filePath: path, filename, purpose: 'assistants' } : { file: content, filename, purpose: 'assistants' }, ONCE),
     deleteFile: async (id) => void (await files.deleteFile({ fileId: id }, ONCE)),
     listAllAssistants: () => listAllAssistants(assistants),
     listFiles: async () => (await files.listFiles({})).data,

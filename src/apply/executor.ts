@@ -3,7 +3,6 @@
  * journal before anything else happens, so a crash or Ctrl-C at any moment loses no
  * record of what was created; the caller folds the journal into the state at the end.
  */
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { AssistantObject, AssistantTool, CreateAssistantRequest, OpenAIFile } from '../api/models.js';
 import { isTaggedAs, parseOwner } from '../plan/ownership.js';
@@ -11,7 +10,7 @@ import type { AssistantChange, AssistantView, FileChange, Plan } from '../plan/t
 import { contentAllows, datedSince, LATE_ARRIVAL_MS, leftoverCandidates, sameNameAndSize, type UploadIdentity } from '../plan/uploads.js';
 import { fieldHashes, fileNameOfLabel } from '../plan/view.js';
 import type { JournalEntry } from '../state/journal.js';
-import { hashFile } from '../manifest/attached-files.js';
+import { readAttachedFile } from '../manifest/attached-files.js';
 import type { FieldHashes, StateFile, UnsettledUpload } from '../state/types.js';
 import { ownEntry } from '../dictionary.js';
 import { scrubValues, type SensitivePath } from '../redaction.js';
@@ -255,8 +254,8 @@ class PlanRun {
   private async upload(node: OperationNode, file: FileChange): Promise<OpenAIFile> {
     if (!file.path) throw new Error(`plan entry for file ${file.name} has no path`);
     const path = resolve(this.options.manifestDir, file.path);
-    // Read whole when small (the manifest loader's rule): a stream per small file cost more than its bytes.
-    const actual = await hashFile(path, (await stat(path)).size);
+    // Read once, whole when small (the manifest loader's rule): the bytes hashed are the bytes sent.
+    const { sha256: actual, content } = await readAttachedFile(path);
     if (actual !== file.sha256) {
       throw new Error(`${path} changed since the plan was made (sha256 ${actual.slice(0, 12)}, planned ${file.sha256.slice(0, 12)}); run plan again`);
     }
@@ -280,7 +279,7 @@ class PlanRun {
     // The dead run's upload (of this content or an older one) was not found: it may still land.
     if (pending) await this.openWindow(file.name, pending, Date.parse(pending.startedAt));
     await this.journal.append({ op: 'file.upload-started', name: file.name, sha256: file.sha256, bytes: file.bytes, filename: file.filename, at: new Date().toISOString() });
-    const uploaded = await this.attempt(node, () => this.api.uploadFile(path, file.filename), {
+    const uploaded = await this.attempt(node, () => this.api.uploadFile(path, file.filename, content), {
       recover: async (window) => {
         const found = await findUpload(window);
         if (found === null) await this.openWindow(file.name, file, window.startedAt);

@@ -4,7 +4,7 @@
  * taken from the hash cache when the file is unchanged (file-hash-cache.ts).
  */
 import { createHash } from 'node:crypto';
-import { accessSync, constants, createReadStream, statSync, type BigIntStats } from 'node:fs';
+import { accessSync, closeSync, constants, createReadStream, fstatSync, openSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { FileHashCache, FileIdentity } from './file-hash-cache.js';
 import { mapBounded } from './map-bounded.js';
@@ -48,6 +48,26 @@ export async function hashFile(path: string, bytes: number): Promise<string> {
   if (bytes <= READ_WHOLE_BYTES) return hash.update(await readFile(path)).digest('hex');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/**
+ * A file's sha256 and, when it is small enough to read whole, its bytes (else null: read
+ * it again, as a stream, to use it). Small ones are read without the thread pool (as
+ * `checkAttachedFile` stats), so what is hashed is what an upload sends.
+ */
+export async function readAttachedFile(path: string): Promise<{ sha256: string; content: Buffer | null }> {
+  const fd = openSync(path, 'r');
+  let size: number;
+  try {
+    size = fstatSync(fd).size;
+    if (size <= READ_WHOLE_BYTES) {
+      const content = readFileSync(fd);
+      return { sha256: createHash('sha256').update(content).digest('hex'), content };
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { sha256: await hashFile(path, size), content: null };
 }
 
 /** The checked files with their sha256: from the cache when unchanged, else hashed (and the cache updated and saved). */
