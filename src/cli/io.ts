@@ -53,7 +53,11 @@ export function processIo(): ProcessIo {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: process.stdin,
+    // Made on first use: Node builds process.stdin (a file, pipe or terminal stream, and the
+    // stream modules under it) when it is first read, which most commands never do.
+    get stdin() {
+      return process.stdin;
+    },
     env,
     cwd: process.cwd(),
     interactive: tty && Boolean(process.stdin.isTTY) && !ci,

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-/** The `assistants` executable: the only place that calls process.exit. */
+/**
+ * The `assistants` executable: the only place that calls process.exit. The build bundles it
+ * (scripts/bundle-cli.mjs) into the CommonJS file dist/cli/main.js runs, hence no top-level await.
+ */
 import { processIo } from './io.js';
 import { runCli } from './run.js';
 
@@ -9,10 +12,11 @@ const io = processIo();
 io.interrupts.onInterrupt((count) => {
   if (count >= 3) process.exit(130);
 });
-const code = await runCli(process.argv.slice(2), io);
-// Let stdout drain before exiting, so `plan --json > plan.json` is never cut short.
-process.stdout.write('', () => {
-  const failure = io.outputFailure();
-  if (failure !== null) process.stderr.write(`Error: could not write the output (${failure}).\n`);
-  process.exit(failure !== null && code === 0 ? 1 : code);
+void runCli(process.argv.slice(2), io).then((code) => {
+  // Let stdout drain before exiting, so `plan --json > plan.json` is never cut short.
+  process.stdout.write('', () => {
+    const failure = io.outputFailure();
+    if (failure !== null) process.stderr.write(`Error: could not write the output (${failure}).\n`);
+    process.exit(failure !== null && code === 0 ? 1 : code);
+  });
 });

@@ -1,49 +1,68 @@
 /**
  * What a command loads is most of its start-up (issue 18: `validate` within 1.5x of a bare
- * `node`, a plan's first request within 0.5 s). A loader hook, given to the built CLI
- * through NODE_OPTIONS, writes down every module it resolves; the tests check what a
- * command never needs is not among them.
+ * `node`, a plan's first request within 0.5 s). The built CLI is one bundle
+ * (scripts/bundle-cli.mjs) in which each module of ours is a lazy initialiser named by its path
+ * in dist/, run on its first import. V8's coverage of a run (NODE_V8_COVERAGE) tells which of
+ * them ran, and which files of node_modules were loaded; the tests check what a command never
+ * needs is not among them.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/server.js';
 import { makeProject, runCli } from './cli.js';
 
-/** Runs in the loader's thread: one line per resolved module, written before it loads. */
-const HOOKS = `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const resolved = await next(specifier, context);
-  appendFileSync(process.env.LOADED_MODULES_FILE, resolved.url + '\\n');
-  return resolved;
+interface Coverage {
+  result: Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ count: number }> }> }>;
 }
-`;
-const REGISTER = `import { register } from 'node:module';
-register(new URL('./hooks.mjs', import.meta.url));
-`;
 
-async function loadedBy(args: string[], files: Record<string, string>, env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string; loaded: string[] }> {
-  const dir = await makeProject({ ...files, 'hooks.mjs': HOOKS, 'register.mjs': REGISTER });
-  const list = join(dir, 'loaded.txt');
-  const result = await runCli(args, { cwd: dir, env: { ...env, NODE_OPTIONS: `--import ${pathToFileURL(join(dir, 'register.mjs')).href}`, LOADED_MODULES_FILE: list } });
-  return { code: result.code, stderr: result.stderr, loaded: (await readFile(list, 'utf8')).split('\n').filter((line) => line !== '') };
+interface Loaded {
+  code: number | null;
+  stderr: string;
+  /** The modules of ours that ran (their path in dist/, as in "dist/manifest/load.js"). */
+  ran: string[];
+  /** Those in the bundle that did not. */
+  notRun: string[];
+  /** The files of node_modules that were loaded (their path from node_modules/). */
+  packages: string[];
+}
+
+async function loadedBy(args: string[], files: Record<string, string>, env: Record<string, string> = {}): Promise<Loaded> {
+  const dir = await makeProject(files);
+  const coverage = join(dir, 'coverage');
+  const result = await runCli(args, { cwd: dir, env: { ...env, NODE_V8_COVERAGE: coverage } });
+  const ran: string[] = [];
+  const notRun: string[] = [];
+  const packages: string[] = [];
+  for (const name of await readdir(coverage)) {
+    for (const script of (JSON.parse(await readFile(join(coverage, name), 'utf8')) as Coverage).result) {
+      const inPackage = /\/node_modules\/(.*)$/.exec(script.url);
+      if (inPackage?.[1] !== undefined) packages.push(inPackage[1]);
+      if (!script.url.endsWith('/dist/cli/bundle.cjs')) continue;
+      for (const { functionName, ranges } of script.functions) {
+        if (/^dist\/.*\.js$/.test(functionName)) ((ranges[0]?.count ?? 0) > 0 ? ran : notRun).push(functionName);
+      }
+    }
+  }
+  return { code: result.code, stderr: result.stderr, ran, notRun, packages };
 }
 
 /**
  * Modules of the API client, the server, the planner and the forge clients (and undici
  * under them), and the yaml library, which only a manifest the fast path cannot read needs.
  */
-const NOT_FOR_VALIDATE = /\/node_modules\/(undici|yaml)\/|\/dist\/(api\/transport|api\/index|server\/index|plan\/planner|forge\/http|cli\/session)\.js$/;
+const NOT_FOR_VALIDATE = ['dist/api/transport.js', 'dist/api/index.js', 'dist/server/index.js', 'dist/plan/planner.js', 'dist/forge/http.js', 'dist/cli/session.js'];
 
 describe('start-up', () => {
   it('validate loads the manifest loader, never the HTTP client, the server, the planner, the forge clients or the yaml library', async () => {
-    const { code, stderr, loaded } = await loadedBy(['validate'], {
+    const { code, stderr, ran, notRun, packages } = await loadedBy(['validate'], {
       'assistants.yaml': 'version: 1\nproject: p\nassistants:\n  a:\n    model: gpt-4\n',
     });
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expect(loaded.some((url) => url.endsWith('/dist/manifest/load.js'))).toBe(true);
-    expect(loaded.filter((url) => NOT_FOR_VALIDATE.test(url))).toEqual([]);
+    expect(ran).toContain('dist/manifest/load.js');
+    // Each is in the bundle, loaded on demand, and validate never asks for it.
+    expect(NOT_FOR_VALIDATE.filter((module) => !notRun.includes(module))).toEqual([]);
+    expect(packages.filter((path) => /^(undici|yaml)\//.test(path))).toEqual([]);
   });
 
   it("plan sends through undici's connection pool alone, never loading its index (fetch, WebSocket, caches); apply still uploads", async () => {
@@ -53,8 +72,9 @@ describe('start-up', () => {
       const env = { OPENAI_API_KEY: server.apiKey };
       const planned = await loadedBy(['plan', '--endpoint', server.url], files, env);
       expect({ code: planned.code, stderr: planned.stderr }).toEqual({ code: 0, stderr: '' });
-      expect(planned.loaded.some((url) => url.endsWith('/dist/api/pool.js'))).toBe(true);
-      expect(planned.loaded.filter((url) => url.endsWith('/node_modules/undici/index.js'))).toEqual([]);
+      expect(planned.ran).toContain('dist/api/pool.js');
+      expect(planned.packages).toContain('undici/lib/dispatcher/pool.js');
+      expect(planned.packages).not.toContain('undici/index.js');
       const applied = await loadedBy(['apply', '--auto-approve', '--endpoint', server.url], files, env);
       expect(applied.code, applied.stderr).toBe(0);
       expect(server.stats().objects.files).toBe(1);
