@@ -2,7 +2,8 @@
 // cache, for start-up (issue 18: `validate` within 1.5x of a bare `node`).
 //
 // - dist/cli/bundle.cjs: tsc's dist/cli/main.js and every module of ours it imports, in one
-//   file, with commander (the other dependencies stay in node_modules). A command still runs only its own modules: the
+//   file, with commander and the precompiled validators (the other dependencies stay in
+//   node_modules). A command still runs only its own modules: the
 //   dynamic imports of src/cli/run.ts become lazy initialisers, so validate never runs the HTTP
 //   client or the server (test/e2e/start-up.test.ts). One file read instead of ~60 ESM modules
 //   resolved, read and linked one by one.
@@ -61,25 +62,86 @@ const lazyChildProcess = {
   },
 };
 
-const { dependencies } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
-const external = Object.keys(dependencies).filter((name) => name !== 'commander').flatMap((name) => [name, `${name}/*`]);
+/**
+ * The validators scripts/build-validators.mjs precompiled (dist/manifest/*.validate.cjs,
+ * dist/schema-validators/*.cjs) go into the bundle too, so they load from the code cache
+ * instead of being compiled on each run (the manifest's is 155 KB). The code requires them by
+ * path (schema-check.ts, schema-file.ts); the bundle puts each in require's cache under that
+ * path first, its code run on the first require as from the file.
+ */
+async function precompiledValidators() {
+  const files = [];
+  for (const folder of ['manifest', 'schema-validators']) {
+    for (const name of await readdir(join(dist, folder))) if (name.endsWith('.cjs')) files.push(join(dist, folder, name));
+  }
+  if (files.length === 0) throw new Error('no precompiled validators in dist/: scripts/build-validators.mjs runs before this');
+  const entries = files.map((file) => `  [${JSON.stringify(relative(cli, file))}, () => require(${JSON.stringify(file)})],`);
+  return `import Module from 'node:module';
+import { join } from 'node:path';
+for (const [path, load] of [
+${entries.join('\n')}
+]) {
+  const filename = join(__dirname, path);
+  const module = new Module(filename);
+  module.filename = filename;
+  module.loaded = true;
+  Object.defineProperty(module, 'exports', { get: load });
+  Module._cache[filename] = module;
+}
+`;
+}
+
+/** The bundle's entry: the validators put in require's cache, then tsc's dist/cli/main.js. */
+const entry = {
+  name: 'entry',
+  setup(build) {
+    build.onResolve({ filter: /^(entry|precompiled-validators)$/ }, ({ path }) => ({ path, namespace: 'entry' }));
+    build.onLoad({ filter: /^entry$/, namespace: 'entry' }, () => ({
+      contents: `import 'precompiled-validators';\nimport ${JSON.stringify(join(cli, 'main.js'))};\n`,
+      resolveDir: cli,
+      loader: 'js',
+    }));
+    build.onLoad({ filter: /^precompiled-validators$/, namespace: 'entry' }, async () => ({ contents: await precompiledValidators(), resolveDir: cli, loader: 'js' }));
+  },
+};
+
+/**
+ * Dependencies stay in node_modules, loaded by require as before, except commander (every
+ * command loads it) and the parts of ajv the precompiled validators run (ajv/dist/runtime/*,
+ * ajv-formats' formats): these go into the bundle and its code cache.
+ */
+const dependencies = {
+  name: 'dependencies',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, ({ path, importer }) => {
+      if (path.startsWith('node:')) return undefined;
+      const forValidators = /\.cjs$|\/node_modules\/ajv\/dist\/runtime\//.test(importer);
+      return path === 'commander' || forValidators ? undefined : { path, external: true };
+    });
+  },
+};
 
 const { metafile } = await build({
-  entryPoints: [join(cli, 'main.js')],
+  entryPoints: ['entry'],
   outfile: bundle,
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  external,
   // import() of a module becomes its lazy initialiser, and of a dependency a require().
   supported: { 'dynamic-import': false },
   // Strict, as the ES modules it is made of were; first in main.js's function wrapper.
   banner: { js: `"use strict";\nconst __moduleUrl = (path) => new URL(path, require("node:url").pathToFileURL(__filename)).href;` },
+  // Less to read at each start (names are kept: errors and stack traces read as before).
+  minifyWhitespace: true,
   metafile: true,
   logLevel: 'warning',
-  plugins: [moduleUrls, lazyChildProcess],
+  plugins: [entry, dependencies, moduleUrls, lazyChildProcess],
 });
+
+// main.js reads it as latin1, the same text as UTF-8 only while every byte is ASCII (esbuild
+// escapes what is not, in its default charset).
+if (/[^\x00-\x7f]/.test(await readFile(bundle, 'latin1'))) throw new Error(`${bundle} is not ASCII`);
 
 // tsc's CLI modules are in the bundle now; what stays in dist/cli/ is what runs.
 for (const entry of await readdir(cli)) {

@@ -29,7 +29,8 @@ export interface CitedPiece {
   annotations: FileCitationDelta[];
 }
 
-const MARKER = /【(\d{1,3})(?:†[^】\n]{0,20})?】|\[(\d{1,3})(?:†[^\]\n]{0,20})?\]/g;
+// 【N†source】 or [N†source], the brackets and dagger escaped: the CLI's bundle is ASCII (scripts/bundle-cli.mjs).
+const MARKER = /\u3010(\d{1,3})(?:\u2020[^\u3011\n]{0,20})?\u3011|\[(\d{1,3})(?:\u2020[^\]\n]{0,20})?\]/g;
 /** The longest marker: a piece is held back only from an opening bracket this close to its end. */
 const MAX_MARKER_LENGTH = 26;
 
