@@ -28,11 +28,11 @@ export async function computeManifestHash(inputs: HashInputs): Promise<string> {
       return sensitive ? `${name} sensitive ${await slowHash(name, value)}` : `${name}=${value}`;
     }),
   );
-  const hash = createHash('sha256');
-  // Length-prefixed parts: no two different input sets produce the same byte stream.
+  // Length-prefixed parts: no two different input sets produce the same byte stream. Hashed
+  // as one string (thousands of parts; an ASCII prefix between two values, so their UTF-8 is the parts' UTF-8).
+  const parts: string[] = [];
   const part = (label: string, value: string): void => {
-    hash.update(`${label}:${Buffer.byteLength(value)}:`);
-    hash.update(value);
+    parts.push(`${label}:${Buffer.byteLength(value)}:`, value);
   };
   part('format', 'assistants-manifest-hash-v2');
   part('environment', inputs.environment);
@@ -45,7 +45,7 @@ export async function computeManifestHash(inputs: HashInputs): Promise<string> {
     part('file', `${name}=${sha256}`);
   }
   for (const variable of variables) part('var', variable);
-  return hash.digest('hex');
+  return createHash('sha256').update(parts.join('')).digest('hex');
 }
 
 /** scrypt at N=2^15 (about 0.1 s and 32 MiB a value), remembered for the process: validate resolves every environment. */

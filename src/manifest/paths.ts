@@ -18,6 +18,18 @@ function inside(folder: string, path: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
+/** A `.` or `..` part of a path. */
+const DOT_PART = /(?:^|\/)\.\.?(?:\/|$)/;
+
+/**
+ * resolve(folder, raw) for a folder already resolved: a relative path with nothing to
+ * normalize (no `.` or `..` part, no empty part) is the folder, a slash and the path.
+ */
+export function resolveIn(folder: string, raw: string): string {
+  const plain = sep === '/' && folder !== '/' && raw !== '' && !raw.startsWith('/') && !raw.endsWith('/') && !raw.includes('//') && !DOT_PART.test(raw);
+  return plain ? `${folder}/${raw}` : resolve(folder, raw);
+}
+
 const OUTSIDE = "is outside the manifest's folder: move the file under it, or pass --allow-outside-paths";
 const THROUGH_LINK = "leads outside the manifest's folder through a symbolic link: move the file under it, or pass --allow-outside-paths";
 
@@ -46,7 +58,7 @@ export async function resolveManifestPath(
 /**
  * resolveManifestPath without waiting on the thread pool, for the thousands of attached
  * files: a realpath on a local disk takes microseconds, a trip through the pool and a
- * promise far longer. `realDir`: the manifest folder's real path (realFolder).
+ * promise far longer. `manifestDir`: absolute and resolved; `realDir`: its real path (realFolder).
  */
 export function resolveManifestPathSync(
   manifestDir: string,
@@ -55,7 +67,7 @@ export function resolveManifestPathSync(
   realDir: string,
   realFolders?: Map<string, string>,
 ): ResolvedPath & { stats?: BigIntStats } {
-  const lexical = resolve(manifestDir, raw);
+  const lexical = resolveIn(manifestDir, raw);
   if (!allowOutsidePaths && !inside(manifestDir, lexical)) return { ok: false, message: OUTSIDE };
   const known = realFolders === undefined ? undefined : realPathByFolder(lexical, realFolders);
   let real: string;
