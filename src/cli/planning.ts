@@ -5,9 +5,9 @@
 import { relative, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import type { DesiredState } from '../manifest/types.js';
-import { createPlan, type PlanResult } from '../plan/planner.js';
-import { readLiveFor } from '../plan/refresh.js';
-import type { Plan, PlanMode } from '../plan/types.js';
+import { createPlan, desiredViewOf, type PlanResult } from '../plan/planner.js';
+import { readLiveFor, WhileWaiting } from '../plan/refresh.js';
+import type { AssistantView, Plan, PlanMode } from '../plan/types.js';
 import { renderJson, renderText } from '../render/index.js';
 import type { StateFile } from '../state/types.js';
 import { TOOL_VERSION } from '../version.js';
@@ -42,9 +42,14 @@ export async function makePlan(
     const count = new Set([...Object.keys(desired.assistants), ...Object.keys(state?.assistants ?? {})]).size;
     io.stderr.write(`Reading ${count} assistant${count === 1 ? '' : 's'} from ${session.endpoint}...\n`);
   }
-  const live = await readLiveFor(desired, state, session.assistants, session.files);
+  const waiting = new WhileWaiting();
+  const reading = readLiveFor(desired, state, session.assistants, session.files, waiting);
+  // The manifest's views are made while the first responses are awaited.
+  const desiredViews = new Map<string, AssistantView>();
+  waiting.add(Object.keys(desired.assistants), (key) => desiredViews.set(key, desiredViewOf(desired, key)));
+  const live = await reading;
   const manifest = relative(io.cwd, desired.manifestPath).split(sep).join('/');
-  return createPlan({ desired, state, live, mode, manifest, targets, replace, endpoint: session.endpoint, toolVersion: TOOL_VERSION, now: new Date() });
+  return createPlan({ desired, state, live, mode, manifest, targets, replace, endpoint: session.endpoint, toolVersion: TOOL_VERSION, now: new Date(), desiredViews });
 }
 
 /** Markdown is printed by `plan --markdown` itself, split for the CI's comments. */

@@ -55,6 +55,7 @@ export function isTaggedFor(metadata: Readonly<Record<string, string>> | null | 
  * taken over: not by import, not through a state record.
  */
 export function otherOwner(metadata: Readonly<Record<string, string>> | null | undefined, owner: Owner): Owner | null {
+  if (isTaggedAs(metadata, owner)) return null;
   const tagged = parseOwner(metadata);
   return tagged !== null && formatOwner(tagged) !== formatOwner(owner) ? tagged : null;
 }

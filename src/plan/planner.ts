@@ -51,6 +51,12 @@ export interface LiveState {
    * by `readUploadHashes`); without them no upload is recognised (see uploads.ts).
    */
   uploadHashes?: UploadHashes;
+  /**
+   * hashValue of the live objects, made by refresh while the listing was read (the plan's
+   * `prior.liveFingerprints`); the planner hashes any object it lacks. The objects are not
+   * changed after refresh hashed them.
+   */
+  fingerprints?: ReadonlyMap<AssistantObject | OpenAIFile, string>;
 }
 
 export interface PlanInput {
@@ -67,6 +73,11 @@ export interface PlanInput {
   endpoint: string;
   toolVersion: string;
   now: Date;
+  /**
+   * desiredViewOf each manifest key, made while the live state was read (planning.ts); the
+   * planner makes any it lacks.
+   */
+  desiredViews?: ReadonlyMap<string, AssistantView>;
 }
 
 /** The plan every output shows (sensitive values redacted), and the real values apply sends in their place. */
@@ -114,7 +125,7 @@ export function createPlan(input: PlanInput): PlanResult {
         adopted = current !== undefined;
       }
       if (current) claimed.add(current.id);
-      const after = desiredView(spec, ownerOf(key), desired.files);
+      const after = input.desiredViews?.get(key) ?? desiredViewOf(desired, key);
       if (current && input.replace?.includes(key)) {
         assistants.push(change(key, 'delete', 'replace', current.id, liveView(current, labels), null));
         assistants.push(change(key, 'create', 'replace', null, null, after));
@@ -144,7 +155,7 @@ export function createPlan(input: PlanInput): PlanResult {
       const spec = wanted[key];
       assistants.push(
         current
-          ? refreshAssistant(key, current, record, spec ? desiredView(spec, ownerOf(key), desired.files) : null, labels)
+          ? refreshAssistant(key, current, record, spec ? (input.desiredViews?.get(key) ?? desiredViewOf(desired, key)) : null, labels)
           : change(key, 'no-op', 'gone', record.id, null, null),
       );
     }
@@ -231,10 +242,15 @@ export function createPlan(input: PlanInput): PlanResult {
       manifestHash: desired.manifestHash,
       lineage: state?.lineage ?? null,
       serial: state?.serial ?? null,
-      liveFingerprints: fingerprints(assistants, files, liveById, liveFileById),
+      liveFingerprints: fingerprints(assistants, files, live, liveById, liveFileById),
     },
   });
   return { plan, sensitiveValues };
+}
+
+/** The manifest's assistant `key` as a view, tagged as this project and environment's. */
+export function desiredViewOf(desired: DesiredState, key: string): AssistantView {
+  return desiredView(ownEntry(desired.assistants, key)!, { project: desired.project, environment: desired.environment, key }, desired.files);
 }
 
 /** The counts of the summary, as apply counts what it did. */
@@ -341,6 +357,8 @@ function refreshAssistant(
  */
 function recognizeOurUploads(input: PlanInput, liveRecords: Record<string, FileRecord>): Recognized {
   const { desired, state, live } = input;
+  // A candidate is recognised only with its content's hash read (recognizeUploads): with none read, none is.
+  if (live.uploadHashes === undefined || live.uploadHashes.size === 0) return { adopt: new Map(), surplus: [] };
   const found = recognizeUploads(ourUploadCandidates(live, desired, state), live.uploadHashes ?? new Map(), new Map(Object.entries(desired.files)));
   for (const [name, { file }] of [...found.adopt]) {
     if (!Object.hasOwn(liveRecords, name)) continue;
@@ -432,7 +450,14 @@ function planFiles(
  * applies from any checkout of the repository, and a PR comment shows no runner paths.
  */
 function manifestRelative(manifestPath: string, filePath: string): string {
-  return relative(dirname(manifestPath), filePath).split(sep).join('/');
+  const folder = dirname(manifestPath);
+  // A file under the folder by a plain path (no empty, `.` or `..` part) is the rest of its
+  // path: what relative() returns, without its ~10 µs a file of resolving both.
+  if (filePath.startsWith(folder + sep)) {
+    const parts = filePath.slice(folder.length + 1).split(sep);
+    if (parts.every((part) => part !== '' && part !== '.' && part !== '..' && !(sep === '\\' && part.includes('/')))) return parts.join('/');
+  }
+  return relative(folder, filePath).split(sep).join('/');
 }
 
 function fileChange(
@@ -498,10 +523,12 @@ function refusePreventedDestroys(assistants: AssistantChange[], desired: Readonl
 function fingerprints(
   assistants: AssistantChange[],
   files: FileChange[],
+  { fingerprints: made }: LiveState,
   liveById: Map<string, AssistantObject>,
   liveFileById: Map<string, OpenAIFile>,
 ): Record<string, string> {
   const live = new Map<string, AssistantObject | OpenAIFile>();
+  const fingerprintOf = (object: AssistantObject | OpenAIFile): string => made?.get(object) ?? hashValue(object);
   for (const a of assistants) {
     const object = a.id ? liveById.get(a.id) : undefined;
     if (object) live.set(object.id, object);
@@ -511,5 +538,5 @@ function fingerprints(
     if (object) live.set(object.id, object);
   }
   // In sorted order, as the plan's JSON lists them (plan-json.ts then takes them as they are).
-  return dictionary([...live.keys()].sort().map((id) => [id, hashValue(live.get(id))] as const));
+  return dictionary([...live.keys()].sort().map((id) => [id, fingerprintOf(live.get(id)!)] as const));
 }

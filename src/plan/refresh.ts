@@ -5,15 +5,22 @@
  * from each assistant's `file_ids` in the listing; only an assistant listed without
  * them (a server that leaves the field out) costs a `listAssistantFiles` call.
  */
+import { setImmediate } from 'node:timers';
 import type { AssistantsApi, FilesApi } from '../api/index.js';
-import type { AssistantObject } from '../api/models.js';
+import type { AssistantObject, OpenAIFile } from '../api/models.js';
 import type { DesiredState } from '../manifest/types.js';
 import type { StateFile } from '../state/types.js';
+import { hashValue } from './hash.js';
 import type { LiveState } from './planner.js';
 import { leftoverCandidates, ourUploadCandidates, readUploadHashes, recordedUploadIds } from './uploads.js';
 
-export async function listAllAssistants(api: AssistantsApi): Promise<AssistantObject[]> {
-  const all = await api.iterateAssistants({ order: 'asc' }).toArray();
+/** `onPage` sees each page as it comes, while the next one is asked for. */
+export async function listAllAssistants(api: AssistantsApi, onPage?: (page: readonly AssistantObject[]) => void): Promise<AssistantObject[]> {
+  const all: AssistantObject[] = [];
+  for await (const page of api.iterateAssistants({ order: 'asc' }).pages()) {
+    all.push(...page.data);
+    onPage?.(page.data);
+  }
   await Promise.all(
     all
       .filter((a) => !Array.isArray(a.fileIds))
@@ -25,22 +32,73 @@ export async function listAllAssistants(api: AssistantsApi): Promise<AssistantOb
 }
 
 export async function readLive(assistants: AssistantsApi, files: FilesApi): Promise<LiveState> {
-  const [liveAssistants, liveFiles] = await Promise.all([listAllAssistants(assistants), files.listFiles({})]);
+  return listLive(assistants, files, null);
+}
+
+/** readLive, the objects also handed to `listed` as they come (each as it will be planned). */
+async function listLive(assistants: AssistantsApi, files: FilesApi, listed: ((objects: ReadonlyArray<AssistantObject | OpenAIFile>) => void) | null): Promise<LiveState> {
+  const [liveAssistants, liveFiles] = await Promise.all([
+    // One listed without its attachments is left out: listAllAssistants fills them in after.
+    listAllAssistants(assistants, listed === null ? undefined : (page) => listed(page.filter((a) => Array.isArray(a.fileIds)))),
+    files.listFiles({}).then((list) => {
+      listed?.(list.data);
+      return list;
+    }),
+  ]);
   return { assistants: liveAssistants, files: liveFiles.data };
+}
+
+/** Items a batch: ~1-3 ms of work, well inside a round trip. */
+const BATCH = 100;
+
+/**
+ * Work done while responses are awaited: each batch runs from setImmediate, after the
+ * requests already asked for have gone out, and waits for the one before, so the event
+ * loop reads responses between batches. Work a plan needs of every object (1,000
+ * assistants and 2,000 files: their fingerprints, the manifest's views) then fills the
+ * round trips of the listing instead of following them.
+ */
+export class WhileWaiting {
+  #work: Promise<void> = Promise.resolve();
+
+  /** `work` on each item, a batch at a time. */
+  add<T>(items: readonly T[], work: (item: T) => void): void {
+    for (let start = 0; start < items.length; start += BATCH) {
+      const batch = items.slice(start, start + BATCH);
+      this.#work = this.#work.then(
+        () =>
+          new Promise((resolve) => {
+            setImmediate(() => {
+              for (const item of batch) work(item);
+              resolve();
+            });
+          }),
+      );
+    }
+  }
+
+  /** Once all the work added so far is done. */
+  async done(): Promise<void> {
+    await this.#work;
+  }
 }
 
 /**
  * readLive, plus the content of the unrecorded uploads that may be ours (uploads.ts): one
  * download per candidate, and there are none while the state records what it attached and
- * holds no unsettled upload.
+ * holds no unsettled upload; and the fingerprints of what was listed, for the plan.
  */
 export async function readLiveFor(
   desired: Pick<DesiredState, 'project' | 'environment' | 'files'>,
   state: StateFile | null,
   assistants: AssistantsApi,
   files: FilesApi,
+  waiting: WhileWaiting = new WhileWaiting(),
 ): Promise<LiveState> {
-  const live = await readLive(assistants, files);
+  const fingerprints = new Map<AssistantObject | OpenAIFile, string>();
+  const live = await listLive(assistants, files, (objects) => waiting.add(objects, (object) => fingerprints.set(object, hashValue(object))));
   const leftovers = leftoverCandidates(live, Object.values(state?.unsettledUploads ?? {}), recordedUploadIds(state)).map(({ file }) => file);
-  return { ...live, uploadHashes: await readUploadHashes(files, [...ourUploadCandidates(live, desired, state), ...leftovers]) };
+  const uploadHashes = await readUploadHashes(files, [...ourUploadCandidates(live, desired, state), ...leftovers]);
+  await waiting.done();
+  return { ...live, uploadHashes, fingerprints };
 }
