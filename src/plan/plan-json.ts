@@ -11,7 +11,7 @@
  *   the order of a function's JSON-Schema `parameters` is the user's to choose;
  * - arrays keep the planner's order. Properties outside the schema are dropped.
  */
-import type { AssistantChange, AssistantView, Plan } from './types.js';
+import type { AssistantChange, AssistantView, FileChange, Plan } from './types.js';
 import { sortedDictionary } from '../dictionary.js';
 
 /** The plan as the plain JSON value `renderJson` prints, with keys in the documented order. */
@@ -19,9 +19,7 @@ export function planJsonValue(plan: Plan): Plan {
   return {
     ...pick(plan, ['formatVersion', 'toolVersion', 'createdAt', 'mode', 'manifest', 'project', 'environment', 'endpoint']),
     targets: [...plan.targets],
-    files: plan.files.map((file) =>
-      pick(file, ['name', 'action', 'reason', 'id', 'path', 'filename', 'bytes', 'sha256', 'previousSha256']),
-    ),
+    files: plan.files.map(fileChangeJson),
     assistants: plan.assistants.map(assistantChangeJson),
     notes: plan.notes.map((note) => pick(note, ['level', 'key', 'message'])),
     summary: pick(plan.summary, ['add', 'change', 'destroy', 'filesUpload', 'filesDelete']),
@@ -55,9 +53,29 @@ function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[])
   return picked;
 }
 
+// The per-object forms below are written out as literals, not picked: a plan has thousands
+// of them, and a literal of fixed keys is several times cheaper to make than a picked copy.
+
+function fileChangeJson(file: FileChange): FileChange {
+  return {
+    name: file.name,
+    action: file.action,
+    reason: file.reason,
+    id: file.id,
+    path: file.path,
+    filename: file.filename,
+    bytes: file.bytes,
+    sha256: file.sha256,
+    previousSha256: file.previousSha256,
+  };
+}
+
 function assistantChangeJson(change: AssistantChange): AssistantChange {
   return {
-    ...pick(change, ['key', 'action', 'reason', 'id']),
+    key: change.key,
+    action: change.action,
+    reason: change.reason,
+    id: change.id,
     before: change.before === null ? null : viewJson(change.before),
     after: change.after === null ? null : viewJson(change.after),
     changes: change.changes.map((field) => pick(field, ['field', 'before', 'after', 'cause'])),
@@ -68,7 +86,10 @@ function assistantChangeJson(change: AssistantChange): AssistantChange {
 
 function viewJson(view: AssistantView): AssistantView {
   return {
-    ...pick(view, ['model', 'name', 'description', 'instructions']),
+    model: view.model,
+    name: view.name,
+    description: view.description,
+    instructions: view.instructions,
     tools: [...view.tools],
     files: [...view.files],
     metadata: inKeyOrder(view.metadata),
