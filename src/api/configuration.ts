@@ -6,6 +6,7 @@
 import { inspect } from 'node:util';
 import type { Dispatcher } from 'undici';
 import { baseUrlProblem, DEFAULT_BASE_URL } from './base-url.js';
+import type { RetryClock } from './retry.js';
 import { Transport, type ResponseEvent, type RetryEvent } from './transport.js';
 
 export const DEFAULT_TIMEOUT_MS = 600_000;
@@ -34,6 +35,8 @@ export interface ConfigurationOptions {
   signal?: AbortSignal;
   /** Where the defaults are read from (default `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The waits between retries and their jitter (default: the system's; a test's fake one skips them). */
+  clock?: RetryClock;
 }
 
 const transports = new WeakMap<Configuration, Transport>();
@@ -70,6 +73,7 @@ export class Configuration {
         onRetry: options.onRetry,
         onResponse: options.onResponse,
         signal: options.signal,
+        clock: options.clock,
       }),
     );
   }

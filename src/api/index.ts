@@ -3,7 +3,7 @@ export { baseUrlProblem, DEFAULT_BASE_URL, NOT_A_URL } from './base-url.js';
 export { Configuration, createConfiguration, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS, type ConfigurationOptions } from './configuration.js';
 export type { RequestOptions, ResponseEvent, RetryEvent } from './transport.js';
 export * from './errors.js';
-export { RETRY_POLICY } from './retry.js';
+export { RETRY_POLICY, type RetryClock } from './retry.js';
 export * from './assistants-api.js';
 export * from './files-api.js';
 export { AssistantStream } from './stream.js';

@@ -18,6 +18,7 @@ import {
   type RetryEvent,
 } from '../../src/index.js';
 import { startServer } from '../../src/server/index.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { TEST_KEY, startHarness, type Harness } from './harness.js';
 
 const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -115,9 +116,12 @@ describe('timeouts, retries and rate limits', () => {
     expect(error.message).toContain('timed out after 100 ms');
 
     const retries: RetryEvent[] = [];
-    const { api } = slow.client({ timeoutMs: 100, maxRetries: 2, onRetry: (e) => retries.push(e) });
+    // The back-offs between attempts pass on a fake clock; each attempt's timeout is real.
+    const clock = new FakeClock();
+    const { api } = slow.client({ timeoutMs: 100, maxRetries: 2, onRetry: (e) => retries.push(e), clock });
     await expect(api.listAssistants()).rejects.toBeInstanceOf(APIConnectionTimeoutError);
     expect(retries.map((r) => r.retry)).toEqual([1, 2]);
+    expect(clock.sleeps).toEqual(retries.map((r) => r.delayMs));
     // The same call succeeds when the caller raises the timeout for it.
     expect((await api.listAssistants(undefined, { timeoutMs: 5_000 })).object).toBe('list');
   });
@@ -154,13 +158,16 @@ describe('timeouts, retries and rate limits', () => {
     const setup = faulty.client({ maxRetries: 10 });
     const assistant = await setup.api.createAssistant({ createAssistantRequest: { model: 'gpt-4', name: 'steady' } });
     const retries: RetryEvent[] = [];
-    const { api } = faulty.client({ maxRetries: 8, timeoutMs: 150, onRetry: (e) => retries.push(e) });
+    // The back-offs (0.5 s doubling, up to 8 s) pass on a fake clock; the stalls and timeouts are real.
+    const clock = new FakeClock();
+    const { api } = faulty.client({ maxRetries: 8, timeoutMs: 150, onRetry: (e) => retries.push(e), clock });
     const reads = await Promise.all(Array.from({ length: 40 }, () => api.getAssistant({ assistantId: assistant.id })));
     expect(reads.every((a) => a.name === 'steady')).toBe(true);
     const stats = faulty.server.stats();
     expect(stats.faults.errors).toBeGreaterThan(0);
     expect(retries.length).toBeGreaterThanOrEqual(stats.faults.errors);
     expect(retries.some((r) => r.error.status !== undefined && r.error.status >= 500)).toBe(true);
+    expect(clock.sleeps).toEqual(retries.map((r) => r.delayMs));
   }, 60_000);
 
   test("the caller's signal aborts a call, and aborted calls are not retried", async () => {
