@@ -32,16 +32,17 @@ afterAll(async () => server.close());
 const stateOf = async (dir: string) => parseState(await readFile(join(dir, '.assistants/state/default.json'), 'utf8'), 'state');
 
 describe('request cost of a no-change plan', () => {
-  it('plans 500 managed assistants in ceil(500/100) list pages + 1 files listing = 6 requests', async () => {
-    const dir = await makeProject({ 'assistants.yaml': fleet(500) });
+  it('plans 201 managed assistants in ceil(201/100) list pages + 1 files listing = 4 requests', async () => {
+    // Two full pages and a last one of one assistant.
+    const dir = await makeProject({ 'assistants.yaml': fleet(201) });
     const env = { OPENAI_API_KEY: server.apiKey };
     expect((await runCliInProcess(['apply', '--auto-approve', '--endpoint', server.url, '--parallelism', '20'], { cwd: dir, env })).code).toBe(0);
     const before = server.stats();
     const plan = await runCli(['plan', '--detailed-exitcode', '--endpoint', server.url], { cwd: dir, env });
     expect(plan.code, plan.stdout).toBe(0);
     const after = server.stats();
-    expect(after.requests - before.requests).toBe(6);
-    expect((after.byRoute['GET /v1/assistants'] ?? 0) - (before.byRoute['GET /v1/assistants'] ?? 0)).toBe(5);
+    expect(after.requests - before.requests).toBe(4);
+    expect((after.byRoute['GET /v1/assistants'] ?? 0) - (before.byRoute['GET /v1/assistants'] ?? 0)).toBe(3);
     expect((after.byRoute['GET /v1/files'] ?? 0) - (before.byRoute['GET /v1/files'] ?? 0)).toBe(1);
     expect((await runCliInProcess(['destroy', '--auto-approve', '--endpoint', server.url, '--parallelism', '20'], { cwd: dir, env })).code).toBe(0);
   }, 60_000);
