@@ -1,12 +1,14 @@
 /**
- * The text of an uploaded file, for retrieval: read from disk as it streams (never the
- * whole file in memory, only its text, bounded), decoded (a UTF-8 or UTF-16 byte order
+ * The text of an uploaded file, for retrieval: from the bytes held in memory (a small
+ * upload), else read from disk as it streams (never the whole file in memory, only its
+ * text, bounded), decoded (a UTF-8 or UTF-16 byte order
  * mark, else UTF-8, else Windows-1252), and for HTML without its markup. A file that is
  * not text (a NUL character: an image or an archive with a text extension), too much
  * text, or a PDF that cannot be read is refused with an UnindexableFileError.
  */
 import { createReadStream } from 'node:fs';
 import type { Parser } from 'htmlparser2';
+import type { PendingContent } from '../store/store.js';
 import type { RetrievalKind } from './file-kinds.js';
 import { pdfPages } from './pdf-text.js';
 
@@ -26,22 +28,23 @@ export class UnindexableFileError extends Error {
 
 /** The file's text, ready to chunk: pages of a PDF and blocks of HTML are separated by blank lines. */
 export async function extractText(
-  path: string,
+  content: PendingContent,
   filename: string,
   kind: RetrievalKind,
   bytes: number,
   limits: ExtractionLimits,
 ): Promise<string> {
-  if (kind === 'pdf') return pdfText(path, filename, bytes, limits);
+  if (kind === 'pdf') return pdfText(await content.pendingPath(), filename, bytes, limits);
+  const source = await contentSource(content);
   const text = new BoundedText(filename, limits.maxFileChars);
   if (kind === 'html') {
     // Loaded with the first HTML file (it takes ~75 ms): a server without one never pays for it.
     const { Parser: HtmlParser } = await import('htmlparser2');
     const html = new HtmlText(text, HtmlParser);
-    await decodeFile(path, filename, (piece) => html.write(piece), () => html.reset());
+    await decodeFile(source, filename, (piece) => html.write(piece), () => html.reset());
     html.end();
   } else {
-    await decodeFile(path, filename, (piece) => text.append(piece), () => text.reset());
+    await decodeFile(source, filename, (piece) => text.append(piece), () => text.reset());
   }
   return text.value();
 }
@@ -83,30 +86,44 @@ const NOT_TEXT = (filename: string): UnindexableFileError =>
     `'${filename}' is not text (it holds NUL bytes), so it cannot be indexed for retrieval; upload a text file, or give a binary file its own extension.`,
   );
 
+/** The content read from its start: its chunks (each call reads it again), and its first bytes. */
+interface Source {
+  chunks(): AsyncIterable<Buffer> | Iterable<Buffer>;
+  first(count: number): Promise<Buffer>;
+}
+
+/** Held bytes are read where they are; a file is streamed. */
+async function contentSource(content: PendingContent): Promise<Source> {
+  const held = content.held();
+  if (held !== undefined) return { chunks: () => [held], first: async (count) => held.subarray(0, count) };
+  const path = await content.pendingPath();
+  return { chunks: () => createReadStream(path), first: (count) => firstBytes(path, count) };
+}
+
 /**
  * Streams the file's characters to `onText`. Without a byte order mark it is read as UTF-8;
  * when that fails, `restart` is called and it is read again as Windows-1252 (Latin-1 text).
  */
-async function decodeFile(path: string, filename: string, onText: (text: string) => void, restart: () => void): Promise<void> {
-  const bom = await firstBytes(path, 3);
+async function decodeFile(source: Source, filename: string, onText: (text: string) => void, restart: () => void): Promise<void> {
+  const bom = await source.first(3);
   const encoding = bom[0] === 0xff && bom[1] === 0xfe ? 'utf-16le' : bom[0] === 0xfe && bom[1] === 0xff ? 'utf-16be' : 'utf-8';
   try {
-    await decodeAs(path, encoding, filename, onText);
+    await decodeAs(source, encoding, filename, onText);
   } catch (error) {
     if (encoding !== 'utf-8' || !(error instanceof TypeError)) throw error;
     restart();
-    await decodeAs(path, 'windows-1252', filename, onText);
+    await decodeAs(source, 'windows-1252', filename, onText);
   }
 }
 
-async function decodeAs(path: string, encoding: string, filename: string, onText: (text: string) => void): Promise<void> {
+async function decodeAs(source: Source, encoding: string, filename: string, onText: (text: string) => void): Promise<void> {
   // Fatal for UTF-8 so that Latin-1 text gets its second chance; the BOM is dropped.
   const decoder = new TextDecoder(encoding, { fatal: encoding === 'utf-8' });
   const emit = (text: string): void => {
     if (text.includes('\u0000')) throw NOT_TEXT(filename);
     if (text !== '') onText(text);
   };
-  for await (const chunk of createReadStream(path)) emit(decoder.decode(chunk as Buffer, { stream: true }));
+  for await (const chunk of source.chunks()) emit(decoder.decode(chunk as Buffer, { stream: true }));
   emit(decoder.decode());
 }
 

@@ -17,7 +17,7 @@
  * searches it, one deleted elsewhere is dropped, and the bound on all files' text is
  * the database's (the store checks it when it keeps an upload).
  */
-import type { FileContents, StoreReader } from '../store/store.js';
+import type { FileContents, PendingContent, StoreReader } from '../store/store.js';
 import { chunkText, type Chunk } from './chunk-text.js';
 import { extractText, UnindexableFileError, type ExtractionLimits } from './extract-text.js';
 import { retrievalKind } from './file-kinds.js';
@@ -31,12 +31,12 @@ export interface RetrievalOptions extends ExtractionLimits {
   maxIndexChars: number;
 }
 
-/** An upload as far as retrieval cares: where its bytes are (not yet committed), its name and purpose. */
+/** An upload as far as retrieval cares: its bytes (not yet committed), its name and purpose. */
 export interface UploadToIndex {
   id: string;
   filename: string;
   purpose: string;
-  path: string;
+  content: PendingContent;
   bytes: number;
 }
 
@@ -98,7 +98,7 @@ export class Retrieval {
   async prepare(upload: UploadToIndex): Promise<IndexedFile | null> {
     const kind = shouldIndex(upload) ? retrievalKind(upload.filename) : null;
     if (kind === null) return null;
-    const text = await extractText(upload.path, upload.filename, kind, upload.bytes, this.options);
+    const text = await extractText(upload.content, upload.filename, kind, upload.bytes, this.options);
     const file = { fileId: upload.id, filename: upload.filename, text, chunks: chunkText(text) };
     // Refused now rather than after the upload is kept; admit() checks again.
     this.#checkRoom(file);
@@ -189,7 +189,7 @@ export class Retrieval {
           continue;
         }
         const path = await disk.contentPath(file.id);
-        const prepared = path === undefined ? null : await this.prepare({ ...file, path });
+        const prepared = path === undefined ? null : await this.prepare({ ...file, content: { held: () => undefined, pendingPath: async () => path } });
         if (prepared === null) continue;
         await this.admit(prepared);
         await disk.saveText(file.id, this.textRecord(prepared));

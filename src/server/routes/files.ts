@@ -108,8 +108,8 @@ export function registerFileRoutes(router: Router, ctx: ServerContext): void {
         const checkedPurpose = checkEnum(purpose, 'purpose', UPLOAD_PURPOSES);
         const finished = writer;
         // Text to index for retrieval (extracted before the record exists: a refusal keeps nothing).
-        const indexed = await refuseUnindexable(filename, async () =>
-          ctx.retrieval.prepare({ id, filename, purpose: checkedPurpose, path: await finished.pendingPath(), bytes: finished.bytesWritten }),
+        const indexed = await refuseUnindexable(filename, () =>
+          ctx.retrieval.prepare({ id, filename, purpose: checkedPurpose, content: finished, bytes: finished.bytesWritten }),
         );
         try {
           if (indexed !== null) await refuseUnindexable(filename, () => ctx.retrieval.admit(indexed));

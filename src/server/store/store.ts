@@ -27,7 +27,7 @@ import type { AssistantStreamEvent } from '../threads/events.js';
 import type { MessageObject, RunObject, RunStepObject, ThreadObject } from '../threads/objects.js';
 import type { BlobReader, BlobWriter } from './embedded/blobs.js';
 
-export type { BlobReader, BlobWriter } from './embedded/blobs.js';
+export type { BlobReader, BlobWriter, PendingContent } from './embedded/blobs.js';
 
 export interface Records {
   assistants: AssistantRecord;
@@ -150,7 +150,7 @@ export interface FileToKeep {
   maxTextChars: number;
 }
 
-/** File contents: uploads go to disk as they arrive; downloads stream at the reader's pace. */
+/** File contents: uploads are held in memory while small, else go to disk as they arrive; downloads stream at the reader's pace. */
 export interface FileContents {
   /** Starts an upload's content (nothing is kept until ServerStore.keepFile). */
   create(fileId: string): BlobWriter;

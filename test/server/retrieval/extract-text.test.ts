@@ -8,6 +8,7 @@ import { beforeAll, expect, test } from 'vitest';
 import { chunkText } from '../../../src/server/retrieval/chunk-text.js';
 import { extractText, UnindexableFileError } from '../../../src/server/retrieval/extract-text.js';
 import { retrievalKind } from '../../../src/server/retrieval/file-kinds.js';
+import type { PendingContent } from '../../../src/server/store/store.js';
 import { makeTempDir } from '../../support/temp-dir.js';
 
 let dir: string;
@@ -17,12 +18,29 @@ beforeAll(async () => {
 
 const limits = { maxFileChars: 10_000, maxPdfBytes: 1_000_000, pdfTimeoutMs: 10_000 };
 
+/** A file on disk, as a large upload is. */
+function onDisk(path: string): PendingContent {
+  return { held: () => undefined, pendingPath: async () => path };
+}
+
+/** The text of `content` read from a file and from the bytes held in memory (a small upload): the same either way, or the same refusal. */
 async function extract(name: string, content: string | Uint8Array): Promise<string> {
   const path = join(dir, name);
   await writeFile(path, content);
   const kind = retrievalKind(name);
   if (kind === null) throw new Error(`${name} is not indexed`);
-  return extractText(path, name, kind, Buffer.byteLength(content), limits);
+  const bytes = typeof content === 'string' ? Buffer.from(content) : Buffer.from(content);
+  const held: PendingContent = { held: () => bytes, pendingPath: async () => path };
+  const [fromFile, fromMemory] = await Promise.allSettled([onDisk(path), held].map((source) => extractText(source, name, kind, bytes.length, limits)));
+  if (fromFile?.status === 'fulfilled' && fromMemory?.status === 'fulfilled') {
+    expect(fromMemory.value).toBe(fromFile.value);
+    return fromFile.value;
+  }
+  if (fromFile?.status === 'rejected' && fromMemory?.status === 'rejected') {
+    expect(String(fromMemory.reason)).toBe(String(fromFile.reason));
+    throw fromFile.reason;
+  }
+  throw new Error(`${name}: read from a file and from memory, one failed and one did not`);
 }
 
 test('kinds by extension: text of many sorts, Markdown, HTML, PDF; not images or Office files', () => {
@@ -57,7 +75,7 @@ test('a PDF that takes too long to read is refused, and the reader is stopped', 
   const pdf = new URL('../fixtures/handbook-excerpt.pdf', import.meta.url);
   const path = join(dir, 'slow.pdf');
   await writeFile(path, await readFile(pdf));
-  await expect(extractText(path, 'slow.pdf', 'pdf', 7000, { ...limits, pdfTimeoutMs: 1 })).rejects.toThrow(
+  await expect(extractText(onDisk(path), 'slow.pdf', 'pdf', 7000, { ...limits, pdfTimeoutMs: 1 })).rejects.toThrow(
     "'slow.pdf' could not be read as a PDF (reading it took longer than 1 ms); check that it opens, or upload its text.",
   );
 });

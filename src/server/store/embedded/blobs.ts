@@ -1,22 +1,34 @@
 /**
  * Uploaded file contents, one file per blob in a folder: beside the journal with
  * `--data`, else in a private folder under the OS temp dir, made on first upload and
- * removed on close. Either way an upload goes to disk as it arrives and a download is
- * streamed from it, so no file content is ever held in memory whole. A blob is written to
- * a temp file, fsynced and renamed on commit.
+ * removed on close. A blob of at most HELD_BLOB_BYTES (most uploads) is held in memory until
+ * commit and then written with one call, so retrieval reads it without touching the disk;
+ * a larger one goes to disk as it arrives, and a download is streamed from disk, so no
+ * large content is ever held in memory whole. A blob beside the journal is written to a
+ * temp file, fsynced and renamed on commit.
  */
 import type { Readable } from 'node:stream';
+import { writeFileSync } from 'node:fs';
 import { access, chmod, mkdir, mkdtemp, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isErrnoCode, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, syncDirectory } from './durable-fs.js';
 
-export interface BlobWriter {
+/**
+ * A blob's bytes before it is kept: held in memory while they fit (HELD_BLOB_BYTES), else in
+ * a file. What retrieval reads to index an upload.
+ */
+export interface PendingContent {
+  /** All the bytes written so far, when they are still held in memory; undefined once they are on disk. */
+  held(): Buffer | undefined;
+  /** The file the bytes written so far are in (held bytes are written there first). */
+  pendingPath(): Promise<string>;
+}
+
+export interface BlobWriter extends PendingContent {
   write(chunk: Buffer): Promise<void>;
   /** Bytes written so far. */
   readonly bytesWritten: number;
-  /** The file the bytes written so far are in, to read them before `commit()` (to index an upload). */
-  pendingPath(): Promise<string>;
   /** Finishes the blob and returns its size in bytes. */
   commit(): Promise<number>;
   abort(): Promise<void>;
@@ -30,6 +42,13 @@ export interface BlobReader {
 
 /** What a blob holds for its File: the uploaded bytes, or the text extracted from them for retrieval. */
 export type BlobPart = 'content' | 'text';
+
+/**
+ * Blobs up to this size stay in memory until commit: an upload then costs one write instead
+ * of a dozen trips through the thread pool (open, writes, close, rename, and the reads that
+ * index it), and the memory held is bounded by the uploads in flight.
+ */
+export const HELD_BLOB_BYTES = 64 * 1024;
 
 /** The names blobs get: a File id (`file-` + alphanumerics), `.text` for its text, and `.tmp` while being written. */
 const BLOB_NAME = /^(file-[A-Za-z0-9]{1,64})(\.text)?(\.tmp)?$/;
@@ -69,23 +88,56 @@ export class BlobStore {
 
   /** Starts a blob; nothing is visible until `commit()` (which makes it durable). */
   create(id: string, part: BlobPart = 'content'): BlobWriter {
+    // The folder beside a journal exists from the first upload on, kept or not (its error, if any, surfaces at commit).
+    if (this.persistent) this.location().catch(() => undefined);
+    /** The bytes while they fit in HELD_BLOB_BYTES; null once they went to the temp file. */
+    let held: Buffer[] | null = [];
     let handle: Promise<FileHandle> | undefined;
     let size = 0;
-    const file = (): Promise<FileHandle> => (handle ??= this.path(id, part).then((path) => open(`${path}.tmp`, 'w', PRIVATE_FILE_MODE)));
+    const tempPath = async (): Promise<string> => `${await this.path(id, part)}.tmp`;
+    /** The temp file, with the held bytes moved into it. */
+    const file = (): Promise<FileHandle> =>
+      (handle ??= tempPath().then(async (path) => {
+        const fh = await open(path, 'w', PRIVATE_FILE_MODE);
+        const bytes = Buffer.concat(held ?? []);
+        held = null;
+        try {
+          if (bytes.length > 0) await fh.write(bytes);
+        } catch (error) {
+          await fh.close().catch(() => undefined);
+          throw error;
+        }
+        return fh;
+      }));
+    const heldBytes = (): Buffer | undefined => {
+      if (held === null) return undefined;
+      if (held.length !== 1) held = [Buffer.concat(held)];
+      return held[0];
+    };
     return {
       write: async (chunk) => {
-        const fh = await file();
-        await fh.write(chunk);
+        if (held !== null && size + chunk.length <= HELD_BLOB_BYTES) {
+          held.push(chunk);
+        } else {
+          await (await file()).write(chunk);
+        }
         size += chunk.length;
       },
       get bytesWritten() {
         return size;
       },
+      held: heldBytes,
       pendingPath: async () => {
         await file();
-        return `${await this.path(id, part)}.tmp`;
+        return tempPath();
       },
       commit: async () => {
+        const bytes = handle === undefined ? heldBytes() : undefined;
+        if (bytes !== undefined) {
+          held = null;
+          await this.writeHeld(id, part, bytes);
+          return size;
+        }
         const fh = await file();
         // Durable only where it outlives the process: a temporary folder needs no fsync.
         if (this.persistent) await fh.sync();
@@ -96,10 +148,38 @@ export class BlobStore {
         return size;
       },
       abort: async () => {
-        if (handle) await (await handle).close().catch(() => undefined);
-        await rm(`${await this.path(id, part)}.tmp`, { force: true });
+        held = null;
+        // Held bytes never reached the disk: nothing to remove.
+        if (handle === undefined) return;
+        await (await handle.catch(() => undefined))?.close().catch(() => undefined);
+        await rm(await tempPath(), { force: true });
       },
     };
+  }
+
+  /** Keeps a blob held in memory: durably (temp file, fsync, rename) beside a journal, else with one write. */
+  private async writeHeld(id: string, part: BlobPart, bytes: Buffer): Promise<void> {
+    const path = await this.path(id, part);
+    if (!this.persistent) {
+      // A temporary folder: no crash to survive, and a synchronous write of at most
+      // HELD_BLOB_BYTES into the page cache completes before any reader can look.
+      writeFileSync(path, bytes, { mode: PRIVATE_FILE_MODE });
+      return;
+    }
+    const fh = await open(`${path}.tmp`, 'w', PRIVATE_FILE_MODE);
+    try {
+      try {
+        await fh.write(bytes);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(`${path}.tmp`, path);
+    } catch (error) {
+      await rm(`${path}.tmp`, { force: true });
+      throw error;
+    }
+    await syncDirectory(await this.location());
   }
 
   /** The blob for reading, or undefined when there is none. */

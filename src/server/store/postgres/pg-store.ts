@@ -353,7 +353,9 @@ export class PgStore implements ServerStore {
   }
 
   async keepFile(file: FileToKeep): Promise<Records['files']> {
-    const path = await file.content.pendingPath();
+    // A small upload's bytes are held in memory (at most HELD_BLOB_BYTES, within one part); a larger one is in a file.
+    const held = file.content.held();
+    const path = held === undefined ? await file.content.pendingPath() : undefined;
     const id = file.record.id;
     try {
       return await this.#inTransaction(async (query) => {
@@ -370,7 +372,8 @@ export class PgStore implements ServerStore {
         const record = { ...file.record, bytes: file.content.bytesWritten };
         await query(`INSERT INTO "${this.#schema}".files (id, body, purpose, text_chars) VALUES ($1, $2, $3, $4)`, [id, JSON.stringify(record), record.purpose, chars]);
         let n = 0;
-        for await (const chunk of createReadStream(path, { highWaterMark: PART_BYTES })) {
+        const chunks = path === undefined ? (held === undefined || held.length === 0 ? [] : [held]) : createReadStream(path, { highWaterMark: PART_BYTES });
+        for await (const chunk of chunks) {
           await query(`INSERT INTO "${this.#schema}".file_parts (file_id, part, n, data) VALUES ($1, 'content', $2, $3)`, [id, n++, chunk]);
         }
         if (file.text !== null) {
