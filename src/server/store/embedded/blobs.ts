@@ -1,15 +1,15 @@
 /**
- * Uploaded file contents, one file per blob in a folder: beside the journal with
- * `--data`, else in a private folder under the OS temp dir, made on first upload and
- * removed on close. A blob of at most HELD_BLOB_BYTES (most uploads) is held in memory until
- * commit and then written with one call, so retrieval reads it without touching the disk;
- * a larger one goes to disk as it arrives, and a download is streamed from disk, so no
- * large content is ever held in memory whole. A blob beside the journal is written to a
- * temp file, fsynced and renamed on commit.
+ * Uploaded file contents. Beside the journal with `--data`: one file per blob in a folder,
+ * written to a temp file, fsynced and renamed on commit. Without it (nothing outlives the
+ * process) a small blob is kept in memory, up to MEMORY_BLOB_BYTES of them in all, and the
+ * rest in a private folder under the OS temp dir, made on first use and removed on close.
+ * A blob of at most HELD_BLOB_BYTES (most uploads) is held in memory until commit and then
+ * written with one call, so retrieval reads it without touching the disk; a larger one
+ * goes to disk as it arrives, and a download of it is streamed from disk, so no large
+ * content is ever held in memory whole.
  */
-import type { Readable } from 'node:stream';
-import { writeFileSync } from 'node:fs';
-import { access, chmod, mkdir, mkdtemp, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { access, chmod, mkdir, mkdtemp, open, readdir, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isErrnoCode, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, syncDirectory } from './durable-fs.js';
@@ -50,8 +50,20 @@ export type BlobPart = 'content' | 'text';
  */
 export const HELD_BLOB_BYTES = 64 * 1024;
 
+/**
+ * Without a journal, small blobs kept are kept in memory up to this many bytes in all (a
+ * file of each would cost its creation in the filesystem, ~0.3 ms of CPU); beyond, they go
+ * to the temporary folder like large ones.
+ */
+export const MEMORY_BLOB_BYTES = 64 * 1024 * 1024;
+
 /** The names blobs get: a File id (`file-` + alphanumerics), `.text` for its text, and `.tmp` while being written. */
 const BLOB_NAME = /^(file-[A-Za-z0-9]{1,64})(\.text)?(\.tmp)?$/;
+
+/** A blob's name in the folder (and in memory). Ids are server-made (`file-` + alphanumerics); encoded anyway so no id can escape the dir. */
+function blobName(id: string, part: BlobPart): string {
+  return encodeURIComponent(id) + (part === 'text' ? '.text' : '');
+}
 
 async function privateFolder(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
@@ -61,6 +73,9 @@ async function privateFolder(dir: string): Promise<string> {
 
 export class BlobStore {
   private folder: Promise<string> | undefined;
+  /** Small blobs kept in memory (no journal), by their name in the folder; and their bytes in all. */
+  private readonly memory = new Map<string, Buffer>();
+  private memoryBytes = 0;
 
   /** `dir` for blobs kept beside the journal; none for a temporary folder. */
   constructor(private readonly dir?: string) {}
@@ -82,8 +97,7 @@ export class BlobStore {
   }
 
   private async path(id: string, part: BlobPart = 'content'): Promise<string> {
-    // Ids are server-made (`file-` + alphanumerics); encode anyway so no id can escape the dir.
-    return join(await this.location(), encodeURIComponent(id) + (part === 'text' ? '.text' : ''));
+    return join(await this.location(), blobName(id, part));
   }
 
   /** Starts a blob; nothing is visible until `commit()` (which makes it durable). */
@@ -157,15 +171,23 @@ export class BlobStore {
     };
   }
 
-  /** Keeps a blob held in memory: durably (temp file, fsync, rename) beside a journal, else with one write. */
+  /**
+   * Keeps a blob held in memory: beside a journal durably (temp file, fsync, rename); else in
+   * memory while there is room (MEMORY_BLOB_BYTES), or with one write to the temporary folder.
+   */
   private async writeHeld(id: string, part: BlobPart, bytes: Buffer): Promise<void> {
-    const path = await this.path(id, part);
     if (!this.persistent) {
-      // A temporary folder: no crash to survive, and a synchronous write of at most
-      // HELD_BLOB_BYTES into the page cache completes before any reader can look.
-      writeFileSync(path, bytes, { mode: PRIVATE_FILE_MODE });
+      const name = blobName(id, part);
+      if (this.memoryBytes + bytes.length <= MEMORY_BLOB_BYTES) {
+        this.forget(name);
+        this.memory.set(name, bytes);
+        this.memoryBytes += bytes.length;
+      } else {
+        await writeFile(await this.path(id, part), bytes, { mode: PRIVATE_FILE_MODE });
+      }
       return;
     }
+    const path = await this.path(id, part);
     const fh = await open(`${path}.tmp`, 'w', PRIVATE_FILE_MODE);
     try {
       try {
@@ -182,8 +204,19 @@ export class BlobStore {
     await syncDirectory(await this.location());
   }
 
+  /** Drops a blob kept in memory; whether there was one. */
+  private forget(name: string): boolean {
+    const bytes = this.memory.get(name);
+    if (bytes === undefined) return false;
+    this.memory.delete(name);
+    this.memoryBytes -= bytes.length;
+    return true;
+  }
+
   /** The blob for reading, or undefined when there is none. */
   async open(id: string, part: BlobPart = 'content'): Promise<BlobReader | undefined> {
+    const kept = this.memory.get(blobName(id, part));
+    if (kept !== undefined) return { size: kept.length, stream: Readable.from([kept], { objectMode: false }) };
     if (this.folder === undefined && this.dir === undefined) return undefined;
     let fh: FileHandle;
     try {
@@ -202,7 +235,7 @@ export class BlobStore {
     }
   }
 
-  /** Where a File's content is on disk, or undefined when it has none. */
+  /** Where a File's content is on disk, or undefined when it has none there (a store without a journal may keep it in memory). */
   async contentPath(id: string): Promise<string | undefined> {
     if (this.folder === undefined && this.dir === undefined) return undefined;
     const path = await this.path(id);
@@ -216,6 +249,8 @@ export class BlobStore {
 
   /** Removes a File's content and its text. */
   async remove(id: string): Promise<void> {
+    this.forget(blobName(id, 'text'));
+    this.forget(blobName(id, 'content'));
     if (this.folder === undefined && this.dir === undefined) return;
     await rm(await this.path(id, 'text'), { force: true });
     await rm(await this.path(id), { force: true });
@@ -226,6 +261,8 @@ export class BlobStore {
    * the reset themselves (Store.reset) rather than fail on a vanished file.
    */
   async clear(): Promise<void> {
+    this.memory.clear();
+    this.memoryBytes = 0;
     await this.removeWhere((_id, temp) => !temp);
   }
 
@@ -241,6 +278,8 @@ export class BlobStore {
 
   /** Removes the temporary folder; blobs beside a journal stay. */
   async close(): Promise<void> {
+    this.memory.clear();
+    this.memoryBytes = 0;
     if (this.dir !== undefined || this.folder === undefined) return;
     const folder = await this.folder.catch(() => undefined);
     this.folder = undefined;
