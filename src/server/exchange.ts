@@ -6,7 +6,7 @@
  * or a body: those can hold keys and data.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { randomBytesPooled } from './ids.js';
 
 export type LogLine = (line: string) => void;
 
@@ -24,7 +24,7 @@ const MAX_LOGGED_PATH = 200;
 
 export function beginExchange(req: IncomingMessage, path: string): Exchange {
   return {
-    id: `req_${randomBytes(16).toString('hex')}`,
+    id: `req_${randomBytesPooled(16).toString('hex')}`,
     method: printable(req.method ?? 'GET', 20),
     path: printable(path, MAX_LOGGED_PATH),
     started: performance.now(),
