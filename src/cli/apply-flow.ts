@@ -177,13 +177,14 @@ export async function executePlan(
 
   // The journal needs a written state to fold into.
   const base = state ?? (await backend.write(newState({ project: plan.project, environment: plan.environment, endpoint: plan.endpoint, toolVersion: TOOL_VERSION })));
+  const progress = progressReporter(io);
   const stopListening = io.interrupts.onInterrupt((count) => {
+    progress.flush();
     const first = options.finishAfterStop
       ? `\nInterrupted: the ${options.verb} goes on (Ctrl-C again to stop it)...\n`
       : '\nInterrupted: starting nothing new, finishing and recording what is in flight (Ctrl-C again to stop at once)...\n';
     io.stderr.write(count === 1 ? first : '\nInterrupted again: giving up the requests in flight and recording what is known...\n');
   });
-  const progress = progressReporter(io);
   // The journal is the only record of what was done: once it cannot be written (the state
   // database went away, the disk filled), starting more work would do what nobody records.
   let journalFailure: unknown = null;
