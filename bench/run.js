@@ -525,8 +525,8 @@ const NOTES = {
     'fsynced journal appends (group-committed: operations that finish together share one), and the local server shares ' +
     'the same 2 cores. Past start-up, cold apply is CPU-bound, not latency-bound: the adaptive limit reaches 64 in flight within ' +
     'a few round trips, and then the CLI and the server split 2 cores. Measured (user+sys, cold apply N=1000 against a `serve` process, ' +
-    'median of 3 on a loaded machine): the CLI ~5 s in all, ~1.2 ms a request past start-up (HTTP client, multipart bodies, journal ' +
-    'appends and their fsyncs); the server 3-4 s, ~1 ms a request (HTTP, multipart, indexing each upload for retrieval; 6-7 s while ' +
+    'median of 3 on a loaded machine): the CLI 4.2-4.6 s in all, ~1 ms a request past start-up (HTTP client, multipart bodies, journal ' +
+    'appends and their fsyncs; 5.5-5.7 s while each finished operation was its own write to stderr); the server 3-4 s, ~1 ms a request (HTTP, multipart, indexing each upload for retrieval; 6-7 s while ' +
     'each small upload took a dozen trips through the thread pool and two files). Their sum, not concurrency, is what closes the gap.',
   planFloor:
     'no-change plan / 10% edit vs floor: the floor is only 0.25-0.5 s of round trips, and a process per command pays a fixed ' +
