@@ -1,7 +1,17 @@
 /** Internal to the renderers: texts as heredocs, and their changes as unified diffs. */
-import { structuredPatch } from 'diff';
+import { createRequire } from 'node:module';
 import type { JsonValue } from '../json.js';
 import { line, quote, type Attr, type Line } from './lines.js';
+
+/**
+ * The diff library (~20 modules, ~20 ms to load) on the first text that changed: a plan
+ * loads the renderers before its first request, and most plans diff no text.
+ */
+let diffLibrary: typeof import('diff') | undefined;
+function diff(): typeof import('diff') {
+  diffLibrary ??= createRequire(import.meta.url)('diff') as typeof import('diff');
+  return diffLibrary;
+}
 
 export function wholeTextAttr(sign: '+' | '-', name: string, text: string, marker: string): Attr {
   if (!text.includes('\n')) return { sign, name, value: quote(text) };
@@ -25,7 +35,7 @@ export function unifiedDiffLines(before: string, after: string): Line[] {
   const sameEnding = before === '' || after === '' || before.endsWith('\n') === after.endsWith('\n');
   const b = sameEnding && before !== '' && !before.endsWith('\n') ? `${before}\n` : before;
   const a = sameEnding && after !== '' && !after.endsWith('\n') ? `${after}\n` : after;
-  const patch = structuredPatch('before', 'after', b, a, undefined, undefined, { context: 3 });
+  const patch = diff().structuredPatch('before', 'after', b, a, undefined, undefined, { context: 3 });
   const lines: Line[] = [];
   for (const hunk of patch.hunks) {
     lines.push(
