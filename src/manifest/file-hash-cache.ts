@@ -29,7 +29,8 @@ const MAX_CACHE_BYTES = 64 * 1024 * 1024;
 /** Past this many entries, those of files this run did not look at are dropped. */
 const MAX_ENTRIES = 100_000;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-const DECIMAL = /^[0-9]{1,30}$/;
+/** Canonical (no leading zero), so two compare as numbers by length, then as strings. */
+const DECIMAL = /^(?:0|[1-9][0-9]{0,29})$/;
 
 export class FileHashCache {
   private changed = false;
@@ -38,19 +39,19 @@ export class FileHashCache {
   private constructor(
     private readonly path: string | null,
     private readonly entries: Map<string, Entry>,
-    /** The cache file's own mtime: entries not older than it are not trusted. */
-    private readonly writtenNs: bigint,
+    /** The cache file's own mtime (decimal): entries not older than it are not trusted. */
+    private readonly writtenNs: string,
   ) {}
 
   /** A cache that remembers nothing and is never written. */
   static none(): FileHashCache {
-    return new FileHashCache(null, new Map(), 0n);
+    return new FileHashCache(null, new Map(), '0');
   }
 
   /** The cache at `path`; an empty one when it is missing, unreadable or malformed. */
   static async open(path: string): Promise<FileHashCache> {
     const read = await readCache(path);
-    const cache = new FileHashCache(path, read?.entries ?? new Map(), read?.writtenNs ?? 0n);
+    const cache = new FileHashCache(path, read?.entries ?? new Map(), read?.writtenNs ?? '0');
     // One that could not be used is rewritten even when every file hashes the same.
     if (read === null) cache.changed = true;
     return cache;
@@ -62,7 +63,7 @@ export class FileHashCache {
     const entry = this.entries.get(path);
     if (entry === undefined) return undefined;
     if (entry.size !== identity.size || entry.mtimeNs !== identity.mtimeNs || entry.ino !== identity.ino) return undefined;
-    if (BigInt(entry.mtimeNs) >= this.writtenNs) return undefined;
+    if (!decimalBelow(entry.mtimeNs, this.writtenNs)) return undefined;
     return entry.sha256;
   }
 
@@ -71,7 +72,7 @@ export class FileHashCache {
     const entry = this.entries.get(path);
     if (entry && entry.sha256 === sha256 && entry.size === identity.size && entry.mtimeNs === identity.mtimeNs && entry.ino === identity.ino) {
       // Hashed again only because the entry was too recent to trust: rewriting the cache makes it old enough.
-      if (BigInt(entry.mtimeNs) >= this.writtenNs) this.changed = true;
+      if (!decimalBelow(entry.mtimeNs, this.writtenNs)) this.changed = true;
       return;
     }
     this.entries.set(path, { ...identity, sha256 });
@@ -102,7 +103,7 @@ export class FileHashCache {
   }
 }
 
-async function readCache(path: string): Promise<{ entries: Map<string, Entry>; writtenNs: bigint } | null> {
+async function readCache(path: string): Promise<{ entries: Map<string, Entry>; writtenNs: string } | null> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -110,7 +111,7 @@ async function readCache(path: string): Promise<{ entries: Map<string, Entry>; w
     if (!info.isFile() || info.size > BigInt(MAX_CACHE_BYTES)) return null;
     const text = await handle.readFile('utf8');
     const entries = parseEntries(JSON.parse(text) as unknown);
-    return entries === null ? null : { entries, writtenNs: info.mtimeNs };
+    return entries === null ? null : { entries, writtenNs: String(info.mtimeNs) };
   } catch {
     return null;
   } finally {
@@ -130,6 +131,11 @@ function parseEntries(data: unknown): Map<string, Entry> | null {
     entries.set(path, { size, mtimeNs, ino, sha256 });
   }
   return entries;
+}
+
+/** a < b, for canonical decimals (DECIMAL): without a BigInt for each of thousands of lookups. */
+function decimalBelow(a: string, b: string): boolean {
+  return a.length !== b.length ? a.length < b.length : a < b;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
