@@ -2,14 +2,16 @@
 // cache, for start-up (issue 18: `validate` within 1.5x of a bare `node`).
 //
 // - dist/cli/bundle.cjs: tsc's dist/cli/main.js and every module of ours it imports, in one
-//   file, with commander and the precompiled validators (the other dependencies stay in
-//   node_modules). A command still runs only its own modules: the
+//   file, with commander, undici's connection pool and the precompiled validators (the other
+//   dependencies stay in node_modules). A command still runs only its own modules: the
 //   dynamic imports of src/cli/run.ts become lazy initialisers, so validate never runs the HTTP
 //   client or the server (test/e2e/start-up.test.ts). One file read instead of ~60 ESM modules
 //   resolved, read and linked one by one.
 // - dist/cli/bundle.code-cache: V8's compiled code for it, written after a training run of
 //   `validate` (the code every command shares: commander, the program, the manifest loader), so
-//   a run skips parsing and compiling what it finds there. V8 refuses a cache made by another
+//   a run skips parsing and compiling what it finds there. (Trained on a plan as well, it is
+//   ~60% larger and measured no faster to a plan's first request: what it saves in compiling
+//   it spends in reading and deserializing.) V8 refuses a cache made by another
 //   Node or with other flags, and main.js then compiles as without one.
 // - dist/cli/main.js (the `assistants` bin): loads the two. dist/cli/ holds only these
 //   (tsc's output there is what the bundle holds) and a package.json making it CommonJS: an ESM
@@ -20,7 +22,8 @@
 // in tsc's dist/, not from the bundle's.
 import { spawnSync } from 'node:child_process';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -28,6 +31,7 @@ const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const cli = join(dist, 'cli');
 const bundle = join(cli, 'bundle.cjs');
 const codeCache = join(cli, 'bundle.code-cache');
+const undiciRoot = dirname(createRequire(import.meta.url).resolve('undici/package.json'));
 
 /** `import.meta.url` in a module of dist/ becomes its URL in dist/, from the bundle's place (dist/cli/). */
 const moduleUrls = {
@@ -107,8 +111,9 @@ const entry = {
 
 /**
  * Dependencies stay in node_modules, loaded by require as before, except commander (every
- * command loads it) and the parts of ajv the precompiled validators run (ajv/dist/runtime/*,
- * ajv-formats' formats): these go into the bundle and its code cache.
+ * command loads it), the parts of ajv the precompiled validators run (ajv/dist/runtime/*,
+ * ajv-formats' formats) and undici's connection pool (src/api/pool.ts: the modules a command
+ * loads before its first request): these go into the bundle and its code cache.
  */
 const dependencies = {
   name: 'dependencies',
@@ -116,7 +121,15 @@ const dependencies = {
     build.onResolve({ filter: /^[^./]/ }, ({ path, importer }) => {
       if (path.startsWith('node:')) return undefined;
       const forValidators = /\.cjs$|\/node_modules\/ajv\/dist\/runtime\//.test(importer);
-      return path === 'commander' || forValidators ? undefined : { path, external: true };
+      return path === 'commander' || path.startsWith('undici/lib/') || forValidators ? undefined : { path, external: true };
+    });
+    // What undici's pool requires only once connected or for bodies it never gets here (the
+    // llhttp parser's WebAssembly, ~340 KB of base64; fetch's body and form-data code) stays
+    // in node_modules, required by its path in the package.
+    build.onResolve({ filter: /^\./ }, ({ path, resolveDir, importer }) => {
+      if (!importer.includes('/node_modules/undici/lib/')) return undefined;
+      const inPackage = relative(undiciRoot, join(resolveDir, path)).split(sep).join('/');
+      return /^lib\/(web\/|llhttp\/.*wasm)/.test(inPackage) ? { path: `undici/${inPackage}`, external: true } : undefined;
     });
   },
 };

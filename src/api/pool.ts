@@ -5,12 +5,9 @@
  * are two of its modules. What the index adds to every dispatcher's prototype, the one
  * method used here is added to this pool's class only.
  */
-import { createRequire } from 'node:module';
 import type { Dispatcher, Pool } from 'undici';
-
-const load = createRequire(import.meta.url);
-const UndiciPool = load('undici/lib/dispatcher/pool.js') as typeof Pool;
-const request = load('undici/lib/api/api-request.js') as (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+import UndiciPool from 'undici/lib/dispatcher/pool.js';
+import request from 'undici/lib/api/api-request.js';
 
 class RequestPool extends UndiciPool {
   override request(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {

@@ -19,7 +19,10 @@ interface Coverage {
 interface Loaded {
   code: number | null;
   stderr: string;
-  /** The modules of ours that ran (their path in dist/, as in "dist/manifest/load.js"). */
+  /**
+   * The modules in the bundle that ran: ours by their path in dist/ ("dist/manifest/load.js"),
+   * the dependencies bundled with them by theirs ("node_modules/undici/lib/dispatcher/pool.js").
+   */
   ran: string[];
   /** Those in the bundle that did not. */
   notRun: string[];
@@ -40,7 +43,7 @@ async function loadedBy(args: string[], files: Record<string, string>, env: Reco
       if (inPackage?.[1] !== undefined) packages.push(inPackage[1]);
       if (!script.url.endsWith('/dist/cli/bundle.cjs')) continue;
       for (const { functionName, ranges } of script.functions) {
-        if (/^dist\/.*\.js$/.test(functionName)) ((ranges[0]?.count ?? 0) > 0 ? ran : notRun).push(functionName);
+        if (/^(dist|node_modules)\/.*\.js$/.test(functionName)) ((ranges[0]?.count ?? 0) > 0 ? ran : notRun).push(functionName);
       }
     }
   }
@@ -48,10 +51,19 @@ async function loadedBy(args: string[], files: Record<string, string>, env: Reco
 }
 
 /**
- * Modules of the API client, the server, the planner and the forge clients (and undici
- * under them), and the yaml library, which only a manifest the fast path cannot read needs.
+ * Modules of the API client (and undici's pool under it, in the bundle), the server, the
+ * planner and the forge clients, and the yaml library, which only a manifest the fast path
+ * cannot read needs.
  */
-const NOT_FOR_VALIDATE = ['dist/api/transport.js', 'dist/api/index.js', 'dist/server/index.js', 'dist/plan/planner.js', 'dist/forge/http.js', 'dist/cli/session.js'];
+const NOT_FOR_VALIDATE = [
+  'dist/api/transport.js',
+  'dist/api/index.js',
+  'node_modules/undici/lib/dispatcher/pool.js',
+  'dist/server/index.js',
+  'dist/plan/planner.js',
+  'dist/forge/http.js',
+  'dist/cli/session.js',
+];
 
 describe('start-up', () => {
   it('validate loads the manifest loader, never the HTTP client, the server, the planner, the forge clients or the yaml library', async () => {
@@ -65,7 +77,7 @@ describe('start-up', () => {
     expect(packages.filter((path) => /^(undici|yaml)\//.test(path))).toEqual([]);
   });
 
-  it("plan sends through undici's connection pool alone, never loading its index (fetch, WebSocket, caches); apply still uploads", async () => {
+  it("plan sends through undici's connection pool alone, from the bundle, never loading its index (fetch, WebSocket, caches); apply still uploads", async () => {
     const server = await startTestServer();
     try {
       const files = { 'assistants.yaml': 'version: 1\nproject: p\nfiles:\n  faq:\n    path: faq.md\nassistants:\n  a:\n    model: gpt-4\n    tools: [{ type: retrieval }]\n    files: [faq]\n', 'faq.md': '# FAQ\n' };
@@ -73,7 +85,9 @@ describe('start-up', () => {
       const planned = await loadedBy(['plan', '--endpoint', server.url], files, env);
       expect({ code: planned.code, stderr: planned.stderr }).toEqual({ code: 0, stderr: '' });
       expect(planned.ran).toContain('dist/api/pool.js');
-      expect(planned.packages).toContain('undici/lib/dispatcher/pool.js');
+      expect(planned.ran).toContain('node_modules/undici/lib/dispatcher/pool.js');
+      // Nothing of undici is read from node_modules but the HTTP parser's WebAssembly, once connected.
+      expect(planned.packages.filter((path) => path.startsWith('undici/') && !/^undici\/lib\/llhttp\//.test(path))).toEqual([]);
       expect(planned.packages).not.toContain('undici/index.js');
       const applied = await loadedBy(['apply', '--auto-approve', '--endpoint', server.url], files, env);
       expect(applied.code, applied.stderr).toBe(0);
