@@ -37,7 +37,8 @@ export function checkSemantics(resolved: Tree, raw: Tree): SemanticResult {
   const declared = new Set(declaredFiles);
 
   const limit = (pointer: string, value: unknown, max: number, what: string): void => {
-    if (typeof value === 'string' && characterCount(value) > max) {
+    // A string no longer than the limit in UTF-16 code units is within it in characters: not counted.
+    if (typeof value === 'string' && value.length > max && characterCount(value) > max) {
       errors.push(diagnosticFor(resolved, pointer, `${what} is ${characterCount(value).toLocaleString('en-US')} characters; the API allows at most ${max.toLocaleString('en-US')}`));
     }
   };
