@@ -6,7 +6,7 @@
 import type { JsonValue } from '../json.js';
 import { DEFAULT_ENVIRONMENT } from '../default-environment.js';
 import type { ManifestDiagnostic } from './diagnostics.js';
-import { childPointer, isWithin } from './pointer.js';
+import { childPointer } from './pointer.js';
 import { didYouMean } from './suggest.js';
 import { defineEntry, diagnosticFor, entriesOf, isRecord, type Tree } from './tree.js';
 
@@ -53,18 +53,24 @@ export function checkEnvironmentReferences(tree: Tree): ManifestDiagnostic[] {
   const diagnostics: ManifestDiagnostic[] = [];
   for (const [env, overrides] of entriesOf(root.environments)) {
     for (const section of ['assistants', 'files', 'variables'] as const) {
-      const declared = entriesOf(root[section]).map(([name]) => name);
+      const declared = isRecord(root[section]) ? root[section] : {};
       for (const [name] of entriesOf(isRecord(overrides) ? overrides[section] : undefined)) {
-        if (declared.includes(name)) continue;
+        if (Object.hasOwn(declared, name)) continue;
         const pointer = childPointer(childPointer(childPointer('/environments', env), section), name);
         const singular = section.slice(0, -1);
         diagnostics.push(
-          diagnosticFor(tree, pointer, `environment "${env}" sets ${singular} "${name}", which is not declared under the top-level ${section}${didYouMean(name, declared)}`, 'key'),
+          diagnosticFor(tree, pointer, `environment "${env}" sets ${singular} "${name}", which is not declared under the top-level ${section}${didYouMean(name, Object.keys(declared))}`, 'key'),
         );
       }
     }
   }
   return diagnostics;
+}
+
+/** A list's items or a mapping's entries, with the pointer segment of each. */
+function childrenOf(value: JsonValue): Array<[string | number, JsonValue]> {
+  if (Array.isArray(value)) return value.map((item, index) => [index, item]);
+  return entriesOf(value);
 }
 
 function clone(value: JsonValue): JsonValue {
@@ -99,12 +105,23 @@ export function applyEnvironment(tree: Tree, environment: string): Tree {
   if (!isRecord(value)) return { value, origins };
   const envPointer = childPointer('/environments', environment);
 
+  // Origins are keyed by the pointers of the value's nodes, so the origins within a node are
+  // found by walking the node, not by scanning every origin (which made many overrides quadratic).
+  const forgetOrigins = (node: JsonValue, pointer: string): void => {
+    origins.delete(pointer);
+    for (const [segment, child] of childrenOf(node)) forgetOrigins(child, childPointer(pointer, segment));
+  };
+  const copyOrigins = (node: JsonValue, from: string, to: string): void => {
+    const origin = tree.origins.get(from);
+    if (origin !== undefined) origins.set(to, origin);
+    for (const [segment, child] of childrenOf(node)) copyOrigins(child, childPointer(from, segment), childPointer(to, segment));
+  };
+
   const replace = (target: { [key: string]: JsonValue }, field: string, replacement: JsonValue, to: string, from: string): void => {
+    const replaced = Object.hasOwn(target, field) ? target[field] : undefined;
+    if (replaced !== undefined) forgetOrigins(replaced, to);
     defineEntry(target, field, clone(replacement));
-    for (const pointer of [...origins.keys()]) if (isWithin(pointer, to)) origins.delete(pointer);
-    for (const [pointer, origin] of tree.origins) {
-      if (isWithin(pointer, from)) origins.set(to + pointer.slice(from.length), origin);
-    }
+    copyOrigins(replacement, from, to);
   };
 
   const merge = (target: { [key: string]: JsonValue }, to: string, override: JsonValue, from: string): void => {
@@ -117,9 +134,10 @@ export function applyEnvironment(tree: Tree, environment: string): Tree {
         continue;
       }
       const other = EXCLUSIVE.get(field);
-      if (other !== undefined && Object.hasOwn(target, other)) {
+      const dropped = other !== undefined && Object.hasOwn(target, other) ? target[other] : undefined;
+      if (other !== undefined && dropped !== undefined) {
+        forgetOrigins(dropped, childPointer(to, other));
         delete target[other];
-        for (const pointer of [...origins.keys()]) if (isWithin(pointer, childPointer(to, other))) origins.delete(pointer);
       }
       replace(target, field, replacement, fieldTo, fieldFrom);
     }

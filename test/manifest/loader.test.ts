@@ -91,6 +91,17 @@ describe('environments', () => {
     });
     expect(prod.files.faq?.filename).toBe('prod-faq.md');
   });
+
+  it('points errors in merged values at the environment that set them, and errors elsewhere at the top level', async () => {
+    const dir = await folderWith({
+      'faq.md': 'faq',
+      'assistants.yaml': `${header}environments:\n  prod:\n    assistants:\n      helper:\n        files: [ghost]\n        instructions_file: missing.md\n        metadata: {tier: gold}\nfiles:\n  faq: {path: faq.md}\nassistants:\n  helper:\n    model: gpt-4\n    instructions: Hi.\n    tools: [{type: retrieval}]\n    files: [faq]\n    metadata: {team: docs}\n  other:\n    model: gpt-4\n    files: [nope]\n`,
+    });
+    const result = await loadIn(dir, { env: 'prod' });
+    expect(result.ok).toBe(false);
+    const lines = result.ok ? [] : result.errors.map((d) => `${d.line}:${d.message.slice(0, 40)}`);
+    expect(lines).toEqual([expect.stringMatching(/^7:.*ghost/), expect.stringMatching(/^8:.*missing\.md/), expect.stringMatching(/^21:.*nope/)]);
+  });
 });
 
 describe('files and hashes', () => {
