@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
 import type { ServerOptions } from '../../src/server/index.js';
 import { remoteServer, TEST_API_KEY, type TestServer } from '../support/server.js';
 
@@ -27,6 +28,7 @@ export interface ChildLimits {
   fileSizeLimitBytes?: number;
 }
 
+/** Must be called inside a test: the child is killed when the test ends, however it ends. */
 export async function startChildServer(options: ServerOptions, limits: ChildLimits = {}): Promise<ChildServer> {
   const script = fileURLToPath(new URL('./fixtures/serve-child.mjs', import.meta.url));
   const args = [script, JSON.stringify({ port: 0, ...options })];
@@ -39,6 +41,12 @@ export async function startChildServer(options: ServerOptions, limits: ChildLimi
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const kill = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
+  // Also when the test fails or times out: a child left running would keep writing into the temp folder.
+  onTestFinished(kill);
   const first = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', () => reject(new Error(`child exited before listening: ${stderr}`)));
@@ -48,9 +56,6 @@ export async function startChildServer(options: ServerOptions, limits: ChildLimi
   return {
     server: remoteServer(url, apiKey),
     stderr: () => stderr,
-    kill: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
+    kill,
   };
 }

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, onTestFinished, test } from 'vitest';
 import { spawn } from 'node:child_process';
 import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -105,31 +105,28 @@ describe('with dataFile', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-    try {
-      const first = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout }).once('line', resolve);
-        child.once('exit', () => reject(new Error('child exited before listening')));
-      });
-      const url = (JSON.parse(first) as { url: string }).url;
-      const remote = remoteServer(url);
-      const fileId = (await upload(remote, 'survives')).body.id as string;
-      const first20 = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => createAssistant(remote, { name: `n${i}`, metadata: { i: String(i) } })),
-      );
-      const withFile = await createAssistant(remote, { name: 'with-file', file_ids: [fileId] });
-      await call(remote, 'POST', `/assistants/${first20[0]?.id as string}`, { name: 'renamed' });
-      await call(remote, 'DELETE', `/assistants/${first20[1]?.id as string}`);
-      const acknowledged = await snapshot(remote);
-      child.kill('SIGKILL');
-      expect(await exited).toBe('SIGKILL');
+    onTestFinished(() => void child.kill('SIGKILL'));
+    const first = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).once('line', resolve);
+      child.once('exit', () => reject(new Error('child exited before listening')));
+    });
+    const url = (JSON.parse(first) as { url: string }).url;
+    const remote = remoteServer(url);
+    const fileId = (await upload(remote, 'survives')).body.id as string;
+    const first20 = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => createAssistant(remote, { name: `n${i}`, metadata: { i: String(i) } })),
+    );
+    const withFile = await createAssistant(remote, { name: 'with-file', file_ids: [fileId] });
+    await call(remote, 'POST', `/assistants/${first20[0]?.id as string}`, { name: 'renamed' });
+    await call(remote, 'DELETE', `/assistants/${first20[1]?.id as string}`);
+    const acknowledged = await snapshot(remote);
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
 
-      const server = await startTestServer({ dataFile });
-      expect(await snapshot(server)).toEqual(acknowledged);
-      expect((await call(server, 'GET', `/assistants/${withFile.id as string}`)).body.file_ids).toEqual([fileId]);
-      await server.close();
-    } finally {
-      child.kill('SIGKILL');
-    }
+    const server = await startTestServer({ dataFile });
+    expect(await snapshot(server)).toEqual(acknowledged);
+    expect((await call(server, 'GET', `/assistants/${withFile.id as string}`)).body.file_ids).toEqual([fileId]);
+    await server.close();
   });
 });
 

@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
 import { pgConnectionFromEnv, type PgConnection } from '../../src/pg-connection.js';
 import type { ServerOptions } from '../../src/server/index.js';
 import { dropSchema, freshSchema, pgUrl } from '../support/pg.js';
@@ -60,7 +61,8 @@ export interface ServeProcess {
 
 /**
  * `assistants serve --port 0 ARGS` from the built CLI (dist/), as an operator runs it:
- * resolves once it prints `listening on URL`.
+ * resolves once it prints `listening on URL`. Must be called inside a test: the process is
+ * killed when the test ends, however it ends.
  */
 export async function startServeProcess(args: readonly string[], env: Record<string, string> = {}): Promise<ServeProcess> {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--api-key', TEST_API_KEY, ...args], {
@@ -70,6 +72,12 @@ export async function startServeProcess(args: readonly string[], env: Record<str
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stop = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  // Also when the test fails or times out: a replica left running would hold its schema's connections.
+  onTestFinished(() => stop().then(() => undefined));
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       const found = /^listening on (\S+)$/.exec(line);
@@ -80,9 +88,6 @@ export async function startServeProcess(args: readonly string[], env: Record<str
   return {
     server: remoteServer(url),
     stderr: () => stderr,
-    stop: async (signal = 'SIGKILL') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
+    stop,
   };
 }
