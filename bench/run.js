@@ -520,7 +520,7 @@ function report(results) {
 /** Causes found by profiling the CLI (node --cpu-prof) at N=1000; printed beside a missed target. */
 const NOTES = {
   applyFloor:
-    'apply/destroy vs floor: the floor counts round trips only. The CLI spends ~1 s before its first request at N=1000 ' +
+    'apply/destroy vs floor: the floor counts round trips only. The CLI spends 0.5-0.7 s before its first request at N=1000 ' +
     '(see "time to first request"), ' +
     'fsynced journal appends (group-committed: operations that finish together share one), and the local server shares ' +
     'the same 2 cores. Past start-up, cold apply is CPU-bound, not latency-bound: the adaptive limit reaches 64 in flight within ' +
@@ -562,7 +562,9 @@ const NOTES = {
     'is Node itself (bare node is printed beside it), reading the bundle (~1.4 MB) and its cache (~0.5 MB), the Node modules a ' +
     'command needs (node:crypto for file hashes, fs/promises, the stdout stream: ~5-10 ms), and the manifest\'s parse and checks. ' +
     'Counted in instructions (valgrind), validate of the quickstart costs ~85 M more than bare node (~340 M more before the ' +
-    'bundle), so a miss on a loaded machine is mostly scheduling and I/O stretching the CLI\'s file reads and threads.',
+    'bundle), so a miss on a loaded machine is mostly scheduling and I/O stretching the CLI\'s file reads and threads. On a quiet ' +
+    'machine the ratio sits at 1.5-1.6x: bundling undici\'s pool (42 ms less CPU before a plan\'s first request) made validate ' +
+    '~5 ms slower (157-159 -> 162-164 ms, median of 15, bare node 104-105 ms), and bare node itself varies by 20 ms between machines.',
 };
 
 function targets(results) {
