@@ -52,8 +52,8 @@ async function loadedBy(args: string[], files: Record<string, string>, env: Reco
 
 /**
  * Modules of the API client (and undici's pool under it, in the bundle), the server, the
- * planner and the forge clients, and the yaml library, which only a manifest the fast path
- * cannot read needs.
+ * planner, the forge clients and node-postgres (in the bundle too), and the yaml library,
+ * which only a manifest the fast path cannot read needs.
  */
 const NOT_FOR_VALIDATE = [
   'dist/api/transport.js',
@@ -63,6 +63,7 @@ const NOT_FOR_VALIDATE = [
   'dist/plan/planner.js',
   'dist/forge/http.js',
   'dist/cli/session.js',
+  'node_modules/pg/lib/index.js',
 ];
 
 describe('start-up', () => {
@@ -86,6 +87,8 @@ describe('start-up', () => {
       expect({ code: planned.code, stderr: planned.stderr }).toEqual({ code: 0, stderr: '' });
       expect(planned.ran).toContain('dist/api/pool.js');
       expect(planned.ran).toContain('node_modules/undici/lib/dispatcher/pool.js');
+      // node-postgres is in the bundle, run only by a pg state backend or server store.
+      expect(planned.notRun).toContain('node_modules/pg/lib/index.js');
       // Nothing of undici is read from node_modules but the HTTP parser's WebAssembly, once connected.
       expect(planned.packages.filter((path) => path.startsWith('undici/') && !/^undici\/lib\/llhttp\//.test(path))).toEqual([]);
       expect(planned.packages).not.toContain('undici/index.js');
