@@ -146,10 +146,11 @@ export class BlobStore {
         return tempPath();
       },
       commit: async () => {
-        const bytes = handle === undefined ? heldBytes() : undefined;
+        // Beside a journal, held bytes take the durable path below (file() writes them with one call).
+        const bytes = handle === undefined && !this.persistent ? heldBytes() : undefined;
         if (bytes !== undefined) {
           held = null;
-          await this.writeHeld(id, part, bytes);
+          await this.keepTemporary(id, part, bytes);
           return size;
         }
         const fh = await file();
@@ -172,36 +173,18 @@ export class BlobStore {
   }
 
   /**
-   * Keeps a blob held in memory: beside a journal durably (temp file, fsync, rename); else in
-   * memory while there is room (MEMORY_BLOB_BYTES), or with one write to the temporary folder.
+   * Keeps a held blob where nothing outlives the process: in memory while there is room
+   * (MEMORY_BLOB_BYTES), else with one write to the temporary folder.
    */
-  private async writeHeld(id: string, part: BlobPart, bytes: Buffer): Promise<void> {
-    if (!this.persistent) {
-      const name = blobName(id, part);
-      if (this.memoryBytes + bytes.length <= MEMORY_BLOB_BYTES) {
-        this.forget(name);
-        this.memory.set(name, bytes);
-        this.memoryBytes += bytes.length;
-      } else {
-        await writeFile(await this.path(id, part), bytes, { mode: PRIVATE_FILE_MODE });
-      }
-      return;
+  private async keepTemporary(id: string, part: BlobPart, bytes: Buffer): Promise<void> {
+    const name = blobName(id, part);
+    if (this.memoryBytes + bytes.length <= MEMORY_BLOB_BYTES) {
+      this.forget(name);
+      this.memory.set(name, bytes);
+      this.memoryBytes += bytes.length;
+    } else {
+      await writeFile(await this.path(id, part), bytes, { mode: PRIVATE_FILE_MODE });
     }
-    const path = await this.path(id, part);
-    const fh = await open(`${path}.tmp`, 'w', PRIVATE_FILE_MODE);
-    try {
-      try {
-        await fh.write(bytes);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(`${path}.tmp`, path);
-    } catch (error) {
-      await rm(`${path}.tmp`, { force: true });
-      throw error;
-    }
-    await syncDirectory(await this.location());
   }
 
   /** Drops a blob kept in memory; whether there was one. */
