@@ -23,7 +23,7 @@ import type { CommonOptions, LockOptions, StateOptions } from './options.js';
 import { makePlan, renderPlan } from './planning.js';
 import { progressReporter } from './progress.js';
 import { confirm } from './prompt.js';
-import { checkStateBelongs, loadDesired, manifestFolder, openSession, type ApiSession } from './session.js';
+import { checkStateBelongs, loadDesired, manifestFolder, openHashCache, openSession, type ApiSession } from './session.js';
 import { desiredScope, withStateBackend } from './state-backend.js';
 import { gatePlan, readPromotionSource, type PromotionOptions } from './promotion.js';
 
@@ -73,7 +73,8 @@ export interface PlanAndExecuteRun {
  * nothing to do.
  */
 export async function planAndExecute(options: PlanAndExecuteOptions, io: CliIo, run: PlanAndExecuteRun): Promise<string | null> {
-  const desired = await loadDesired(options, io);
+  const hashCache = openHashCache(options, io);
+  const desired = await loadDesired(options, io, { hashCache });
   const source = await readPromotionSource(options, desired, io);
   return await withStateBackend(options, desiredScope(desired), io, async (backend) => {
     const session = await openSession(options, io, run.verb, desired.endpoint);
@@ -92,7 +93,7 @@ export async function planAndExecute(options: PlanAndExecuteOptions, io: CliIo, 
           io.stdout.write(renderPlan(planned.plan, 'text', io));
           throw new UserError('STALE_PLAN', `Refusing to apply: ${planDifference(planned.plan, run.planHash)}`);
         }
-        return await executePlan(planned, state, backend, session, io, {
+        const done = await executePlan(planned, state, backend, session, io, {
           autoApprove: Boolean(options.autoApprove) || run.planHash !== undefined,
           parallelism: run.parallelism,
           saved: false,
@@ -100,6 +101,9 @@ export async function planAndExecute(options: PlanAndExecuteOptions, io: CliIo, 
           verb: run.verb,
           ...(run.mode === 'refresh-only' ? {} : { release: releaseRecorder(desired, planned.plan.targets, io) }),
         });
+        // The first apply made `.assistants/`, where its hashes could not be saved before.
+        await (await hashCache).save();
+        return done;
       });
     } finally {
       await session.close();

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AssistantsApi, createConfiguration, DEFAULT_BASE_URL, FilesApi, type ResponseEvent } from '../api/index.js';
 import { UserError } from '../errors.js';
-import { formatDiagnostic, loadManifest, loadTests, readManifest, resolveManifest, type LoadOptions, type ManifestDiagnostic, type TestDefinition } from '../manifest/index.js';
+import { FileHashCache, formatDiagnostic, loadManifest, loadTests, readManifest, resolveManifest, type LoadOptions, type ManifestDiagnostic, type TestDefinition } from '../manifest/index.js';
 import type { DesiredState } from '../manifest/types.js';
 import type { RunningServer, ServerOptions } from '../server/index.js';
 import { PRIVATE_DIR_MODE } from '../atomic-file.js';
@@ -158,9 +158,13 @@ export function endpointOf(options: Pick<EndpointOptions, 'endpoint'>, io: CliIo
 /** Called with each manifest problem as it is reported (for CI annotations). */
 export type ProblemSink = (level: 'error' | 'warning', diagnostic: ManifestDiagnostic) => void;
 
-export async function loadDesired(options: ManifestOptions, io: CliIo, onProblem?: ProblemSink): Promise<DesiredState> {
+export async function loadDesired(
+  options: ManifestOptions,
+  io: CliIo,
+  { onProblem, hashCache = openHashCache(options, io) }: { onProblem?: ProblemSink | undefined; hashCache?: Promise<FileHashCache> } = {},
+): Promise<DesiredState> {
   await requireManifest(options, io);
-  const result = await loadManifest(loadOptions(options, io));
+  const result = await loadManifest({ ...loadOptions(options, io), hashCache });
   if (!result.ok) throw invalid(result.errors, 'the manifest', io, onProblem);
   reportWarnings(result.warnings, io, onProblem);
   return result.desired;
@@ -171,7 +175,7 @@ export async function loadDesiredWithTests(options: ManifestOptions, io: CliIo):
   await requireManifest(options, io);
   const read = await readManifest({ file: options.file, cwd: io.cwd });
   if (!read.ok) throw invalid(read.errors, 'the manifest', io);
-  const result = await resolveManifest(read.manifest, loadOptions(options, io));
+  const result = await resolveManifest(read.manifest, { ...loadOptions(options, io), hashCache: openHashCache(options, io) });
   if (!result.ok) throw invalid(result.errors, 'the manifest', io);
   reportWarnings(result.warnings, io);
   const tests = await loadTests(read.manifest, result.desired);
@@ -187,13 +191,16 @@ function loadOptions(options: ManifestOptions, io: CliIo): LoadOptions {
     allowOutsidePaths: options.allowOutsidePaths,
     processEnv: io.env,
     variables: options.var,
-    hashCache: hashCachePath(options, io),
   };
 }
 
-/** The attached files' hash cache, beside the manifest's states: `.assistants/cache/file-hashes.json`. */
-function hashCachePath(options: Pick<ManifestOptions, 'file'>, io: CliIo): string {
-  return join(manifestFolder(options, io), '.assistants', 'cache', 'file-hashes.json');
+/**
+ * The attached files' hash cache, beside the manifest's states (`.assistants/cache/file-hashes.json`),
+ * read for one command. Loading the manifest saves it where `.assistants/` exists; an apply saves
+ * it again once it has made that folder, so the first apply's hashes are not computed twice.
+ */
+export function openHashCache(options: Pick<ManifestOptions, 'file'>, io: CliIo): Promise<FileHashCache> {
+  return FileHashCache.open(join(manifestFolder(options, io), '.assistants', 'cache', 'file-hashes.json'));
 }
 
 function invalid(errors: readonly ManifestDiagnostic[], what: string, io: CliIo, onProblem?: ProblemSink): UserError {

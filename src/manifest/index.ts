@@ -2,6 +2,7 @@
 export { loadManifest, readManifest, resolveManifest, type LoadOptions, type LoadResult, type ParsedManifest } from './load.js';
 export { formatDiagnostic, displayPath, type ManifestDiagnostic } from './diagnostics.js';
 export { redactDesired } from './desired.js';
+export { FileHashCache } from './file-hash-cache.js';
 export { readManifestHeader, type HeaderResult, type ManifestHeader } from './header.js';
 export { loadTests, type TestsResult } from './tests.js';
 export type * from './types.js';

@@ -42,8 +42,12 @@ export interface LoadOptions {
   processEnv?: NodeJS.ProcessEnv | undefined;
   /** `--var NAME=VALUE`: values for declared variables, over the environment's and the defaults. */
   variables?: Readonly<Record<string, string>> | undefined;
-  /** The file-hash cache (file-hash-cache.ts) to read and update; without it every attached file is hashed. */
-  hashCache?: string | undefined;
+  /**
+   * The file-hash cache (file-hash-cache.ts), being opened by the caller, to read and update; it
+   * is saved where it can be, and the caller may save it again later (an apply, once it made
+   * `.assistants/`). Without it every attached file is hashed.
+   */
+  hashCache?: Promise<FileHashCache> | undefined;
 }
 
 export type LoadResult =
@@ -107,7 +111,7 @@ export async function resolveManifest(manifest: ParsedManifest, options: LoadOpt
   // A path that failed to interpolate, or made with a sensitive variable, is an error already;
   // reading it would only add noise (and print the secret).
   const unreadable = new Set([...interpolated.failed, ...interpolated.sensitive]);
-  const cache = options.hashCache === undefined ? Promise.resolve(FileHashCache.none()) : FileHashCache.open(options.hashCache);
+  const cache = options.hashCache ?? Promise.resolve(FileHashCache.none());
   const inputs = await readInputs(resolved, dirname(source.path), options.allowOutsidePaths ?? false, unreadable);
   errors.push(...inputs.errors);
   if (errors.length > 0) return { ok: false, errors: sortDiagnostics(errors) };

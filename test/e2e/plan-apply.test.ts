@@ -3,6 +3,7 @@
  * apply -> plan shows nothing; an edit shows exactly that edit; drift made by hand shows
  * as drift; removal deletes; destroy leaves nothing we own and nothing else touched.
  */
+import { createHash } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +84,11 @@ describe('plan and apply against the local server', () => {
     expect(applied.stdout).not.toContain(': done (');
     const mine = await owned();
     expect(mine.map((a) => a.name).sort()).toEqual(['Sales', 'Support']);
+    // The first apply made .assistants/ and kept the hashes it computed, so the next plan reads no file again.
+    const cachePath = join(dir, '.assistants', 'cache', 'file-hashes.json');
+    expect((await stat(cachePath)).mode & 0o777).toBe(0o600);
+    const cached = JSON.parse(await readFile(cachePath, 'utf8')) as { files: Record<string, { sha256: string }> };
+    expect(Object.values(cached.files).map((f) => f.sha256)).toEqual([createHash('sha256').update('# FAQ\nShipping takes 3 days.\n').digest('hex')]);
     const plan = await cli('plan', '--detailed-exitcode');
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
     expect(plan.stdout).toContain('No changes');

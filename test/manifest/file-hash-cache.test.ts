@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadManifest } from '../../src/manifest/index.js';
+import { FileHashCache, loadManifest } from '../../src/manifest/index.js';
 import { folderWith } from './helpers.js';
 
 const MANIFEST = `version: 1
@@ -34,7 +34,7 @@ async function project(content: string): Promise<string> {
 }
 
 async function hashOf(dir: string): Promise<string> {
-  const result = await loadManifest({ file: 'assistants.yaml', cwd: dir, processEnv: {}, hashCache: join(dir, CACHE) });
+  const result = await loadManifest({ file: 'assistants.yaml', cwd: dir, processEnv: {}, hashCache: FileHashCache.open(join(dir, CACHE)) });
   if (!result.ok) throw new Error(JSON.stringify(result.errors));
   return result.desired.files.faq!.sha256;
 }

@@ -15,7 +15,7 @@ import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { promotionOptions, type PromotionOptions } from '../promotion.js';
 import { addOptions, ENDPOINT, LOCK, MANIFEST, STATE, type CommonOptions, type LockOptions, type StateOptions } from '../options.js';
-import { endpointOf, loadDesired, manifestFolder, openSession } from '../session.js';
+import { endpointOf, loadDesired, manifestFolder, openHashCache, openSession } from '../session.js';
 import { withStateBackend } from '../state-backend.js';
 
 export interface ApplyCommandOptions extends CommonOptions, StateOptions, LockOptions, CommentOptions, PromotionOptions {
@@ -149,7 +149,8 @@ async function applySaved(
   const planned = { ...options, file: plan.manifest, env: plan.environment, endpoint: plan.endpoint };
   // The manifest it names, read again: it must be what the plan was made from, and it holds
   // the sensitive values a saved plan never carries.
-  const manifest = await loadDesired(planned, io);
+  const hashCache = openHashCache(planned, io);
+  const manifest = await loadDesired(planned, io, { hashCache });
   const changed = manifestChangedReason(plan, manifest);
   if (changed) throw refuse(changed);
   const desired = needsSensitiveValues(plan) ? manifest : null;
@@ -169,7 +170,10 @@ async function applySaved(
         }
         // The manifest is the one the plan was made from (checked above): its content is what is released.
         const release = plan.mode === 'refresh-only' ? {} : { release: releaseRecorder(manifest, plan.targets, io) };
-        return await executePlan({ plan, sensitiveValues }, state, backend, session, io, { autoApprove: true, parallelism, saved: true, manifestDir: manifestFolder(planned, io), verb: plan.mode === 'destroy' ? 'destroy' : 'apply', ...release });
+        const done = await executePlan({ plan, sensitiveValues }, state, backend, session, io, { autoApprove: true, parallelism, saved: true, manifestDir: manifestFolder(planned, io), verb: plan.mode === 'destroy' ? 'destroy' : 'apply', ...release });
+        // The first apply made `.assistants/`, where its hashes could not be saved before.
+        await (await hashCache).save();
+        return done;
       });
     } finally {
       await session.close();

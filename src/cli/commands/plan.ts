@@ -73,7 +73,7 @@ export function register(program: Command, io: CliIo): void {
       if (outProblem !== null) {
         throw new UserError('USAGE', `--out ${options.out}: ${outProblem}; refusing to overwrite it. Give a new file name, or one a plan was saved to.`);
       }
-      const desired = await loadDesired(options, io, annotated ? (level, d) => annotate(io, level, d) : undefined);
+      const desired = await loadDesired(options, io, { onProblem: annotated ? (level, d) => annotate(io, level, d) : undefined });
       const source = await readPromotionSource(options, desired, io);
       const state = await withStateBackend(options, desiredScope(desired), io, async (backend) => {
         const current = await readWithJournal(backend);
