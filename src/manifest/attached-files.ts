@@ -4,7 +4,7 @@
  * taken from the hash cache when the file is unchanged (file-hash-cache.ts).
  */
 import { createHash } from 'node:crypto';
-import { accessSync, closeSync, constants, createReadStream, fstatSync, openSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
+import { accessSync, closeSync, constants, createReadStream, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { FileHashCache, FileIdentity } from './file-hash-cache.js';
 import { mapBounded } from './map-bounded.js';
@@ -16,34 +16,34 @@ export const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 export type FileCheck = { ok: true; bytes: number; identity: FileIdentity } | { ok: false; message: string };
 
 /** The real user id access(2) checks for (undefined on Windows, where stats name no owner). */
-const userId = process.getuid === undefined ? undefined : BigInt(process.getuid());
+const userId = process.getuid?.();
 
 /**
  * A file this user owns with its owner's read bit set: access(2) would answer yes (ACLs do
  * not narrow the owner's class), so the thousands of attached files in a checkout cost one
  * syscall each, not two. Any other file is asked about with access(2).
  */
-function ownerCanRead(info: BigIntStats): boolean {
-  return userId !== undefined && info.uid === userId && (info.mode & 0o400n) !== 0n;
+function ownerCanRead(info: Stats): boolean {
+  return userId !== undefined && info.uid === userId && (info.mode & 0o400) !== 0;
 }
 
 /**
  * Without waiting on the thread pool: a stat on a local disk takes microseconds, a trip
  * through the pool and a promise far longer, and a manifest may attach thousands.
  */
-export function checkAttachedFile(path: string, stats?: BigIntStats): FileCheck {
+export function checkAttachedFile(path: string, stats?: Stats): FileCheck {
   try {
     // `stats`: the file's, already taken (paths.ts, for a file that is not a symbolic link).
-    const info = stats ?? statSync(path, { bigint: true });
+    const info = stats ?? statSync(path);
     if (info.isDirectory()) return { ok: false, message: 'is a folder, not a file' };
     if (!info.isFile()) return { ok: false, message: 'is not a regular file' };
-    const bytes = Number(info.size);
+    const bytes = info.size;
     if (bytes === 0) return { ok: false, message: 'is empty; the API does not accept empty files' };
     if (bytes > MAX_UPLOAD_BYTES) {
       return { ok: false, message: `is ${formatBytes(bytes)}; the API accepts files up to ${formatBytes(MAX_UPLOAD_BYTES)}` };
     }
     if (!ownerCanRead(info)) accessSync(path, constants.R_OK);
-    return { ok: true, bytes, identity: { size: bytes, mtimeNs: String(info.mtimeNs), ino: String(info.ino) } };
+    return { ok: true, bytes, identity: { size: bytes, mtimeMs: info.mtimeMs, ino: info.ino } };
   } catch (error) {
     return { ok: false, message: describeFsError(error) };
   }

@@ -4,7 +4,7 @@
  * manifest from a pull request cannot upload `~/.ssh/id_rsa`.
  */
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { lstatSync, realpathSync, type BigIntStats } from 'node:fs';
+import { lstatSync, realpathSync, type Stats } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { describeFsError } from './source-file.js';
 
@@ -66,7 +66,7 @@ export function resolveManifestPathSync(
   allowOutsidePaths: boolean,
   realDir: string,
   realFolders?: Map<string, string>,
-): ResolvedPath & { stats?: BigIntStats } {
+): ResolvedPath & { stats?: Stats } {
   const lexical = resolveIn(manifestDir, raw);
   if (!allowOutsidePaths && !inside(manifestDir, lexical)) return { ok: false, message: OUTSIDE };
   const known = realFolders === undefined ? undefined : realPathByFolder(lexical, realFolders);
@@ -85,7 +85,7 @@ export function resolveManifestPathSync(
  * and one lstat, which is also the file's stat, when the file is not a symbolic link.
  * Undefined for anything else (a link, an error): realpath answers that, with its own error.
  */
-function realPathByFolder(lexical: string, realFolders: Map<string, string>): { real: string; stats: BigIntStats } | undefined {
+function realPathByFolder(lexical: string, realFolders: Map<string, string>): { real: string; stats: Stats } | undefined {
   const folder = dirname(lexical);
   if (folder === lexical) return undefined;
   try {
@@ -94,7 +94,7 @@ function realPathByFolder(lexical: string, realFolders: Map<string, string>): { 
       realFolder = realpathSync.native(folder);
       realFolders.set(folder, realFolder);
     }
-    const stats = lstatSync(lexical, { bigint: true });
+    const stats = lstatSync(lexical);
     return stats.isSymbolicLink() ? undefined : { real: join(realFolder, basename(lexical)), stats };
   } catch {
     return undefined;

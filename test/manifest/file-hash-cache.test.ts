@@ -101,15 +101,35 @@ describe('the file-hash cache', () => {
   });
 
   it('ignores a corrupt cache silently and rewrites it', async () => {
-    for (const corrupt of ['{not json', JSON.stringify({ version: 1, files: { x: { size: 'big' } } }), JSON.stringify({ version: 99, files: {} }), '[]']) {
+    const corrupts = [
+      '{not json',
+      JSON.stringify({ version: 2, files: { x: { size: 'big' } } }),
+      JSON.stringify({ version: 2, files: { x: { size: 6, mtimeMs: 'yesterday', ino: 1, sha256: 'f'.repeat(64) } } }),
+      JSON.stringify({ version: 99, files: {} }),
+      '[]',
+    ];
+    for (const corrupt of corrupts) {
       const dir = await project('# FAQ\n');
       await mkdir(join(dir, '.assistants/cache'), { recursive: true });
       await writeFile(join(dir, CACHE), corrupt);
       expect(await hashOf(dir)).toBe(sha('# FAQ\n'));
       const rewritten = JSON.parse(await readFile(join(dir, CACHE), 'utf8')) as { version: number; files: Record<string, { sha256: string }> };
-      expect(rewritten.version).toBe(1);
+      expect(rewritten.version).toBe(2);
       expect(Object.values(rewritten.files).map((e) => e.sha256)).toEqual([sha('# FAQ\n')]);
     }
+  });
+
+  it('does not trust a cache of the earlier format (times in nanoseconds, as text), and rewrites it', async () => {
+    const dir = await project('# FAQ\n');
+    const path = join(dir, 'docs/faq.md');
+    const info = await stat(path, { bigint: true });
+    await mkdir(join(dir, '.assistants/cache'), { recursive: true });
+    const entry = { size: 6, mtimeNs: String(info.mtimeNs), ino: String(info.ino), sha256: 'f'.repeat(64) };
+    await writeFile(join(dir, CACHE), JSON.stringify({ version: 1, files: { [path]: entry } }));
+    expect(await hashOf(dir)).toBe(sha('# FAQ\n'));
+    const rewritten = JSON.parse(await readFile(join(dir, CACHE), 'utf8')) as { version: number; files: Record<string, { sha256: string; mtimeMs: number }> };
+    expect(rewritten.version).toBe(2);
+    expect(rewritten.files[path]).toEqual({ size: 6, mtimeMs: (await stat(path)).mtimeMs, ino: Number(info.ino), sha256: sha('# FAQ\n') });
   });
 
   it('is not written where the manifest has no .assistants/ folder yet', async () => {
