@@ -26,7 +26,13 @@ export function planHashOf(plan: UnhashedPlan): string {
   });
 }
 
-/** The plan with its hash. */
+/**
+ * The plan with its hash, computed when first read: a plan shown as text, or applied
+ * without --plan-hash, never reads it, and the canonical JSON of a thousand assistants'
+ * changes costs ~40 ms. To JSON.stringify, spreads and comparisons it is an enumerable
+ * property like any other (plans are not changed once made).
+ */
 export function withPlanHash(plan: UnhashedPlan): Plan {
-  return { ...plan, planHash: planHashOf(plan) };
+  let hash: string | undefined;
+  return Object.defineProperty({ ...plan }, 'planHash', { enumerable: true, get: () => (hash ??= planHashOf(plan)) }) as Plan;
 }

@@ -16,16 +16,20 @@ import { sortedDictionary } from '../dictionary.js';
 
 /** The plan as the plain JSON value `renderJson` prints, with keys in the documented order. */
 export function planJsonValue(plan: Plan): Plan {
-  return {
+  const value = {
     ...pick(plan, ['formatVersion', 'toolVersion', 'createdAt', 'mode', 'manifest', 'project', 'environment', 'endpoint']),
     targets: [...plan.targets],
     files: plan.files.map(fileChangeJson),
     assistants: plan.assistants.map(assistantChangeJson),
     notes: plan.notes.map((note) => pick(note, ['level', 'key', 'message'])),
     summary: pick(plan.summary, ['add', 'change', 'destroy', 'filesUpload', 'filesDelete']),
-    planHash: plan.planHash,
-    prior: { ...pick(plan.prior, ['manifestHash', 'lineage', 'serial']), liveFingerprints: inKeyOrder(plan.prior.liveFingerprints) },
   };
+  // Read when shown (--json, Markdown, a saved plan), never by the text renderer (see
+  // withPlanHash). Defined here, not in the literal: in a literal with a spread, V8 defines a getter after every data property.
+  Object.defineProperty(value, 'planHash', { enumerable: true, get: () => plan.planHash });
+  return Object.assign(value, {
+    prior: { ...pick(plan.prior, ['manifestHash', 'lineage', 'serial']), liveFingerprints: inKeyOrder(plan.prior.liveFingerprints) },
+  }) as Plan;
 }
 
 /**

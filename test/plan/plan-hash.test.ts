@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planHashOf } from '../../src/plan/plan-hash.js';
+import { planHashOf, withPlanHash } from '../../src/plan/plan-hash.js';
 import { readPlanFile, writePlanFile } from '../../src/plan/planfile.js';
 import { create, field, plan, update, view } from '../render/plan-builder.js';
 
@@ -17,6 +17,16 @@ describe('planHashOf', () => {
     const later = plan({ ...first, createdAt: '2030-01-01T00:00:00.000Z', toolVersion: '9.9.9', notes: [{ level: 'info', key: null, message: 'x' }] });
     expect(later.planHash).toBe(first.planHash);
     expect(planHashOf({ ...first, prior: { ...first.prior, serial: 99 } })).toBe(first.planHash);
+  });
+
+  it('withPlanHash gives the plan its hash as data: in its keys, its JSON and its copies, computed once when read', () => {
+    const { planHash, ...unhashed } = base();
+    const hashed = withPlanHash(unhashed);
+    expect(Object.keys(hashed).at(-1)).toBe('planHash');
+    expect(hashed.planHash).toBe(planHash);
+    expect(hashed.planHash).toBe(planHash);
+    expect((JSON.parse(JSON.stringify(hashed)) as { planHash: string }).planHash).toBe(planHash);
+    expect({ ...hashed }).toEqual({ ...unhashed, planHash });
   });
 
   it('changes with any action, value, target or endpoint', () => {

@@ -659,4 +659,15 @@ describe('renderText', () => {
     const fromJson = JSON.parse(renderJson(p)) as Plan;
     expect(renderText(fromJson, { color: false })).toBe(text(p));
   });
+
+  it('does not read the plan hash, which it never shows (computing it costs a plan of thousands ~40 ms)', () => {
+    const p = plan({ assistants: [create('support', view({ instructions: 'Hello' }))] });
+    const unread = Object.defineProperty({ ...p }, 'planHash', {
+      enumerable: true,
+      get: () => {
+        throw new Error('the text renderer read planHash');
+      },
+    });
+    expect(text(unread)).toBe(text(p));
+  });
 });
