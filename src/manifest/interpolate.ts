@@ -320,9 +320,12 @@ export function interpolate(
   const failed = new Set<string>();
   // `segments`: where `value` is, one array pushed and popped on the way down; a pointer is made only for an interpolated string.
   const segments: string[] = [];
+  // Copy on write: a node comes back as it is unless something under it was interpolated (most
+  // manifests have a few templates in thousands of strings; nothing downstream changes a tree).
   const visit = (value: JsonValue): JsonValue => {
     if (typeof value === 'string') {
-      if (isInterpolated(segments) !== 'value') return value;
+      // No template, nor then a `$${`: what render would give back.
+      if (!value.includes('${') || isInterpolated(segments) !== 'value') return value;
       const pointer = pointerOf(segments);
       const reported = errors.length;
       const rendered = render(merged, pointer, value, resolver, true, errors);
@@ -336,27 +339,31 @@ export function interpolate(
       return rendered.text;
     }
     if (Array.isArray(value)) {
-      return value.map((item, i) => {
+      let copy: JsonValue[] | undefined;
+      for (let i = 0; i < value.length; i++) {
         segments.push(String(i));
-        const copy = visit(item);
+        const item = visit(value[i]!);
         segments.pop();
-        return copy;
-      });
+        if (item !== value[i]) (copy ??= value.slice())[i] = item;
+      }
+      return copy ?? value;
     }
     if (!isRecord(value)) return value;
-    const copy: { [key: string]: JsonValue } = {};
+    let copy: { [key: string]: JsonValue } | undefined;
     for (const [key, item] of Object.entries(value)) {
       // Variables were resolved above; environments are already merged in.
-      const skip = segments.length === 0 && (key === 'variables' || key === 'environments');
-      if (skip) {
-        defineEntry(copy, key, item);
-        continue;
-      }
+      if (segments.length === 0 && (key === 'variables' || key === 'environments')) continue;
       segments.push(key);
-      defineEntry(copy, key, visit(item));
+      const interpolated = visit(item);
       segments.pop();
+      if (interpolated === item) continue;
+      if (copy === undefined) {
+        copy = {};
+        for (const [k, v] of Object.entries(value)) defineEntry(copy, k, v);
+      }
+      defineEntry(copy, key, interpolated);
     }
-    return copy;
+    return copy ?? value;
   };
   const result = visit(merged.value);
   return { tree: { value: result, origins: merged.origins }, errors, warnings, variables: resolver.variables, sensitive, failed };
