@@ -549,7 +549,7 @@ const NOTES = {
   firstRequest:
     'time to first request: at N=1000 the CLI uses ~0.7 s of CPU before its first request (user + system of all its threads, ' +
     'load ~9; about a third on V8\'s background threads, which optimize the hot parser and validator code and mark the heap). ' +
-    'In order: Node start-up (bare node; NODE_EXTRA_CA_CERTS, when set, adds ~50 ms), the bundle from its code cache, the ' +
+    'In order: Node start-up (bare node; NODE_EXTRA_CA_CERTS, when set, adds ~50 ms), two bundles from their code caches, the ' +
     'manifest parse (the block-YAML fast path: ~0.15 s of CPU, cold, for 11,000 lines and 14,000 nodes with their origins), ' +
     'resolving it (interpolation, checks, the desired state), one lstat per attached file (2,000; a syscall costs ~8 us on ' +
     'this VM), reading and validating the state (~60 ms), node:http, http2 and tls under undici\'s pool, and garbage ' +
@@ -557,14 +557,19 @@ const NOTES = {
     'CPU column is not). The listing cannot start earlier: a bad manifest or state must send nothing (tests hold it), and ' +
     'apply lists only under its lock.',
   startup:
-    'start-up: the CLI is one bundle run from V8\'s code cache (scripts/bundle-cli.mjs: no ESM loader, no module resolved ' +
-    'one by one, nothing compiled that validate compiled at build time), and a command runs only its own modules; what is left ' +
-    'is Node itself (bare node is printed beside it), reading the bundle (~1.4 MB) and its cache (~0.5 MB), the Node modules a ' +
-    'command needs (node:crypto for file hashes, fs/promises, the stdout stream: ~5-10 ms), and the manifest\'s parse and checks. ' +
-    'Counted in instructions (valgrind), validate of the quickstart costs ~85 M more than bare node (~340 M more before the ' +
-    'bundle), so a miss on a loaded machine is mostly scheduling and I/O stretching the CLI\'s file reads and threads. On a quiet ' +
-    'machine the ratio sits at 1.5-1.6x: bundling undici\'s pool (42 ms less CPU before a plan\'s first request) made validate ' +
-    '~5 ms slower (157-159 -> 162-164 ms, median of 15, bare node 104-105 ms), and bare node itself varies by 20 ms between machines.',
+    'start-up: validate reads one bundle, dist/cli/bundle.cjs (0.36 MB: the modules it runs, commander, the manifest\'s ' +
+    'validator), run from V8\'s code cache (0.39 MB, trained on validate at build time): no ESM loader, no module resolved one ' +
+    'by one, nothing compiled that validate compiled at build time. What only other commands run is in bundle-*.cjs, each read ' +
+    'with its own cache on first use (scripts/bundle-cli.mjs): the other commands with the HTTP client and undici\'s pool ' +
+    '(0.74 MB), the server, node-postgres, the *.test.yaml validator. On this VM each MB read costs ~3-4 ms (reading, then ' +
+    'copying into a string, both mostly page faults on fresh memory): with one 1.5 MB bundle and a 0.54 MB cache validate ran ' +
+    'at 1.54x bare node (155 / 101 ms), split at 1.39x (140 / 101 ms; medians of 31 cold processes interleaved with bare node, ' +
+    'quiet machine); in instructions (valgrind) ~88 M -> ~71 M over bare node\'s ~507 M. A no-change plan of 1,000 reaches its ' +
+    'first request as before (it reads bundle.cjs and bundle-commands.cjs: 1.1 MB of code and 0.7 MB of caches instead of 1.5 ' +
+    'and 0.54; `plan --help` runs as many instructions). What is left over bare node: the Node modules validate needs ' +
+    '(fs/promises ~2 ms, the stdout stream ~2 ms, node:crypto ~3 ms for the manifest\'s and files\' hashes), one minor GC ' +
+    '(~3-4 ms), deserializing the cache, and the manifest\'s parse and checks. On a loaded machine the ratio moves with the ' +
+    'load (bare node is stretched too), and bare node itself varies by 20 ms between machines.',
 };
 
 function targets(results) {

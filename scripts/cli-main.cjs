@@ -1,25 +1,53 @@
 #!/usr/bin/env node
 // The `assistants` executable, dist/cli/main.js (copied there by scripts/bundle-cli.mjs): runs
-// the bundled CLI (bundle.cjs: src/cli/main.ts and the modules it imports) from V8's code cache
-// beside it when V8 accepts it (same Node, same flags), else compiled as any script is.
+// the bundled CLI (bundle.cjs: src/cli/main.ts and what validate needs) from V8's code cache
+// beside it when V8 accepts it (same Node, same flags), else compiled as any script is. What
+// only other commands run is in bundle-*.cjs, each loaded the same way on the first require of
+// one of its modules ("./bundle-server.cjs#dist/server/index.js": its table's entry).
 'use strict';
 const { readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { Script } = require('node:vm');
 
-const file = join(__dirname, 'bundle.cjs');
-let cachedData;
-try {
-  cachedData = readFileSync(join(__dirname, 'bundle.code-cache'));
-} catch {
-  // No cache: compiled as without one.
+/** Bundle name -> its compiled script and, once run, its module (whose exports.modules is its table). */
+const bundles = new Map();
+
+function compile(name) {
+  const file = join(__dirname, `${name}.cjs`);
+  let cachedData;
+  try {
+    cachedData = readFileSync(join(__dirname, `${name}.code-cache`));
+  } catch {
+    // No cache: compiled as without one.
+  }
+  // The build wraps each in the function Node gives a CommonJS module, and keeps it ASCII,
+  // so read as latin1: no UTF-8 decoding, no copy to add the wrapper.
+  const bundle = { file, script: new Script(readFileSync(file, 'latin1'), { filename: file, cachedData }), module: null };
+  bundles.set(name, bundle);
+  return bundle;
 }
-// The function wrapper Node gives a CommonJS module, on the source's first line as Node puts it.
-// The bundle is ASCII (the build checks), so read as latin1: no UTF-8 decoding of ~2 MB.
-const source = readFileSync(file, 'latin1');
-const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
-// The build's training run asks for the code compiled by the time it exits.
+
+function run(name) {
+  const bundle = bundles.get(name) ?? compile(name);
+  if (bundle.module === null) {
+    bundle.module = { exports: {} };
+    bundle.script.runInThisContext()(bundle.module.exports, requireInBundle, bundle.module, bundle.file, __dirname);
+  }
+  return bundle.module;
+}
+
+/** require() in a bundle: a module of a bundle by its name there, else Node's require from here. */
+function requireInBundle(id) {
+  const inBundle = /^\.\/(bundle[a-z-]*)\.cjs#(.+)$/.exec(id);
+  if (inBundle === null) return require(id);
+  return run(inBundle[1]).exports.modules[inBundle[2]]();
+}
+
+// The build's training run asks for each bundle's compiled code as it is when the run exits.
 const cacheOut = process.env.ASSISTANTS_WRITE_CODE_CACHE;
-if (cacheOut) process.once('exit', () => writeFileSync(cacheOut, script.createCachedData()));
-const bundle = { exports: {} };
-script.runInThisContext()(bundle.exports, require, bundle, file, __dirname);
+if (cacheOut) {
+  process.once('exit', () => {
+    for (const name of cacheOut.split(',')) writeFileSync(join(__dirname, `${name}.code-cache`), (bundles.get(name) ?? compile(name)).script.createCachedData());
+  });
+}
+run('bundle');

@@ -15,6 +15,8 @@ type Register = (program: Command, io: CliIo) => void;
 /**
  * Command modules by command name, loaded on demand: a command pulls in only what it
  * uses (validate never loads the HTTP client or the server), which keeps start-up short.
+ * The built CLI holds all but validate's (and version's) in bundles of their own, read on
+ * the first of these imports (scripts/bundle-cli.mjs): import them only with import().
  */
 const COMMANDS: Record<string, () => Promise<Register[]>> = {
   validate: async () => [(await import('./commands/validate.js')).register],

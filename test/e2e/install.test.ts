@@ -21,9 +21,10 @@ it('the packed tarball installs into a prefix, holds only what runs, and runs th
   const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, env: npmEnv });
   const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const paths = (info?.files ?? []).map((file) => file.path);
-  // The bin, the bundle it runs, V8's code cache for it, and what makes dist/cli/ CommonJS.
-  for (const path of ['dist/cli/main.js', 'dist/cli/bundle.cjs', 'dist/cli/bundle.code-cache', 'dist/cli/package.json', 'LICENSE']) expect(paths).toContain(path);
-  expect(paths.filter((path) => !/^(dist\/.*\.(js|cjs|d\.ts)|dist\/cli\/(package\.json|bundle\.code-cache)|schemas\/[a-z-]+\.schema\.json|LICENSE|README\.md|package\.json)$/.test(path))).toEqual([]);
+  // The bin, the bundles it runs, V8's code cache for each, and what makes dist/cli/ CommonJS.
+  const bundles = ['bundle', 'bundle-commands', 'bundle-server', 'bundle-pg'].flatMap((name) => [`dist/cli/${name}.cjs`, `dist/cli/${name}.code-cache`]);
+  for (const path of ['dist/cli/main.js', ...bundles, 'dist/cli/package.json', 'LICENSE']) expect(paths).toContain(path);
+  expect(paths.filter((path) => !/^(dist\/.*\.(js|cjs|d\.ts)|dist\/cli\/(package\.json|bundle(-[a-z]+)?\.code-cache)|schemas\/[a-z-]+\.schema\.json|LICENSE|README\.md|package\.json)$/.test(path))).toEqual([]);
 
   const prefix = join(dir, 'prefix');
   await run('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--omit=dev', join(dir, info?.filename ?? '')], { cwd: dir, env: npmEnv });

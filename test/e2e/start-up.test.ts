@@ -1,13 +1,16 @@
 /**
  * What a command loads is most of its start-up (issue 18: `validate` within 1.5x of a bare
- * `node`, a plan's first request within 0.5 s). The built CLI is one bundle
- * (scripts/bundle-cli.mjs) in which each module of ours is a lazy initialiser named by its path
- * in dist/, run on its first import. V8's coverage of a run (NODE_V8_COVERAGE) tells which of
- * them ran, and which files of node_modules were loaded; the tests check what a command never
- * needs is not among them.
+ * `node`, a plan's first request within 0.5 s). The built CLI is a few bundles
+ * (scripts/bundle-cli.mjs): bundle.cjs holds what validate runs, bundle-*.cjs what only other
+ * commands do, each read on the first require of one of its modules; in each, a module of ours
+ * is a lazy initialiser named by its path in dist/, run on its first import. V8's coverage of a
+ * run (NODE_V8_COVERAGE) tells which bundles were read and which modules ran, and which files of
+ * node_modules were loaded; bundle-meta.json which bundle holds each module. The tests check
+ * what a command never needs is not among them.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/server.js';
 import { makeProject, runCli } from './cli.js';
@@ -16,15 +19,33 @@ interface Coverage {
   result: Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ count: number }> }> }>;
 }
 
+interface Metafile {
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
+}
+
+/** Each module in the bundles ("dist/manifest/load.js", "node_modules/pg/lib/index.js") -> its bundle's file name. */
+async function bundleOfModules(): Promise<Map<string, string>> {
+  const meta = JSON.parse(await readFile(fileURLToPath(new URL('../../dist/cli/bundle-meta.json', import.meta.url)), 'utf8')) as Metafile;
+  const bundleOf = new Map<string, string>();
+  for (const [output, { inputs }] of Object.entries(meta.outputs)) {
+    for (const input of Object.keys(inputs)) bundleOf.set(input, output.slice(output.lastIndexOf('/') + 1));
+  }
+  return bundleOf;
+}
+
+const MODULE = /^(dist|node_modules)\/.*\.c?js$/;
+
 interface Loaded {
   code: number | null;
   stderr: string;
+  /** The bundles read ("bundle.cjs", "bundle-commands.cjs"), sorted. */
+  bundles: string[];
   /**
-   * The modules in the bundle that ran: ours by their path in dist/ ("dist/manifest/load.js"),
+   * The modules in the bundles that ran: ours by their path in dist/ ("dist/manifest/load.js"),
    * the dependencies bundled with them by theirs ("node_modules/undici/lib/dispatcher/pool.js").
    */
   ran: string[];
-  /** Those in the bundle that did not. */
+  /** Those in the bundles that did not: in a bundle read, or in one never read. */
   notRun: string[];
   /** The files of node_modules that were loaded (their path from node_modules/). */
   packages: string[];
@@ -34,20 +55,23 @@ async function loadedBy(args: string[], files: Record<string, string>, env: Reco
   const dir = await makeProject(files);
   const coverage = join(dir, 'coverage');
   const result = await runCli(args, { cwd: dir, env: { ...env, NODE_V8_COVERAGE: coverage } });
-  const ran: string[] = [];
-  const notRun: string[] = [];
+  const bundles = new Set<string>();
+  const ran = new Set<string>();
   const packages: string[] = [];
   for (const name of await readdir(coverage)) {
     for (const script of (JSON.parse(await readFile(join(coverage, name), 'utf8')) as Coverage).result) {
       const inPackage = /\/node_modules\/(.*)$/.exec(script.url);
       if (inPackage?.[1] !== undefined) packages.push(inPackage[1]);
-      if (!script.url.endsWith('/dist/cli/bundle.cjs')) continue;
+      const bundle = /\/dist\/cli\/(bundle[a-z-]*\.cjs)$/.exec(script.url)?.[1];
+      if (bundle === undefined) continue;
+      bundles.add(bundle);
       for (const { functionName, ranges } of script.functions) {
-        if (/^(dist|node_modules)\/.*\.js$/.test(functionName)) ((ranges[0]?.count ?? 0) > 0 ? ran : notRun).push(functionName);
+        if (MODULE.test(functionName) && (ranges[0]?.count ?? 0) > 0) ran.add(functionName);
       }
     }
   }
-  return { code: result.code, stderr: result.stderr, ran, notRun, packages };
+  const modules = [...(await bundleOfModules()).keys()].filter((module) => MODULE.test(module));
+  return { code: result.code, stderr: result.stderr, bundles: [...bundles].sort(), ran: [...ran], notRun: modules.filter((module) => !ran.has(module)), packages };
 }
 
 /**
@@ -57,6 +81,9 @@ async function loadedBy(args: string[], files: Record<string, string>, env: Reco
  */
 const NOT_FOR_VALIDATE = [
   'dist/api/transport.js',
+  'dist/state/local-backend.js',
+  'dist/conversation-tests/runner.js',
+  'dist/schema-validators/state.validate.cjs',
   'dist/api/index.js',
   'node_modules/undici/lib/dispatcher/pool.js',
   'dist/server/index.js',
@@ -68,13 +95,17 @@ const NOT_FOR_VALIDATE = [
 
 describe('start-up', () => {
   it('validate loads the manifest loader, never the HTTP client, the server, the planner, the forge clients or the yaml library', async () => {
-    const { code, stderr, ran, notRun, packages } = await loadedBy(['validate'], {
+    const { code, stderr, bundles, ran, notRun, packages } = await loadedBy(['validate'], {
       'assistants.yaml': 'version: 1\nproject: p\nassistants:\n  a:\n    model: gpt-4\n',
     });
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(ran).toContain('dist/manifest/load.js');
-    // Each is in the bundle, loaded on demand, and validate never asks for it.
+    // Each is in a bundle, loaded on demand, and validate never asks for it...
     expect(NOT_FOR_VALIDATE.filter((module) => !notRun.includes(module))).toEqual([]);
+    // ...nor even reads it: validate reads only the first bundle, and none of them is there.
+    expect(bundles).toEqual(['bundle.cjs']);
+    const bundleOf = await bundleOfModules();
+    expect(NOT_FOR_VALIDATE.filter((module) => bundleOf.get(module) === 'bundle.cjs')).toEqual([]);
     expect(packages.filter((path) => /^(undici|yaml)\//.test(path))).toEqual([]);
   });
 
@@ -86,6 +117,8 @@ describe('start-up', () => {
       const planned = await loadedBy(['plan', '--endpoint', server.url], files, env);
       expect({ code: planned.code, stderr: planned.stderr }).toEqual({ code: 0, stderr: '' });
       expect(planned.ran).toContain('dist/api/pool.js');
+      // The commands' bundle beside the first; never the server's or node-postgres's.
+      expect(planned.bundles).toEqual(['bundle-commands.cjs', 'bundle.cjs']);
       expect(planned.ran).toContain('node_modules/undici/lib/dispatcher/pool.js');
       // node-postgres is in the bundle, run only by a pg state backend or server store.
       expect(planned.notRun).toContain('node_modules/pg/lib/index.js');
