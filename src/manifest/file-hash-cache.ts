@@ -5,11 +5,10 @@
  * again. As git does with its index, an entry whose mtime is not older than the cache file
  * itself is not trusted either: the file may have changed again within the same tick of
  * the file system's clock. A cache that cannot be read or is not in this shape is ignored
- * and rewritten; writing it is best effort (a read-only folder costs only the hashing).
+ * and rewritten; writing it is best effort (a read-only folder costs only the hashing;
+ * private-cache.ts has the rules every such cache follows).
  */
-import { chmod, mkdir, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { PRIVATE_DIR_MODE, writeFileAtomic } from '../atomic-file.js';
+import { readCacheFile, writeCacheFile } from '../private-cache.js';
 
 /**
  * What identifies a file's content without reading it: lstat's numbers, not its bigints (a
@@ -89,36 +88,21 @@ export class FileHashCache {
     }
     const files: Record<string, Entry> = Object.create(null) as Record<string, Entry>;
     for (const key of [...this.entries.keys()].sort()) files[key] = this.entries.get(key)!;
-    try {
-      // Only where the manifest's `.assistants/` already is (the first apply makes it): a
-      // command that fails, or a plan in a fresh checkout, leaves nothing behind.
-      const folder = dirname(this.path);
-      await mkdir(folder, { mode: PRIVATE_DIR_MODE }).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EEXIST') throw error;
-      });
-      await chmod(folder, PRIVATE_DIR_MODE);
-      await writeFileAtomic(this.path, `${JSON.stringify({ version: VERSION, files })}\n`);
-      this.changed = false;
-    } catch {
-      // Best effort: the next run hashes again.
-    }
+    if (await writeCacheFile(this.path, `${JSON.stringify({ version: VERSION, files })}\n`)) this.changed = false;
   }
 }
 
 async function readCache(path: string): Promise<{ entries: Map<string, Entry>; writtenMs: number } | null> {
-  let handle;
+  const read = await readCacheFile(path, MAX_CACHE_BYTES);
+  if (read === null) return null;
+  let data: unknown;
   try {
-    handle = await open(path, 'r');
-    const info = await handle.stat();
-    if (!info.isFile() || info.size > MAX_CACHE_BYTES) return null;
-    const text = await handle.readFile('utf8');
-    const entries = parseEntries(JSON.parse(text) as unknown);
-    return entries === null ? null : { entries, writtenMs: info.mtimeMs };
+    data = JSON.parse(read.text) as unknown;
   } catch {
     return null;
-  } finally {
-    await handle?.close().catch(() => {});
   }
+  const entries = parseEntries(data);
+  return entries === null ? null : { entries, writtenMs: read.mtimeMs };
 }
 
 function parseEntries(data: unknown): Map<string, Entry> | null {
