@@ -7,7 +7,7 @@ export { RETRY_POLICY, type RetryClock } from './retry.js';
 export * from './assistants-api.js';
 export * from './files-api.js';
 export { AssistantStream } from './stream.js';
-export { CursorPaginator, MAX_PAGES, PAGE_LIMIT, type CursorParams, type ListingSource, type ListPage } from './pagination.js';
+export { CursorPaginator, listingCursors, MAX_PAGES, PAGE_LIMIT, READ_AHEAD, type CursorParams, type ListingSource, type ListPage, type PagesOptions } from './pagination.js';
 export { pollRun, RunPollTimeoutError, SETTLED_RUN_STATUSES, type PollRunOptions } from './poll.js';
 export type * from './models.js';
 export type * from './thread-models.js';
