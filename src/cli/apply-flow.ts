@@ -179,6 +179,8 @@ export async function executePlan(
     if (!approved) throw new UserError('USAGE', `${options.verb} cancelled: nothing was changed.`);
   }
 
+  // The assistants it deletes leave no cursor for the next listing to read ahead from (list-cursors.ts).
+  await session.listing.forget(plan.assistants.flatMap((change) => (change.action === 'delete' && change.id !== null ? [change.id] : [])));
   // The journal needs a written state to fold into.
   const base = state ?? (await backend.write(newState({ project: plan.project, environment: plan.environment, endpoint: plan.endpoint, toolVersion: TOOL_VERSION })));
   const progress = progressReporter(io);

@@ -43,11 +43,13 @@ export async function makePlan(
     io.stderr.write(`Reading ${count} assistant${count === 1 ? '' : 's'} from ${session.endpoint}...\n`);
   }
   const waiting = new WhileWaiting();
-  const reading = readLiveFor(desired, state, session.assistants, session.files, waiting);
+  const reading = readLiveFor(desired, state, session.assistants, session.files, waiting, await session.listing.hints());
   // The manifest's views are made while the first responses are awaited.
   const desiredViews = new Map<string, AssistantView>();
   waiting.add(Object.keys(desired.assistants), (key) => desiredViews.set(key, desiredViewOf(desired, key)));
   const live = await reading;
+  // A complete listing: the next run reads its pages ahead from it.
+  session.listing.listed(live.assistants);
   const manifest = relative(io.cwd, desired.manifestPath).split(sep).join('/');
   return createPlan({ desired, state, live, mode, manifest, targets, replace, endpoint: session.endpoint, toolVersion: TOOL_VERSION, now: new Date(), desiredViews });
 }

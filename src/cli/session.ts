@@ -14,6 +14,7 @@ import type { RunningServer, ServerOptions } from '../server/index.js';
 import { PRIVATE_DIR_MODE } from '../atomic-file.js';
 import type { StateFile } from '../state/types.js';
 import type { CliIo } from './io.js';
+import { ListCursors } from './list-cursors.js';
 import { parseEndpoint, requireManifest, type EndpointOptions, type LockOptions, type ManifestOptions } from './options.js';
 
 export interface ApiSession {
@@ -26,7 +27,9 @@ export interface ApiSession {
    * given up (a second Ctrl-C): its requests carry no interrupt signal, and time out sooner.
    */
   cleanup: AssistantsApi;
-  /** Stops the in-process server of `--endpoint local`, if any. */
+  /** The assistant listing's cursors, kept between runs (list-cursors.ts); written by close. */
+  listing: ListCursors;
+  /** Saves what `listing` learnt, and stops the in-process server of `--endpoint local`, if any. */
   close(): Promise<void>;
 }
 
@@ -67,12 +70,17 @@ export async function openSession(
     );
     const settings = { apiKey: io.env.OPENAI_API_KEY ?? 'local', baseUrl: server.url };
     const configuration = createConfiguration({ ...settings, timeoutMs, signal: io.interrupts.requests, onResponse });
+    const listing = ListCursors.at(listCursorsPath(options, io), { endpoint: 'local', organization: null, project: null });
     return {
       endpoint: 'local',
       assistants: new AssistantsApi(configuration),
       files: new FilesApi(configuration),
       cleanup: new AssistantsApi(createConfiguration({ ...settings, timeoutMs: Math.min(timeoutMs, CLEANUP_TIMEOUT_MS) })),
-      close: () => server.close(),
+      listing,
+      close: async () => {
+        await listing.save();
+        await server.close();
+      },
     };
   }
   const baseUrl = endpoint;
@@ -86,12 +94,15 @@ export async function openSession(
   const settings = { apiKey, baseUrl, organization: io.env.OPENAI_ORG_ID, project: io.env.OPENAI_PROJECT_ID };
   const configuration = createConfiguration({ ...settings, timeoutMs, signal: io.interrupts.requests, onResponse });
   if (onResponse !== undefined) io.stderr.write(`[debug] endpoint ${baseUrl}, key [redacted]\n`);
+  // The headers that choose what the listing holds (the configuration's, as sent); never the key.
+  const listing = ListCursors.at(listCursorsPath(options, io), { endpoint: baseUrl, organization: configuration.organization ?? null, project: configuration.project ?? null });
   return {
     endpoint: baseUrl,
     assistants: new AssistantsApi(configuration),
     files: new FilesApi(configuration),
     cleanup: new AssistantsApi(createConfiguration({ ...settings, timeoutMs: Math.min(timeoutMs, CLEANUP_TIMEOUT_MS) })),
-    close: async () => {},
+    listing,
+    close: () => listing.save(),
   };
 }
 
@@ -201,6 +212,11 @@ function loadOptions(options: ManifestOptions, io: CliIo): LoadOptions {
  */
 export function openHashCache(options: Pick<ManifestOptions, 'file'>, io: CliIo): Promise<FileHashCache> {
   return FileHashCache.open(join(manifestFolder(options, io), '.assistants', 'cache', 'file-hashes.json'));
+}
+
+/** The assistant listing's cursors (list-cursors.ts), beside the hash cache: `.assistants/cache/list-cursors.json`. */
+function listCursorsPath(options: Pick<ManifestOptions, 'file'>, io: CliIo): string {
+  return join(manifestFolder(options, io), '.assistants', 'cache', 'list-cursors.json');
 }
 
 function invalid(errors: readonly ManifestDiagnostic[], what: string, io: CliIo, onProblem?: ProblemSink): UserError {

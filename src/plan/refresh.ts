@@ -4,6 +4,11 @@
  * is not paginated); the two run in parallel. Attachments come
  * from each assistant's `file_ids` in the listing; only an assistant listed without
  * them (a server that leaves the field out) costs a `listAssistantFiles` call.
+ *
+ * The listing's pages are read ahead from `hints` when the caller has them: the cursors an
+ * earlier complete listing of the same endpoint left (`listingCursors` of its ids, which
+ * the returned listing's order gives). The rule that keeps such a listing one a reader
+ * going page by page could have made is CursorPaginator's (api/pagination.ts).
  */
 import { setImmediate } from 'node:timers';
 import type { AssistantsApi, FilesApi } from '../api/index.js';
@@ -14,10 +19,10 @@ import { hashValue } from './hash.js';
 import type { LiveState } from './planner.js';
 import { leftoverCandidates, ourUploadCandidates, readUploadHashes, recordedUploadIds } from './uploads.js';
 
-/** `onPage` sees each page as it comes, while the next one is asked for. */
-export async function listAllAssistants(api: AssistantsApi, onPage?: (page: readonly AssistantObject[]) => void): Promise<AssistantObject[]> {
+/** `onPage` sees each page as it comes, while the next one is asked for; `hints`: see the top of this file. */
+export async function listAllAssistants(api: AssistantsApi, onPage?: (page: readonly AssistantObject[]) => void, hints: readonly string[] = []): Promise<AssistantObject[]> {
   const all: AssistantObject[] = [];
-  for await (const page of api.iterateAssistants({ order: 'asc' }).pages()) {
+  for await (const page of api.iterateAssistants({ order: 'asc' }).pages({ hints })) {
     all.push(...page.data);
     onPage?.(page.data);
   }
@@ -31,15 +36,21 @@ export async function listAllAssistants(api: AssistantsApi, onPage?: (page: read
   return all;
 }
 
-export async function readLive(assistants: AssistantsApi, files: FilesApi): Promise<LiveState> {
-  return listLive(assistants, files, null);
+/** Every assistant (in the listing's order) and file; `hints`: see the top of this file. */
+export async function readLive(assistants: AssistantsApi, files: FilesApi, hints: readonly string[] = []): Promise<LiveState> {
+  return listLive(assistants, files, null, hints);
 }
 
 /** readLive, the objects also handed to `listed` as they come (each as it will be planned). */
-async function listLive(assistants: AssistantsApi, files: FilesApi, listed: ((objects: ReadonlyArray<AssistantObject | OpenAIFile>) => void) | null): Promise<LiveState> {
+async function listLive(
+  assistants: AssistantsApi,
+  files: FilesApi,
+  listed: ((objects: ReadonlyArray<AssistantObject | OpenAIFile>) => void) | null,
+  hints: readonly string[],
+): Promise<LiveState> {
   const [liveAssistants, liveFiles] = await Promise.all([
     // One listed without its attachments is left out: listAllAssistants fills them in after.
-    listAllAssistants(assistants, listed === null ? undefined : (page) => listed(page.filter((a) => Array.isArray(a.fileIds)))),
+    listAllAssistants(assistants, listed === null ? undefined : (page) => listed(page.filter((a) => Array.isArray(a.fileIds))), hints),
     files.listFiles({}).then((list) => {
       listed?.(list.data);
       return list;
@@ -94,9 +105,10 @@ export async function readLiveFor(
   assistants: AssistantsApi,
   files: FilesApi,
   waiting: WhileWaiting = new WhileWaiting(),
+  hints: readonly string[] = [],
 ): Promise<LiveState> {
   const fingerprints = new Map<AssistantObject | OpenAIFile, string>();
-  const live = await listLive(assistants, files, (objects) => waiting.add(objects, (object) => fingerprints.set(object, hashValue(object))));
+  const live = await listLive(assistants, files, (objects) => waiting.add(objects, (object) => fingerprints.set(object, hashValue(object))), hints);
   const leftovers = leftoverCandidates(live, Object.values(state?.unsettledUploads ?? {}), recordedUploadIds(state)).map(({ file }) => file);
   const uploadHashes = await readUploadHashes(files, [...ourUploadCandidates(live, desired, state), ...leftovers]);
   await waiting.done();

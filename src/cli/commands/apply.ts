@@ -159,7 +159,9 @@ async function applySaved(
     try {
       return await withStateLock(backend, 'apply', lockTimeoutMs, io, async (state) => {
         // Planning again for the sensitive values reads what the plan read: uploads that may be ours included.
-        const live = desired !== null ? await readLiveFor(desired, state, session.assistants, session.files) : await readLive(session.assistants, session.files);
+        const hints = await session.listing.hints();
+        const live = desired !== null ? await readLiveFor(desired, state, session.assistants, session.files, undefined, hints) : await readLive(session.assistants, session.files, hints);
+        session.listing.listed(live.assistants);
         const stale = stalePlanReason(plan, state, session.endpoint, live);
         if (stale) throw refuse(stale);
         let sensitiveValues: SensitiveValues = new Map();
