@@ -45,14 +45,9 @@ export class ListCursors {
   #listed: string[] | null = null;
 
   private constructor(
-    private readonly path: string | null,
+    private readonly path: string,
     private readonly key: ListingKey,
   ) {}
-
-  /** Remembers nothing and writes nothing (a command that keeps no cache). */
-  static none(): ListCursors {
-    return new ListCursors(null, { endpoint: '', organization: null, project: null });
-  }
 
   /** The cache at `path` (read on first use), for the listing `key`. */
   static at(path: string, key: ListingKey): ListCursors {
@@ -93,7 +88,7 @@ export class ListCursors {
 
   /** Writes the cache when this run listed or deleted anything, and it differs from the file; best effort, never throws. */
   async save(): Promise<void> {
-    if (this.path === null || !this.#changed) return;
+    if (!this.#changed) return;
     await this.#load();
     if (this.#listed !== null) this.#replace(listingCursors(this.#listed));
     const text = `${JSON.stringify({ version: VERSION, list: LIST, listings: this.#entries })}\n`;
@@ -116,7 +111,7 @@ export class ListCursors {
 
   async #load(): Promise<Entry[]> {
     if (this.#entries !== null) return this.#entries;
-    const read = this.path === null ? null : await readCacheFile(this.path, MAX_CACHE_BYTES);
+    const read = await readCacheFile(this.path, MAX_CACHE_BYTES);
     const entries = read === null ? null : parseEntries(read.text);
     // One that could not be used is rewritten at the next save, whatever this run does.
     if (entries === null && read !== null) this.#changed = true;
