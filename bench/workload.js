@@ -8,6 +8,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { READ_AHEAD } from '../dist/api/pagination.js';
 
 export const PROJECT = 'bench';
 
@@ -98,11 +99,21 @@ export function pages(count) {
   return Math.max(1, Math.ceil(count / 100));
 }
 
+/** Round trips of a listing read ahead from the cursors of the last: its pages, READ_AHEAD at a time. */
+function readAhead(count) {
+  return Math.ceil(pages(count) / READ_AHEAD);
+}
+
 /**
  * The least work each phase of the workload needs: `reads` and `writes` (requests), and
  * the longest chains of them that must run one after another (`chainRead`: list pages
  * follow a cursor; `chainWrite`: upload -> create, delete assistant -> delete its file).
  * `files`: the distinct files the project attaches.
+ *
+ * A listing that follows a complete one reads its pages ahead from the cursors that one
+ * left (`.assistants/cache/list-cursors.json`), READ_AHEAD at a time: in the phases' order,
+ * the 10% edit (after the no-change plan) and the destroy (after the edit). The no-change
+ * plan follows the cold apply, whose listing held none of the assistants: page by page.
  */
 export function minimum(phase, n, files = 2 * n) {
   switch (phase) {
@@ -112,10 +123,10 @@ export function minimum(phase, n, files = 2 * n) {
       return { reads: pages(n) + 1, chainRead: pages(n), writes: 0, chainWrite: 0 };
     case '10% edit apply': {
       const edits = editedIndexes(n).size;
-      return { reads: pages(n) + 1, chainRead: pages(n), writes: edits, chainWrite: edits > 0 ? 1 : 0 };
+      return { reads: pages(n) + 1, chainRead: readAhead(n), writes: edits, chainWrite: edits > 0 ? 1 : 0 };
     }
     case 'destroy':
-      return { reads: pages(n) + 1, chainRead: pages(n), writes: files + n, chainWrite: n > 0 ? 2 : 0 };
+      return { reads: pages(n) + 1, chainRead: readAhead(n), writes: files + n, chainWrite: n > 0 ? 2 : 0 };
     default:
       throw new Error(phase);
   }
