@@ -153,14 +153,16 @@ describe('timeouts, retries and rate limits', () => {
   });
 
   test('faultRate 0.3: every read succeeds through retries', async () => {
-    const faulty = await startHarness({ faultRate: 0.3, faultSeed: 7, stallMs: 300 });
+    const faulty = await startHarness({ faultRate: 0.3, faultSeed: 7, stallMs: 1_500 });
     onTestFinished(() => faulty.close());
     const setup = faulty.client({ maxRetries: 10 });
     const assistant = await setup.api.createAssistant({ createAssistantRequest: { model: 'gpt-4', name: 'steady' } });
     const retries: RetryEvent[] = [];
     // The back-offs (0.5 s doubling, up to 8 s) pass on a fake clock; the stalls and timeouts are real.
+    // The timeout is far from both a stall and an answer on a loaded machine: at 150 ms, an answer
+    // late under load also timed out, and a read could fail all 9 attempts (seen once in the suite).
     const clock = new FakeClock();
-    const { api } = faulty.client({ maxRetries: 8, timeoutMs: 150, onRetry: (e) => retries.push(e), clock });
+    const { api } = faulty.client({ maxRetries: 8, timeoutMs: 1_000, onRetry: (e) => retries.push(e), clock });
     const reads = await Promise.all(Array.from({ length: 40 }, () => api.getAssistant({ assistantId: assistant.id })));
     expect(reads.every((a) => a.name === 'steady')).toBe(true);
     const stats = faulty.server.stats();
