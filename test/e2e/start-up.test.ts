@@ -8,12 +8,16 @@
  * node_modules were loaded; bundle-meta.json which bundle holds each module. The tests check
  * what a command never needs is not among them.
  */
+import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/server.js';
 import { makeProject, runCli } from './cli.js';
+
+const execFileAsync = promisify(execFile);
 
 interface Coverage {
   result: Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ count: number }> }> }>;
@@ -131,5 +135,24 @@ describe('start-up', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it("every bundle's code cache is one V8 takes under the flags the executable sets before it compiles them", async () => {
+    const cli = fileURLToPath(new URL('../../dist/cli/', import.meta.url));
+    const launcher = await readFile(join(cli, 'main.js'), 'utf8');
+    const flags = /^const V8_FLAGS = '([^']*)';$/m.exec(launcher)?.[1];
+    expect(flags).toBeDefined();
+    const names = (await readdir(cli)).filter((name) => name.endsWith('.code-cache')).map((name) => name.slice(0, -'.code-cache'.length));
+    expect(names).toContain('bundle');
+    // Compiled as main.js compiles them, in a process under those flags: each cache taken, none rejected.
+    const check = [
+      "const { readFileSync } = require('node:fs');",
+      "const { Script } = require('node:vm');",
+      `require('node:v8').setFlagsFromString(${JSON.stringify(flags)});`,
+      `const rejected = ${JSON.stringify(names)}.filter((name) => new Script(readFileSync(${JSON.stringify(cli)} + name + '.cjs', 'latin1'), { cachedData: readFileSync(${JSON.stringify(cli)} + name + '.code-cache') }).cachedDataRejected);`,
+      'process.stdout.write(JSON.stringify(rejected));',
+    ].join('\n');
+    const { stdout } = await execFileAsync(process.execPath, ['-e', check], { env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(JSON.parse(stdout)).toEqual([]);
   });
 });
