@@ -540,8 +540,10 @@ const NOTES = {
     '(medians of 7) first request to last 0.29-0.30 s -> 6 ms, time after the first request 0.50-0.53 s -> 0.38-0.39 s, wall ' +
     '1.08-1.14 s -> 0.98-1.01 s (parsing and fingerprinting the 1,000 assistants, which page by page did between round trips, now ' +
     'follows the one round trip); N=10000 (2 each) first request to last 3.0-3.3 s -> 0.7-1.0 s, after the first request 4.1-4.6 s ' +
-    '-> 1.8-2.3 s, wall 6.6-7.9 s -> 5.1-5.4 s. Within 1.3x of a 0.25 s floor (or 2x, bare node set aside) is out of reach for a ' +
-    'process-per-command CLI.',
+    '-> 1.8-2.3 s, wall 6.6-7.9 s -> 5.1-5.4 s. Exit then waited 0.2-0.3 s for V8\'s optimizing compiler, tiering up undici\'s ' +
+    'WebAssembly HTTP parser in the background; the CLI runs WebAssembly on the baseline compiler alone (--liftoff-only, set by ' +
+    'dist/cli/main.js), which took a no-change plan of 1,000 from 0.98 to 0.80 s and one of 100 from 0.60 to 0.37 s (A/B of 9, ' +
+    'load ~1.5). Within 1.3x of a 0.25 s floor (or 2x, bare node set aside) is out of reach for a process-per-command CLI.',
   naivePlan:
     'no-change plan / 10% edit vs naive: the naive script runs in the already-warm benchmark process and its listing is the ' +
     'same ~11 requests (our paginator pages by 100), so it pays only the round trips; our CLI pays process start-up, manifest ' +
@@ -556,15 +558,15 @@ const NOTES = {
     'behaviour tests vs chain: the chain counts round trips and the stand-in model\'s own time only; the CLI adds Node start-up, ' +
     'loading the manifest and tests, and reading and validating the state (ajv compiles the state schema at run time) before its first request.',
   firstRequest:
-    'time to first request: at N=1000 the CLI uses ~0.7 s of CPU before its first request (user + system of all its threads, ' +
-    'load ~9; about a third on V8\'s background threads, which optimize the hot parser and validator code and mark the heap). ' +
-    'In order: Node start-up (bare node; NODE_EXTRA_CA_CERTS, when set, adds ~50 ms), two bundles from their code caches, the ' +
-    'manifest parse (the block-YAML fast path: ~0.15 s of CPU, cold, for 11,000 lines and 14,000 nodes with their origins), ' +
-    'resolving it (interpolation, checks, the desired state), one lstat per attached file (2,000; a syscall costs ~8 us on ' +
-    'this VM), reading and validating the state (~60 ms), node:http, http2 and tls under undici\'s pool, and garbage ' +
-    'collection (~20% of the main thread: most of the heap survives). Wall time is that CPU stretched by the load (the CLI ' +
-    'CPU column is not). The listing cannot start earlier: a bad manifest or state must send nothing (tests hold it), and ' +
-    'apply lists only under its lock.',
+    'time to first request: at N=1000, profiled on a quiet machine (ms of the main thread, +-15% for the profiler): Node ' +
+    'start-up (bare node; NODE_EXTRA_CA_CERTS, when set, adds ~50 ms), then loading the two bundles a plan runs from their code ' +
+    'caches, node:http, tls and undici\'s pool (~120), the manifest parse (the block-YAML fast path, cold: ~90 for 11,000 lines ' +
+    'and 14,000 nodes with their origins), resolving and checking it (~30; interpolation copies only what a template changed), ' +
+    'one lstat per attached file (2,000: ~50, as numbers, not BigInts), the hash cache, the manifest hash and the desired state ' +
+    '(~25), reading and validating the 2.5 MB state (~50), and garbage collection between them (15 scavenges, ~70 in all: most ' +
+    'of the heap survives). The plan after a first apply no longer hashes every attached file again (that apply now saves the ' +
+    'hash cache: 0.2-0.3 s). Wall time is that CPU stretched by the load (the CLI CPU column is not). The listing cannot start ' +
+    'earlier: a bad manifest or state must send nothing (tests hold it), and apply lists only under its lock.',
   startup:
     'start-up: validate reads one bundle, dist/cli/bundle.cjs (0.36 MB: the modules it runs, commander, the manifest\'s ' +
     'validator), run from V8\'s code cache (0.39 MB, trained on validate at build time): no ESM loader, no module resolved one ' +
