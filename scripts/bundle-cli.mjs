@@ -70,6 +70,23 @@ const lazyChildProcess = {
   },
 };
 
+/**
+ * undici's client loads its HTTP/2 module when it is loaded, and with it node:http2 and
+ * node:tls (~10 ms before a plan's first request). The pool (src/api/pool.ts) never allows h2,
+ * so that module is loaded on a first HTTP/2 connection instead, which never comes.
+ */
+const lazyHttp2 = {
+  name: 'lazy-http2',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/ }, async ({ path }) => {
+      const source = await readFile(path, 'utf8');
+      const line = "const connectH2 = require('./client-h2.js')";
+      if (!source.includes(line)) throw new Error(`${path}: "${line}" not found; update scripts/bundle-cli.mjs`);
+      return { contents: source.replace(line, "const connectH2 = (client, socket) => require('./client-h2.js')(client, socket)"), loader: 'js' };
+    });
+  },
+};
+
 /** The validators scripts/build-validators.mjs precompiled (dist/manifest/*.validate.cjs, dist/schema-validators/*.cjs). */
 async function precompiledValidatorFiles() {
   const files = [];
@@ -251,7 +268,7 @@ async function bundleBuild(index, owners, exposed, write) {
     minifyWhitespace: true,
     metafile: true,
     logLevel: 'warning',
-    plugins: [split, modules, dependencies, pgDriver, moduleUrls, lazyChildProcess],
+    plugins: [split, modules, dependencies, pgDriver, moduleUrls, lazyChildProcess, lazyHttp2],
   });
   const inputs = Object.keys(metafile.inputs).filter((input) => !input.includes(':')).map((input) => join(root, input));
   return { metafile, inputs, taken };

@@ -126,6 +126,8 @@ describe('start-up', () => {
       expect(planned.ran).toContain('node_modules/undici/lib/dispatcher/pool.js');
       // node-postgres is in the bundle, run only by a pg state backend or server store.
       expect(planned.notRun).toContain('node_modules/pg/lib/index.js');
+      // So is undici's HTTP/2 client, which loads node:http2 and node:tls, run only on an h2 connection (never: the pool speaks HTTP/1.1).
+      expect(planned.notRun).toContain('node_modules/undici/lib/dispatcher/client-h2.js');
       // Nothing of undici is read from node_modules but the HTTP parser's WebAssembly, once connected.
       expect(planned.packages.filter((path) => path.startsWith('undici/') && !/^undici\/lib\/llhttp\//.test(path))).toEqual([]);
       expect(planned.packages).not.toContain('undici/index.js');
