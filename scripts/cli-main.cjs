@@ -5,13 +5,14 @@
 // only other commands run is in bundle-*.cjs, each loaded the same way on the first require of
 // one of its modules ("./bundle-server.cjs#dist/server/index.js": its table's entry).
 'use strict';
-// The V8 flags the CLI runs under, set before any bundle is compiled: the code caches are made
-// through this file too, so under the same flags (V8 takes a cache only under the flags it was
-// made with). --liftoff-only: WebAssembly (undici's HTTP parser, llhttp) runs on V8's baseline
-// compiler alone. Its optimizing compiler tiered the parser's one big function up in the
-// background, 0.2-0.3 s of CPU in every command that talks to the API, and exit waited for it.
+// The V8 flags of every command but validate, set as the first bundle after bundle.cjs is
+// compiled (the code caches are made through this file too, so each under the flags it is taken
+// under: bundle.cjs under none, validate never loading node:v8). --liftoff-only: WebAssembly
+// (undici's HTTP parser, llhttp) runs on V8's baseline compiler alone. Its optimizing compiler
+// tiered the parser's one big function up in the background, 0.2-0.3 s of CPU in every command
+// that talks to the API, and exit waited for it.
 const V8_FLAGS = '--liftoff-only';
-require('node:v8').setFlagsFromString(V8_FLAGS);
+let flagsSet = false;
 const { readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { Script } = require('node:vm');
@@ -20,6 +21,10 @@ const { Script } = require('node:vm');
 const bundles = new Map();
 
 function compile(name) {
+  if (name !== 'bundle' && !flagsSet) {
+    require('node:v8').setFlagsFromString(V8_FLAGS);
+    flagsSet = true;
+  }
   const file = join(__dirname, `${name}.cjs`);
   let cachedData;
   try {
