@@ -71,21 +71,33 @@ const lazyChildProcess = {
 };
 
 /**
+ * A plugin that replaces one line of the file `filter` matches, and fails the build when the
+ * line is not there (the dependency changed under it): the one place source is patched.
+ */
+function lineReplacement(name, filter, line, replacement) {
+  return {
+    name,
+    setup(build) {
+      build.onLoad({ filter }, async ({ path }) => {
+        const source = await readFile(path, 'utf8');
+        if (!source.includes(line)) throw new Error(`${path}: "${line}" not found; update scripts/bundle-cli.mjs`);
+        return { contents: source.replace(line, replacement), loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
  * undici's client loads its HTTP/2 module when it is loaded, and with it node:http2 and
  * node:tls (~10 ms before a plan's first request). The pool (src/api/pool.ts) never allows h2,
  * so that module is loaded on a first HTTP/2 connection instead, which never comes.
  */
-const lazyHttp2 = {
-  name: 'lazy-http2',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]node_modules[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/ }, async ({ path }) => {
-      const source = await readFile(path, 'utf8');
-      const line = "const connectH2 = require('./client-h2.js')";
-      if (!source.includes(line)) throw new Error(`${path}: "${line}" not found; update scripts/bundle-cli.mjs`);
-      return { contents: source.replace(line, "const connectH2 = (client, socket) => require('./client-h2.js')(client, socket)"), loader: 'js' };
-    });
-  },
-};
+const lazyHttp2 = lineReplacement(
+  'lazy-http2',
+  /[\\/]node_modules[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
+  "const connectH2 = require('./client-h2.js')",
+  "const connectH2 = (client, socket) => require('./client-h2.js')(client, socket)",
+);
 
 /** The validators scripts/build-validators.mjs precompiled (dist/manifest/*.validate.cjs, dist/schema-validators/*.cjs). */
 async function precompiledValidatorFiles() {
@@ -126,17 +138,7 @@ ${entries.join('\n')}
  * makes needs and esbuild does not follow; in the bundle it uses the bundle's own require, so
  * `require('pg')` is bundled and still runs only when loadPgDriver is first called.
  */
-const pgDriver = {
-  name: 'pg-driver',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]dist[\\/]pg-driver\.js$/ }, async ({ path }) => {
-      const source = await readFile(path, 'utf8');
-      const line = 'const require = createRequire(import.meta.url);';
-      if (!source.includes(line)) throw new Error(`${path}: "${line}" not found; update scripts/bundle-cli.mjs`);
-      return { contents: source.replace(line, ''), loader: 'js' };
-    });
-  },
-};
+const pgDriver = lineReplacement('pg-driver', /[\\/]dist[\\/]pg-driver\.js$/, 'const require = createRequire(import.meta.url);', '');
 
 /**
  * Dependencies stay in node_modules, loaded by require as before, except commander (every
