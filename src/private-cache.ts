@@ -10,18 +10,30 @@ import { chmod, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PRIVATE_DIR_MODE, writeFileAtomic } from './atomic-file.js';
 
-/** The cache's text and its own mtime, or null when it cannot be used. */
-export async function readCacheFile(path: string, maxBytes: number): Promise<{ text: string; mtimeMs: number } | null> {
+/**
+ * The cache's text, its JSON (undefined when the text is not JSON: a cache to rewrite), and its
+ * own mtime; or null when there is no usable file.
+ */
+export async function readCacheFile(path: string, maxBytes: number): Promise<{ text: string; data: unknown; mtimeMs: number } | null> {
   let handle;
   try {
     handle = await open(path, 'r');
     const info = await handle.stat();
     if (!info.isFile() || info.size > maxBytes) return null;
-    return { text: await handle.readFile('utf8'), mtimeMs: info.mtimeMs };
+    const text = await handle.readFile('utf8');
+    return { text, data: parsedOrUndefined(text), mtimeMs: info.mtimeMs };
   } catch {
     return null;
   } finally {
     await handle?.close().catch(() => {});
+  }
+}
+
+function parsedOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }
 

@@ -10,6 +10,7 @@
  * not in this shape is ignored, and rewritten at the next complete listing.
  */
 import { listingCursors, MAX_PAGES } from '../api/index.js';
+import { isJsonRecord } from '../json.js';
 import { readCacheFile, writeCacheFile } from '../private-cache.js';
 
 /** What one listing is: the same endpoint, organization and project list the same assistants. */
@@ -112,7 +113,7 @@ export class ListCursors {
   async #load(): Promise<Entry[]> {
     if (this.#entries !== null) return this.#entries;
     const read = await readCacheFile(this.path, MAX_CACHE_BYTES);
-    const entries = read === null ? null : parseEntries(read.text);
+    const entries = read === null ? null : parseEntries(read.data);
     // One that could not be used is rewritten at the next save, whatever this run does.
     if (entries === null && read !== null) this.#changed = true;
     if (entries !== null && read !== null) this.#read = read.text;
@@ -121,17 +122,11 @@ export class ListCursors {
   }
 }
 
-function parseEntries(text: string): Entry[] | null {
-  let data: unknown;
-  try {
-    data = JSON.parse(text) as unknown;
-  } catch {
-    return null;
-  }
-  if (!isObject(data) || data.version !== VERSION || data.list !== LIST || !Array.isArray(data.listings) || data.listings.length > MAX_LISTINGS) return null;
+function parseEntries(data: unknown): Entry[] | null {
+  if (!isJsonRecord(data) || data.version !== VERSION || data.list !== LIST || !Array.isArray(data.listings) || data.listings.length > MAX_LISTINGS) return null;
   const entries: Entry[] = [];
   for (const value of data.listings as unknown[]) {
-    if (!isObject(value)) return null;
+    if (!isJsonRecord(value)) return null;
     const { endpoint, organization, project, cursors } = value;
     if (typeof endpoint !== 'string' || !isNameOrNull(organization) || !isNameOrNull(project)) return null;
     if (!Array.isArray(cursors) || cursors.length > MAX_CURSORS || !cursors.every((c) => typeof c === 'string' && CURSOR.test(c))) return null;
@@ -142,8 +137,4 @@ function parseEntries(text: string): Entry[] | null {
 
 function isNameOrNull(value: unknown): value is string | null {
   return value === null || typeof value === 'string';
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -8,6 +8,7 @@
  * and rewritten; writing it is best effort (a read-only folder costs only the hashing;
  * private-cache.ts has the rules every such cache follows).
  */
+import { isJsonRecord } from '../json.js';
 import { readCacheFile, writeCacheFile } from '../private-cache.js';
 
 /**
@@ -94,22 +95,15 @@ export class FileHashCache {
 
 async function readCache(path: string): Promise<{ entries: Map<string, Entry>; writtenMs: number } | null> {
   const read = await readCacheFile(path, MAX_CACHE_BYTES);
-  if (read === null) return null;
-  let data: unknown;
-  try {
-    data = JSON.parse(read.text) as unknown;
-  } catch {
-    return null;
-  }
-  const entries = parseEntries(data);
-  return entries === null ? null : { entries, writtenMs: read.mtimeMs };
+  const entries = read === null ? null : parseEntries(read.data);
+  return entries === null || read === null ? null : { entries, writtenMs: read.mtimeMs };
 }
 
 function parseEntries(data: unknown): Map<string, Entry> | null {
-  if (!isObject(data) || data.version !== VERSION || !isObject(data.files)) return null;
+  if (!isJsonRecord(data) || data.version !== VERSION || !isJsonRecord(data.files)) return null;
   const entries = new Map<string, Entry>();
   for (const [path, value] of Object.entries(data.files)) {
-    if (!isObject(value)) return null;
+    if (!isJsonRecord(value)) return null;
     const { size, mtimeMs, ino, sha256 } = value;
     // An inode past 2^53 arrives rounded (a double): still a stable identity.
     if (!isCount(size) || !isFiniteNumber(mtimeMs) || !isFiniteNumber(ino) || ino < 0) return null;
@@ -125,8 +119,4 @@ function isCount(value: unknown): value is number {
 
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -7,6 +7,7 @@
  * shapes, an error inside the stream, or a stream that stops before it says it is done is
  * an UpstreamReplyError.
  */
+import { isJsonRecord } from '../../json.js';
 
 export interface ToolCallChunk {
   index: number;
@@ -43,10 +44,6 @@ const MAX_EVENT_BYTES = 1024 * 1024;
 export const MAX_TOOL_CALLS = 128;
 const FINISH_REASONS: ReadonlySet<string> = new Set(['stop', 'length', 'tool_calls', 'content_filter', 'function_call']);
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function optionalString(value: unknown, what: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new UpstreamReplyError(`its ${what} is not a string`);
@@ -76,9 +73,9 @@ async function readJson(body: AsyncIterable<Buffer>, handlers: ChatHandlers): Pr
   } catch {
     throw new UpstreamReplyError('its answer is not JSON');
   }
-  if (isObject(json) && json.error !== undefined) throw new UpstreamReplyError(`it answered with an error: ${errorText(json.error)}`);
-  const choice = isObject(json) && Array.isArray(json.choices) ? json.choices[0] : undefined;
-  if (!isObject(choice) || !isObject(choice.message)) throw new UpstreamReplyError('its answer has no choices[0].message');
+  if (isJsonRecord(json) && json.error !== undefined) throw new UpstreamReplyError(`it answered with an error: ${errorText(json.error)}`);
+  const choice = isJsonRecord(json) && Array.isArray(json.choices) ? json.choices[0] : undefined;
+  if (!isJsonRecord(choice) || !isJsonRecord(choice.message)) throw new UpstreamReplyError('its answer has no choices[0].message');
   const content = optionalString(choice.message.content, 'message content');
   if (content !== undefined && content !== '') handlers.content(content);
   const calls = choice.message.tool_calls ?? [];
@@ -111,15 +108,15 @@ async function readEventStream(body: AsyncIterable<Buffer>, handlers: ChatHandle
     } catch {
       throw new UpstreamReplyError(`it sent a stream event that is not JSON: ${payload.slice(0, 80)}`);
     }
-    if (!isObject(json)) throw new UpstreamReplyError('it sent a stream event that is not an object');
+    if (!isJsonRecord(json)) throw new UpstreamReplyError('it sent a stream event that is not an object');
     if (json.error !== undefined) throw new UpstreamReplyError(`it sent an error in the stream: ${errorText(json.error)}`);
     usage = usageOf(json) ?? usage;
     if (!Array.isArray(json.choices)) throw new UpstreamReplyError('it sent a stream event without choices');
     const choice: unknown = json.choices[0];
     if (choice === undefined) return; // the usage chunk of stream_options.include_usage
-    if (!isObject(choice)) throw new UpstreamReplyError('it sent a choice that is not an object');
+    if (!isJsonRecord(choice)) throw new UpstreamReplyError('it sent a choice that is not an object');
     const delta = choice.delta ?? {};
-    if (!isObject(delta)) throw new UpstreamReplyError('it sent a delta that is not an object');
+    if (!isJsonRecord(delta)) throw new UpstreamReplyError('it sent a delta that is not an object');
     const content = optionalString(delta.content, 'delta content');
     if (content !== undefined && content !== '') handlers.content(content);
     if (delta.tool_calls !== undefined && delta.tool_calls !== null) {
@@ -158,13 +155,13 @@ async function readEventStream(body: AsyncIterable<Buffer>, handlers: ChatHandle
 }
 
 function toolCallChunk(call: unknown, position: number): ToolCallChunk {
-  if (!isObject(call)) throw new UpstreamReplyError('it sent a tool call that is not an object');
+  if (!isJsonRecord(call)) throw new UpstreamReplyError('it sent a tool call that is not an object');
   const index = call.index ?? position;
   if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= MAX_TOOL_CALLS) {
     throw new UpstreamReplyError(`it sent a tool call index that is not an integer from 0 to ${MAX_TOOL_CALLS - 1}`);
   }
   const fn = call.function ?? {};
-  if (!isObject(fn)) throw new UpstreamReplyError('it sent a tool call whose function is not an object');
+  if (!isJsonRecord(fn)) throw new UpstreamReplyError('it sent a tool call whose function is not an object');
   const chunk: ToolCallChunk = { index };
   const id = optionalString(call.id, 'tool call id');
   const name = optionalString(fn.name, 'function name');
@@ -180,7 +177,7 @@ function finishReason(value: unknown): FinishReason | undefined {
 }
 
 function usageOf(json: unknown): UpstreamUsage | null {
-  if (!isObject(json) || !isObject(json.usage)) return null;
+  if (!isJsonRecord(json) || !isJsonRecord(json.usage)) return null;
   const { prompt_tokens: prompt, completion_tokens: completion } = json.usage;
   if (typeof prompt !== 'number' || typeof completion !== 'number' || prompt < 0 || completion < 0) return null;
   return { prompt_tokens: Math.round(prompt), completion_tokens: Math.round(completion) };
@@ -188,7 +185,7 @@ function usageOf(json: unknown): UpstreamUsage | null {
 
 /** An error body's message (`{"error": {"message"}}`, `{"error": "..."}`, `{"message"}`), one line, bounded. */
 export function errorText(error: unknown): string {
-  const message = isObject(error) ? (error.message ?? JSON.stringify(error)) : error;
+  const message = isJsonRecord(error) ? (error.message ?? JSON.stringify(error)) : error;
   return oneLine(typeof message === 'string' ? message : JSON.stringify(message));
 }
 
