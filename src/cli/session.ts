@@ -70,7 +70,7 @@ export async function openSession(
     );
     const settings = { apiKey: io.env.OPENAI_API_KEY ?? 'local', baseUrl: server.url };
     const configuration = createConfiguration({ ...settings, timeoutMs, signal: io.interrupts.requests, onResponse });
-    const listing = ListCursors.at(listCursorsPath(options, io), { endpoint: 'local', organization: null, project: null });
+    const listing = ListCursors.at(cachePath(options, io, 'list-cursors.json'), { endpoint: 'local', organization: null, project: null });
     return {
       endpoint: 'local',
       assistants: new AssistantsApi(configuration),
@@ -95,7 +95,7 @@ export async function openSession(
   const configuration = createConfiguration({ ...settings, timeoutMs, signal: io.interrupts.requests, onResponse });
   if (onResponse !== undefined) io.stderr.write(`[debug] endpoint ${baseUrl}, key [redacted]\n`);
   // The headers that choose what the listing holds (the configuration's, as sent); never the key.
-  const listing = ListCursors.at(listCursorsPath(options, io), { endpoint: baseUrl, organization: configuration.organization ?? null, project: configuration.project ?? null });
+  const listing = ListCursors.at(cachePath(options, io, 'list-cursors.json'), { endpoint: baseUrl, organization: configuration.organization ?? null, project: configuration.project ?? null });
   return {
     endpoint: baseUrl,
     assistants: new AssistantsApi(configuration),
@@ -211,12 +211,12 @@ function loadOptions(options: ManifestOptions, io: CliIo): LoadOptions {
  * it again once it has made that folder, so the first apply's hashes are not computed twice.
  */
 export function openHashCache(options: Pick<ManifestOptions, 'file'>, io: CliIo): Promise<FileHashCache> {
-  return FileHashCache.open(join(manifestFolder(options, io), '.assistants', 'cache', 'file-hashes.json'));
+  return FileHashCache.open(cachePath(options, io, 'file-hashes.json'));
 }
 
-/** The assistant listing's cursors (list-cursors.ts), beside the hash cache: `.assistants/cache/list-cursors.json`. */
-function listCursorsPath(options: Pick<ManifestOptions, 'file'>, io: CliIo): string {
-  return join(manifestFolder(options, io), '.assistants', 'cache', 'list-cursors.json');
+/** A cache beside the manifest's states (private-cache.ts): `.assistants/cache/NAME`. */
+function cachePath(options: Pick<ManifestOptions, 'file'>, io: CliIo, name: string): string {
+  return join(manifestFolder(options, io), '.assistants', 'cache', name);
 }
 
 function invalid(errors: readonly ManifestDiagnostic[], what: string, io: CliIo, onProblem?: ProblemSink): UserError {
