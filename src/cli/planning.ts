@@ -5,8 +5,8 @@
 import { relative, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import type { DesiredState } from '../manifest/types.js';
-import { createPlan, desiredViewOf, type PlanResult } from '../plan/planner.js';
-import { readLiveFor, WhileWaiting } from '../plan/refresh.js';
+import { createPlan, desiredViewOf, type LiveState, type PlanResult } from '../plan/planner.js';
+import { readLive, readLiveFor, WhileWaiting } from '../plan/refresh.js';
 import type { AssistantView, Plan, PlanMode } from '../plan/types.js';
 import { renderJson, renderText } from '../render/index.js';
 import type { StateFile } from '../state/types.js';
@@ -52,6 +52,17 @@ export async function makePlan(
   session.listing.listed(live.assistants);
   const manifest = relative(io.cwd, desired.manifestPath).split(sep).join('/');
   return createPlan({ desired, state, live, mode, manifest, targets, replace, endpoint: session.endpoint, toolVersion: TOOL_VERSION, now: new Date(), desiredViews });
+}
+
+/**
+ * Every assistant and file at the session's endpoint, for a command that reads the whole
+ * account without planning (diff --live, import, state rebuild, export): read ahead from the
+ * cursors the last complete listing left, and leaving this one's, as a plan does.
+ */
+export async function readWholeAccount(session: ApiSession): Promise<LiveState> {
+  const live = await readLive(session.assistants, session.files, await session.listing.hints());
+  session.listing.listed(live.assistants);
+  return live;
 }
 
 /** Markdown is printed by `plan --markdown` itself, split for the CI's comments. */

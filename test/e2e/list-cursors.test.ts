@@ -1,7 +1,7 @@
 /**
  * The built CLI reads the assistant listing's pages ahead from the cursors the last
  * complete listing left (`.assistants/cache/list-cursors.json`): a repeated plan sends the
- * requests it sent before, at once; creates and deletes made by hand between runs (the
+ * requests it sent before, at once, and so do state rebuild and export; creates and deletes made by hand between runs (the
  * hint ids themselves included) leave the plan exactly right; a page read ahead that the
  * server answers with an error or garbage is asked for again; a cache that cannot be used
  * is ignored and rewritten; the file is private and holds no key.
@@ -170,6 +170,36 @@ describe('the listing read ahead from remembered cursors', () => {
       // Destroy deletes every assistant there is: it leaves no cursor to read ahead from.
       expect((await runCliInProcess(['destroy', '--auto-approve', '--endpoint', proxy.url], { cwd: dir, env })).code).toBe(0);
       expect(await cursorsIn(dir)).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  }, 120_000);
+
+  it('state rebuild and export read the account as a plan does: page by page with no cursors, then ahead, leaving theirs', async () => {
+    const dir = await makeProject({ 'assistants.yaml': fleet(250, 'whole') });
+    const proxy = await startProxy(server.url);
+    try {
+      expect((await runCliInProcess(['apply', '--auto-approve', '--endpoint', proxy.url], { cwd: dir, env })).code).toBe(0);
+      // A cold apply lists none of them: no cursors yet.
+      expect(await cursorsIn(dir)).toEqual([]);
+      proxy.seen.length = 0;
+      const rebuilt = await runCli(['state', 'rebuild', '--endpoint', proxy.url], { cwd: dir, env });
+      expect(rebuilt.code, rebuilt.stderr).toBe(0);
+      const pageByPage = listings(proxy.seen);
+      expect(pageByPage).toHaveLength(3);
+      const cursors = await cursorsIn(dir);
+      expect(pageByPage.slice(1).map((url) => new URL(url, 'http://x').searchParams.get('after'))).toEqual(cursors);
+
+      proxy.seen.length = 0;
+      proxy.holdFirstPage(3);
+      const exported = await runCli(['export', '-f', 'exported.yaml', '--project', 'whole', '--endpoint', proxy.url], { cwd: dir, env });
+      expect(exported.code, exported.stderr).toBe(0);
+      expect((await readFile(join(dir, 'exported.yaml'), 'utf8')).match(/^ {2}\S/gm)).toHaveLength(250);
+      expect([...listings(proxy.seen)].sort()).toEqual([...pageByPage].sort());
+      expect(proxy.seen.find((s) => /^\/v1\/assistants\?/.test(s.url) && !s.url.includes('after='))?.askedBeforeAnswer).toBe(3);
+      expect(await cursorsIn(dir)).toEqual(cursors);
+      // The tests after this one list the same server.
+      expect((await runCliInProcess(['destroy', '--auto-approve', '--endpoint', proxy.url], { cwd: dir, env })).code).toBe(0);
     } finally {
       await proxy.close();
     }

@@ -8,7 +8,7 @@ import { UserError } from '../../errors.js';
 import type { DesiredState } from '../../manifest/types.js';
 import { environmentDiff, type DeclaredDifferences, type DiffSide } from '../../plan/env-diff.js';
 import { withoutTag } from '../../plan/ownership.js';
-import { readLive } from '../../plan/refresh.js';
+import { readWholeAccount } from '../planning.js';
 import { fileLabel, fileLabelsById, liveView } from '../../plan/view.js';
 import type { AssistantView } from '../../plan/types.js';
 import { renderDiffJson, renderDiffMarkdown, renderDiffText } from '../../render/env-diff.js';
@@ -107,7 +107,7 @@ async function deployedSides(options: DiffOptions, io: CliIo, a: DesiredState, b
 async function deployedSide(state: StateFile, options: DiffOptions, io: CliIo, environmentEndpoint: string | undefined): Promise<DiffSide> {
   const session = await openSession({ ...options, lockTimeout: 0 }, io, 'diff', environmentEndpoint);
   try {
-    const live = await readLive(session.assistants, session.files);
+    const live = await readWholeAccount(session);
     const byId = new Map(live.assistants.map((assistant) => [assistant.id, assistant]));
     const labels = fileLabelsById(state.files);
     const assistants = new Map<string, { view: AssistantView; sensitive: readonly string[] }>();

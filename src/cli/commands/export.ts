@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { UserError } from '../../errors.js';
 import { buildExport } from '../../export/export.js';
 import { formatDiagnostic, loadManifest } from '../../manifest/index.js';
-import { readLive } from '../../plan/refresh.js';
+import { readWholeAccount } from '../planning.js';
 import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';
 import { addOptions, ENDPOINT, LOCK, type EndpointOptions, type LockOptions } from '../options.js';
@@ -58,7 +58,7 @@ export function register(program: Command, io: CliIo): void {
       const folder = dirname(manifestPath);
       const session = await openSession(options, io, 'export');
       try {
-        const live = await readLive(session.assistants, session.files);
+        const live = await readWholeAccount(session);
         const result = buildExport({ project: options.project, assistants: live.assistants, files: live.files });
         const targets = [manifestPath, ...result.writes.map((w) => join(folder, w.path))];
         if (!options.force) {

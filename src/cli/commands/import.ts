@@ -4,7 +4,7 @@ import { NotFoundError } from '../../api/errors.js';
 import type { AssistantObject } from '../../api/models.js';
 import { UserError } from '../../errors.js';
 import { importProblem, importRecords, importTagging, importUploads } from '../../plan/adoption.js';
-import { readLive } from '../../plan/refresh.js';
+import { readWholeAccount } from '../planning.js';
 import { readUploadHashes } from '../../plan/uploads.js';
 import { newState } from '../../state/format.js';
 import { applyJournal } from '../../state/journal.js';
@@ -52,7 +52,7 @@ export function register(program: Command, io: CliIo): void {
             const tagged = tagging.metadata === null ? live : await session.assistants.modifyAssistant({ assistantId: id, modifyAssistantRequest: { metadata: tagging.metadata } });
             // Tagged, it is ours: a process killed from here until the journal has its record
             // leaves it to the next plan, which adopts an assistant tagged for its key.
-            const uploads = importUploads(desired, base, key, tagged, await readLive(session.assistants, session.files));
+            const uploads = importUploads(desired, base, key, tagged, await readWholeAccount(session));
             const hashes = await readUploadHashes(session.files, uploads.candidates);
             const { state: withFiles, entry, found } = importRecords(desired, base, key, tagged, uploads, hashes, new Date().toISOString());
             await backend.appendJournal(entry);

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { rebuildBase, rebuiltState } from '../../plan/adoption.js';
-import { readLive } from '../../plan/refresh.js';
+import { readWholeAccount } from '../planning.js';
 import { ourUploadCandidates, readUploadHashes, recognizeUploads } from '../../plan/uploads.js';
 import { newState } from '../../state/format.js';
 import { TOOL_VERSION } from '../../version.js';
@@ -32,7 +32,7 @@ export function register(program: Command, io: CliIo): void {
         const session = await openSession(options, io, 'state rebuild', desired.endpoint);
         try {
           await withStateLock(backend, 'state rebuild', options.lockTimeout, io, async (previous) => {
-            const live = await readLive(session.assistants, session.files);
+            const live = await readWholeAccount(session);
             const now = new Date().toISOString();
             const kept = rebuildBase(previous ?? newState({ project: desired.project, environment: desired.environment, endpoint: session.endpoint, toolVersion: TOOL_VERSION }), session.endpoint);
             const candidates = ourUploadCandidates(live, desired, kept);
