@@ -462,7 +462,7 @@ function report(results) {
   out.push(table(['N', 'phase', 'wall s', 'req/min', 'floor s', 'x floor', 'time to 1st req s', 'CLI CPU s', 'peak MB', 'naive s', 'naive req', 'vs naive'], rows));
   out.push('');
   out.push(`floor: ${FLOOR_FORMULA}`);
-  out.push('req/min: requests the server counted / the least the change needs. time to 1st req: spawn to the first request the server saw (Node start-up, module loading, the manifest parse, hashing (or the hash cache), the lock and the state). CLI CPU: the child\'s user + system time, which a loaded machine does not stretch as it does wall time.');
+  out.push('req/min: requests the server counted / the least the change needs. time to 1st req: spawn to the first request the server saw (Node start-up, module loading, the manifest parse and checks, the lock and the state; the attached files are hashed after it). CLI CPU: the child\'s user + system time, which a loaded machine does not stretch as it does wall time.');
   const lg = results.large;
   if (lg) out.push(`N=${lg.n} (the large tier): every assistant attaches 2 of ${lg.files} shared files.`);
   if (lg?.render) {
@@ -537,7 +537,7 @@ const NOTES = {
     'comes on top of the latency). (wall - bare node) / floor <= 2x then leaves 0.2 s for everything else a process per command ' +
     'does: load the CLI, parse and check the 9,000-line manifest and its 2,000 attached files, read and validate the state (all ' +
     'before the first request: 0.22-0.28 s past bare node on a quiet machine, see that row), then plan, render and exit (~0.08 s ' +
-    'after the last response, most of the work done while the pages were awaited). The issue\'s way to close it, listing while the ' +
+    'after the last response; hashing the files and the desired views are done while the pages are awaited). The issue\'s way to close it, listing while the ' +
     'manifest is parsed, is ruled out: a manifest or state that fails its checks must send nothing (the secrets and pg-state ' +
     'tests hold it), so the listing starts once they pass. Plans that follow a complete listing read ahead (the 10% edit, destroy, ' +
     'a repeated plan, and state rebuild, import, export and diff --live): the first page and the page after each remembered ' +
@@ -559,15 +559,16 @@ const NOTES = {
     'behaviour tests vs chain: the chain counts round trips and the stand-in model\'s own time only; the CLI adds Node start-up, ' +
     'loading the manifest and tests, and reading and validating the state (ajv compiles the state schema at run time) before its first request.',
   firstRequest:
-    'time to first request: at N=1000, profiled on a quiet machine (ms of the main thread, +-15% for the profiler): Node ' +
-    'start-up (bare node; NODE_EXTRA_CA_CERTS, when set, adds ~50 ms), then loading the two bundles a plan runs from their code ' +
-    'caches, node:http, tls and undici\'s pool (~120), the manifest parse (the block-YAML fast path, cold: ~90 for 11,000 lines ' +
-    'and 14,000 nodes with their origins), resolving and checking it (~30; interpolation copies only what a template changed), ' +
-    'one lstat per attached file (2,000: ~50, as numbers, not BigInts), the hash cache, the manifest hash and the desired state ' +
-    '(~25), reading and validating the 2.5 MB state (~50), and garbage collection between them (15 scavenges, ~70 in all: most ' +
-    'of the heap survives). The plan after a first apply no longer hashes every attached file again (that apply now saves the ' +
-    'hash cache: 0.2-0.3 s). Wall time is that CPU stretched by the load (the CLI CPU column is not). The listing cannot start ' +
-    'earlier: a bad manifest or state must send nothing (tests hold it), and apply lists only under its lock.',
+    'time to first request: at N=1000, profiled on a quiet machine (ms of the main thread, +-15% for the profiler; bare node ' +
+    '~60): Node start-up (NODE_EXTRA_CA_CERTS, when set, adds ~50 ms), then loading the two bundles a plan runs from their code ' +
+    'caches and undici\'s pool (~50), the manifest parse (the block-YAML fast path: ~45 for 11,000 lines and 14,000 nodes with ' +
+    'their origins), resolving and checking it (~30; interpolation copies only what a template changed), one lstat per attached ' +
+    'file (2,000: ~25), reading and validating the 2.5 MB state (~45), and garbage collection between them (~35: most of the ' +
+    'heap survives). Hashing the attached files (from the hash cache, or read: 0.24 s for 2,000 in a fresh checkout, as in CI), ' +
+    'the manifest hash and the desired state come after: they start when the listing\'s first answer is in and fill the round ' +
+    'trips after it (a fresh checkout\'s no-change plan of 1,000: first request 0.54-0.62 -> 0.29-0.31 s, wall 0.92-1.01 -> ' +
+    '0.70-0.75 s, medians of 7). Wall time is that CPU stretched by the load (the CLI CPU column is not). The listing cannot ' +
+    'start before the rest: a bad manifest or state must send nothing (tests hold it), and apply lists only under its lock.',
   startup:
     'start-up: validate reads one bundle, dist/cli/bundle.cjs (0.36 MB: the modules it runs, commander, the manifest\'s ' +
     'validator), run from V8\'s code cache (0.39 MB, trained on validate at build time): no ESM loader, no module resolved one ' +

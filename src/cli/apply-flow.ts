@@ -23,7 +23,7 @@ import type { CommonOptions, LockOptions, StateOptions } from './options.js';
 import { makePlan, renderPlan } from './planning.js';
 import { progressReporter } from './progress.js';
 import { confirm } from './prompt.js';
-import { checkStateBelongs, loadDesired, manifestFolder, openHashCache, openSession, type ApiSession } from './session.js';
+import { checkDesired, checkStateBelongs, manifestFolder, openHashCache, openSession, type ApiSession } from './session.js';
 import { desiredScope, withStateBackend } from './state-backend.js';
 import { gatePlan, readPromotionSource, type PromotionOptions } from './promotion.js';
 
@@ -74,15 +74,16 @@ export interface PlanAndExecuteRun {
  */
 export async function planAndExecute(options: PlanAndExecuteOptions, io: CliIo, run: PlanAndExecuteRun): Promise<string | null> {
   const hashCache = openHashCache(options, io);
-  const desired = await loadDesired(options, io, { hashCache });
-  const source = await readPromotionSource(options, desired, io);
-  return await withStateBackend(options, desiredScope(desired), io, async (backend) => {
-    const session = await openSession(options, io, run.verb, desired.endpoint);
+  const checked = await checkDesired(options, io, { hashCache });
+  const source = await readPromotionSource(options, checked.header, io);
+  return await withStateBackend(options, desiredScope(checked.header), io, async (backend) => {
+    const session = await openSession(options, io, run.verb, checked.header.endpoint);
     try {
       return await withStateLock(backend, run.verb, run.lockTimeoutMs, io, async (state) => {
-        checkStateBelongs(state, desired, session.endpoint, backend.location);
-        const planFor = (targets: readonly string[]): Promise<PlanResult> => makePlan(desired, state, session, run.mode, targets, io, options.replace ?? []);
+        checkStateBelongs(state, checked.header, session.endpoint, backend.location);
+        const planFor = (targets: readonly string[]): Promise<PlanResult> => makePlan(checked, state, session, run.mode, targets, io, options.replace ?? []);
         const made = await planFor(options.target ?? []);
+        const desired = await checked.desired();
         const planned = source === null ? made : await gatePlan(made, { desired, target: state, source, targets: options.target ?? [], verb: run.verb }, io, planFor);
         if (planned === null) {
           io.stdout.write(`No changes promoted from ${source?.state.environment ?? ''}: nothing to ${run.verb}.\n`);

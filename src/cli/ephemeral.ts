@@ -20,7 +20,7 @@ import { listAllAssistants } from '../plan/refresh.js';
 import type { StateBackend, StateLock } from '../state/backend.js';
 import { replayJournal } from '../state/recover.js';
 import { executePlan } from './apply-flow.js';
-import { makePlan } from './planning.js';
+import { makePlan, planSourceOf } from './planning.js';
 import { manifestFolder } from './session.js';
 import { desiredScope, withStateBackend } from './state-backend.js';
 import { testDeployed, type EnvironmentRun, type TestRunContext } from './test-run.js';
@@ -64,7 +64,7 @@ export async function runEphemeral(context: TestRunContext): Promise<Environment
     try {
       context.progress.write(`${options.file}... setting up ephemeral environment ${name}\n`);
       try {
-        const planned = await makePlan(throwaway, null, context.session, 'normal', [], io);
+        const planned = await makePlan(planSourceOf(throwaway), null, context.session, 'normal', [], io);
         await executePlan(planned, null, backend, context.session, io, {
           autoApprove: true,
           parallelism: context.parallelism,
@@ -101,7 +101,7 @@ async function tearDown(context: TestRunContext, throwaway: DesiredState, backen
   const { io, session, options } = context;
   try {
     const { state } = await replayJournal(backend);
-    const planned = await makePlan(throwaway, state, session, 'destroy', [], io);
+    const planned = await makePlan(planSourceOf(throwaway), state, session, 'destroy', [], io);
     await executePlan(planned, state, backend, session, io, {
       autoApprove: true,
       parallelism: context.parallelism,

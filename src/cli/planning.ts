@@ -4,6 +4,7 @@
  */
 import { relative, sep } from 'node:path';
 import { UserError } from '../errors.js';
+import type { CheckedManifest } from '../manifest/index.js';
 import type { DesiredState } from '../manifest/types.js';
 import { createPlan, desiredViewOf, type LiveState, type PlanResult } from '../plan/planner.js';
 import { readLive, readLiveFor, WhileWaiting } from '../plan/refresh.js';
@@ -14,8 +15,20 @@ import { TOOL_VERSION } from '../version.js';
 import type { CliIo } from './io.js';
 import type { ApiSession } from './session.js';
 
+/**
+ * What a plan is made from: the manifest's assistant keys, which --target and --replace are
+ * checked against before any request, and its desired state, made (its attached files hashed,
+ * CheckedManifest) once the listing's first answer is in, while the rest are awaited.
+ */
+export type PlanSource = Pick<CheckedManifest, 'assistantKeys' | 'desired'>;
+
+/** A desired state already made, as a PlanSource. */
+export function planSourceOf(desired: DesiredState): PlanSource {
+  return { assistantKeys: Object.keys(desired.assistants), desired: () => Promise.resolve(desired) };
+}
+
 export async function makePlan(
-  desired: DesiredState,
+  source: PlanSource,
   state: StateFile | null,
   session: ApiSession,
   mode: PlanMode,
@@ -24,30 +37,40 @@ export async function makePlan(
   replace: readonly string[] = [],
 ): Promise<PlanResult> {
   if (replace.length > 0 && mode !== 'normal') throw new UserError('USAGE', `--replace goes with a normal plan: a ${mode} plan replaces nothing.`);
+  const keys = new Set(source.assistantKeys);
+  const known = (): string => [...keys].sort().join(', ') || 'none';
   for (const key of replace) {
-    if (!Object.hasOwn(desired.assistants, key)) {
-      const known = Object.keys(desired.assistants).sort().join(', ') || 'none';
-      throw new UserError('USAGE', `--replace ${key}: no assistant with that key in the manifest, so there is nothing to create again (keys: ${known}).`);
+    if (!keys.has(key)) {
+      throw new UserError('USAGE', `--replace ${key}: no assistant with that key in the manifest, so there is nothing to create again (keys: ${known()}).`);
     }
     if (targets.length > 0 && !targets.includes(key)) throw new UserError('USAGE', `--replace ${key}: it is outside --target ${targets.join(', ')}; add --target ${key}.`);
   }
   for (const target of targets) {
-    if (!Object.hasOwn(desired.assistants, target) && !(state && Object.hasOwn(state.assistants, target))) {
-      const known = Object.keys(desired.assistants).sort().join(', ') || 'none';
-      throw new UserError('USAGE', `--target ${target}: no assistant with that key in the manifest or the state (keys: ${known}).`);
+    if (!keys.has(target) && !(state && Object.hasOwn(state.assistants, target))) {
+      throw new UserError('USAGE', `--target ${target}: no assistant with that key in the manifest or the state (keys: ${known()}).`);
     }
   }
   if (io.interactive) {
     // On a terminal, what it waits for while the server is read (Terraform's "Refreshing state...").
-    const count = new Set([...Object.keys(desired.assistants), ...Object.keys(state?.assistants ?? {})]).size;
+    const count = new Set([...keys, ...Object.keys(state?.assistants ?? {})]).size;
     io.stderr.write(`Reading ${count} assistant${count === 1 ? '' : 's'} from ${session.endpoint}...\n`);
   }
   const waiting = new WhileWaiting();
-  const reading = readLiveFor(desired, state, session.assistants, session.files, waiting, await session.listing.hints());
-  // The manifest's views are made while the first responses are awaited.
   const desiredViews = new Map<string, AssistantView>();
-  waiting.add(Object.keys(desired.assistants), (key) => desiredViews.set(key, desiredViewOf(desired, key)));
-  const live = await reading;
+  const live = await readLiveFor(
+    async () => {
+      const desired = await source.desired();
+      // The manifest's views too are made while the listing is awaited.
+      waiting.add(Object.keys(desired.assistants), (key) => desiredViews.set(key, desiredViewOf(desired, key)));
+      return desired;
+    },
+    state,
+    session.assistants,
+    session.files,
+    waiting,
+    await session.listing.hints(),
+  );
+  const desired = await source.desired();
   // A complete listing: the next run reads its pages ahead from it.
   session.listing.listed(live.assistants);
   const manifest = relative(io.cwd, desired.manifestPath).split(sep).join('/');

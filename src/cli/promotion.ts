@@ -64,7 +64,7 @@ function refuse(source: string, problem: string): UserError {
  */
 export async function readPromotionSource(
   options: CommonOptions & StateOptions & PromotionOptions,
-  desired: DesiredState,
+  desired: Pick<DesiredState, 'project' | 'environment' | 'backend'>,
   io: CliIo,
 ): Promise<PromotionSource | null> {
   const source = options.promoteFrom;

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AssistantsApi, createConfiguration, DEFAULT_BASE_URL, FilesApi, type ResponseEvent } from '../api/index.js';
 import { UserError } from '../errors.js';
-import { FileHashCache, formatDiagnostic, loadManifest, loadTests, readManifest, resolveManifest, type LoadOptions, type ManifestDiagnostic, type TestDefinition } from '../manifest/index.js';
+import { checkManifest, FileHashCache, formatDiagnostic, loadTests, readManifest, resolveManifest, type CheckedManifest, type DesiredHeader, type LoadOptions, type ManifestDiagnostic, type TestDefinition } from '../manifest/index.js';
 import type { DesiredState } from '../manifest/types.js';
 import type { RunningServer, ServerOptions } from '../server/index.js';
 import { PRIVATE_DIR_MODE } from '../atomic-file.js';
@@ -169,16 +169,26 @@ export function endpointOf(options: Pick<EndpointOptions, 'endpoint'>, io: CliIo
 /** Called with each manifest problem as it is reported (for CI annotations). */
 export type ProblemSink = (level: 'error' | 'warning', diagnostic: ManifestDiagnostic) => void;
 
-export async function loadDesired(
-  options: ManifestOptions,
-  io: CliIo,
-  { onProblem, hashCache = openHashCache(options, io) }: { onProblem?: ProblemSink | undefined; hashCache?: Promise<FileHashCache> } = {},
-): Promise<DesiredState> {
+export async function loadDesired(options: ManifestOptions, io: CliIo, load: CheckOptions = {}): Promise<DesiredState> {
+  return (await checkDesired(options, io, load)).desired();
+}
+
+interface CheckOptions {
+  onProblem?: ProblemSink | undefined;
+  hashCache?: Promise<FileHashCache>;
+}
+
+/**
+ * The manifest checked, its problems thrown and its warnings reported, the attached files not
+ * yet hashed (CheckedManifest): plan, apply and destroy start their listing first, and hash
+ * the files while its responses are awaited.
+ */
+export async function checkDesired(options: ManifestOptions, io: CliIo, { onProblem, hashCache = openHashCache(options, io) }: CheckOptions = {}): Promise<CheckedManifest> {
   await requireManifest(options, io);
-  const result = await loadManifest({ ...loadOptions(options, io), hashCache });
+  const result = await checkManifest({ ...loadOptions(options, io), hashCache });
   if (!result.ok) throw invalid(result.errors, 'the manifest', io, onProblem);
-  reportWarnings(result.warnings, io, onProblem);
-  return result.desired;
+  reportWarnings(result.checked.warnings, io, onProblem);
+  return result.checked;
 }
 
 /** The desired state and the behaviour tests that apply to its environment (`assistants test`). */
@@ -239,7 +249,7 @@ function reportWarnings(warnings: readonly ManifestDiagnostic[], io: CliIo, onPr
  * A state must belong to this project, environment and endpoint: applying the dev state
  * to prod, or one project's state to another's, would touch what is not ours.
  */
-export function checkStateBelongs(state: StateFile | null, desired: DesiredState, endpoint: string, location: string): void {
+export function checkStateBelongs(state: StateFile | null, desired: Pick<DesiredHeader, 'project' | 'environment'>, endpoint: string, location: string): void {
   if (!state) return;
   const mismatch =
     state.project !== desired.project

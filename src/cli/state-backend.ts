@@ -30,7 +30,7 @@ export interface StateScope {
 export type BackendType = ManifestBackend['type'];
 
 /** What a loaded manifest says about its state. */
-export function desiredScope(desired: DesiredState): StateScope {
+export function desiredScope(desired: Pick<DesiredState, 'project' | 'environment' | 'backend'>): StateScope {
   return { project: desired.project, environment: desired.environment, backend: desired.backend ?? null };
 }
 

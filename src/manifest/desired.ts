@@ -74,6 +74,25 @@ function sensitivePaths(sensitive: ReadonlySet<string>, at: string): SensitivePa
   return [...SENSITIVE_FIELDS.filter((f) => fields.has(f)), ...metadataKeys.sort().map(metadataPath)];
 }
 
+/** What a desired state holds besides its files and assistants: known before any attached file is read. */
+export type DesiredHeader = Pick<DesiredState, 'project' | 'backend' | 'environment' | 'endpoint' | 'manifestPath'>;
+
+export function desiredHeader(inputs: Pick<DesiredInputs, 'resolved' | 'environment' | 'endpoint' | 'manifestPath'>): DesiredHeader {
+  const manifest = inputs.resolved.value as unknown as ResolvedManifest;
+  return {
+    project: manifest.project,
+    ...(manifest.backend ? { backend: { ...manifest.backend } } : {}),
+    environment: inputs.environment,
+    ...(inputs.endpoint === undefined ? {} : { endpoint: inputs.endpoint }),
+    manifestPath: inputs.manifestPath,
+  };
+}
+
+/** The keys of the resolved manifest's assistants, in its order (the desired state's). */
+export function assistantKeysOf(resolved: Tree): string[] {
+  return Object.keys((resolved.value as unknown as ResolvedManifest).assistants);
+}
+
 export function buildDesiredState(inputs: DesiredInputs): DesiredState {
   const manifest = inputs.resolved.value as unknown as ResolvedManifest;
   // Keyed by manifest names, which may be `constructor` or `toString`.
@@ -117,16 +136,7 @@ export function buildDesiredState(inputs: DesiredInputs): DesiredState {
       source: { file: inputs.manifestPath, ...position },
     }, [spec, attached, files, inputs.environmentSpecific.assistants.get(key) ?? new Set(), inputs.environmentSpecific.files]);
   }
-  return {
-    project: manifest.project,
-    ...(manifest.backend ? { backend: { ...manifest.backend } } : {}),
-    environment: inputs.environment,
-    ...(inputs.endpoint === undefined ? {} : { endpoint: inputs.endpoint }),
-    manifestPath: inputs.manifestPath,
-    manifestHash: inputs.manifestHash,
-    files,
-    assistants,
-  };
+  return { ...desiredHeader(inputs), manifestHash: inputs.manifestHash, files, assistants };
 }
 
 /**

@@ -1,7 +1,7 @@
 /** The manifest module's public face: load a manifest, and show its diagnostics. */
-export { loadManifest, readManifest, resolveManifest, type LoadOptions, type LoadResult, type ParsedManifest } from './load.js';
+export { checkManifest, loadManifest, readManifest, resolveManifest, type CheckedManifest, type CheckResult, type LoadOptions, type LoadResult, type ParsedManifest } from './load.js';
 export { formatDiagnostic, displayPath, type ManifestDiagnostic } from './diagnostics.js';
-export { redactDesired } from './desired.js';
+export { redactDesired, type DesiredHeader } from './desired.js';
 export { FileHashCache } from './file-hash-cache.js';
 export { readManifestHeader, type HeaderResult, type ManifestHeader } from './header.js';
 export { loadTests, type TestsResult } from './tests.js';

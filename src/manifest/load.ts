@@ -5,12 +5,14 @@
  *
  * read -> parse (positions) -> schema -> choose environment -> merge overrides ->
  * interpolate -> semantic checks -> read instructions/parameters, check attached files
- * -> hash (unchanged files: from the hash cache) -> desired state.
+ * -> hash (unchanged files: from the hash cache) -> desired state. checkManifest stops
+ * before the hashing, which its CheckedManifest does when asked: a command can start its
+ * requests between the two, once nothing is left that could be a problem in the manifest.
  */
 import { dirname, relative, resolve } from 'node:path';
 import type { JsonObject } from '../json.js';
 import { checkAttachedFile, hashAttachedFiles } from './attached-files.js';
-import { buildDesiredState } from './desired.js';
+import { assistantKeysOf, buildDesiredState, desiredHeader, type DesiredHeader } from './desired.js';
 import { sortDiagnostics, type ManifestDiagnostic } from './diagnostics.js';
 import { applyEnvironment, checkEnvironmentReferences, chooseEnvironment, declaredEnvironments, environmentEndpoint } from './environments.js';
 import { FileHashCache, type FileIdentity } from './file-hash-cache.js';
@@ -87,14 +89,47 @@ export async function readManifest(
   };
 }
 
+/**
+ * A manifest with no problem in one environment, its attached files checked (there, of the
+ * size they say) but not yet read: what a command needs to find its state and endpoint and
+ * start its requests, while `desired` hashes the files.
+ */
+export interface CheckedManifest {
+  header: DesiredHeader;
+  /** The assistants' keys, in manifest order (--target and --replace are checked against them). */
+  assistantKeys: string[];
+  warnings: ManifestDiagnostic[];
+  /**
+   * The desired state: the attached files hashed (unchanged ones from the hash cache, which is
+   * then saved), made on the first call and shared by the later ones. It fails only on I/O: a
+   * file removed or made unreadable since it was checked.
+   */
+  desired(): Promise<DesiredState>;
+}
+
+export type CheckResult = { ok: true; checked: CheckedManifest } | { ok: false; errors: ManifestDiagnostic[] };
+
 export async function loadManifest(options: LoadOptions): Promise<LoadResult> {
   const read = await readManifest(options);
   if (!read.ok) return read;
   return resolveManifest(read.manifest, options);
 }
 
+/** The manifest read and checked for one environment (see CheckedManifest). */
+export async function checkManifest(options: LoadOptions): Promise<CheckResult> {
+  const read = await readManifest(options);
+  if (!read.ok) return read;
+  return checkResolvedManifest(read.manifest, options);
+}
+
 /** The desired state of one environment of a parsed manifest. */
 export async function resolveManifest(manifest: ParsedManifest, options: LoadOptions): Promise<LoadResult> {
+  const result = await checkResolvedManifest(manifest, options);
+  if (!result.ok) return result;
+  return { ok: true, desired: await result.checked.desired(), warnings: result.checked.warnings };
+}
+
+async function checkResolvedManifest(manifest: ParsedManifest, options: LoadOptions): Promise<CheckResult> {
   const { tree, source } = manifest;
   const errors = [...manifest.errors];
   const choice = chooseEnvironment(tree, options.env);
@@ -116,27 +151,31 @@ export async function resolveManifest(manifest: ParsedManifest, options: LoadOpt
   errors.push(...inputs.errors);
   if (errors.length > 0) return { ok: false, errors: sortDiagnostics(errors) };
 
-  const files = await hashAttachedFiles(inputs.files, await cache);
-  const manifestHash = await computeManifestHash({
-    manifestText: source.text,
-    environment,
-    texts: inputs.texts,
-    files: new Map([...files].map(([name, file]) => [name, file.sha256])),
-    variables: interpolated.variables,
-  });
-  const desired = buildDesiredState({
-    resolved,
-    environment,
-    endpoint: environmentEndpoint(tree, environment),
-    manifestPath: source.path,
-    manifestHash,
-    instructions: inputs.instructions,
-    parameters: inputs.parameters,
-    files,
-    sensitive: interpolated.sensitive,
-    environmentSpecific: environmentSpecificParts(tree),
-  });
-  return { ok: true, desired, warnings: sortDiagnostics(warnings) };
+  const at = { resolved, environment, endpoint: environmentEndpoint(tree, environment), manifestPath: source.path };
+  const make = async (): Promise<DesiredState> => {
+    const files = await hashAttachedFiles(inputs.files, await cache);
+    const manifestHash = await computeManifestHash({
+      manifestText: source.text,
+      environment,
+      texts: inputs.texts,
+      files: new Map([...files].map(([name, file]) => [name, file.sha256])),
+      variables: interpolated.variables,
+    });
+    return buildDesiredState({
+      ...at,
+      manifestHash,
+      instructions: inputs.instructions,
+      parameters: inputs.parameters,
+      files,
+      sensitive: interpolated.sensitive,
+      environmentSpecific: environmentSpecificParts(tree),
+    });
+  };
+  let made: Promise<DesiredState> | undefined;
+  return {
+    ok: true,
+    checked: { header: desiredHeader(at), assistantKeys: assistantKeysOf(resolved), warnings: sortDiagnostics(warnings), desired: () => (made ??= make()) },
+  };
 }
 
 interface Inputs {

@@ -94,13 +94,20 @@ export class WhileWaiting {
   }
 }
 
+/** What readLiveFor needs of the desired state. */
+type PlannedFor = Pick<DesiredState, 'project' | 'environment' | 'files'>;
+
 /**
  * readLive, plus the content of the unrecorded uploads that may be ours (uploads.ts): one
  * download per candidate, and there are none while the state records what it attached and
  * holds no unsettled upload; and the fingerprints of what was listed, for the plan.
  */
 export async function readLiveFor(
-  desired: Pick<DesiredState, 'project' | 'environment' | 'files'>,
+  /**
+   * Called when the listing's first answer is in, so that making the desired state (hashing
+   * its attached files) fills the round trips that follow, and awaited once the listing is read.
+   */
+  desired: () => Promise<PlannedFor>,
   state: StateFile | null,
   assistants: AssistantsApi,
   files: FilesApi,
@@ -108,9 +115,26 @@ export async function readLiveFor(
   hints: readonly string[] = [],
 ): Promise<LiveState> {
   const fingerprints = new Map<AssistantObject | OpenAIFile, string>();
-  const live = await listLive(assistants, files, (objects) => waiting.add(objects, (object) => fingerprints.set(object, hashValue(object))), hints);
+  let making: Promise<PlannedFor> | undefined;
+  const make = (): Promise<PlannedFor> => {
+    if (making === undefined) {
+      making = desired();
+      // Awaited below; a listing that fails first must not leave its failure unhandled.
+      making.catch(() => undefined);
+    }
+    return making;
+  };
+  const live = await listLive(
+    assistants,
+    files,
+    (objects) => {
+      make();
+      waiting.add(objects, (object) => fingerprints.set(object, hashValue(object)));
+    },
+    hints,
+  );
   const leftovers = leftoverCandidates(live, Object.values(state?.unsettledUploads ?? {}), recordedUploadIds(state)).map(({ file }) => file);
-  const uploadHashes = await readUploadHashes(files, [...ourUploadCandidates(live, desired, state), ...leftovers]);
+  const uploadHashes = await readUploadHashes(files, [...ourUploadCandidates(live, await make(), state), ...leftovers]);
   await waiting.done();
   return { ...live, uploadHashes, fingerprints };
 }

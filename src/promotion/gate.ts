@@ -74,7 +74,7 @@ export function promotionVerdicts(input: GateInput): Verdict[] {
 }
 
 /** Why the source state cannot be promoted from, or null: it must be this project's, at the source environment's endpoint. */
-export function sourceProblem(source: StateFile, desired: DesiredState, endpoint: string): string | null {
+export function sourceProblem(source: StateFile, desired: Pick<DesiredState, 'project'>, endpoint: string): string | null {
   if (source.project !== desired.project) return `its state belongs to project "${source.project}", not "${desired.project}"`;
   if (source.endpoint !== endpoint) return `its state is at endpoint ${source.endpoint}, not ${endpoint} where ${source.environment} is`;
   return null;

@@ -160,7 +160,7 @@ async function applySaved(
       return await withStateLock(backend, 'apply', lockTimeoutMs, io, async (state) => {
         // Planning again for the sensitive values reads what the plan read: uploads that may be ours included.
         const hints = await session.listing.hints();
-        const live = desired !== null ? await readLiveFor(desired, state, session.assistants, session.files, undefined, hints) : await readLive(session.assistants, session.files, hints);
+        const live = desired !== null ? await readLiveFor(() => Promise.resolve(desired), state, session.assistants, session.files, undefined, hints) : await readLive(session.assistants, session.files, hints);
         session.listing.listed(live.assistants);
         const stale = stalePlanReason(plan, state, session.endpoint, live);
         if (stale) throw refuse(stale);

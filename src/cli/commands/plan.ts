@@ -17,7 +17,7 @@ import { addOptions, ENDPOINT, LOCK, MANIFEST, STATE, type CommonOptions, type L
 import { makePlan, renderPlan } from '../planning.js';
 import { gatePlan, promotionOptions, readPromotionSource, type PromotionOptions } from '../promotion.js';
 import type { PlanResult } from '../../plan/planner.js';
-import { checkStateBelongs, loadDesired, openSession } from '../session.js';
+import { checkDesired, checkStateBelongs, openSession } from '../session.js';
 import { desiredScope, withStateBackend } from '../state-backend.js';
 
 interface PlanOptions extends CommonOptions, StateOptions, LockOptions, CommentOptions, DiagnosticFormatOptions, PromotionOptions {
@@ -73,19 +73,19 @@ export function register(program: Command, io: CliIo): void {
       if (outProblem !== null) {
         throw new UserError('USAGE', `--out ${options.out}: ${outProblem}; refusing to overwrite it. Give a new file name, or one a plan was saved to.`);
       }
-      const desired = await loadDesired(options, io, { onProblem: annotated ? (level, d) => annotate(io, level, d) : undefined });
-      const source = await readPromotionSource(options, desired, io);
-      const state = await withStateBackend(options, desiredScope(desired), io, async (backend) => {
+      const checked = await checkDesired(options, io, { onProblem: annotated ? (level, d) => annotate(io, level, d) : undefined });
+      const source = await readPromotionSource(options, checked.header, io);
+      const state = await withStateBackend(options, desiredScope(checked.header), io, async (backend) => {
         const current = await readWithJournal(backend);
         return { current, location: backend.location };
       });
-      const session = await openSession(options, io, 'plan', desired.endpoint);
+      const session = await openSession(options, io, 'plan', checked.header.endpoint);
       try {
-        checkStateBelongs(state.current, desired, session.endpoint, state.location);
+        checkStateBelongs(state.current, checked.header, session.endpoint, state.location);
         const planFor = (targets: readonly string[]): Promise<PlanResult> =>
-          makePlan(desired, state.current, session, options.refreshOnly ? 'refresh-only' : 'normal', targets, io, options.replace ?? []);
+          makePlan(checked, state.current, session, options.refreshOnly ? 'refresh-only' : 'normal', targets, io, options.replace ?? []);
         const made = await planFor(options.target ?? []);
-        const gated = source === null ? made : await gatePlan(made, { desired, target: state.current, source, targets: options.target ?? [], verb: 'plan' }, io, planFor);
+        const gated = source === null ? made : await gatePlan(made, { desired: await checked.desired(), target: state.current, source, targets: options.target ?? [], verb: 'plan' }, io, planFor);
         if (gated === null) {
           io.stdout.write(`No changes promoted from ${source?.state.environment ?? ''}: nothing to apply.\n`);
           io.exitCode = 0;
