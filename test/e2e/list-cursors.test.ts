@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssistantsApi, createConfiguration } from '../../src/api/index.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { makeProject, runCli, runCliInProcess, writeFiles } from './cli.js';
+import { makeProject, runCli, runCliInProcess, writeFiles, type CliResult } from './cli.js';
 import { startProxy, type Seen } from './recording-proxy.js';
 
 const CACHE = '.assistants/cache/list-cursors.json';
@@ -39,20 +39,29 @@ async function cursorsIn(dir: string): Promise<string[]> {
   return cache.listings[0]?.cursors ?? [];
 }
 
+/**
+ * Runs the command with no cursors to read ahead from: it lists the 3 pages one after another,
+ * and leaves as cursors the ids it asked for the pages after.
+ */
+async function pageByPage(dir: string, proxy: Awaited<ReturnType<typeof startProxy>>, args: string[]): Promise<{ result: CliResult; requests: string[]; cursors: string[] }> {
+  proxy.seen.length = 0;
+  const result = await runCli([...args, '--endpoint', proxy.url], { cwd: dir, env });
+  expect(result.code, result.stderr).toBe(0);
+  const requests = listings(proxy.seen);
+  expect(requests).toHaveLength(3);
+  const cursors = await cursorsIn(dir);
+  expect(requests.slice(1).map((url) => new URL(url, 'http://x').searchParams.get('after'))).toEqual(cursors);
+  return { result, requests, cursors };
+}
+
 describe('the listing read ahead from remembered cursors', () => {
   it('a repeated plan sends the same requests, the pages after the first asked for at once; the cache is private and keyless', async () => {
     const dir = await makeProject({ 'assistants.yaml': fleet(250, 'ahead') });
     const proxy = await startProxy(server.url);
     try {
       expect((await runCliInProcess(['apply', '--auto-approve', '--endpoint', proxy.url], { cwd: dir, env })).code).toBe(0);
-      proxy.seen.length = 0;
-      const first = await runCli(['plan', '--detailed-exitcode', '--endpoint', proxy.url], { cwd: dir, env });
-      expect(first.code, first.stderr).toBe(0);
-      const firstRequests = listings(proxy.seen);
-      expect(firstRequests).toHaveLength(3);
-      const cursors = await cursorsIn(dir);
+      const { result: first, requests: firstRequests, cursors } = await pageByPage(dir, proxy, ['plan', '--detailed-exitcode']);
       expect(cursors).toHaveLength(2);
-      expect(firstRequests.slice(1).map((url) => new URL(url, 'http://x').searchParams.get('after'))).toEqual(cursors);
 
       proxy.seen.length = 0;
       proxy.holdFirstPage(3);
@@ -90,20 +99,14 @@ describe('the listing read ahead from remembered cursors', () => {
       expect((await runCliInProcess(['apply', '--auto-approve', '--endpoint', proxy.url], { cwd: dir, env })).code).toBe(0);
       // A cold apply lists none of them: no cursors yet.
       expect(await cursorsIn(dir)).toEqual([]);
-      proxy.seen.length = 0;
-      const rebuilt = await runCli(['state', 'rebuild', '--endpoint', proxy.url], { cwd: dir, env });
-      expect(rebuilt.code, rebuilt.stderr).toBe(0);
-      const pageByPage = listings(proxy.seen);
-      expect(pageByPage).toHaveLength(3);
-      const cursors = await cursorsIn(dir);
-      expect(pageByPage.slice(1).map((url) => new URL(url, 'http://x').searchParams.get('after'))).toEqual(cursors);
+      const { requests: pagesOneByOne, cursors } = await pageByPage(dir, proxy, ['state', 'rebuild']);
 
       proxy.seen.length = 0;
       proxy.holdFirstPage(3);
       const exported = await runCli(['export', '-f', 'exported.yaml', '--project', 'whole', '--endpoint', proxy.url], { cwd: dir, env });
       expect(exported.code, exported.stderr).toBe(0);
       expect((await readFile(join(dir, 'exported.yaml'), 'utf8')).match(/^ {2}\S/gm)).toHaveLength(250);
-      expect([...listings(proxy.seen)].sort()).toEqual([...pageByPage].sort());
+      expect([...listings(proxy.seen)].sort()).toEqual([...pagesOneByOne].sort());
       expect(proxy.seen.find((s) => /^\/v1\/assistants\?/.test(s.url) && !s.url.includes('after='))?.askedBeforeAnswer).toBe(3);
       expect(await cursorsIn(dir)).toEqual(cursors);
       // The tests after this one list the same server.
