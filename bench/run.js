@@ -536,7 +536,7 @@ const NOTES = {
     '0.29-0.30 s from its first request to its last, 1.2x the 0.25 s floor by itself (the server\'s time for each page of 100 ' +
     'comes on top of the latency). (wall - bare node) / floor <= 2x then leaves 0.2 s for everything else a process per command ' +
     'does: load the CLI, parse and check the 9,000-line manifest and its 2,000 attached files, read and validate the state (all ' +
-    'before the first request: 0.22-0.28 s past bare node on a quiet machine, see that row), then plan, render and exit (~0.08 s ' +
+    'before the first request: 0.19-0.28 s past bare node in full runs of the bench, see that row), then plan, render and exit (~0.08 s ' +
     'after the last response; hashing the files and the desired views are done while the pages are awaited). The issue\'s way to close it, listing while the ' +
     'manifest is parsed, is ruled out: a manifest or state that fails its checks must send nothing (the secrets and pg-state ' +
     'tests hold it), so the listing starts once they pass. Plans that follow a complete listing read ahead (the 10% edit, destroy, ' +
