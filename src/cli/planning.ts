@@ -57,35 +57,43 @@ export async function makePlan(
   }
   const waiting = new WhileWaiting();
   const desiredViews = new Map<string, AssistantView>();
-  const live = await readLiveFor(
-    async () => {
-      const desired = await source.desired();
-      // The manifest's views too are made while the listing is awaited.
-      waiting.add(Object.keys(desired.assistants), (key) => desiredViews.set(key, desiredViewOf(desired, key)));
-      return desired;
-    },
-    state,
-    session.assistants,
-    session.files,
-    waiting,
-    await session.listing.hints(),
+  const live = await listedAhead(session, (hints) =>
+    readLiveFor(
+      async () => {
+        const desired = await source.desired();
+        // The manifest's views too are made while the listing is awaited.
+        waiting.add(Object.keys(desired.assistants), (key) => desiredViews.set(key, desiredViewOf(desired, key)));
+        return desired;
+      },
+      state,
+      session.assistants,
+      session.files,
+      waiting,
+      hints,
+    ),
   );
   const desired = await source.desired();
-  // A complete listing: the next run reads its pages ahead from it.
-  session.listing.listed(live.assistants);
   const manifest = relative(io.cwd, desired.manifestPath).split(sep).join('/');
   return createPlan({ desired, state, live, mode, manifest, targets, replace, endpoint: session.endpoint, toolVersion: TOOL_VERSION, now: new Date(), desiredViews });
 }
 
 /**
- * Every assistant and file at the session's endpoint, for a command that reads the whole
- * account without planning (diff --live, import, state rebuild, export): read ahead from the
- * cursors the last complete listing left, and leaving this one's, as a plan does.
+ * A complete listing of the session's endpoint by `read`, given the cursors the last one left
+ * (list-cursors.ts) to read its pages ahead from, and leaving this one's for the next run.
  */
-export async function readWholeAccount(session: ApiSession): Promise<LiveState> {
-  const live = await readLive(session.assistants, session.files, await session.listing.hints());
+export async function listedAhead<T extends LiveState>(session: ApiSession, read: (hints: readonly string[]) => Promise<T>): Promise<T> {
+  const live = await read(await session.listing.hints());
   session.listing.listed(live.assistants);
   return live;
+}
+
+/**
+ * Every assistant and file at the session's endpoint, for a command that reads the whole
+ * account without planning (diff --live, import, state rebuild, export, apply of a saved plan
+ * without sensitive values): listed ahead, as a plan does.
+ */
+export function readWholeAccount(session: ApiSession): Promise<LiveState> {
+  return listedAhead(session, (hints) => readLive(session.assistants, session.files, hints));
 }
 
 /** Markdown is printed by `plan --markdown` itself, split for the CI's comments. */

@@ -64,7 +64,7 @@ export class FileHashCache {
     this.used.add(path);
     const entry = this.entries.get(path);
     if (entry === undefined) return undefined;
-    if (entry.size !== identity.size || entry.mtimeMs !== identity.mtimeMs || entry.ino !== identity.ino) return undefined;
+    if (!sameIdentity(entry, identity)) return undefined;
     if (!(entry.mtimeMs < this.writtenMs)) return undefined;
     return entry.sha256;
   }
@@ -72,7 +72,7 @@ export class FileHashCache {
   remember(path: string, identity: FileIdentity, sha256: string): void {
     this.used.add(path);
     const entry = this.entries.get(path);
-    if (entry && entry.sha256 === sha256 && entry.size === identity.size && entry.mtimeMs === identity.mtimeMs && entry.ino === identity.ino) {
+    if (entry && entry.sha256 === sha256 && sameIdentity(entry, identity)) {
       // Hashed again only because the entry was too recent to trust: rewriting the cache makes it old enough.
       if (!(entry.mtimeMs < this.writtenMs)) this.changed = true;
       return;
@@ -111,6 +111,10 @@ function parseEntries(data: unknown): Map<string, Entry> | null {
     entries.set(path, { size, mtimeMs, ino, sha256 });
   }
   return entries;
+}
+
+function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
 }
 
 function isCount(value: unknown): value is number {

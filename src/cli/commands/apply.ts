@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { readLive, readLiveFor } from '../../plan/refresh.js';
+import { readLiveFor } from '../../plan/refresh.js';
 import { manifestChangedReason, needsSensitiveValues, readPlanFile, sensitiveValuesForSavedPlan, stalePlanReason } from '../../plan/planfile.js';
 import type { SensitiveValues } from '../../plan/redact.js';
 import { scrub } from '../../forge/errors.js';
@@ -14,6 +14,7 @@ import { addHelp } from '../help.js';
 import type { CliIo } from '../io.js';
 import { withStateLock } from '../locking.js';
 import { promotionOptions, type PromotionOptions } from '../promotion.js';
+import { listedAhead, readWholeAccount } from '../planning.js';
 import { addOptions, ENDPOINT, LOCK, MANIFEST, STATE, type CommonOptions, type LockOptions, type StateOptions } from '../options.js';
 import { endpointOf, loadDesired, manifestFolder, openHashCache, openSession } from '../session.js';
 import { withStateBackend } from '../state-backend.js';
@@ -159,9 +160,10 @@ async function applySaved(
     try {
       return await withStateLock(backend, 'apply', lockTimeoutMs, io, async (state) => {
         // Planning again for the sensitive values reads what the plan read: uploads that may be ours included.
-        const hints = await session.listing.hints();
-        const live = desired !== null ? await readLiveFor(() => Promise.resolve(desired), state, session.assistants, session.files, undefined, hints) : await readLive(session.assistants, session.files, hints);
-        session.listing.listed(live.assistants);
+        const live =
+          desired !== null
+            ? await listedAhead(session, (hints) => readLiveFor(() => Promise.resolve(desired), state, session.assistants, session.files, undefined, hints))
+            : await readWholeAccount(session);
         const stale = stalePlanReason(plan, state, session.endpoint, live);
         if (stale) throw refuse(stale);
         let sensitiveValues: SensitiveValues = new Map();
